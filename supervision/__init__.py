@@ -1,0 +1,62 @@
+"""督查督办 — case management for discipline-inspection and government-supervision offices."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SUPERVISION_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _configure(app, config or {})
+
+    import supervision.models  # noqa: F401  (every table registered before migrations look)
+    from supervision.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from supervision import web
+
+    web.init_app(app)
+
+    from supervision.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict[str, Any]) -> None:
+    from supervision import config as defaults
+
+    app.config.from_object(defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(defaults.from_environment())
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(
+            Path(app.instance_path) / "supervision.sqlite3"
+        )
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing:
+            app.config["SECRET_KEY"] = "development-only-key"
+        else:
+            raise RuntimeError(
+                "SECRET_KEY 未设置：请在环境变量 SECRET_KEY 或 instance/config.py 中设置随机密钥 "
+                "(SECRET_KEY is not set; `flask init-instance` writes one to instance/config.py)."
+            )

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
+
+from supervision import permissions
+from supervision.extensions import db
+from supervision.models.audit import AuditEntry
+from supervision.web import requires
+
+bp = Blueprint("auditlog", __name__, url_prefix="/audit")
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@requires(permissions.can_view_audit_log)
+def index():
+    query = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    filters = {key: request.args.get(key, "").strip() for key in ("actor", "action", "target_type", "target_id")}
+    if filters["actor"]:
+        query = query.where(AuditEntry.actor_name.contains(filters["actor"], autoescape=True))
+    if filters["action"]:
+        query = query.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
+    if filters["target_type"]:
+        query = query.where(AuditEntry.target_type == filters["target_type"])
+    if filters["target_id"].isdigit():
+        query = query.where(AuditEntry.target_id == int(filters["target_id"]))
+    date_from, date_to = _date_arg("from"), _date_arg("to")
+    if date_from:
+        query = query.where(AuditEntry.created_at >= date_from)
+    if date_to:
+        query = query.where(AuditEntry.created_at < date_to + timedelta(days=1))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
+    return render_template("auditlog/index.html", page=page, filters=filters,
+                           date_from=date_from, date_to=date_to)

@@ -1,0 +1,31 @@
+"""Gap-free numbering per scope and year, safe under concurrent transactions.
+
+The counter row is incremented with a single UPDATE … RETURNING, which takes the row lock
+(PostgreSQL) or the write lock (SQLite) until the caller's transaction ends; a rolled-back
+transaction gives its number back, so numbers have no gaps.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from supervision.models.counters import SerialCounter
+
+
+def next_value(session: Session, scope: str, year: int) -> int:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(SerialCounter)
+        .values(scope=scope, year=year, value=0)
+        .on_conflict_do_nothing(index_elements=["scope", "year"])
+    )
+    return session.execute(
+        update(SerialCounter)
+        .where(SerialCounter.scope == scope, SerialCounter.year == year)
+        .values(value=SerialCounter.value + 1)
+        .returning(SerialCounter.value)
+    ).scalar_one()

@@ -1,0 +1,148 @@
+"""Wiring of the web layer: blueprints, error pages, the login manager, template helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+
+from flask import Flask, abort, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+
+from supervision.extensions import db, login_manager
+from supervision.models.org import Role, User
+
+
+def requires(predicate: Callable[[User], bool]):
+    """Log in first, then 403 unless ``predicate(current_user)``."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def client_ip() -> str:
+    return request.remote_addr or ""
+
+
+# Navigation per role: (endpoint, label, roles). One place for the menu.
+NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
+    ("home.index", "工作台", frozenset(Role)),
+    ("admin.users", "用户管理", frozenset({Role.ADMIN})),
+    ("admin.departments", "单位管理", frozenset({Role.ADMIN})),
+    ("auditlog.index", "审计日志", frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER})),
+]
+
+
+def navigation_for(user: User) -> list[tuple[str, str]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [(endpoint, label) for endpoint, label, roles in NAVIGATION
+            if user.role in roles and endpoint_exists(endpoint)]
+
+
+_endpoints: set[str] = set()
+
+
+def endpoint_exists(endpoint: str) -> bool:
+    return endpoint in _endpoints
+
+
+def format_date(value: date | datetime | None) -> str:
+    """2026年7月1日 — Arabic digits, no leading zeros (as on official paper)."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+def nl2br(text: str | None) -> Markup:
+    from markupsafe import escape
+
+    return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
+
+
+def page_url(number: int) -> str:
+    """The current page's URL with every filter kept and another page number."""
+    from flask import url_for
+
+    args = {**request.view_args, **request.args.to_dict(), "page": number}
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app: Flask) -> None:
+    from supervision.admin.views import bp as admin_bp
+    from supervision.auditlog.views import bp as auditlog_bp
+    from supervision.auth.views import bp as auth_bp
+    from supervision.home.views import bp as home_bp
+
+    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp):
+        app.register_blueprint(blueprint)
+    _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    app.jinja_env.filters["cndate"] = format_date
+    app.jinja_env.filters["dt"] = format_datetime
+    app.jinja_env.filters["nl2br"] = nl2br
+    app.jinja_env.globals["page_url"] = page_url
+
+    @app.context_processor
+    def inject_layout():
+        return {"navigation": navigation_for(current_user), "office_name": app.config["OFFICE_NAME"],
+                "Role": Role}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
+        )
+        return response
+
+    def error_page(code: int, title: str, message: str):
+        def handler(error):
+            if code == 500:
+                db.session.rollback()
+            return render_template("errors/error.html", code=code, title=title, message=message), code
+        return handler
+
+    app.register_error_handler(403, error_page(403, "无权访问", "您的账户没有访问此页面的权限。如需开通，请联系系统管理员。"))
+    app.register_error_handler(404, error_page(404, "页面不存在", "您要找的页面不存在，或您无权查看。"))
+    app.register_error_handler(405, error_page(405, "请求方式不正确", "请通过页面上的按钮操作。"))
+    app.register_error_handler(413, error_page(413, "文件过大", "上传的内容超过了大小限制，请压缩或分批上传。"))
+    app.register_error_handler(429, error_page(429, "操作过于频繁", "您的操作过于频繁，请稍后再试。"))
+    app.register_error_handler(500, error_page(500, "系统错误", "系统出现错误，您的操作未完成。请稍后重试；如反复出现，请联系系统管理员。"))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template(
+            "errors/error.html", code=400, title="表单已过期",
+            message="页面停留时间过长或表单校验失败，本次提交未保存。请返回上一页，刷新后重新提交（已填写的内容可在返回后复制保存）。",
+        ), 400

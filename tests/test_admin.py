@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from supervision.models.audit import AuditEntry
+from supervision.models.org import Department, Role, User
+
+
+def test_admin_creates_a_department_head_in_a_department(client, make_user, make_department, login, session):
+    login(make_user(Role.ADMIN))
+    department = make_department(name="市教育局")
+    response = client.post("/admin/users/new", data={
+        "username": "jyj_head", "display_name": "孙丽", "role": "dept_head",
+        "department_id": str(department.id), "password": "start1234", "phone": "", "email": ""})
+    assert response.status_code == 302
+    created = session.scalar(select(User).where(User.username == "jyj_head"))
+    assert created.department_id == department.id and created.role == Role.DEPT_HEAD
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "user.created",
+                                                   AuditEntry.target_id == created.id)) is not None
+
+
+def test_department_head_without_department_is_refused_and_nothing_saved(client, make_user, login, session):
+    login(make_user(Role.ADMIN))
+    response = client.post("/admin/users/new", data={
+        "username": "nohead", "display_name": "某某", "role": "dept_head", "department_id": "",
+        "password": "start1234"})
+    assert response.status_code == 200 and "部门负责人必须指定所属部门" in response.text
+    assert 'value="nohead"' in response.text  # the form keeps what was typed
+    assert session.scalar(select(User).where(User.username == "nohead")) is None
+
+
+def test_duplicate_username_is_refused(client, make_user, login):
+    admin = make_user(Role.ADMIN)
+    login(admin)
+    response = client.post("/admin/users/new", data={
+        "username": admin.username.upper(), "display_name": "重复", "role": "intake", "password": "start1234"})
+    assert "已存在" in response.text
+
+
+def test_deactivating_a_user_keeps_the_row_and_stops_login(client, make_user, login, session):
+    login(make_user(Role.ADMIN))
+    target = make_user(Role.INTAKE)
+    client.post(f"/admin/users/{target.id}/active", data={"active": "0"})
+    session.expire_all()
+    assert session.get(User, target.id).active is False
+    client.post("/logout")
+    response = client.post("/login", data={"username": target.username, "password": "pass1234"})
+    assert "已停用" in response.text
+
+
+def test_departments_form_a_hierarchy_and_cannot_be_their_own_ancestor(client, make_user, make_department,
+                                                                         login, session):
+    login(make_user(Role.ADMIN))
+    district = make_department(name="东城区人民政府")
+    street = make_department(name="人民路街道", parent=district)
+    response = client.post(f"/admin/departments/{district.id}/edit", data={
+        "code": district.code, "name": district.name, "kind": "district", "parent_id": str(street.id)})
+    assert "上级单位不能是本单位或其下级单位" in response.text
+    session.expire_all()
+    assert session.get(Department, district.id).parent_id is None
+
+
+def test_deactivated_department_cannot_receive_new_users(client, make_user, make_department, login, session):
+    login(make_user(Role.ADMIN))
+    closed = make_department(active=False)
+    response = client.post("/admin/users/new", data={
+        "username": "late", "display_name": "迟到", "role": "dept_head", "department_id": str(closed.id),
+        "password": "start1234"})
+    assert response.status_code == 200 and "不是有效的选择" in response.text
+    assert session.scalar(select(User).where(User.username == "late")) is None
+
+
+def test_locked_user_can_be_unlocked_by_admin(client, make_user, login, session):
+    target = make_user(Role.INTAKE)
+    for _ in range(5):
+        client.post("/login", data={"username": target.username, "password": "bad-pass1"})
+    login(make_user(Role.ADMIN))
+    client.post(f"/admin/users/{target.id}/unlock")
+    session.expire_all()
+    assert session.get(User, target.id).locked_until is None
