@@ -44,4 +44,7 @@ class BaseForm(FlaskForm):
 
 
 def _strip(value):
+    """Trim text; an absent text field reads as "" (never None) so services need no None checks."""
+    if value is None:
+        return ""
     return value.strip() if isinstance(value, str) else value

@@ -38,6 +38,7 @@ def client_ip() -> str:
 # Navigation per role: (endpoint, label, roles). One place for the menu.
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("home.index", "工作台", frozenset(Role)),
+    ("matters.index", "事项台账", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
     ("admin.users", "用户管理", frozenset({Role.ADMIN})),
     ("admin.departments", "单位管理", frozenset({Role.ADMIN})),
     ("auditlog.index", "审计日志", frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER})),
@@ -90,8 +91,9 @@ def init_app(app: Flask) -> None:
     from supervision.auditlog.views import bp as auditlog_bp
     from supervision.auth.views import bp as auth_bp
     from supervision.home.views import bp as home_bp
+    from supervision.matters.views import bp as matters_bp
 
-    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp):
+    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp):
         app.register_blueprint(blueprint)
     _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
 

@@ -43,7 +43,7 @@ class LabelledEnum(StrEnum):
         return [(member.value, member.label) for member in cls]
 
 
-def enum_column(enum_cls: type[LabelledEnum], name: str) -> SAEnum:
+def enum_column(enum_cls: type[StrEnum], name: str) -> SAEnum:
     """A portable enum: VARCHAR plus a named CHECK constraint (no native PostgreSQL type)."""
     return SAEnum(
         enum_cls,
@@ -62,7 +62,14 @@ class CreatedAtMixin:
 
 def text_length(column) -> int:
     """The declared length of a String column: forms read it so the limit lives in one place."""
-    length = getattr(column.type, "length", None)
-    if not isinstance(column.type, String) or length is None:
-        raise TypeError(f"{column} has no declared length")
+    length = column.info.get("max_length") or getattr(column.type, "length", None)
+    if length is None:
+        raise TypeError(f"{column} has no declared length (give Text columns info={{'max_length': n}})")
     return length
+
+
+def long_text(max_length: int, **kwargs):
+    """A TEXT column whose limit the forms enforce (the database does not need one)."""
+    from sqlalchemy import Text
+
+    return mapped_column(Text, info={"max_length": max_length}, **kwargs)

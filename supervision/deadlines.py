@@ -1,0 +1,91 @@
+"""Deadlines for the whole application: the office calendar (overrides from the database on top of
+``supervision.calendar``), the time-limit rules, and the traffic light shown beside every deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from supervision import clock
+from supervision.calendar import LIMIT_UNIT_LABELS, Deadline, LimitUnit, Override, WorkCalendar
+from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
+
+# Defaults of SPEC §6; an admin's TimeLimitRule rows override them per kind and category.
+DEFAULT_LIMITS: dict[LimitStep, tuple[int, LimitUnit, str]] = {
+    LimitStep.ACCEPT: (3, LimitUnit.WORKDAY, "效能投诉办理规定"),
+    LimitStep.OBJECT: (5, LimitUnit.WORKDAY, "《信访工作条例》第二十三条"),
+    LimitStep.HANDLE: (15, LimitUnit.WORKDAY, "效能投诉办理规定"),
+    LimitStep.NOTIFY: (15, LimitUnit.WORKDAY, "检举控告工作规则"),
+    LimitStep.INQUIRY_REPLY: (15, LimitUnit.WORKDAY, "监督执纪工作规则"),
+}
+WARNING_WORKDAYS = 2  # yellow light: due within this many working days
+
+_cache: dict[str, tuple[tuple, WorkCalendar]] = {}
+
+
+def office_calendar(session: Session) -> WorkCalendar:
+    """The calendar with the admin's overrides; rebuilt only when the overrides change."""
+    key = str(session.get_bind().url)
+    fingerprint = tuple(session.execute(
+        select(func.count(), func.max(CalendarOverride.updated_at))).one())
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    overrides = {row.day: Override(is_workday=row.is_workday, name=row.name)
+                 for row in session.scalars(select(CalendarOverride))}
+    calendar = WorkCalendar(overrides)
+    _cache[key] = (fingerprint, calendar)
+    return calendar
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: LimitUnit
+    source: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount} 个{LIMIT_UNIT_LABELS[self.unit]}"
+
+
+def limit_for(session: Session, step: LimitStep, matter_kind: str | None = None,
+              category_id: int | None = None) -> Limit:
+    """The most specific rule: kind + category, then kind, then any kind, then the default."""
+    rules = session.scalars(select(TimeLimitRule).where(TimeLimitRule.step == step)).all()
+    for kind, category in ((matter_kind, category_id), (matter_kind, None), (None, None)):
+        for rule in rules:
+            if rule.matter_kind == kind and rule.category_id == category and (kind or category is None):
+                return Limit(rule.amount, rule.unit, rule.source)
+    amount, unit, source = DEFAULT_LIMITS[step]
+    return Limit(amount, unit, source)
+
+
+def compute_due(session: Session, start: date, limit: Limit) -> Deadline:
+    return office_calendar(session).deadline(start, limit.amount, limit.unit)
+
+
+class Light(StrEnum):
+    NONE = "none"
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+LIGHT_LABELS = {Light.NONE: "", Light.GREEN: "正常", Light.YELLOW: "临期", Light.RED: "逾期"}
+
+
+def light_for(calendar: WorkCalendar, due: date | None, today: date | None = None) -> Light:
+    if due is None:
+        return Light.NONE
+    today = today or clock.today()
+    if due < today:
+        return Light.RED
+    if calendar.workdays_between(today, due) <= WARNING_WORKDAYS:
+        return Light.YELLOW
+    return Light.GREEN

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from flask_wtf.file import MultipleFileField
+from sqlalchemy import select
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms.validators import InputRequired, Optional
+
+from supervision.extensions import db
+from supervision.forms import BaseForm, limited, required
+from supervision.models.matters import (
+    CHANNELS_BY_KIND,
+    Assignment,
+    Category,
+    Complainant,
+    Matter,
+    MatterKind,
+    MatterStatus,
+    Reply,
+    Satisfaction,
+)
+from supervision.models.org import Department
+from supervision.uploads import ACCEPT_ATTRIBUTE
+
+M = Matter.__table__.c
+C = Complainant.__table__.c
+
+
+def department_choices(blank: str | None = "（请选择）") -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Department.id, Department.name).where(Department.active).order_by(Department.code)).all()
+    return ([("", blank)] if blank is not None else []) + [(str(i), n) for i, n in rows]
+
+
+def files_field(label: str) -> MultipleFileField:
+    return MultipleFileField(label, render_kw={"accept": ACCEPT_ATTRIBUTE, "multiple": True})
+
+
+class RegisterForm(BaseForm):
+    channel = SelectField("来源渠道", validators=[required()])
+    category_id = SelectField("问题类别", validators=[Optional()])
+    received_on = DateField("收件日期", validators=[InputRequired(message="请填写收件日期。")])
+    title = limited(M.title, "事由（标题）")
+    content = limited(M.content, "反映内容", textarea=True, render_kw={"rows": 8})
+    summary = limited(M.summary, "内容摘要（交办单位看到的内容，不得含反映人信息）", optional=True, textarea=True)
+    respondent_department_id = SelectField("被反映单位", validators=[Optional()])
+    respondent_unit = limited(M.respondent_unit, "被反映单位（系统外单位时填写）", optional=True)
+    respondent_person = limited(M.respondent_person, "被反映人员", optional=True)
+    anonymous = BooleanField("匿名反映")
+    confidential = BooleanField("要求保密")
+    name = limited(C.name, "姓名", optional=True)
+    phone = limited(C.phone, "联系电话", optional=True)
+    id_number = limited(C.id_number, "身份证号", optional=True)
+    address = limited(C.address, "住址", optional=True)
+    work_unit = limited(C.work_unit, "工作单位", optional=True)
+    inspected_on = DateField("检查日期", validators=[Optional()])
+    place = limited(M.place, "检查地点", optional=True)
+    inspectors = limited(M.inspectors, "检查人员", optional=True)
+    problems = limited(M.problems, "发现的问题（每行一条）", optional=True, textarea=True)
+    files = files_field("证据材料")
+
+    def __init__(self, kind: MatterKind, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.channel.choices = [(c.value, c.label) for c in CHANNELS_BY_KIND[kind]]
+        self.category_id.choices = [("", "（请选择）")] + [
+            (str(c.id), c.name) for c in db.session.scalars(
+                select(Category).where(Category.matter_kind == kind, Category.active).order_by(Category.sort_order))]
+        self.respondent_department_id.choices = department_choices("（系统外单位或无）")
+
+
+class VersionedForm(BaseForm):
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class NoteForm(VersionedForm):
+    note = limited(M.decision_reason, "说明", optional=True, textarea=True, render_kw={"rows": 2})
+
+
+class ReasonForm(VersionedForm):
+    note = limited(M.decision_reason, "理由", textarea=True, render_kw={"rows": 3})
+
+
+class SummaryForm(VersionedForm):
+    summary = limited(M.summary, "内容摘要", textarea=True, render_kw={"rows": 5})
+
+
+class DuplicateForm(VersionedForm):
+    original = limited(M.serial, "原件编号", render_kw={"placeholder": "如 XT-2026-00017"})
+    note = limited(M.decision_reason, "说明", optional=True, textarea=True, render_kw={"rows": 2})
+
+
+class AssignForm(VersionedForm):
+    lead_id = SelectField("主办单位", validators=[required()])
+    co_ids = SelectMultipleField("协办单位", validators=[Optional()], render_kw={"size": 5})
+    requirements = limited(Assignment.__table__.c.requirements, "交办意见 / 办理要求", optional=True, textarea=True,
+                           render_kw={"rows": 3})
+    due_on = DateField("办理时限（留空按规定时限自动计算）", validators=[Optional()])
+    avoidance_reason = limited(Assignment.__table__.c.avoidance_override, "回避例外理由", optional=True,
+                               textarea=True, render_kw={"rows": 2})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lead_id.choices = department_choices()
+        self.co_ids.choices = department_choices(None)
+
+
+class AssignmentForm(VersionedForm):
+    """Acting on one assignment (sign for, return, reply): which one travels in the form."""
+
+    assignment_id = HiddenField(validators=[required()])
+
+    def assignment_of(self, matter: Matter) -> Assignment | None:
+        return next((a for a in matter.assignments if str(a.id) == self.assignment_id.data), None)
+
+
+class ReturnForm(AssignmentForm):
+    note = limited(Assignment.__table__.c.return_reason, "退回理由", textarea=True,
+                   render_kw={"rows": 3})
+
+
+class ExtensionForm(AssignmentForm):
+    requested_due_on = DateField("申请延期至", validators=[InputRequired(message="请填写申请的新时限。")])
+    note = limited(Assignment.__table__.c.return_reason, "延期理由", textarea=True,
+                   render_kw={"rows": 3})
+
+
+class DecideExtensionForm(VersionedForm):
+    extension_id = HiddenField(validators=[required()])
+    decision = RadioField("审批意见", choices=[("approve", "批准"), ("refuse", "不予批准")],
+                          validators=[InputRequired(message="请选择审批意见。")])
+    new_due_on = DateField("批准的新时限（留空按申请）", validators=[Optional()])
+    note = limited(M.decision_reason, "审批说明", optional=True, textarea=True,
+                   render_kw={"rows": 2})
+
+
+class ReplyForm(AssignmentForm):
+    result = limited(Reply.__table__.c.result, "办理结果（调查核实情况、处理意见、整改措施）", textarea=True,
+                     render_kw={"rows": 6})
+    public_reply = limited(Reply.__table__.c.public_reply, "给反映人的答复意见（审核通过后反映人可凭查询码查看）",
+                           optional=True, textarea=True, render_kw={"rows": 4})
+    files = files_field("附件（办结报告扫描件、整改照片等）")
+
+
+class ReviewForm(VersionedForm):
+    decision = RadioField("审核意见", choices=[("approve", "审核通过"), ("rework", "退回重办")],
+                          validators=[InputRequired(message="请选择审核意见。")])
+    note = limited(Reply.__table__.c.review_note, "审核意见说明（退回重办时必填）", optional=True, textarea=True,
+                   render_kw={"rows": 3})
+    public_reply = limited(M.public_reply, "对外答复（可修改后发布）", optional=True, textarea=True,
+                           render_kw={"rows": 4})
+    new_due_on = DateField("重办时限（留空沿用原时限）", validators=[Optional()])
+
+
+class FollowUpForm(VersionedForm):
+    satisfaction = RadioField("回访结果", choices=Satisfaction.choices(),
+                              validators=[InputRequired(message="请选择回访结果。")])
+    note = limited(M.followup_note, "回访记录", optional=True, textarea=True, render_kw={"rows": 3})
+
+
+class IdentityForm(BaseForm):
+    reason = limited(M.decision_reason, "查看事由", render_kw={"placeholder": "如：回访核实、联系补充材料"})
+
+
+class ListFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    kind = SelectField("类型", choices=[("", "全部")] + MatterKind.choices(), validators=[Optional()])
+    status = SelectField("状态", choices=[("", "全部")] + MatterStatus.choices(), validators=[Optional()])
+    department = SelectField("承办单位", validators=[Optional()])
+    category = SelectField("类别", validators=[Optional()])
+    channel = SelectField("渠道", validators=[Optional()])
+    date_from = DateField("收件自", validators=[Optional()])
+    date_to = DateField("收件至", validators=[Optional()])
+    overdue = BooleanField("仅看逾期")
+    q = limited(M.title, "关键词", optional=True)
+    sort = SelectField("排序", choices=[("-received", "收件日期（新→旧）"), ("received", "收件日期（旧→新）"),
+                                       ("due", "办理时限（近→远）"), ("-serial", "编号")], validators=[Optional()])
+    page = IntegerField(validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from supervision.models.matters import Channel
+
+        self.department.choices = department_choices("全部")
+        self.category.choices = [("", "全部")] + [
+            (str(c.id), f"{c.matter_kind.label}·{c.name}") for c in
+            db.session.scalars(select(Category).where(Category.active).order_by(Category.matter_kind, Category.sort_order))]
+        self.channel.choices = [("", "全部")] + Channel.choices()

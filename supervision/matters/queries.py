@@ -1,0 +1,198 @@
+"""Read-side queries of the matters area. Department scoping happens inside the SQL, never after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from supervision import clock
+from supervision.models.matters import (
+    TERMINAL_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    Complainant,
+    Extension,
+    ExtensionStatus,
+    Matter,
+    MatterStatus,
+)
+from supervision.models.org import Role, User
+from supervision.permissions import OFFICE_ROLES
+
+
+@dataclass
+class MatterFilters:
+    kind: str = ""
+    status: str = ""
+    department_id: int | None = None
+    category_id: int | None = None
+    channel: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: bool = False
+    q: str = ""
+    sort: str = "-received"
+
+
+def visible_matters(user: User) -> Select:
+    """Every matter this user may see: office staff all, a department head only their department's."""
+    query = select(Matter)
+    if user.role in OFFICE_ROLES:
+        return query
+    if user.role == Role.DEPT_HEAD and user.department_id is not None:
+        return query.where(exists().where(
+            Assignment.matter_id == Matter.id, Assignment.department_id == user.department_id,
+            Assignment.status != AssignmentStatus.WITHDRAWN))
+    return query.where(False)
+
+
+def filtered_matters(user: User, filters: MatterFilters, today: date | None = None) -> Select:
+    query = visible_matters(user)
+    today = today or clock.today()
+    if filters.kind:
+        query = query.where(Matter.kind == filters.kind)
+    if filters.status:
+        query = query.where(Matter.status == filters.status)
+    if filters.department_id:
+        query = query.where(or_(Matter.lead_department_id == filters.department_id, exists().where(
+            Assignment.matter_id == Matter.id, Assignment.department_id == filters.department_id,
+            Assignment.status != AssignmentStatus.WITHDRAWN)))
+    if filters.category_id:
+        query = query.where(Matter.category_id == filters.category_id)
+    if filters.channel:
+        query = query.where(Matter.channel == filters.channel)
+    if filters.date_from:
+        query = query.where(Matter.received_on >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Matter.received_on <= filters.date_to)
+    if filters.overdue:
+        query = query.where(Matter.due_on < today)
+    if filters.q:
+        query = query.where(_keyword_clause(user, filters.q))
+    order = {
+        "received": (Matter.received_on.asc(), Matter.id.asc()),
+        "due": (Matter.due_on.is_(None), Matter.due_on.asc(), Matter.id.asc()),
+        "-serial": (Matter.kind, Matter.year.desc(), Matter.seq.desc()),
+    }.get(filters.sort, (Matter.received_on.desc(), Matter.id.desc()))
+    return query.order_by(*order).options(joinedload(Matter.lead_department), joinedload(Matter.category))
+
+
+def _keyword_clause(user: User, q: str):
+    """Plain LIKE over the fields this user may read (the search page uses the full-text index)."""
+    words = [w for w in q.replace("　", " ").split() if w][:5]
+    clauses = []
+    for word in words:
+        fields = [Matter.serial.contains(word, autoescape=True), Matter.title.contains(word, autoescape=True),
+                  Matter.summary.contains(word, autoescape=True),
+                  Matter.respondent_unit.contains(word, autoescape=True),
+                  Matter.respondent_person.contains(word, autoescape=True)]
+        if user.role in OFFICE_ROLES:
+            fields.append(Matter.content.contains(word, autoescape=True))
+            fields.append(exists().where(Complainant.matter_id == Matter.id, or_(
+                Complainant.name.contains(word, autoescape=True), Complainant.phone.contains(word, autoescape=True))))
+        clauses.append(or_(*fields))
+    return and_(*clauses) if clauses else True
+
+
+# --- the to-do list of each role ------------------------------------------------------------------
+@dataclass
+class TodoGroup:
+    key: str
+    title: str
+    items: list
+    link_status: str = ""
+
+
+def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
+    def matters_in(*statuses: MatterStatus, scoped: bool = False) -> list[Matter]:
+        query = visible_matters(user) if scoped else select(Matter)
+        query = query.where(Matter.status.in_(statuses)).order_by(Matter.due_on.is_(None), Matter.due_on, Matter.id)
+        return list(session.scalars(query.limit(limit).options(joinedload(Matter.lead_department))))
+
+    groups: list[TodoGroup] = []
+    if user.role in (Role.INTAKE, Role.SUPERVISOR):
+        groups += [
+            TodoGroup("register", "待受理", matters_in(MatterStatus.REGISTERED), "registered"),
+            TodoGroup("assign", "待交办", matters_in(MatterStatus.ACCEPTED), "accepted"),
+            TodoGroup("returned", "被退回，待重新交办", matters_in(MatterStatus.RETURNED), "returned"),
+            TodoGroup("followup", "待回访 / 待办结", matters_in(MatterStatus.APPROVED, MatterStatus.FOLLOWED_UP),
+                      "approved"),
+        ]
+    if user.role == Role.SUPERVISOR:
+        groups.insert(0, TodoGroup("review", "待审核办结报告", matters_in(MatterStatus.REPLIED), "replied"))
+    if user.role in (Role.SUPERVISOR, Role.LEADER):
+        groups.append(TodoGroup("extensions", "待审批延期申请", pending_extensions(session, limit)))
+    if user.role in (Role.SUPERVISOR, Role.LEADER, Role.INTAKE):
+        groups.append(TodoGroup("overdue", "已逾期", overdue_matters(session, user, limit)))
+    if user.role == Role.DEPT_HEAD:
+        groups += [
+            TodoGroup("sign", "待签收", department_assignments(session, user, [AssignmentStatus.ASSIGNED], limit)),
+            TodoGroup("handle", "办理中（含退回重办）",
+                      department_assignments(session, user, [AssignmentStatus.RECEIVED], limit)),
+        ]
+    return groups
+
+
+def pending_extensions(session: Session, limit: int = 50) -> list[Extension]:
+    return list(session.scalars(
+        select(Extension).where(Extension.status == ExtensionStatus.PENDING).order_by(Extension.requested_at)
+        .options(joinedload(Extension.assignment).joinedload(Assignment.matter)).limit(limit)))
+
+
+def overdue_matters(session: Session, user: User, limit: int = 50) -> list[Matter]:
+    today = clock.today()
+    query = visible_matters(user).where(Matter.due_on < today, Matter.status.not_in(TERMINAL_STATUSES))
+    return list(session.scalars(query.order_by(Matter.due_on, Matter.id).limit(limit)
+                                .options(joinedload(Matter.lead_department))))
+
+
+def department_assignments(session: Session, user: User, statuses: list[AssignmentStatus],
+                           limit: int = 50) -> list[Assignment]:
+    return list(session.scalars(
+        select(Assignment).where(Assignment.department_id == user.department_id, Assignment.status.in_(statuses))
+        .order_by(Assignment.due_on, Assignment.id).limit(limit)
+        .options(joinedload(Assignment.matter))))
+
+
+def possible_duplicates(session: Session, matter: Matter, limit: int = 5) -> list[Matter]:
+    """Same respondent (department or named unit) with similar wording within a year, or the same
+    complainant's phone number: shown to intake while registering and triaging."""
+    since = matter.received_on - timedelta(days=365)
+    candidates = select(Matter).where(Matter.id != matter.id, Matter.received_on >= since)
+    same_respondent = []
+    if matter.respondent_department_id or matter.respondent_unit:
+        query = candidates.where(or_(
+            and_(Matter.respondent_department_id.is_not(None),
+                 Matter.respondent_department_id == matter.respondent_department_id),
+            and_(Matter.respondent_unit != "", Matter.respondent_unit == matter.respondent_unit)))
+        for other in session.scalars(query.order_by(Matter.received_on.desc()).limit(200)):
+            if similarity(matter.title + matter.content, other.title + other.content) >= 0.25:
+                same_respondent.append(other)
+    phone = session.scalar(select(Complainant.phone).where(Complainant.matter_id == matter.id))
+    same_person = []
+    if phone:
+        same_person = list(session.scalars(candidates.join(Complainant, Complainant.matter_id == Matter.id)
+                                           .where(Complainant.phone == phone).limit(limit)))
+    seen, result = set(), []
+    for other in same_person + same_respondent:
+        if other.id not in seen:
+            seen.add(other.id)
+            result.append(other)
+    return result[:limit]
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard overlap of character bigrams: robust for Chinese without segmentation."""
+    grams_a = {a[i:i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i:i + 2] for i in range(len(b) - 1)}
+    if not grams_a or not grams_b:
+        return 0.0
+    return len(grams_a & grams_b) / len(grams_a | grams_b)
+
+
+def count_by_status(session: Session, user: User) -> dict[str, int]:
+    query = visible_matters(user).with_only_columns(Matter.status, func.count()).group_by(Matter.status)
+    return {status: n for status, n in session.execute(query)}

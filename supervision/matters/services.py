@@ -1,0 +1,525 @@
+"""Every write of the matters area. Each function takes an explicit actor, checks the rule (workflow)
+and the right (permissions), changes the state, writes the timeline event and the audit row, and
+flushes. None of them commits, flashes or reads the request."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supervision import audit, clock, permissions, sequences, workflow
+from supervision.deadlines import compute_due, limit_for, office_calendar
+from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
+from supervision.models.calendar import LimitStep
+from supervision.models.matters import (
+    SERIAL_PREFIX,
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    Attachment,
+    Category,
+    Channel,
+    Complainant,
+    Extension,
+    ExtensionStatus,
+    Matter,
+    MatterEvent,
+    MatterKind,
+    MatterStatus,
+    Reply,
+    ReviewResult,
+    Satisfaction,
+)
+from supervision.models.org import Department, User
+from supervision.uploads import Storage, StoredFile
+from supervision.workflow import Action
+
+QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+
+
+class AvoidanceRequired(ValidationError):
+    """回避: the matter complains about the department it would be assigned to."""
+
+
+@dataclass
+class IdentityInput:
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    address: str = ""
+    work_unit: str = ""
+
+    def is_empty(self) -> bool:
+        return not any((self.name, self.phone, self.id_number, self.address, self.work_unit))
+
+
+@dataclass
+class MatterInput:
+    kind: MatterKind
+    channel: Channel
+    title: str
+    content: str
+    received_on: date
+    summary: str = ""
+    category: Category | None = None
+    respondent_department: Department | None = None
+    respondent_unit: str = ""
+    respondent_person: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+    inspected_on: date | None = None
+    place: str = ""
+    inspectors: str = ""
+    problems: str = ""
+    identity: IdentityInput = field(default_factory=IdentityInput)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def new_query_code() -> str:
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(8))
+
+
+def format_serial(kind: MatterKind, year: int, seq: int) -> str:
+    return f"{SERIAL_PREFIX[kind]}-{year}-{seq:05d}"
+
+
+def add_event(session: Session, matter: Matter, actor: User | None, action: str, text: str = "", *,
+              audience: str = "office", department: Department | None = None,
+              old_due: date | None = None, new_due: date | None = None) -> MatterEvent:
+    event = MatterEvent(matter=matter, actor=actor, action=action, text=text, audience=audience,
+                        department=department, old_due_on=old_due, new_due_on=new_due, at=clock.now())
+    session.add(event)
+    return event
+
+
+def _check_version(matter: Matter, expected_version: int | None) -> None:
+    if expected_version is not None and matter.version != expected_version:
+        raise StaleObjectError()
+
+
+def _transition(session: Session, actor: User, matter: Matter, action: Action, *,
+                expected_version: int | None, summary: str, event_text: str = "", audience: str = "office",
+                changes: dict | None = None) -> MatterStatus:
+    """The one gate of every state change: version, permission, workflow, then event and audit."""
+    _check_version(matter, expected_version)
+    if not permissions.can_act(actor, matter, action):
+        raise PermissionDenied("您无权对该事项进行此操作。")
+    old = matter.status
+    matter.status = workflow.next_status(old, action)
+    add_event(session, matter, actor, action.value, event_text, audience=audience,
+              department=actor.department if actor.department_id else None)
+    audit.record(session, actor, f"matter.{action.value}", matter, f"{matter.serial} {summary}",
+                 {"status": [old, matter.status], **(changes or {})})
+    return matter.status
+
+
+def _required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(message)
+    return text
+
+
+def attach_files(session: Session, actor: User | None, matter: Matter, files: list[tuple[str, bytes]],
+                 storage: Storage, *, shared: bool = False, reply: Reply | None = None) -> list[Attachment]:
+    stored: list[StoredFile] = [storage.save(name, data) for name, data in files if data]
+    attachments = []
+    for item in stored:
+        attachment = Attachment(matter=matter, reply_id=reply.id if reply else None,
+                                original_name=item.original_name, stored_name=item.stored_name,
+                                media_type=item.media_type, size=item.size, sha256=item.sha256,
+                                shared_with_department=shared, uploaded_by_id=actor.id if actor else None,
+                                uploaded_at=clock.now())
+        session.add(attachment)
+        attachments.append(attachment)
+    return attachments
+
+
+# --- registration --------------------------------------------------------------------------------
+def register_matter(session: Session, actor: User | None, data: MatterInput, *,
+                    files: list[tuple[str, bytes]] = (), storage: Storage | None = None,
+                    public: bool = False) -> Matter:
+    """登记. ``public`` is a citizen's own online submission (no account, no actor)."""
+    if not public and (actor is None or not permissions.can_register_matter(actor)):
+        raise PermissionDenied("您无权登记事项。")
+    title = _required(data.title, "请填写事由（标题）。")
+    content = _required(data.content, "请填写反映内容。")
+    if data.received_on > clock.today():
+        raise ValidationError("收件日期不能晚于今天。")
+    if data.category is not None and (data.category.matter_kind != data.kind or not data.category.active):
+        raise ValidationError("问题类别与事项类型不符或已停用。")
+    if data.respondent_department is not None and not data.respondent_department.active:
+        raise ValidationError(f"单位“{data.respondent_department.name}”已停用。")
+    if data.kind == MatterKind.FINDING and not data.problems.strip():
+        raise ValidationError("检查发现须列出发现的问题（每行一条）。")
+    if data.anonymous and not data.identity.is_empty():
+        raise ValidationError("匿名事项不应填写反映人信息；如需登记身份，请取消“匿名”。")
+
+    year = data.received_on.year
+    seq = sequences.next_value(session, f"matter:{data.kind.value}", year)
+    limit = limit_for(session, LimitStep.ACCEPT, data.kind.value, data.category.id if data.category else None)
+    accept_due = compute_due(session, data.received_on, limit)
+    matter = Matter(
+        kind=data.kind, year=year, seq=seq, serial=format_serial(data.kind, year, seq),
+        query_code=new_query_code(), channel=data.channel, category=data.category, title=title,
+        content=content, summary=data.summary.strip(), respondent_department=data.respondent_department,
+        respondent_unit=data.respondent_unit.strip() or (data.respondent_department.name
+                                                         if data.respondent_department else ""),
+        respondent_person=data.respondent_person.strip(), received_on=data.received_on,
+        anonymous=data.anonymous, confidential=data.confidential, inspected_on=data.inspected_on,
+        place=data.place, inspectors=data.inspectors, problems=data.problems.strip(),
+        status=MatterStatus.REGISTERED, accept_due_on=accept_due.due,
+        accept_due_provisional=accept_due.provisional, due_on=accept_due.due,
+        due_provisional=accept_due.provisional, registered_by=actor, registered_at=clock.now(),
+    )
+    session.add(matter)
+    if not data.anonymous and not data.identity.is_empty():
+        identity = data.identity
+        session.add(Complainant(matter=matter, name=identity.name, phone=identity.phone,
+                                id_number=identity.id_number, address=identity.address,
+                                work_unit=identity.work_unit))
+    session.flush()
+    if files:
+        attach_files(session, actor, matter, list(files), storage)
+    add_event(session, matter, actor, "registered",
+              "群众网上提交" if public else f"登记，渠道：{data.channel.label}", audience="public")
+    # The audit summary names the matter, never the complainant.
+    audit.record(session, actor, "matter.registered", matter, f"登记{data.kind.label} {matter.serial}",
+                 {"channel": data.channel, "anonymous": data.anonymous, "public": public})
+    return matter
+
+
+def update_summary(session: Session, actor: User, matter: Matter, summary: str, expected_version: int) -> None:
+    """Intake edits the 摘要 that departments will see."""
+    _check_version(matter, expected_version)
+    if not permissions.can_act(actor, matter, Action.ASSIGN):
+        raise PermissionDenied("您无权修改摘要。")
+    changes = audit.diff(matter, {"summary": summary.strip()})
+    if changes:
+        add_event(session, matter, actor, "summary_edited", "修改内容摘要")
+        audit.record(session, actor, "matter.summary_edited", matter, f"{matter.serial} 修改摘要", changes)
+
+
+# --- acceptance ------------------------------------------------------------------------------------
+def accept_matter(session: Session, actor: User, matter: Matter, note: str = "", *,
+                  expected_version: int | None = None) -> None:
+    _transition(session, actor, matter, Action.ACCEPT, expected_version=expected_version,
+                summary="受理", event_text=note or "予以受理", audience="public")
+    matter.due_on, matter.due_provisional = None, False
+
+
+def reject_matter(session: Session, actor: User, matter: Matter, reason: str, *,
+                  expected_version: int | None = None) -> None:
+    reason = _required(reason, "请填写不予受理的理由（将告知反映人）。")
+    _transition(session, actor, matter, Action.REJECT, expected_version=expected_version,
+                summary="不予受理", event_text=f"不予受理：{reason}", audience="public",
+                changes={"reason": reason})
+    matter.decision_reason = reason
+    matter.due_on, matter.due_provisional = None, False
+
+
+def file_as_duplicate(session: Session, actor: User, matter: Matter, original: Matter, reason: str = "", *,
+                      expected_version: int | None = None) -> None:
+    if original.id == matter.id:
+        raise ValidationError("不能把事项标记为自身的重复件。")
+    if original.duplicate_of_id == matter.id:
+        raise ValidationError(f"{original.serial} 已是本事项的重复件，不能互相标记。")
+    _transition(session, actor, matter, Action.FILE_DUPLICATE, expected_version=expected_version,
+                summary=f"存查，重复件，原件 {original.serial}",
+                event_text=f"与 {original.serial} 重复，并入原件办理。{reason}".strip(), audience="public",
+                changes={"duplicate_of": original.serial})
+    matter.duplicate_of = original
+    matter.decision_reason = reason or f"重复件，并入 {original.serial} 办理"
+    matter.due_on, matter.due_provisional = None, False
+    add_event(session, original, actor, "duplicate_linked", f"收到重复件 {matter.serial}")
+
+
+# --- assignment ------------------------------------------------------------------------------------
+def _avoidance_conflicts(matter: Matter, departments: list[Department]) -> list[Department]:
+    named = {matter.respondent_department_id}
+    return [d for d in departments if d.id in named
+            or (matter.respondent_unit and d.name and d.name in matter.respondent_unit)]
+
+
+def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Department,
+                  co_handling: list[Department] = (), requirements: str = "", due_on: date | None = None,
+                  avoidance_reason: str = "", expected_version: int | None = None) -> Assignment:
+    """交办 to a lead department (and co-handling ones), each with its own deadline."""
+    departments = [lead, *[d for d in co_handling if d.id != lead.id]]
+    for department in departments:
+        if not department.active:
+            raise ValidationError(f"单位“{department.name}”已停用，不能交办。")
+    if not matter.summary.strip():
+        raise ValidationError("交办前请先填写内容摘要：交办单位只能看到摘要，看不到原始内容和反映人信息。")
+    today = clock.today()
+    if due_on is not None and due_on <= today:
+        raise ValidationError("办理时限必须晚于今天。")
+    conflicts = _avoidance_conflicts(matter, departments)
+    if conflicts and not avoidance_reason.strip():
+        names = "、".join(d.name for d in conflicts)
+        raise AvoidanceRequired(f"该事项反映的正是“{names}”，按回避原则不宜交其本单位办理。如确需交办，请填写理由。")
+
+    limit = limit_for(session, LimitStep.HANDLE, matter.kind.value, matter.category_id)
+    rule_due = compute_due(session, today, limit)
+    object_due = compute_due(session, today, limit_for(session, LimitStep.OBJECT, matter.kind.value))
+    created: list[Assignment] = []
+    for department in departments:
+        explicit = due_on is not None
+        assignment = Assignment(
+            matter=matter, department=department,
+            role=AssignmentRole.LEAD if department is lead else AssignmentRole.CO,
+            status=AssignmentStatus.ASSIGNED, requirements=requirements.strip(), assigned_on=today,
+            assigned_at=clock.now(), assigned_by_id=actor.id,
+            limit_amount=None if explicit else limit.amount, limit_unit=None if explicit else limit.unit.value,
+            due_on=due_on if explicit else rule_due.due,
+            due_provisional=False if explicit else rule_due.provisional,
+            object_due_on=object_due.due, avoidance_override=avoidance_reason.strip() if department in conflicts else "",
+        )
+        session.add(assignment)
+        created.append(assignment)
+    lead_assignment = created[0]
+    co_names = "、".join(d.name for d in departments[1:])
+    _transition(session, actor, matter, Action.ASSIGN, expected_version=expected_version,
+                summary=f"交办 {lead.name}" + (f"，协办 {co_names}" if co_names else ""),
+                event_text=f"交办{lead.name}办理" + (f"，{co_names}协办" if co_names else "")
+                + f"，办理时限 {lead_assignment.due_on:%Y-%m-%d}",
+                audience="public",
+                changes={"lead": lead.name, "co": co_names, "due_on": lead_assignment.due_on,
+                         "avoidance_reason": avoidance_reason.strip() or None})
+    matter.lead_department = lead
+    matter.due_on, matter.due_provisional = lead_assignment.due_on, lead_assignment.due_provisional
+    return lead_assignment
+
+
+def _assignment_of(actor: User, assignment: Assignment) -> None:
+    if not permissions.can_act_on_assignment(actor, assignment):
+        raise PermissionDenied("只有被交办单位的负责人才能办理此项。")
+
+
+def sign_assignment(session: Session, actor: User, assignment: Assignment, *,
+                    expected_version: int | None = None) -> None:
+    """签收."""
+    _assignment_of(actor, assignment)
+    if assignment.status != AssignmentStatus.ASSIGNED:
+        raise WorkflowError(f"该交办已{assignment.status.label}，不能重复签收。")
+    matter = assignment.matter
+    if assignment.role == AssignmentRole.LEAD:
+        _transition(session, actor, matter, Action.SIGN, expected_version=expected_version,
+                    summary=f"{assignment.department.name} 签收", event_text=f"{assignment.department.name}签收",
+                    audience="public")
+    else:
+        add_event(session, matter, actor, "co_signed", f"{assignment.department.name}（协办）签收",
+                  audience="department", department=assignment.department)
+        audit.record(session, actor, "assignment.signed", assignment,
+                     f"{matter.serial} {assignment.department.name}（协办）签收")
+    assignment.status = AssignmentStatus.RECEIVED
+    assignment.received_at = clock.now()
+    assignment.received_by_id = actor.id
+
+
+def return_assignment(session: Session, actor: User, assignment: Assignment, reason: str, *,
+                      expected_version: int | None = None) -> None:
+    """退回: the department objects (not its business) within the objection period."""
+    _assignment_of(actor, assignment)
+    reason = _required(reason, "请填写退回理由。")
+    if not assignment.is_open:
+        raise WorkflowError(f"该交办已{assignment.status.label}，不能退回。")
+    today = clock.today()
+    if today > assignment.object_due_on:
+        raise WorkflowError(f"已超过异议期限（{assignment.object_due_on:%Y-%m-%d}），不能退回；如有困难请申请延期或报送情况说明。")
+    matter = assignment.matter
+    if assignment.role == AssignmentRole.LEAD:
+        _transition(session, actor, matter, Action.RETURN, expected_version=expected_version,
+                    summary=f"{assignment.department.name} 退回", event_text=f"{assignment.department.name}退回：{reason}",
+                    changes={"reason": reason})
+        for other in matter.assignments:
+            if other is not assignment and other.is_open:
+                other.status = AssignmentStatus.WITHDRAWN
+        matter.lead_department_id = None
+        matter.due_on, matter.due_provisional = None, False
+    else:
+        add_event(session, matter, actor, "co_returned", f"{assignment.department.name}（协办）退回：{reason}")
+        audit.record(session, actor, "assignment.returned", assignment,
+                     f"{matter.serial} {assignment.department.name}（协办）退回", {"reason": reason})
+    assignment.status = AssignmentStatus.RETURNED
+    assignment.returned_at = clock.now()
+    assignment.return_reason = reason
+
+
+# --- extensions ------------------------------------------------------------------------------------
+def request_extension(session: Session, actor: User, assignment: Assignment, requested_due: date,
+                      reason: str) -> Extension:
+    _assignment_of(actor, assignment)
+    reason = _required(reason, "请填写延期理由。")
+    if assignment.status != AssignmentStatus.RECEIVED:
+        raise WorkflowError("只有已签收、正在办理的事项才能申请延期。")
+    if assignment.pending_extension() is not None:
+        raise WorkflowError("已有一份延期申请待审批，请等待审批结果。")
+    if requested_due <= assignment.due_on:
+        raise ValidationError(f"申请的新时限须晚于现时限 {assignment.due_on:%Y-%m-%d}。")
+    matter = assignment.matter
+    if assignment.role == AssignmentRole.LEAD:
+        workflow.next_status(matter.status, Action.REQUEST_EXTENSION)  # raises outside 办理中/重办
+    extension = Extension(assignment=assignment, reason=reason, previous_due_on=assignment.due_on,
+                          requested_due_on=requested_due, requested_by_id=actor.id, requested_at=clock.now())
+    session.add(extension)
+    add_event(session, matter, actor, "extension_requested",
+              f"{assignment.department.name}申请延期至 {requested_due:%Y-%m-%d}：{reason}",
+              audience="department", department=assignment.department)
+    audit.record(session, actor, "extension.requested", assignment,
+                 f"{matter.serial} {assignment.department.name} 申请延期至 {requested_due:%Y-%m-%d}",
+                 {"reason": reason, "requested_due_on": requested_due})
+    return extension
+
+
+def decide_extension(session: Session, actor: User, extension: Extension, approve: bool, note: str = "",
+                     new_due: date | None = None) -> None:
+    assignment = extension.assignment
+    matter = assignment.matter
+    if not permissions.can_act(actor, matter, Action.DECIDE_EXTENSION):
+        raise PermissionDenied("只有督查人员或领导可以审批延期。")
+    if extension.status != ExtensionStatus.PENDING:
+        raise WorkflowError(f"该延期申请已{extension.status.label}。")
+    if not approve and not note.strip():
+        raise ValidationError("不予批准时请填写理由。")
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    extension.decided_at, extension.decided_by_id, extension.decision_note = clock.now(), actor.id, note.strip()
+    old_due = assignment.due_on
+    if approve:
+        granted = new_due or extension.requested_due_on
+        if granted <= old_due:
+            raise ValidationError("批准的新时限须晚于原时限。")
+        assignment.due_on, assignment.due_provisional = granted, False
+        assignment.limit_amount = assignment.limit_unit = None
+        if assignment.role == AssignmentRole.LEAD:
+            matter.due_on, matter.due_provisional = granted, False
+    text = (f"批准延期，时限由 {old_due:%Y-%m-%d} 延至 {assignment.due_on:%Y-%m-%d}" if approve
+            else f"不予批准延期：{note.strip()}")
+    add_event(session, matter, actor, "extension_decided", text, audience="department",
+              department=assignment.department, old_due=old_due if approve else None,
+              new_due=assignment.due_on if approve else None)
+    audit.record(session, actor, "extension.approved" if approve else "extension.refused", assignment,
+                 f"{matter.serial} {text}", {"due_on": [old_due, assignment.due_on]})
+
+
+# --- reply and review ------------------------------------------------------------------------------
+def submit_reply(session: Session, actor: User, assignment: Assignment, result: str, public_reply: str = "", *,
+                 files: list[tuple[str, bytes]] = (), storage: Storage | None = None,
+                 expected_version: int | None = None) -> Reply:
+    """报送办结报告 (lead) or 协办意见 (co-handling)."""
+    _assignment_of(actor, assignment)
+    result = _required(result, "请填写办理结果。")
+    if assignment.status != AssignmentStatus.RECEIVED:
+        raise WorkflowError("请先签收后再报送办理结果。" if assignment.status == AssignmentStatus.ASSIGNED
+                            else f"该交办已{assignment.status.label}，不能报送。")
+    matter = assignment.matter
+    if assignment.role == AssignmentRole.LEAD and not public_reply.strip() and not matter.anonymous:
+        raise ValidationError("请填写给反映人的答复意见（审核通过后反映人可查询）。")
+    reply = Reply(assignment=assignment, result=result, public_reply=public_reply.strip(),
+                  submitted_by_id=actor.id, submitted_at=clock.now())
+    session.add(reply)
+    session.flush()
+    if files:
+        attach_files(session, actor, matter, list(files), storage, shared=True, reply=reply)
+    if assignment.role == AssignmentRole.LEAD:
+        _transition(session, actor, matter, Action.REPLY, expected_version=expected_version,
+                    summary=f"{assignment.department.name} 报送办结报告",
+                    event_text=f"{assignment.department.name}报送办结报告", audience="public")
+    else:
+        add_event(session, matter, actor, "co_replied", f"{assignment.department.name}（协办）报送协办意见",
+                  audience="department", department=assignment.department)
+        audit.record(session, actor, "assignment.replied", assignment,
+                     f"{matter.serial} {assignment.department.name}（协办）报送协办意见")
+    assignment.status = AssignmentStatus.REPLIED
+    assignment.replied_at = clock.now()
+    return reply
+
+
+def review_reply(session: Session, actor: User, matter: Matter, approve: bool, note: str = "", *,
+                 public_reply: str | None = None, new_due: date | None = None,
+                 expected_version: int | None = None) -> None:
+    """审核: approve the lead department's result, or send it back for rework (counted)."""
+    lead = matter.lead_assignment
+    reply = lead.replies[-1] if lead and lead.replies else None
+    if reply is None or reply.review_result is not None:
+        raise WorkflowError("该事项没有待审核的办结报告。")
+    action = Action.APPROVE if approve else Action.SEND_BACK
+    if not approve:
+        note = _required(note, "退回重办时请写明理由和要求。")
+        if new_due is not None and new_due <= clock.today():
+            raise ValidationError("重办时限必须晚于今天。")
+    _transition(session, actor, matter, action, expected_version=expected_version,
+                summary="审核通过" if approve else f"退回重办（第 {matter.rework_count + 1} 次）",
+                event_text=("审核通过" if approve else f"退回重办：{note}"),
+                audience="public" if approve else "department",
+                changes={"note": note} if note else None)
+    reply.review_result = ReviewResult.APPROVED if approve else ReviewResult.REWORK
+    reply.review_note, reply.reviewed_at, reply.reviewed_by_id = note.strip(), clock.now(), actor.id
+    if approve:
+        lead.status = AssignmentStatus.DONE
+        matter.public_reply = (public_reply if public_reply is not None else reply.public_reply).strip()
+        matter.due_on, matter.due_provisional = None, False
+    else:
+        matter.rework_count += 1
+        lead.status = AssignmentStatus.RECEIVED
+        if new_due is not None:
+            old = lead.due_on
+            lead.due_on, lead.due_provisional, lead.limit_amount, lead.limit_unit = new_due, False, None, None
+            add_event(session, matter, actor, "due_changed", "重办时限调整", audience="department",
+                      old_due=old, new_due=new_due)
+        matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
+
+
+# --- follow-up, close, archive ---------------------------------------------------------------------
+def record_follow_up(session: Session, actor: User, matter: Matter, satisfaction: Satisfaction, note: str = "",
+                     *, expected_version: int | None = None, by_citizen: bool = False) -> None:
+    """回访: the call-back by intake (or the citizen's own rating online)."""
+    _transition(session, actor, matter, Action.FOLLOW_UP, expected_version=expected_version,
+                summary=f"回访：{satisfaction.label}", event_text=f"回访结果：{satisfaction.label}",
+                audience="department", changes={"satisfaction": satisfaction})
+    matter.satisfaction, matter.followup_note, matter.followed_up_at = satisfaction, note.strip(), clock.now()
+
+
+def reopen_for_rework(session: Session, actor: User, matter: Matter, note: str, *,
+                      expected_version: int | None = None) -> None:
+    """不满意 → 重办: the lead department works on it again."""
+    note = _required(note, "请写明重办要求。")
+    if matter.satisfaction != Satisfaction.DISSATISFIED:
+        raise WorkflowError("只有回访“不满意”的事项才能退回重办。")
+    _transition(session, actor, matter, Action.REOPEN, expected_version=expected_version,
+                summary="回访不满意，退回重办", event_text=f"回访不满意，退回重办：{note}", audience="department")
+    matter.rework_count += 1
+    lead = matter.lead_assignment
+    if lead is not None:
+        lead.status = AssignmentStatus.RECEIVED
+        matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
+
+
+def close_matter(session: Session, actor: User, matter: Matter, note: str = "", *,
+                 expected_version: int | None = None) -> None:
+    if matter.status == MatterStatus.APPROVED and not matter.anonymous and not note.strip():
+        raise ValidationError("实名事项办结前应先回访；如无法回访，请写明原因。")
+    _transition(session, actor, matter, Action.CLOSE, expected_version=expected_version,
+                summary="办结", event_text=note.strip() or "办结", audience="public")
+    matter.closed_at = clock.now()
+    matter.due_on, matter.due_provisional = None, False
+
+
+def archive_matter(session: Session, actor: User, matter: Matter, *, expected_version: int | None = None) -> None:
+    _transition(session, actor, matter, Action.ARCHIVE, expected_version=expected_version,
+                summary="归档", event_text="归档")
+
+
+# --- identity --------------------------------------------------------------------------------------
+def view_identity(session: Session, actor: User, matter: Matter, reason: str) -> Complainant | None:
+    """查看举报人信息: allowed to office staff only, and every look is audited with its reason."""
+    if not permissions.can_view_identity(actor):
+        raise PermissionDenied("您无权查看反映人信息。")
+    reason = _required(reason, "请填写查看反映人信息的事由。")
+    audit.record(session, actor, "identity.viewed", matter, f"查看 {matter.serial} 的反映人信息",
+                 {"reason": reason})
+    return session.scalar(select(Complainant).where(Complainant.matter_id == matter.id))

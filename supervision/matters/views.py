@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+                   url_for)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from supervision import clock, permissions
+from supervision.deadlines import LIGHT_LABELS, light_for, office_calendar
+from supervision.errors import DomainError, StaleObjectError
+from supervision.extensions import db
+from supervision.matters import queries, services
+from supervision.matters.forms import (AssignForm, AssignmentForm, DecideExtensionForm, DuplicateForm,
+                                       ExtensionForm, FollowUpForm, IdentityForm, ListFilterForm, NoteForm,
+                                       ReasonForm, RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm)
+from supervision.models.matters import Attachment, Category, Channel, Extension, Matter, MatterKind, Satisfaction
+from supervision.models.org import Department
+from supervision.uploads import Storage
+from supervision.web import requires
+from supervision.workflow import Action
+
+bp = Blueprint("matters", __name__, url_prefix="/matters")
+
+
+def storage() -> Storage:
+    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
+
+
+def uploaded(field) -> list[tuple[str, bytes]]:
+    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+def _department(raw) -> Department | None:
+    return db.session.get(Department, int(raw)) if raw and str(raw).isdigit() else None
+
+
+def load_matter(matter_id: int) -> Matter:
+    matter = db.get_or_404(Matter, matter_id)
+    if not permissions.can_view_matter(current_user, matter):
+        abort(404)  # another department's matter: not even its existence is told
+    return matter
+
+
+# --- lists -----------------------------------------------------------------------------------------
+@bp.get("/")
+@requires(permissions.can_list_matters)
+def index():
+    form = ListFilterForm(request.args)
+    form.validate()
+    filters = queries.MatterFilters(
+        kind=form.kind.data or "", status=form.status.data or "",
+        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
+        category_id=int(form.category.data) if (form.category.data or "").isdigit() else None,
+        channel=form.channel.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
+        overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
+    page = db.paginate(queries.filtered_matters(current_user, filters), per_page=current_app.config["PER_PAGE"],
+                       error_out=False)
+    return render_template("matters/index.html", page=page, form=form, **light_helpers())
+
+
+def light_helpers() -> dict:
+    calendar, today = office_calendar(db.session), clock.today()
+    return {"light": lambda due: light_for(calendar, due, today), "light_labels": LIGHT_LABELS}
+
+
+# --- registration ----------------------------------------------------------------------------------
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+@requires(permissions.can_register_matter)
+def new(kind: str):
+    if kind not in MatterKind._value2member_map_:
+        abort(404)
+    kind = MatterKind(kind)
+    form = RegisterForm(kind, received_on=clock.today())
+    if form.validate_on_submit():
+        data = services.MatterInput(
+            kind=kind, channel=Channel(form.channel.data), title=form.title.data, content=form.content.data,
+            summary=form.summary.data, received_on=form.received_on.data,
+            category=db.session.get(Category, int(form.category_id.data)) if form.category_id.data else None,
+            respondent_department=_department(form.respondent_department_id.data),
+            respondent_unit=form.respondent_unit.data, respondent_person=form.respondent_person.data,
+            anonymous=form.anonymous.data, confidential=form.confidential.data,
+            inspected_on=form.inspected_on.data, place=form.place.data, inspectors=form.inspectors.data,
+            problems=form.problems.data,
+            identity=services.IdentityInput(form.name.data, form.phone.data, form.id_number.data,
+                                            form.address.data, form.work_unit.data))
+        try:
+            matter = services.register_matter(db.session, current_user, data, files=uploaded(form.files),
+                                              storage=storage())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"已登记 {matter.serial}，查询码 {matter.query_code}。", "success")
+            return redirect(url_for("matters.detail", matter_id=matter.id))
+    return render_template("matters/new.html", form=form, kind=kind)
+
+
+# --- the matter page -------------------------------------------------------------------------------
+@bp.get("/<int:matter_id>")
+@requires(permissions.can_list_matters)
+def detail(matter_id: int):
+    return render_detail(load_matter(matter_id))
+
+
+def render_detail(matter: Matter, failed: dict | None = None, status: int = 200):
+    user = current_user
+    identity, identity_reason = None, None
+    seen = session.get("identity_seen", {})
+    if permissions.can_view_identity(user) and str(matter.id) in seen:
+        identity_reason = seen[str(matter.id)]
+        identity = services.view_identity(db.session, user, matter, identity_reason)
+        db.session.commit()
+    forms = action_forms(matter)
+    forms.update(failed or {})
+    attachments = db.session.scalars(select(Attachment).where(Attachment.matter_id == matter.id)
+                                     .order_by(Attachment.id)).all()
+    if not permissions.can_view_identity(user):
+        attachments = [a for a in attachments if a.shared_with_department]
+    duplicates = queries.possible_duplicates(db.session, matter) if (
+        permissions.can_view_identity(user) and matter.is_open) else []
+    events = [e for e in matter.events if permissions.can_view_identity(user) or e.audience != "office"]
+    return render_template(
+        "matters/detail.html", matter=matter, forms=forms, identity=identity, identity_reason=identity_reason,
+        identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, events=events,
+        can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
+        **light_helpers()), status
+
+
+def action_forms(matter: Matter) -> dict:
+    """The forms this user may use on this matter now, keyed by action name."""
+    user, version = current_user, matter.version
+    forms: dict = {}
+    for name, spec in ACTIONS.items():
+        if spec.available(user, matter):
+            form = spec.form_class(formdata=None, version=version)
+            forms[name] = form
+    for assignment in matter.assignments:
+        if permissions.can_act_on_assignment(user, assignment):
+            forms.setdefault("assignment_forms", {})[assignment.id] = {
+                name: spec.form_class(formdata=None, version=version, assignment_id=assignment.id)
+                for name, spec in ASSIGNMENT_ACTIONS.items() if spec.available(assignment)}
+    if "review" in forms and matter.lead_assignment and matter.lead_assignment.replies:
+        forms["review"].public_reply.data = matter.lead_assignment.replies[-1].public_reply
+    if "summary" in forms:
+        forms["summary"].summary.data = matter.summary
+    return forms
+
+
+@dataclass(frozen=True)
+class MatterAction:
+    form_class: type
+    run: Callable  # (actor, matter, form) -> None
+    success: str
+    action: Action | None = None
+
+    def available(self, user, matter: Matter) -> bool:
+        from supervision.workflow import TRANSITIONS
+
+        if self.action is None:
+            return permissions.can_act(user, matter, Action.ASSIGN) and matter.is_open
+        return permissions.can_act(user, matter, self.action) and (matter.status, self.action) in TRANSITIONS
+
+
+def _extension(form) -> Extension:
+    extension = db.session.get(Extension, int(form.extension_id.data)) if form.extension_id.data.isdigit() else None
+    if extension is None:
+        abort(404)
+    return extension
+
+
+ACTIONS: dict[str, MatterAction] = {
+    "accept": MatterAction(NoteForm, lambda u, m, f: services.accept_matter(
+        db.session, u, m, f.note.data, expected_version=f.expected_version()), "已受理。", Action.ACCEPT),
+    "reject": MatterAction(ReasonForm, lambda u, m, f: services.reject_matter(
+        db.session, u, m, f.note.data, expected_version=f.expected_version()), "已作不予受理处理。", Action.REJECT),
+    "duplicate": MatterAction(DuplicateForm, lambda u, m, f: services.file_as_duplicate(
+        db.session, u, m, _original(f.original.data), f.note.data, expected_version=f.expected_version()),
+        "已作为重复件存查。", Action.FILE_DUPLICATE),
+    "summary": MatterAction(SummaryForm, lambda u, m, f: services.update_summary(
+        db.session, u, m, f.summary.data, f.expected_version()), "摘要已保存。"),
+    "assign": MatterAction(AssignForm, lambda u, m, f: services.assign_matter(
+        db.session, u, m, lead=_department(f.lead_id.data) or abort(400),
+        co_handling=[d for d in map(_department, f.co_ids.data or []) if d], requirements=f.requirements.data,
+        due_on=f.due_on.data, avoidance_reason=f.avoidance_reason.data, expected_version=f.expected_version()),
+        "已交办。", Action.ASSIGN),
+    "decide_extension": MatterAction(DecideExtensionForm, lambda u, m, f: services.decide_extension(
+        db.session, u, _extension(f), f.decision.data == "approve", f.note.data, f.new_due_on.data),
+        "延期申请已审批。", Action.DECIDE_EXTENSION),
+    "review": MatterAction(ReviewForm, lambda u, m, f: services.review_reply(
+        db.session, u, m, f.decision.data == "approve", f.note.data, public_reply=f.public_reply.data,
+        new_due=f.new_due_on.data, expected_version=f.expected_version()), "审核意见已保存。", Action.APPROVE),
+    "follow_up": MatterAction(FollowUpForm, lambda u, m, f: services.record_follow_up(
+        db.session, u, m, Satisfaction(f.satisfaction.data), f.note.data, expected_version=f.expected_version()),
+        "回访结果已记录。", Action.FOLLOW_UP),
+    "reopen": MatterAction(ReasonForm, lambda u, m, f: services.reopen_for_rework(
+        db.session, u, m, f.note.data, expected_version=f.expected_version()), "已退回重办。", Action.REOPEN),
+    "close": MatterAction(NoteForm, lambda u, m, f: services.close_matter(
+        db.session, u, m, f.note.data, expected_version=f.expected_version()), "已办结。", Action.CLOSE),
+    "archive": MatterAction(NoteForm, lambda u, m, f: services.archive_matter(
+        db.session, u, m, expected_version=f.expected_version()), "已归档。", Action.ARCHIVE),
+}
+
+
+@dataclass(frozen=True)
+class AssignmentAction:
+    form_class: type
+    run: Callable  # (actor, assignment, form) -> None
+    success: str
+    open_statuses: tuple[str, ...]
+
+    def available(self, assignment) -> bool:
+        return assignment.status.value in self.open_statuses
+
+
+ASSIGNMENT_ACTIONS: dict[str, AssignmentAction] = {
+    "sign": AssignmentAction(AssignmentForm, lambda u, a, f: services.sign_assignment(
+        db.session, u, a, expected_version=f.expected_version()), "已签收。", ("assigned",)),
+    "return": AssignmentAction(ReturnForm, lambda u, a, f: services.return_assignment(
+        db.session, u, a, f.note.data, expected_version=f.expected_version()), "已退回交办单位。",
+        ("assigned", "received")),
+    "extension": AssignmentAction(ExtensionForm, lambda u, a, f: services.request_extension(
+        db.session, u, a, f.requested_due_on.data, f.note.data), "延期申请已提交，请等待审批。", ("received",)),
+    "reply": AssignmentAction(ReplyForm, lambda u, a, f: services.submit_reply(
+        db.session, u, a, f.result.data, f.public_reply.data, files=uploaded(f.files), storage=storage(),
+        expected_version=f.expected_version()), "办理结果已报送。", ("received",)),
+}
+
+
+def _original(serial: str) -> Matter:
+    original = db.session.scalar(select(Matter).where(Matter.serial == serial.strip().upper()))
+    if original is None:
+        raise services.ValidationError(f"找不到编号为 {serial} 的事项。")
+    return original
+
+
+def _run(matter: Matter, form, run: Callable, success: str, form_key: str, target):
+    """Validate, call the one service, commit, flash, redirect — or show the page again with input kept."""
+    if form.validate_on_submit():
+        try:
+            run(current_user, target, form)
+            db.session.commit()
+        except (DomainError, StaleDataError) as error:
+            db.session.rollback()
+            message = str(error) if isinstance(error, DomainError) else str(StaleObjectError())
+            flash(message, "error")
+            if isinstance(error, services.AvoidanceRequired):
+                form.avoidance_reason.errors = [message]
+        else:
+            flash(success, "success")
+            return redirect(url_for("matters.detail", matter_id=matter.id))
+    else:
+        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
+    db.session.expire_all()
+    matter = db.session.get(Matter, matter.id)
+    return render_detail(matter, {form_key: form}, status=400)
+
+
+@bp.post("/<int:matter_id>/act/<name>")
+@requires(permissions.can_list_matters)
+def act(matter_id: int, name: str):
+    matter = load_matter(matter_id)
+    spec = ACTIONS.get(name) or abort(404)
+    if not spec.available(current_user, matter) and (spec.action is None or not permissions.can_act(
+            current_user, matter, spec.action)):
+        abort(403)
+    return _run(matter, spec.form_class(), spec.run, spec.success, name, matter)
+
+
+@bp.post("/<int:matter_id>/assignment/<name>")
+@requires(permissions.can_list_matters)
+def assignment_act(matter_id: int, name: str):
+    matter = load_matter(matter_id)
+    spec = ASSIGNMENT_ACTIONS.get(name) or abort(404)
+    form = spec.form_class()
+    assignment = form.assignment_of(matter) or abort(404)
+    if not permissions.can_act_on_assignment(current_user, assignment):
+        abort(403)
+    return _run(matter, form, spec.run, spec.success, f"assignment:{assignment.id}:{name}", assignment)
+
+
+# --- identity and files ----------------------------------------------------------------------------
+@bp.post("/<int:matter_id>/identity")
+@requires(permissions.can_view_identity)
+def reveal_identity(matter_id: int):
+    matter = load_matter(matter_id)
+    form = IdentityForm()
+    if form.validate_on_submit():
+        seen = session.get("identity_seen", {})
+        seen[str(matter.id)] = form.reason.data
+        session["identity_seen"] = seen
+    else:
+        flash("请填写查看反映人信息的事由。", "error")
+    return redirect(url_for("matters.detail", matter_id=matter.id) + "#identity")
+
+
+@bp.get("/<int:matter_id>/files/<int:attachment_id>")
+@requires(permissions.can_list_matters)
+def download(matter_id: int, attachment_id: int):
+    matter = load_matter(matter_id)
+    attachment = db.get_or_404(Attachment, attachment_id)
+    if attachment.matter_id != matter.id or not permissions.can_view_attachment(
+            current_user, matter, attachment.shared_with_department):
+        abort(404)
+    # A department head sees a neutral name: an original file name can carry a complainant's name.
+    name = attachment.original_name if permissions.can_view_identity(current_user) else neutral_name(attachment)
+    return send_file(storage().path(attachment.stored_name), mimetype=attachment.media_type,
+                     as_attachment=True, download_name=name, max_age=0)
+
+
+def neutral_name(attachment: Attachment) -> str:
+    suffix = Path(attachment.original_name).suffix.lower()[:6]
+    return f"附件{attachment.id}{suffix}"

@@ -1,0 +1,129 @@
+"""Browser fixtures: the app with the demo office, served on a free port, driven by headless Chromium.
+
+The live server runs once per session on a copy of the migrated SQLite template (never
+parametrised over engines: the browser checks the pages, the engine tests live elsewhere).
+Debian's chromium is used because Playwright's own browser download is not possible here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from supervision import create_app
+from supervision.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium hangs on the refused connections of an offline machine.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("live")
+    database = folder / "live.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    instance = folder / "instance"
+    instance.mkdir()
+    os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret",
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False})
+    finally:
+        os.environ.pop("SUPERVISION_INSTANCE_PATH", None)
+    with app.app_context():
+        from supervision import demo
+
+        demo.load(db.session, app.config)
+        db.session.commit()
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium fonts-noto-cjk)"
+        if os.environ.get("SUPERVISION_REQUIRE_BROWSER") or os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page_in_fresh_context(browser, base_url: str, **options):
+    context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, page = _page_in_fresh_context(browser, live_server, viewport=DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    context, page = _page_in_fresh_context(browser, live_server, viewport=PHONE, is_mobile=True,
+                                           has_touch=True, device_scale_factor=3)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login_as(live_server):
+    from supervision.demo import DEMO_PASSWORD
+
+    def log_in(page, username: str, password: str = DEMO_PASSWORD):
+        page.goto("/login")
+        page.get_by_label("用户名", exact=True).fill(username)
+        page.get_by_label("密码", exact=True).fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{live_server}/")
+        return page
+
+    return log_in
+
+
+@pytest.fixture
+def screenshot():
+    """Write docs/screenshots/<name>.png, only when SUPERVISION_SCREENSHOTS=1 (CI keeps the tree clean)."""
+
+    def take(page, name: str) -> Path | None:
+        if os.environ.get("SUPERVISION_SCREENSHOTS") != "1":
+            return None
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return take
