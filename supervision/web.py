@@ -41,6 +41,9 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("matters.index", "事项台账", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
     ("admin.users", "用户管理", frozenset({Role.ADMIN})),
     ("admin.departments", "单位管理", frozenset({Role.ADMIN})),
+    ("settings.calendar", "节假日安排", frozenset({Role.ADMIN})),
+    ("settings.time_limits", "办理时限", frozenset({Role.ADMIN})),
+    ("settings.categories", "问题类别", frozenset({Role.ADMIN})),
     ("auditlog.index", "审计日志", frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER})),
 ]
 
@@ -92,8 +95,9 @@ def init_app(app: Flask) -> None:
     from supervision.auth.views import bp as auth_bp
     from supervision.home.views import bp as home_bp
     from supervision.matters.views import bp as matters_bp
+    from supervision.settings.views import bp as settings_bp
 
-    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp):
+    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp):
         app.register_blueprint(blueprint)
     _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
 

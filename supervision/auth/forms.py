@@ -11,7 +11,7 @@ class LoginForm(BaseForm):
                            render_kw={"autocomplete": "username", "autofocus": True, "maxlength": 40})
     password = PasswordField("密码", validators=[required(), Length(max=200, message="密码过长。")],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField("在此电脑上保持登录")
+    remember = BooleanField("在此设备上保持登录")
     next = HiddenField()
 
 

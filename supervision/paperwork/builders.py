@@ -103,7 +103,7 @@ def build_assignment_slip(data: AssignmentSlip, profile: OfficeProfile) -> bytes
     paper.table(
         FORM_COLUMNS_MM,
         rows,
-        min_heights_mm={r: 8.5 for r in range(len(rows))} | {3: 22, 5: 12, 9: 24, 10: 10, 11: 10},
+        min_heights_mm={r: 8.5 for r in range(len(rows))} | {3: 22, 5: 10, 9: 22},
     )
     days = data.return_within_workdays
     paper.note(

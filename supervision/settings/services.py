@@ -1,0 +1,189 @@
+"""Every write of the settings area: holiday overrides, time-limit rules, categories — and the
+recomputation of provisional deadlines when the State Council's schedule arrives (SPEC §6)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from supervision import audit, clock
+from supervision.calendar import LimitUnit
+from supervision.deadlines import Limit, compute_due, limit_for, office_calendar
+from supervision.errors import ValidationError
+from supervision.matters.services import add_event
+from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
+from supervision.models.matters import Assignment, AssignmentRole, Category, Matter, MatterKind, MatterStatus
+from supervision.models.org import User
+
+WORKDAY_WORDS = {"上班": True, "工作日": True, "workday": True, "work": True, "1": True,
+                 "休息": False, "放假": False, "休": False, "holiday": False, "rest": False, "0": False}
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    day: date
+    is_workday: bool
+    name: str
+    source_notice: str
+
+
+def save_override(session: Session, actor: User, row: OverrideRow, *, recompute: bool = True) -> CalendarOverride:
+    existing = session.get(CalendarOverride, row.day)
+    values = {"is_workday": row.is_workday, "name": row.name[:40], "source_notice": row.source_notice[:200]}
+    if existing is None:
+        existing = CalendarOverride(day=row.day, updated_at=clock.now(), **values)
+        session.add(existing)
+        changes = {k: [None, v] for k, v in values.items()}
+    else:
+        changes = audit.diff(existing, values)
+        existing.updated_at = clock.now()
+    if changes:
+        word = "上班" if row.is_workday else "休息"
+        audit.record(session, actor, "calendar.override_saved", ("calendar_override", None),
+                     f"设定 {row.day:%Y-%m-%d} 为{word}（{row.name}）", {"day": row.day, **changes})
+    session.flush()
+    if recompute:
+        recompute_provisional_deadlines(session, actor)
+    return existing
+
+
+def parse_overrides_csv(text: str) -> list[OverrideRow]:
+    """日期,上班/休息,名称,依据 — one day a line; a header line is allowed. All errors at once."""
+    rows, errors = [], []
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    for number, fields in enumerate(reader, start=1):
+        fields = [f.strip() for f in fields]
+        if not fields or not any(fields):
+            continue
+        if number == 1 and not fields[0][:1].isdigit():
+            continue  # header
+        if len(fields) < 2:
+            errors.append(f"第 {number} 行：至少需要“日期,上班/休息”两列。")
+            continue
+        try:
+            day = date.fromisoformat(fields[0].replace("/", "-"))
+        except ValueError:
+            errors.append(f"第 {number} 行：日期“{fields[0]}”格式不正确，应为 2027-01-01。")
+            continue
+        kind = WORKDAY_WORDS.get(fields[1].lower())
+        if kind is None:
+            errors.append(f"第 {number} 行：第二列应为“上班”或“休息”，而不是“{fields[1]}”。")
+            continue
+        rows.append(OverrideRow(day, kind, fields[2] if len(fields) > 2 else "",
+                                fields[3] if len(fields) > 3 else ""))
+    if errors:
+        raise ValidationError("导入文件有误，未导入任何数据。" + " ".join(errors[:20]))
+    if not rows:
+        raise ValidationError("导入文件中没有数据。")
+    days = [r.day for r in rows]
+    if len(days) != len(set(days)):
+        raise ValidationError("导入文件中有重复的日期，未导入任何数据。")
+    return rows
+
+
+def import_overrides(session: Session, actor: User, text: str) -> tuple[int, int]:
+    """Import a year's schedule; returns (days saved, deadlines recomputed)."""
+    rows = parse_overrides_csv(text)
+    for row in rows:
+        save_override(session, actor, row, recompute=False)
+    audit.record(session, actor, "calendar.imported", ("calendar_override", None),
+                 f"导入节假日安排 {len(rows)} 天", {"first": rows[0].day, "last": rows[-1].day})
+    return len(rows), recompute_provisional_deadlines(session, actor)
+
+
+def recompute_provisional_deadlines(session: Session, actor: User | None) -> int:
+    """Open deadlines that were estimated (推定) are computed again with the current calendar."""
+    calendar = office_calendar(session)
+    changed = 0
+    open_assignments = session.scalars(
+        select(Assignment).where(Assignment.due_provisional.is_(True), Assignment.limit_amount.is_not(None))
+        .options(joinedload(Assignment.matter))).all()
+    for assignment in open_assignments:
+        if not assignment.is_open:
+            continue
+        new = calendar.deadline(assignment.assigned_on, assignment.limit_amount, LimitUnit(assignment.limit_unit))
+        old_due = assignment.due_on
+        if (new.due, new.provisional) == (old_due, assignment.due_provisional):
+            continue
+        assignment.due_on, assignment.due_provisional = new.due, new.provisional
+        matter = assignment.matter
+        if assignment.role == AssignmentRole.LEAD and matter.lead_department_id == assignment.department_id:
+            matter.due_on, matter.due_provisional = new.due, new.provisional
+        if old_due != new.due:
+            add_event(session, matter, actor, "due_recomputed", "节假日安排公布，办理时限重新计算",
+                      audience="department", department=assignment.department, old_due=old_due, new_due=new.due)
+        audit.record(session, actor, "deadline.recomputed", assignment,
+                     f"{matter.serial} 推定时限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
+                     {"due_on": [old_due, new.due], "provisional": [True, new.provisional]})
+        changed += 1
+    registered = session.scalars(select(Matter).where(Matter.status == MatterStatus.REGISTERED,
+                                                      Matter.accept_due_provisional.is_(True))).all()
+    for matter in registered:
+        limit = limit_for(session, LimitStep.ACCEPT, matter.kind.value, matter.category_id)
+        new = compute_due(session, matter.received_on, limit)
+        if (new.due, new.provisional) == (matter.accept_due_on, matter.accept_due_provisional):
+            continue
+        old_due = matter.accept_due_on
+        matter.accept_due_on, matter.accept_due_provisional = new.due, new.provisional
+        matter.due_on, matter.due_provisional = new.due, new.provisional
+        audit.record(session, actor, "deadline.recomputed", matter,
+                     f"{matter.serial} 受理时限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
+                     {"accept_due_on": [old_due, new.due]})
+        changed += 1
+    return changed
+
+
+# --- time limits -----------------------------------------------------------------------------------
+def save_time_limit(session: Session, actor: User, *, step: LimitStep, matter_kind: MatterKind | None,
+                    category: Category | None, amount: int, unit: LimitUnit, source: str = "") -> TimeLimitRule:
+    if not 1 <= amount <= 365:
+        raise ValidationError("时限须在 1 到 365 之间。")
+    if category is not None and matter_kind is not None and category.matter_kind != matter_kind:
+        raise ValidationError("问题类别与事项类型不符。")
+    if category is not None:
+        matter_kind = category.matter_kind
+    kind_value = matter_kind.value if matter_kind else None
+    rule = session.scalar(select(TimeLimitRule).where(
+        TimeLimitRule.step == step, TimeLimitRule.matter_kind.is_(None) if kind_value is None
+        else TimeLimitRule.matter_kind == kind_value,
+        TimeLimitRule.category_id.is_(None) if category is None else TimeLimitRule.category_id == category.id))
+    before = limit_for(session, step, kind_value, category.id if category else None)
+    if rule is None:
+        rule = TimeLimitRule(step=step, matter_kind=kind_value, category_id=category.id if category else None,
+                             amount=amount, unit=unit, source=source)
+        session.add(rule)
+    else:
+        rule.amount, rule.unit, rule.source = amount, unit, source
+    scope = "、".join(filter(None, [matter_kind.label if matter_kind else "全部类型",
+                                   category.name if category else ""]))
+    audit.record(session, actor, "time_limit.saved", ("time_limit_rule", None),
+                 f"{step.label}时限（{scope}）：{before.label} → {Limit(amount, unit, source).label}",
+                 {"step": step, "kind": kind_value, "category_id": category.id if category else None,
+                  "amount": [before.amount, amount], "unit": [before.unit, unit]})
+    return rule
+
+
+# --- categories ------------------------------------------------------------------------------------
+def save_category(session: Session, actor: User, *, matter_kind: MatterKind, name: str,
+                  category: Category | None = None, active: bool = True) -> Category:
+    name = name.strip()
+    if not name:
+        raise ValidationError("请填写类别名称。")
+    clash = session.scalar(select(Category).where(Category.matter_kind == matter_kind, Category.name == name))
+    if clash is not None and clash is not category:
+        raise ValidationError(f"{matter_kind.label}已有类别“{name}”。")
+    if category is None:
+        order = len(session.scalars(select(Category.id).where(Category.matter_kind == matter_kind)).all())
+        category = Category(matter_kind=matter_kind, name=name, sort_order=order, active=active)
+        session.add(category)
+        audit.record(session, actor, "category.created", category, f"新增{matter_kind.label}类别“{name}”")
+        return category
+    changes = audit.diff(category, {"name": name, "active": active})
+    if changes:
+        audit.record(session, actor, "category.updated", category, f"修改类别“{name}”", changes)
+    return category
