@@ -120,6 +120,11 @@ def init_app(app: Flask) -> None:
         return {"navigation": navigation_for(current_user), "office_name": app.config["OFFICE_NAME"],
                 "Role": Role}
 
+    @app.get("/healthz")
+    def healthz():
+        """For load balancers and monitoring: the process answers (no database, no login)."""
+        return {"status": "ok"}
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

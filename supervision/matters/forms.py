@@ -170,7 +170,7 @@ class ListFilterForm(BaseForm):
 
     kind = SelectField("类型", choices=[("", "全部")] + MatterKind.choices(), validators=[Optional()])
     status = SelectField("状态", choices=[("", "全部")] + MatterStatus.choices(), validators=[Optional()])
-    department = SelectField("承办单位", validators=[Optional()])
+    department = SelectField("主办单位", validators=[Optional()])
     category = SelectField("类别", validators=[Optional()])
     channel = SelectField("渠道", validators=[Optional()])
     date_from = DateField("收件自", validators=[Optional()])

@@ -15,16 +15,20 @@ from supervision.deadlines import LIGHT_LABELS, light_for, office_calendar
 from supervision.errors import DomainError, StaleObjectError
 from supervision.extensions import db
 from supervision.matters import queries, services
+from supervision.pagination import page_number
 from supervision.matters.forms import (AssignForm, AssignmentForm, DecideExtensionForm, DuplicateForm,
                                        ExtensionForm, FollowUpForm, IdentityForm, ListFilterForm, NoteForm,
                                        ReasonForm, RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm)
-from supervision.models.matters import Attachment, Category, Channel, Extension, Matter, MatterKind, Satisfaction
+from supervision.models.matters import (Attachment, Category, Channel, Extension, Matter, MatterKind, MatterStatus,
+                                        Satisfaction)
 from supervision.models.org import Department
 from supervision.uploads import Storage
 from supervision.web import requires
 from supervision.workflow import Action
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
+# While intake decides what to do with a matter, possible duplicates are worth showing.
+TRIAGE_STATUSES = frozenset({MatterStatus.REGISTERED, MatterStatus.ACCEPTED, MatterStatus.RETURNED})
 
 
 def storage() -> Storage:
@@ -58,8 +62,8 @@ def index():
         category_id=int(form.category.data) if (form.category.data or "").isdigit() else None,
         channel=form.channel.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
         overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
-    page = db.paginate(queries.filtered_matters(current_user, filters), per_page=current_app.config["PER_PAGE"],
-                       error_out=False)
+    page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
+                             current_app.config["PER_PAGE"])
     return render_template("matters/index.html", page=page, form=form, **light_helpers())
 
 
@@ -123,7 +127,7 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     if not permissions.can_view_identity(user):
         attachments = [a for a in attachments if a.shared_with_department]
     duplicates = queries.possible_duplicates(db.session, matter) if (
-        permissions.can_view_identity(user) and matter.is_open) else []
+        permissions.can_view_identity(user) and matter.status in TRIAGE_STATUSES) else []
     events = [e for e in matter.events if permissions.can_view_identity(user) or e.audience != "office"]
     return render_template(
         "matters/detail.html", matter=matter, forms=forms, identity=identity, identity_reason=identity_reason,

@@ -1,0 +1,158 @@
+"""Fill a migrated database with realistic matters, fast (bulk inserts), for the benchmarks.
+
+    from benchmarks.datagen import make_app, populate
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from supervision import create_app  # noqa: E402
+from supervision.extensions import db  # noqa: E402
+from supervision.models.matters import (  # noqa: E402
+    SERIAL_PREFIX, Assignment, AssignmentRole, AssignmentStatus, Category, Channel, Complainant, Matter,
+    MatterKind, MatterStatus,
+)
+from supervision.models.org import Department, DepartmentKind, Role, User  # noqa: E402
+
+UNITS = ["政务服务中心", "市场监督管理局", "人力资源和社会保障局", "自然资源和规划局", "住房和城乡建设局",
+         "交通运输局", "卫生健康委员会", "教育局", "医疗保障局", "城市管理局", "民政局", "税务局",
+         "公安局交警支队", "生态环境局", "行政审批局", "公积金管理中心", "不动产登记中心", "司法局",
+         "农业农村局", "文化和旅游局"]
+PLACES = ["窗口", "综合窗口", "服务大厅", "咨询台", "审批科", "执法中队", "营业厅", "受理窗口"]
+AFFAIRS = ["营业执照变更", "社保卡补办", "公积金提取", "房产证办理", "户口迁移", "低保申请", "医保报销",
+           "施工许可", "食品经营许可证", "退休审批", "不动产抵押登记", "个体工商户注册", "居住证申领",
+           "二手房过户", "失业金申领", "养老金认证", "驾驶证换证"]
+PROBLEMS = ["态度生硬", "推诿扯皮", "办事拖拉", "乱收费", "吃拿卡要", "不作为", "多次往返仍未办结",
+            "要求反复补交材料", "超过承诺时限未办结", "上班时间玩手机", "擅离工作岗位", "不一次性告知所需材料",
+            "以系统故障为由拒绝受理"]
+DETAILS = ["工作人员称领导不在无法签字", "网上预约后到现场仍需排队三小时", "电话一直无人接听",
+           "告知的材料清单与网上公布的不一致", "窗口提前半小时停止取号", "要求到另一部门开具证明",
+           "办理进度无法查询", "投诉后被工作人员当面指责"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英"]
+STATUS_MIX = [(MatterStatus.REGISTERED, 3), (MatterStatus.ACCEPTED, 2), (MatterStatus.ASSIGNED, 8),
+              (MatterStatus.IN_PROGRESS, 20), (MatterStatus.REPLIED, 5), (MatterStatus.REWORK, 2),
+              (MatterStatus.APPROVED, 3), (MatterStatus.CLOSED, 35), (MatterStatus.ARCHIVED, 15),
+              (MatterStatus.NOT_ACCEPTED, 4), (MatterStatus.FILED, 3)]
+ASSIGNED_STATES = {MatterStatus.ASSIGNED, MatterStatus.IN_PROGRESS, MatterStatus.REPLIED, MatterStatus.REWORK,
+                   MatterStatus.APPROVED, MatterStatus.CLOSED, MatterStatus.ARCHIVED}
+OPEN_ASSIGNMENT = {MatterStatus.ASSIGNED: AssignmentStatus.ASSIGNED, MatterStatus.IN_PROGRESS: AssignmentStatus.RECEIVED,
+                   MatterStatus.REWORK: AssignmentStatus.RECEIVED, MatterStatus.REPLIED: AssignmentStatus.REPLIED}
+
+
+def complaint_text(rng: random.Random, unit: str) -> tuple[str, str]:
+    affair, problem = rng.choice(AFFAIRS), rng.choice(PROBLEMS)
+    title = f"{unit}{rng.choice(PLACES)}办理{affair}{problem}"
+    parts = [f"本人于{rng.randint(1, 12)}月{rng.randint(1, 28)}日到{unit}{rng.choice(PLACES)}办理{affair}，"
+             f"工作人员{problem}，{rng.choice(DETAILS)}。"]
+    while sum(map(len, parts)) < rng.randint(100, 400):
+        parts.append(f"{rng.choice(DETAILS)}，{rng.choice(PROBLEMS)}，希望有关部门调查处理。")
+    return title[:120], "".join(parts)
+
+
+def make_app(database_url: str | None = None):
+    """An app on a fresh migrated database (a temporary SQLite file unless a URL is given)."""
+    from flask_migrate import upgrade
+
+    instance = Path(tempfile.mkdtemp(prefix="supervision-bench-"))
+    os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
+    url = database_url or f"sqlite:///{instance}/bench.sqlite3"
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def reusable_sqlite(path: str) -> str:
+    """A sqlite URL at a fixed path, so repeated runs can skip generating the data."""
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def populate(n_matters: int = 100_000, n_departments: int = 40, seed: int = 7, today: date | None = None) -> None:
+    """Departments, one user per role, and ``n_matters`` matters in a realistic mix of states."""
+    from supervision.auth.services import hash_password
+
+    rng = random.Random(seed)
+    today = today or date.today()
+    session = db.session
+    departments = []
+    for i in range(n_departments):
+        prefix = "市" if i < len(UNITS) else rng.choice(["东城区", "西湖区", "高新区"])
+        departments.append(Department(code=f"B{i:03d}", name=f"{prefix}{UNITS[i % len(UNITS)]}{'' if i < len(UNITS) else i}",
+                                      kind=DepartmentKind.CITY, active=True))
+    session.add_all(departments)
+    session.flush()
+    password = hash_password("bench1234")
+    for role in Role:
+        session.add(User(username=f"bench_{role.value}", display_name=role.label, role=role, password_hash=password,
+                         department_id=departments[1].id if role == Role.DEPT_HEAD else None, active=True))
+    categories = {kind: session.scalars(select(Category.id).where(Category.matter_kind == kind)).all()
+                  for kind in MatterKind}
+    session.commit()
+
+    statuses = [s for s, w in STATUS_MIX for _ in range(w)]
+    kinds = [MatterKind.COMPLAINT] * 7 + [MatterKind.SUGGESTION] * 2 + [MatterKind.FINDING]
+    seqs = {k: 0 for k in MatterKind}
+    batch = 5000
+    matter_id = 0
+    for start in range(0, n_matters, batch):
+        matters, assignments, complainants = [], [], []
+        for _ in range(min(batch, n_matters - start)):
+            matter_id += 1
+            kind = rng.choice(kinds)
+            seqs[kind] += 1
+            status = rng.choice(statuses)
+            received = today - timedelta(days=int(rng.random() ** 2 * 1000))
+            respondent = rng.choice(departments)
+            lead = respondent if rng.random() < 0.6 else rng.choice(departments)
+            title, content = complaint_text(rng, respondent.name)
+            due = received + timedelta(days=21) if status in OPEN_ASSIGNMENT else None
+            matters.append({
+                "id": matter_id, "kind": kind, "year": received.year, "seq": seqs[kind],
+                "serial": f"{SERIAL_PREFIX[kind]}-{received.year}-{matter_id:05d}"[:20], "query_code": "BENCH123",
+                "channel": rng.choice(list(Channel)), "category_id": rng.choice(categories[kind]), "title": title,
+                "content": content, "summary": content[:80], "respondent_department_id": respondent.id,
+                "respondent_unit": respondent.name, "respondent_person": "", "received_on": received,
+                "anonymous": rng.random() < 0.2, "confidential": False, "problems": "", "place": "", "inspectors": "",
+                "status": status, "due_on": due, "due_provisional": False,
+                "lead_department_id": lead.id if status in ASSIGNED_STATES else None,
+                "accept_due_on": received + timedelta(days=4), "accept_due_provisional": False,
+                "decision_reason": "", "rework_count": int(rng.random() < 0.08), "public_reply": "",
+                "followup_note": "", "registered_at": datetime.combine(received, datetime.min.time()),
+                "updated_at": datetime.combine(received, datetime.min.time()), "version": 1,
+            })
+            if status in ASSIGNED_STATES:
+                assignments.append({
+                    "matter_id": matter_id, "department_id": lead.id, "role": AssignmentRole.LEAD,
+                    "status": OPEN_ASSIGNMENT.get(status, AssignmentStatus.DONE), "requirements": "",
+                    "assigned_on": received + timedelta(days=3),
+                    "assigned_at": datetime.combine(received, datetime.min.time()),
+                    "limit_amount": 15, "limit_unit": "workday", "due_on": received + timedelta(days=24),
+                    "due_provisional": False, "object_due_on": received + timedelta(days=10),
+                    "avoidance_override": "", "return_reason": ""})
+            complainants.append({"matter_id": matter_id, "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                                 "phone": f"13{rng.randint(100000000, 999999999)}", "id_number": "",
+                                 "address": "", "work_unit": ""})
+        session.execute(insert(Matter), matters)
+        session.execute(insert(Assignment), assignments)
+        session.execute(insert(Complainant), complainants)
+        session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("SELECT setval('matter_id_seq', (SELECT max(id) FROM matter))")
+            conn.exec_driver_sql("ANALYZE")
+    else:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
