@@ -519,7 +519,8 @@ def test_missing_prefix_is_reported_by_name():
 
 def test_pdf_is_none_without_libreoffice(monkeypatch):
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    assert pdf.to_pdf(BUILDERS["inquiry_notice"](SAMPLES["inquiry_notice"](), SAMPLE_PROFILE)) is None
+    data = BUILDERS["inquiry_notice"](SAMPLES["inquiry_notice"](), SAMPLE_PROFILE)
+    assert pdf.to_pdf(data) is None
 
 
 def test_libreoffice_copy_drops_the_char_grid_and_condenses_the_body():

@@ -6,7 +6,7 @@ grid, signature, 版记, tables) is :mod:`supervision.paperwork.layout`'s busine
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,10 +56,6 @@ def _number(profile: OfficeProfile, doc_type: str, number: DocNumber) -> str:
     return format_doc_number(profile.prefix(doc_type), number.year, number.seq)
 
 
-def _people(people: Sequence[Person]) -> str:
-    return "、".join(p.described for p in people)
-
-
 # ---- 交办单 ------------------------------------------------------------------------------------
 
 
@@ -75,7 +71,8 @@ def build_assignment_slip(data: AssignmentSlip, profile: OfficeProfile) -> bytes
     title = f"{profile.office_name}{DOCUMENT_TITLES['assignment_slip']}"
     paper = OfficialDocument(profile, title=title)
     paper.document_head(title, f"编号：{number}", organ=False)
-    respondent = data.respondent_unit + (f"／{data.respondent_person}" if data.respondent_person else "")
+    person = f"／{data.respondent_person}" if data.respondent_person else ""
+    respondent = f"{data.respondent_unit}{person}"
     rows = [
         [label("事项编号"), value(data.matter_number), label("来源渠道"), value(data.channel)],
         [
@@ -301,7 +298,8 @@ def build_admonition_notice(data: AdmonitionNotice, profile: OfficeProfile) -> b
     paper = OfficialDocument(profile, title=title)
     paper.document_head(title, number)
     paper.salutation(f"{data.subject.name}同志")
-    where = f"（{data.subject.unit}{data.subject.post}）" if data.subject.unit or data.subject.post else ""
+    unit_post = f"{data.subject.unit}{data.subject.post}"
+    where = f"（{unit_post}）" if unit_post else ""
     paper.body(
         f"据反映，你{where}存在{data.problem}问题。经{data.studied_by}研究，"
         f"报{data.approved_by}批准，决定对你进行诫勉。"
@@ -378,7 +376,7 @@ REGISTER_HEADER = (
     "序号", "谈话类型", "谈话时间", "谈话人\n姓名", "谈话人\n单位", "谈话人\n职务",
     "谈话对象", "谈话事由", "备注",
 )  # fmt: skip
-REGISTER_COLUMNS_MM = (10, 20, 30, 16, 32, 20, 38, 33, 26)  # the 225 mm width turned sideways
+REGISTER_COLUMNS_MM = (12, 20, 30, 16, 32, 20, 36, 33, 26)  # the 225 mm width turned sideways
 REGISTER_MIN_ROWS = 6  # a short register is padded with blank lines to fill in by hand
 
 
@@ -391,7 +389,8 @@ def build_talk_register(data: TalkRegister, profile: OfficeProfile) -> bytes:
     paper.plain(f"填报单位：{profile.office_name}\u3000\u3000\u3000\u3000填报日期：{compiled}")
     rows = [[label(h) for h in REGISTER_HEADER]]
     for n, row in enumerate(data.rows, start=1):
-        subject = "\n".join(x for x in (row.subject.name, f"{row.subject.unit}{row.subject.post}") if x)
+        unit_post = f"{row.subject.unit}{row.subject.post}"
+        subject = f"{row.subject.name}\n{unit_post}" if unit_post else row.subject.name
         rows.append(
             [
                 value(str(n), align="center"),

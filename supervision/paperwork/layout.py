@@ -15,14 +15,14 @@ from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
 from types import MappingProxyType
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Length, Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -460,10 +460,31 @@ def _setup_section(section) -> None:
     )
 
 
+# Styles the base document keeps; the rest of python-docx's template (list, heading and 90-odd
+# table styles) would only be parsed and re-zipped with every document.
+_KEPT_STYLES = {"Normal", "Default Paragraph Font", "Normal Table", "No List", "Table Grid"}
+
+
+def _prune_styles(doc: DocxDocument) -> None:
+    styles = doc.styles.element
+    for style in styles.findall(qn("w:style")):
+        name = style.find(qn("w:name"))
+        if name is None or name.get(qn("w:val")) not in _KEPT_STYLES:
+            styles.remove(style)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+
+
+def _style_id(name: str) -> str:
+    return name.replace(" ", "")  # python-docx's rule for the ids of styles it adds
+
+
 @lru_cache(maxsize=8)
 def _base_docx(fonts: Fonts) -> bytes:
     """An empty document with styles, section and footers set up; parsed afresh per build."""
     doc = Document()
+    _prune_styles(doc)
     _setup_styles(doc, fonts)
     section = doc.sections[0]
     _setup_section(section)
@@ -537,9 +558,7 @@ class OfficialDocument:
     def __init__(self, profile: OfficeProfile, title: str = "") -> None:
         self.profile = profile
         self.doc = Document(BytesIO(_base_docx(profile.fonts)))
-        self._styles = {s.name: s for s in self.doc.styles if s.name.startswith("GW ")}
         self._body = self.doc.element.body
-        # The template's body is empty; python-docx appends before the final sectPr.
         props = self.doc.core_properties
         props.title = title
         props.author = profile.office_name
@@ -554,7 +573,8 @@ class OfficialDocument:
     ) -> Paragraph:
         paragraph = self.doc.add_paragraph()
         if style:
-            paragraph.style = self._styles[style]
+            # pStyle written directly: python-docx's style setter scans every style each time.
+            paragraph._p.get_or_add_pPr().style = _style_id(style)
         if text:
             paragraph.add_run(text)
         if align:
@@ -612,29 +632,23 @@ class OfficialDocument:
         for n, item in enumerate(items, start=1):
             self.heading(level, heading_label(level, n), item)
 
-    def label_line(self, label_text: str, text: str) -> Paragraph:
-        """A ``标签：内容`` line flush left, wrapping under the content (hanging indent)."""
-        paragraph = self.paragraph(f"{label_text}{text}", STYLE_PLAIN)
-        _set_indent(
-            paragraph._p.get_or_add_pPr(),
-            left_chars=text_width_chars(label_text),
-            first_chars=-text_width_chars(label_text),
-        )
-        return paragraph
-
     def attachments(self, names: Sequence[str]) -> None:
-        """附件说明 §7.3.4: a blank line, then 附件： indented 2 chars, numbered 1．2．"""
+        """附件说明 §7.3.4: a blank line, then 附件： indented 2 chars, numbered 1．2．
+
+        A wrapped name lines up with the first character of the name above it.
+        """
         if not names:
             return
         self.blank()
         for n, name in enumerate(names, start=1):
-            lead = "附件：" if n == 1 else "　　　"
+            lead = "附件：" if n == 1 else "\u3000" * 3
             number = f"{n}．" if len(names) > 1 else ""
+            hang = text_width_chars(lead + number)
             paragraph = self.paragraph(f"{lead}{number}{name}", STYLE_PLAIN)
             _set_indent(
                 paragraph._p.get_or_add_pPr(),
-                left_chars=FIRST_LINE_INDENT_CHARS + 3 + (1 if number else 0),
-                first_chars=-(3 + (1 if number else 0)),
+                left_chars=FIRST_LINE_INDENT_CHARS + hang,
+                first_chars=-hang,
             )
 
     def contact(self, person: str = "", phone: str = "") -> None:
@@ -743,50 +757,60 @@ class OfficialDocument:
     ) -> Table:
         """A bordered form table in 仿宋; each row's spans must add up to the column count."""
         cols = len(columns_mm)
-        table = self.doc.add_table(rows=len(rows), cols=cols)
-        table.style = self.doc.styles["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        tblPr = table._tbl.tblPr
-        tblPr.append(_element("tblLayout", type="fixed"))
-        margins = _element("tblCellMar")
-        for side in ("left", "right"):
-            margins.append(_element(side, w=round(TABLE_CELL_MARGIN / _EMU_PER_TWIP), type="dxa"))
-        tblPr.append(margins)
-        widths = [Mm(w) for w in columns_mm]
-        for column, width in zip(table.columns, widths):
-            column.width = width
-        paragraph_style = self._styles[style]
+        widths = [round(Mm(w) / _EMU_PER_TWIP) for w in columns_mm]
         heights = min_heights_mm or {}
-        for r, (row, spec) in enumerate(zip(table.rows, rows)):
+        paragraph_style = _style_id(style)
+        margin = round(TABLE_CELL_MARGIN / _EMU_PER_TWIP)
+        # The table is written as one XML string and parsed once: cell-by-cell python-docx calls
+        # cost ~1 ms a row.  Element order follows the schema (tblPr, trPr, tcPr sequences).
+        xml = [
+            f"<w:tbl {nsdecls('w')}><w:tblPr>"
+            '<w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
+            '<w:tblLayout w:type="fixed"/>'
+            f'<w:tblCellMar><w:left w:w="{margin}" w:type="dxa"/>'
+            f'<w:right w:w="{margin}" w:type="dxa"/></w:tblCellMar>'
+            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+            'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+            *(f'<w:gridCol w:w="{w}"/>' for w in widths),
+            "</w:tblGrid>",
+        ]
+        for r, spec in enumerate(rows):
             if sum(c.span for c in spec) != cols:
                 raise ValueError(f"table row {r} spans {sum(c.span for c in spec)} of {cols}")
+            # cantSplit: a row is never torn across two pages; tblHeader repeats on each page.
+            xml.append("<w:tr><w:trPr><w:cantSplit/>")
             if r in heights:
-                row.height = Mm(heights[r])
-                row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-            trPr = row._tr.get_or_add_trPr()
-            trPr.append(_element("cantSplit"))  # a row is never torn across two pages
+                height = round(Mm(heights[r]) / _EMU_PER_TWIP)
+                xml.append(f'<w:trHeight w:val="{height}" w:hRule="atLeast"/>')
             if r < header_rows:
-                trPr.append(_element("tblHeader"))
-            cells = row.cells
+                xml.append("<w:tblHeader/>")
+            xml.append("</w:trPr>")
             start = 0
             for c in spec:
-                cell = cells[start]
-                if c.span > 1:
-                    cell = cell.merge(cells[start + c.span - 1])
-                cell.width = Emu(sum(widths[start : start + c.span]))
-                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-                align = _ALIGN[c.align or ("center" if c.label else "left")]
+                width = sum(widths[start : start + c.span])
+                span = f'<w:gridSpan w:val="{c.span}"/>' if c.span > 1 else ""
+                xml.append(
+                    f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span}'
+                    '<w:vAlign w:val="center"/></w:tcPr>'
+                )
+                align = c.align or ("center" if c.label else "left")
                 lines = [(line, align) for line in c.text.split("\n")]
                 if c.sign_off:
-                    lines += [(line, _ALIGN["right"]) for line in c.sign_off.split("\n")]
-                for i, (line, line_align) in enumerate(lines):
-                    paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
-                    paragraph.style = paragraph_style
-                    paragraph.alignment = line_align
-                    if line:
-                        paragraph.add_run(line)
+                    lines += [(line, "right") for line in c.sign_off.split("\n")]
+                for line, line_align in lines:
+                    text = f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>'
+                    run = f"<w:r>{text}</w:r>" if line else ""
+                    xml.append(
+                        f'<w:p><w:pPr><w:pStyle w:val="{paragraph_style}"/>'
+                        f'<w:jc w:val="{line_align}"/></w:pPr>{run}</w:p>'
+                    )
+                xml.append("</w:tc>")
                 start += c.span
+            xml.append("</w:tr>")
+        xml.append("</w:tbl>")
+        tbl = parse_xml("".join(xml))
+        self.doc.element.body._insert_tbl(tbl)
+        table = Table(tbl, self.doc._body)
         return table
 
     def landscape(self) -> None:
