@@ -9,7 +9,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := supervision
 
-.PHONY: run test install install-dev migrate demo serve bench clean-venv
+.PHONY: run test install install-dev migrate demo serve clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -42,8 +42,6 @@ run: demo serve
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install-dev
-	$(BIN)/python benchmarks/run_all.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -102,3 +102,19 @@ def can_view_attachment(user: User, matter: Matter, shared_with_department: bool
 
 def can_manage_calendar(user: User) -> bool:
     return is_role(user, Role.ADMIN)
+
+
+# --- documents ---------------------------------------------------------------------------------
+def can_generate_documents(user: User) -> bool:
+    return is_role(user, Role.INTAKE, Role.SUPERVISOR)
+
+
+def can_list_documents(user: User) -> bool:
+    return is_role(user, *OFFICE_ROLES)
+
+
+def can_download_document(user: User, department_id: int | None) -> bool:
+    """Office staff any document; a department head only those addressed to their department."""
+    if is_role(user, *OFFICE_ROLES):
+        return True
+    return is_role(user, Role.DEPT_HEAD) and department_id is not None and user.department_id == department_id

@@ -44,6 +44,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("settings.calendar", "节假日安排", frozenset({Role.ADMIN})),
     ("settings.time_limits", "办理时限", frozenset({Role.ADMIN})),
     ("settings.categories", "问题类别", frozenset({Role.ADMIN})),
+    ("documents.index", "文书登记", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER})),
     ("auditlog.index", "审计日志", frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER})),
 ]
 
@@ -93,11 +94,12 @@ def init_app(app: Flask) -> None:
     from supervision.admin.views import bp as admin_bp
     from supervision.auditlog.views import bp as auditlog_bp
     from supervision.auth.views import bp as auth_bp
+    from supervision.documents.views import bp as documents_bp
     from supervision.home.views import bp as home_bp
     from supervision.matters.views import bp as matters_bp
     from supervision.settings.views import bp as settings_bp
 
-    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp):
+    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp, documents_bp):
         app.register_blueprint(blueprint)
     _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
 

@@ -14,7 +14,13 @@ from supervision import clock, permissions
 from supervision.deadlines import LIGHT_LABELS, light_for, office_calendar
 from supervision.errors import DomainError, StaleObjectError
 from supervision.extensions import db
-from supervision.matters import queries, services
+from supervision.deadlines import limit_for
+from supervision.documents import services as documents
+from supervision.documents.views import documents_folder
+from supervision.forms import BaseForm
+from supervision.matters import paperwork, queries, services
+from supervision.models.calendar import LimitStep
+from supervision.models.documents import GeneratedDocument
 from supervision.pagination import page_number
 from supervision.matters.forms import (AssignForm, AssignmentForm, DecideExtensionForm, DuplicateForm,
                                        ExtensionForm, FollowUpForm, IdentityForm, ListFilterForm, NoteForm,
@@ -129,9 +135,13 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     duplicates = queries.possible_duplicates(db.session, matter) if (
         permissions.can_view_identity(user) and matter.status in TRIAGE_STATUSES) else []
     events = [e for e in matter.events if permissions.can_view_identity(user) or e.audience != "office"]
+    generated = [d for d in db.session.scalars(select(GeneratedDocument).where(
+        GeneratedDocument.matter_id == matter.id).order_by(GeneratedDocument.id.desc()))
+        if permissions.can_download_document(user, d.department_id)]
     return render_template(
         "matters/detail.html", matter=matter, forms=forms, identity=identity, identity_reason=identity_reason,
         identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, events=events,
+        generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
         can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
         **light_helpers()), status
 
@@ -286,6 +296,30 @@ def assignment_act(matter_id: int, name: str):
     if not permissions.can_act_on_assignment(current_user, assignment):
         abort(403)
     return _run(matter, form, spec.run, spec.success, f"assignment:{assignment.id}:{name}", assignment)
+
+
+# --- documents -------------------------------------------------------------------------------------
+@bp.post("/<int:matter_id>/assignments/<int:assignment_id>/slip")
+@requires(permissions.can_generate_documents)
+def assignment_slip(matter_id: int, assignment_id: int):
+    """Generate (or regenerate, keeping its number) the 交办单 of one assignment, and send it."""
+    matter = load_matter(matter_id)
+    assignment = next((a for a in matter.assignments if a.id == assignment_id), None) or abort(404)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    object_limit = limit_for(db.session, LimitStep.OBJECT, matter.kind.value)
+    try:
+        document = documents.generate(
+            db.session, current_user, doc_type="assignment_slip", subject=("assignment", assignment.id),
+            build_data=lambda number: paperwork.assignment_slip(assignment, number, object_limit.amount),
+            profile=documents.office_profile(current_app.config), folder=documents_folder(),
+            matter_id=matter.id, department_id=assignment.department_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("matters.detail", matter_id=matter.id))
+    db.session.commit()
+    return redirect(url_for("documents.download", document_id=document.id))
 
 
 # --- identity and files ----------------------------------------------------------------------------

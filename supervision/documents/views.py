@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from supervision import permissions
+from supervision.extensions import db
+from supervision.models.documents import GeneratedDocument
+from supervision.pagination import Page, page_number
+from supervision.paperwork.builders import DOCUMENT_TITLES
+from supervision.web import requires
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def documents_folder() -> Path:
+    return Path(current_app.instance_path) / "documents"
+
+
+@bp.get("/")
+@requires(permissions.can_list_documents)
+def index():
+    doc_type = request.args.get("type", "")
+    number = request.args.get("number", "").strip()[:40]
+    query = select(GeneratedDocument).order_by(GeneratedDocument.generated_at.desc(), GeneratedDocument.id.desc())
+    if doc_type in DOCUMENT_TITLES:
+        query = query.where(GeneratedDocument.doc_type == doc_type)
+    if number:
+        query = query.where(GeneratedDocument.number.contains(number, autoescape=True))
+    per_page, page = current_app.config["PER_PAGE"], page_number(request.args.get("page"))
+    total = db.session.scalar(select(db.func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return render_template("documents/index.html", page=Page(list(items), page, per_page, total),
+                           titles=DOCUMENT_TITLES, doc_type=doc_type, number=number)
+
+
+@bp.get("/<int:document_id>")
+@requires(lambda user: permissions.can_list_documents(user) or permissions.is_role(user, permissions.Role.DEPT_HEAD))
+def download(document_id: int):
+    document = db.get_or_404(GeneratedDocument, document_id)
+    if not permissions.can_download_document(current_user, document.department_id):
+        abort(404)
+    return send_file(documents_folder() / document.stored_name, mimetype=DOCX, as_attachment=True,
+                     download_name=document.filename, max_age=0)
