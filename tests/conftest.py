@@ -96,7 +96,20 @@ def database_url(request, tmp_path) -> str:
 
 
 class FormClient(FlaskClient):
-    """A test client that puts a valid CSRF token into every form POST unless ``csrf=False``."""
+    """A test client that puts a valid CSRF token into every form POST unless ``csrf=False``.
+
+    The ``app`` fixture keeps an application context open for the whole test, and Flask reuses it
+    for every request, so ``g`` would carry the logged-in user (flask-login caches it there) and the
+    CSRF token from one request — and one client — into the next. Each request starts with a clean ``g``.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for name in list(vars(g)):
+                delattr(g, name)
+        return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
         with self.session_transaction() as session:
