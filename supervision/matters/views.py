@@ -159,11 +159,29 @@ def action_forms(matter: Matter) -> dict:
             forms.setdefault("assignment_forms", {})[assignment.id] = {
                 name: spec.form_class(formdata=None, version=version, assignment_id=assignment.id)
                 for name, spec in ASSIGNMENT_ACTIONS.items() if spec.available(assignment)}
+    _unique_ids(forms)
     if "review" in forms and matter.lead_assignment and matter.lead_assignment.replies:
         forms["review"].public_reply.data = matter.lead_assignment.replies[-1].public_reply
     if "summary" in forms:
         forms["summary"].summary.data = matter.summary
     return forms
+
+
+def _unique_ids(forms: dict) -> None:
+    """Many forms share field names (note, version …) on one page: give each its own HTML ids so
+    every label points at its own field."""
+    def rename(key: str, form) -> None:
+        for fld in form:
+            fld.id = f"{key}-{fld.name}"
+            fld.label.field_id = fld.id
+
+    for key, form in forms.items():
+        if key == "assignment_forms":
+            for assignment_id, named in form.items():
+                for name, sub in named.items():
+                    rename(f"a{assignment_id}-{name}", sub)
+        else:
+            rename(key.replace(":", "-"), form)
 
 
 @dataclass(frozen=True)
