@@ -65,6 +65,13 @@ def _office_zip(data: bytes) -> str | None:
     return None
 
 
+def _size_label(size: int) -> str:
+    """20 MB, 512 KB: a limit below one megabyte must not read "0 MB"."""
+    if size >= 1048576:
+        return f"{size / 1048576:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
 @dataclass(frozen=True)
 class StoredFile:
     original_name: str
@@ -85,7 +92,7 @@ class Storage:
             raise ValidationError(f"文件“{name}”是空的。")
         if len(data) > self.max_bytes:
             raise ValidationError(
-                f"文件“{name}”过大（{len(data) / 1048576:.1f} MB），单个文件不能超过 {self.max_bytes // 1048576} MB。")
+                f"文件“{name}”过大（{_size_label(len(data))}），单个文件不能超过 {_size_label(self.max_bytes)}。")
         media_type = sniff(data[:16], data)
         if media_type is None:
             raise ValidationError(

@@ -36,6 +36,8 @@ class MatterFilters:
     overdue: bool = False
     q: str = ""
     sort: str = "-received"
+    # The ids the full-text index found for ``q`` (None: the index cannot answer, use LIKE).
+    keyword_matter_ids: list[int] | None = None
 
 
 def visibility(user: User):
@@ -72,7 +74,9 @@ def conditions(user: User, filters: MatterFilters, today: date) -> list:
         where.append(Matter.received_on <= filters.date_to)
     if filters.overdue:
         where.append(Matter.due_on < today)
-    if filters.q:
+    if filters.q and filters.keyword_matter_ids is not None:
+        where.append(Matter.id.in_(filters.keyword_matter_ids) if filters.keyword_matter_ids else false())
+    elif filters.q:
         where.append(_keyword_clause(user, filters.q))
     return where
 
@@ -104,7 +108,7 @@ def list_page(session: Session, user: User, filters: MatterFilters, page: int, p
 
 
 def _keyword_clause(user: User, q: str):
-    """Plain LIKE over the fields this user may read (the search page uses the full-text index)."""
+    """Plain LIKE over the fields this user may read: the fallback when the full-text index is off."""
     words = [w for w in q.replace("　", " ").split() if w][:5]
     clauses = []
     for word in words:
@@ -161,7 +165,9 @@ def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
 
 def pending_extensions(session: Session, limit: int = 50) -> list[Extension]:
     return list(session.scalars(
-        select(Extension).where(Extension.status == ExtensionStatus.PENDING).order_by(Extension.requested_at)
+        select(Extension).join(Extension.assignment)
+        .where(Extension.status == ExtensionStatus.PENDING, Assignment.status == AssignmentStatus.RECEIVED)
+        .order_by(Extension.requested_at)
         .options(joinedload(Extension.assignment).joinedload(Assignment.matter)).limit(limit)))
 
 

@@ -110,8 +110,10 @@ def _transition(session: Session, actor: User, matter: Matter, action: Action, *
         raise PermissionDenied("您无权对该事项进行此操作。")
     old = matter.status
     matter.status = workflow.next_status(old, action)
+    # An event belongs to the acting department, or else to the lead department of the moment, so a
+    # department head reads only what concerns their own department.
     add_event(session, matter, actor, action.value, event_text, audience=audience,
-              department=actor.department if actor.department_id else None)
+              department=actor.department if actor.department_id else matter.lead_department)
     audit.record(session, actor, f"matter.{action.value}", matter, f"{matter.serial} {summary}",
                  {"status": [old, matter.status], **(changes or {})})
     return matter.status
@@ -249,6 +251,12 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
                   co_handling: list[Department] = (), requirements: str = "", due_on: date | None = None,
                   avoidance_reason: str = "", expected_version: int | None = None) -> Assignment:
     """交办 to a lead department (and co-handling ones), each with its own deadline."""
+    # May this actor assign this matter now at all? Asked before the input is judged (回避, summary):
+    # no point asking for an override reason on a matter that is not accepted yet.
+    _check_version(matter, expected_version)
+    if not permissions.can_act(actor, matter, Action.ASSIGN):
+        raise PermissionDenied("您无权对该事项进行此操作。")
+    workflow.next_status(matter.status, Action.ASSIGN)
     departments = [lead, *[d for d in co_handling if d.id != lead.id]]
     for department in departments:
         if not department.active:
@@ -384,15 +392,18 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
         raise PermissionDenied("只有督查人员或领导可以审批延期。")
     if extension.status != ExtensionStatus.PENDING:
         raise WorkflowError(f"该延期申请已{extension.status.label}。")
+    if assignment.status != AssignmentStatus.RECEIVED:
+        # Returned or replied meanwhile: a new deadline would put a due date back on a matter that has none.
+        raise WorkflowError(f"该交办已{assignment.status.label}，延期申请无需再审批。")
     if not approve and not note.strip():
         raise ValidationError("不予批准时请填写理由。")
+    old_due = assignment.due_on
+    granted = new_due or extension.requested_due_on
+    if approve and granted <= old_due:  # checked before anything changes: a refused decision decides nothing
+        raise ValidationError("批准的新时限须晚于原时限。")
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     extension.decided_at, extension.decided_by_id, extension.decision_note = clock.now(), actor.id, note.strip()
-    old_due = assignment.due_on
     if approve:
-        granted = new_due or extension.requested_due_on
-        if granted <= old_due:
-            raise ValidationError("批准的新时限须晚于原时限。")
         assignment.due_on, assignment.due_provisional = granted, False
         assignment.limit_amount = assignment.limit_unit = None
         if assignment.role == AssignmentRole.LEAD:
@@ -505,6 +516,9 @@ def close_matter(session: Session, actor: User, matter: Matter, note: str = "", 
         raise ValidationError("实名事项办结前应先回访；如无法回访，请写明原因。")
     _transition(session, actor, matter, Action.CLOSE, expected_version=expected_version,
                 summary="办结", event_text=note.strip() or "办结", audience="public")
+    for assignment in matter.assignments:
+        if assignment.is_open:  # a co-handling part never signed for or replied: it ends with the matter
+            assignment.status = AssignmentStatus.DONE
     matter.closed_at = clock.now()
     matter.due_on, matter.due_provisional = None, False
 
