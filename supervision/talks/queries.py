@@ -1,0 +1,79 @@
+"""Reads of the talks area: the lists, and a person's 廉政档案 (every talk, inquiry and measure
+concerning one official, matched by name and unit, and the matters that named them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from supervision import permissions
+from supervision.models.matters import Matter
+from supervision.models.org import User
+from supervision.models.talks import Talk, TalkKind, TalkStatus
+
+
+def list_talks(session: Session, user: User, *, kind: str = "", status: str = "", q: str = "",
+               limit: int = 500) -> list[Talk]:
+    """What this user may see: everything for the office; for a department head, the 函询 and the
+    talk notices addressed to their department once sent."""
+    query = select(Talk).options(selectinload(Talk.subject_department)).order_by(Talk.proposed_at.desc(),
+                                                                              Talk.id.desc())
+    if not permissions.can_manage_talks(user):
+        query = query.where(Talk.subject_department_id == user.department_id,
+                            Talk.status.in_(permissions.TALK_SENT_STATUSES))
+    if kind in TalkKind._value2member_map_:
+        query = query.where(Talk.kind == TalkKind(kind))
+    if status in TalkStatus._value2member_map_:
+        query = query.where(Talk.status == TalkStatus(status))
+    if q:
+        query = query.where(or_(Talk.subject_name.contains(q, autoescape=True),
+                                Talk.subject_unit.contains(q, autoescape=True)))
+    return list(session.scalars(query.limit(limit)))
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    name: str
+    unit: str
+    post: str
+    count: int
+    last_at: object
+    influence_ends_on: date | None  # the latest 诫勉 influence period still running, if any
+
+
+def people(session: Session, today: date, q: str = "") -> list[PersonRow]:
+    """Everyone a talk or inquiry has concerned, one row per name + unit."""
+    query = (select(Talk.subject_name, Talk.subject_unit, func.max(Talk.subject_post), func.count(Talk.id),
+                    func.max(Talk.proposed_at))
+             .group_by(Talk.subject_name, Talk.subject_unit).order_by(func.max(Talk.proposed_at).desc()))
+    if q:
+        query = query.where(or_(Talk.subject_name.contains(q, autoescape=True),
+                                Talk.subject_unit.contains(q, autoescape=True)))
+    active = {(name, unit): ends for name, unit, ends in session.execute(
+        select(Talk.subject_name, Talk.subject_unit, func.max(Talk.influence_ends_on))
+        .where(Talk.measure_on <= today, Talk.influence_ends_on >= today)
+        .group_by(Talk.subject_name, Talk.subject_unit))}
+    return [PersonRow(name, unit, post or "", count, last, active.get((name, unit)))
+            for name, unit, post, count, last in session.execute(query.limit(500))]
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    name: str
+    unit: str
+    talks: list[Talk]
+    active_admonitions: list[Talk]
+    matters: list[Matter]
+
+
+def person_record(session: Session, name: str, unit: str, today: date) -> PersonRecord:
+    talks = list(session.scalars(
+        select(Talk).where(Talk.subject_name == name, Talk.subject_unit == unit)
+        .order_by(Talk.proposed_at.desc(), Talk.id.desc())))
+    matters = list(session.scalars(
+        select(Matter).where(Matter.respondent_person.contains(name, autoescape=True))
+        .order_by(Matter.received_on.desc(), Matter.id.desc()).limit(200))) if name else []
+    return PersonRecord(name, unit, talks, [t for t in talks if t.influence_active(today)], matters)

@@ -1,0 +1,394 @@
+"""Every write of the talks area. Each state change asks ``talks.workflow`` whether the move is legal
+and ``permissions`` whether this actor may make it, changes the talk, and writes the audit row — in
+the caller's transaction. Nothing here commits, flashes or reads the request."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supervision import audit, clock, permissions, sequences
+from supervision.deadlines import compute_due, limit_for
+from supervision.documents import services as documents
+from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
+from supervision.models.calendar import LimitStep
+from supervision.models.documents import GeneratedDocument
+from supervision.models.matters import Matter
+from supervision.models.org import Department, User
+from supervision.models.talks import (
+    SERIAL_PREFIX,
+    InquiryConclusion,
+    ParticipantRole,
+    Talk,
+    TalkAttachment,
+    TalkExchange,
+    TalkKind,
+    TalkLink,
+    TalkParticipant,
+    TalkStatus,
+)
+from supervision.paperwork.layout import OfficeProfile, format_cn_date
+from supervision.talks import paperwork, workflow
+from supervision.talks.workflow import TalkAction
+from supervision.uploads import Storage
+
+TALK_KINDS = (TalkKind.REMINDER, TalkKind.CRITICISM, TalkKind.ADMONITION)
+
+
+@dataclass
+class PersonInput:
+    name: str
+    unit: str = ""
+    post: str = ""
+
+
+@dataclass
+class TalkInput:
+    kind: TalkKind
+    subject_name: str
+    reason: str
+    subject_department: Department | None = None
+    subject_unit: str = ""  # free text when the unit is not a department of the system
+    subject_post: str = ""
+    subject_party_branch: str = ""
+    matters: list[Matter] = field(default_factory=list)
+    studied_by: str = ""
+    proposal_note: str = ""
+    scheduled_at: datetime | None = None
+    place: str = ""
+    talkers: list[PersonInput] = field(default_factory=list)
+    recorder: PersonInput | None = None
+
+
+@dataclass
+class HeldInput:
+    started_at: datetime | None
+    ended_at: datetime | None
+    exchanges: list[tuple[str, str]]
+    statement: str
+    commitments: str = ""
+    place: str = ""  # "" keeps the notified place
+
+
+# --- pure helpers --------------------------------------------------------------------------------
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's end (8月31日 + 6 个月 = 2月28/29日)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def format_serial(kind: TalkKind, year: int, seq: int) -> str:
+    return f"{SERIAL_PREFIX[kind]}-{year}-{seq:05d}"
+
+
+def influence_months_from(config: Mapping[str, Any]) -> int:
+    """诫勉影响期 in months, from configuration (ADMONITION_INFLUENCE_MONTHS)."""
+    months = config.get("ADMONITION_INFLUENCE_MONTHS")
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 60:
+        raise ValidationError("系统未正确配置诫勉影响期（ADMONITION_INFLUENCE_MONTHS，1 至 60 个月），"
+                              "无法记录诫勉。请联系系统管理员。")
+    return months
+
+
+def _required(text: str | None, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(message)
+    return text
+
+
+def _check_version(talk: Talk, expected_version: int | None) -> None:
+    if expected_version is not None and talk.version != expected_version:
+        raise StaleObjectError("该记录已被他人修改，请刷新页面查看最新内容后重试。")
+
+
+def _transition(session: Session, actor: User, talk: Talk, action: TalkAction, summary: str, *,
+                expected_version: int | None = None, changes: dict | None = None) -> None:
+    """The one gate of every state change: version, permission, the state table, then the audit row."""
+    _check_version(talk, expected_version)
+    if not permissions.can_act_on_talk(actor, talk, action):
+        raise PermissionDenied(f"您无权对该{talk.kind.label}进行“{workflow.ACTION_LABELS[action]}”操作。")
+    old = talk.status
+    talk.status = workflow.next_status(talk.kind, old, action)
+    audit.record(session, actor, f"talk.{action.value}", talk, f"{talk.serial} {summary}",
+                 {"status": [old, talk.status], **(changes or {})})
+
+
+def _people(talk: Talk, talkers: list[PersonInput], recorder: PersonInput | None) -> None:
+    for person in [*talkers, *([recorder] if recorder else [])]:
+        if not (person.name or "").strip():
+            raise ValidationError("谈话人和记录人须填写姓名（每行：姓名，单位，职务）。")
+    talk.participants = [
+        TalkParticipant(role=role, position=n, name=p.name.strip(), unit=p.unit.strip(), post=p.post.strip())
+        for n, (role, p) in enumerate([(ParticipantRole.TALKER, t) for t in talkers]
+                                      + ([(ParticipantRole.RECORDER, recorder)] if recorder else []))]
+
+
+# --- proposal and approval -----------------------------------------------------------------------
+def propose_talk(session: Session, actor: User, data: TalkInput) -> Talk:
+    """拟谈话 / 拟函询: a supervisor proposes, with the reason and the matters behind it."""
+    if not permissions.can_propose_talk(actor):
+        raise PermissionDenied("只有督查人员可以提出谈话或函询。")
+    kind = data.kind
+    name = _required(data.subject_name, "请填写谈话对象（被函询人）的姓名。")
+    department = data.subject_department
+    if department is not None and not department.active:
+        raise ValidationError(f"单位“{department.name}”已停用。")
+    unit = (department.name if department else "") or _required(
+        data.subject_unit, "请选择或填写谈话对象所在单位。")
+    reason = _required(data.reason, "请填写事由（反映的问题）。")
+    matters = list({m.id: m for m in data.matters}.values())
+    if kind == TalkKind.INQUIRY:
+        if department is None:
+            raise ValidationError("函询须发给系统内的单位：请选择被函询单位。")
+        if not any(m.summary.strip() for m in matters):
+            raise ValidationError("函询通知书所列问题只取自事项的内容摘要：请关联至少一件已填写摘要的事项。")
+    year = clock.today().year
+    seq = sequences.next_value(session, f"talk:{kind.value}", year)
+    talk = Talk(kind=kind, year=year, seq=seq, serial=format_serial(kind, year, seq), status=TalkStatus.PROPOSED,
+                subject_name=name, subject_department=department, subject_unit=unit,
+                subject_post=data.subject_post.strip(), subject_party_branch=data.subject_party_branch.strip(),
+                reason=reason, studied_by=data.studied_by.strip(), proposal_note=data.proposal_note.strip(),
+                scheduled_at=data.scheduled_at, place=data.place.strip(), proposed_at=clock.now(),
+                proposed_by_id=actor.id)
+    _people(talk, data.talkers, data.recorder)
+    talk.links = [TalkLink(matter=m) for m in matters]
+    session.add(talk)
+    session.flush()
+    audit.record(session, actor, "talk.proposed", talk, f"{talk.serial} 拟{kind.label}：{name}（{unit}）",
+                 {"kind": kind, "subject": name, "unit": unit, "matters": [m.serial for m in matters]})
+    return talk
+
+
+def approve_talk(session: Session, actor: User, talk: Talk, note: str = "", *,
+                 expected_version: int | None = None) -> None:
+    _transition(session, actor, talk, TalkAction.APPROVE, f"批准{talk.kind.label}",
+                expected_version=expected_version, changes={"note": note.strip()} if note.strip() else None)
+    talk.approved_at, talk.approved_by_id, talk.approval_note = clock.now(), actor.id, note.strip()
+
+
+def decline_talk(session: Session, actor: User, talk: Talk, note: str, *,
+                 expected_version: int | None = None) -> None:
+    note = _required(note, "不予批准时请写明理由。")
+    _transition(session, actor, talk, TalkAction.DECLINE, f"不予批准{talk.kind.label}",
+                expected_version=expected_version, changes={"note": note})
+    talk.approved_at, talk.approved_by_id, talk.approval_note = clock.now(), actor.id, note
+
+
+# --- notice, talk, reply -------------------------------------------------------------------------
+def notify_talk(session: Session, actor: User, talk: Talk, *, scheduled_at: datetime | None = None,
+                place: str = "", expected_version: int | None = None) -> None:
+    """发出通知: a talk needs its time, place and talkers; an inquiry's reply deadline starts today."""
+    changes: dict = {}
+    if talk.is_inquiry:
+        limit = limit_for(session, LimitStep.INQUIRY_REPLY)
+        due = compute_due(session, clock.today(), limit)
+        talk.reply_due_on, talk.reply_due_provisional = due.due, due.provisional
+        changes = {"reply_due_on": due.due, "provisional": due.provisional, "limit": limit.label}
+        summary = f"发出函询，回复期限 {format_cn_date(due.due)}" + ("（推定）" if due.provisional else "")
+    else:
+        talk.scheduled_at = scheduled_at or talk.scheduled_at
+        talk.place = place.strip() or talk.place
+        if talk.scheduled_at is None or not talk.place:
+            raise ValidationError("请填写谈话时间和地点后再发出通知。")
+        if not talk.talkers:
+            raise ValidationError("请先确定谈话人后再发出通知。")
+        changes = {"scheduled_at": talk.scheduled_at, "place": talk.place}
+        summary = f"通知{talk.subject_name}于 {talk.scheduled_at:%Y-%m-%d %H:%M} 在{talk.place}谈话"
+    _transition(session, actor, talk, TalkAction.NOTIFY, summary, expected_version=expected_version,
+                changes=changes)
+    talk.notified_at = clock.now()
+
+
+def record_talk(session: Session, actor: User, talk: Talk, held: HeldInput, *,
+                influence_months: int | None = None, expected_version: int | None = None) -> None:
+    """记录谈话: time, the conversation, the subject's 表态; a 诫勉 starts its influence period."""
+    if held.started_at is None or held.ended_at is None:
+        raise ValidationError("请填写谈话的开始和结束时间。")
+    if held.ended_at <= held.started_at:
+        raise ValidationError("谈话结束时间须晚于开始时间。")
+    if held.started_at > clock.now():
+        raise ValidationError("谈话开始时间不能晚于现在：请在谈话结束后记录。")
+    exchanges = [(q.strip(), a.strip()) for q, a in held.exchanges if q.strip() or a.strip()]
+    if not exchanges:
+        raise ValidationError("请记录谈话内容（至少一问一答）。")
+    if any(not q for q, _ in exchanges):
+        raise ValidationError("每一段回答前须有对应的提问（“问：”）。")
+    statement = _required(held.statement, "请记录谈话对象的表态。")
+    if talk.kind == TalkKind.ADMONITION and influence_months is None:
+        raise ValidationError("系统未配置诫勉影响期（ADMONITION_INFLUENCE_MONTHS），无法记录诫勉。请联系系统管理员。")
+    if talk.recorder is None:
+        raise ValidationError("请先确定记录人（谈话须有专人记录）。")
+    changes: dict = {"started_at": held.started_at, "ended_at": held.ended_at, "exchanges": len(exchanges)}
+    _transition(session, actor, talk, TalkAction.HOLD, f"与{talk.subject_name}进行{talk.kind.label}",
+                expected_version=expected_version, changes=changes)
+    talk.started_at, talk.ended_at = held.started_at, held.ended_at
+    talk.place = held.place.strip() or talk.place
+    talk.exchanges = [TalkExchange(position=n, question=q, answer=a) for n, (q, a) in enumerate(exchanges)]
+    talk.statement, talk.commitments = statement, held.commitments.strip()
+    talk.recorded_by_id = actor.id
+    if talk.kind == TalkKind.ADMONITION:
+        talk.measure_on = held.started_at.date()
+        talk.influence_months = influence_months
+        talk.influence_ends_on = add_months(talk.measure_on, influence_months)
+        audit.record(session, actor, "talk.measure", talk,
+                     f"{talk.serial} 诫勉{talk.subject_name}，影响期至 {format_cn_date(talk.influence_ends_on)}",
+                     {"measure_on": talk.measure_on, "influence_months": influence_months,
+                      "influence_ends_on": talk.influence_ends_on})
+
+
+def reply_inquiry(session: Session, actor: User, talk: Talk, text: str, *,
+                  files: list[tuple[str, bytes]] = (), storage: Storage | None = None,
+                  expected_version: int | None = None) -> None:
+    """函询回复: the unit's written explanation (signed by its head), with its files."""
+    text = _required(text, "请填写函询回复（对所列问题逐项说明）。")
+    late = talk.reply_due_on is not None and clock.today() > talk.reply_due_on
+    _transition(session, actor, talk, TalkAction.REPLY, "收到函询回复" + ("（逾期）" if late else ""),
+                expected_version=expected_version, changes={"files": len([f for f in files if f[1]]), "late": late})
+    talk.reply_text, talk.replied_at, talk.replied_by_id = text, clock.now(), actor.id
+    for name, data in files:
+        if not data:
+            continue
+        stored = storage.save(name, data)
+        session.add(TalkAttachment(talk=talk, original_name=stored.original_name, stored_name=stored.stored_name,
+                                   media_type=stored.media_type, size=stored.size, sha256=stored.sha256,
+                                   uploaded_at=clock.now(), uploaded_by_id=actor.id))
+
+
+def follow_up_talk(session: Session, actor: User, talk: Talk, note: str,
+                   conclusion: InquiryConclusion | None = None, *, expected_version: int | None = None) -> None:
+    """跟踪: how the commitments were kept — or, for an inquiry, the review of its reply."""
+    if talk.is_inquiry:
+        if conclusion is None:
+            raise ValidationError("请选择函询处理意见（采信了结、谈话提醒或初核）。")
+        note = _required(note, "请填写对函询回复的审核意见。")
+    else:
+        conclusion = None
+        note = _required(note, "请填写表态和整改措施的落实情况。")
+    summary = f"函询处理意见：{conclusion.label}" if conclusion else "跟踪表态落实情况"
+    _transition(session, actor, talk, TalkAction.FOLLOW_UP, summary, expected_version=expected_version,
+                changes={"conclusion": conclusion} if conclusion else None)
+    talk.follow_up_note, talk.followed_up_at, talk.conclusion = note, clock.now(), conclusion
+
+
+def close_talk(session: Session, actor: User, talk: Talk, note: str = "", *,
+               expected_version: int | None = None) -> None:
+    _transition(session, actor, talk, TalkAction.CLOSE, "了结", expected_version=expected_version,
+                changes={"note": note.strip()} if note.strip() else None)
+    talk.closed_at, talk.close_note = clock.now(), note.strip()
+
+
+# --- documents -----------------------------------------------------------------------------------
+_AFTER_APPROVAL = frozenset({TalkStatus.APPROVED, TalkStatus.NOTIFIED, TalkStatus.HELD, TalkStatus.FOLLOWED_UP,
+                             TalkStatus.CLOSED})
+_AFTER_TALK = frozenset({TalkStatus.HELD, TalkStatus.FOLLOWED_UP, TalkStatus.CLOSED})
+_AFTER_SENDING = frozenset({TalkStatus.NOTIFIED, TalkStatus.REPLIED, TalkStatus.FOLLOWED_UP, TalkStatus.CLOSED})
+# doc_type: (kinds that have it, statuses in which it exists, what to do first)
+DOCUMENT_RULES: dict[str, tuple[frozenset[TalkKind], frozenset[TalkStatus], str]] = {
+    "admonition_notice": (frozenset({TalkKind.ADMONITION}), _AFTER_APPROVAL, "诫勉谈话通知书须在领导批准后生成。"),
+    "talk_record": (frozenset(TALK_KINDS), _AFTER_TALK, "谈话尚未进行：请在谈话结束、记录谈话内容后再生成谈话记录。"),
+    "inquiry_notice": (frozenset({TalkKind.INQUIRY}), _AFTER_SENDING,
+                       "请先发出函询：回复期限自发出之日起计算，函询通知书随后生成。"),
+}
+
+
+def document_title(talk: Talk, doc_type: str) -> str:
+    if doc_type == "talk_record":
+        return f"{talk.kind.label}记录"
+    return documents.DOCUMENT_TITLES[doc_type]
+
+
+def available_documents(talk: Talk) -> list[str]:
+    return [doc_type for doc_type, (kinds, statuses, _) in DOCUMENT_RULES.items()
+            if talk.kind in kinds and talk.status in statuses]
+
+
+def talk_profile(config: Mapping[str, Any], prefix_key: str | None = None) -> OfficeProfile:
+    """The office profile, refusing with a clear message when configuration is missing."""
+    if not (config.get("OFFICE_NAME") or "").strip():
+        raise ValidationError("系统未配置单位名称（OFFICE_NAME），无法生成文书。请联系系统管理员。")
+    profile = documents.office_profile(config)
+    if prefix_key is not None and not profile.doc_prefixes.get(prefix_key, "").strip():
+        raise ValidationError(f"系统未配置该文书的机关代字（DOC_PREFIXES[\"{prefix_key}\"]），无法编号。请联系系统管理员。")
+    return profile
+
+
+def generate_talk_document(session: Session, actor: User, talk: Talk, doc_type: str, *,
+                           config: Mapping[str, Any], folder: Path) -> GeneratedDocument:
+    """诫勉谈话通知书, 谈话记录 or 函询通知书 of one talk: numbered once, regenerated with the same number."""
+    if not permissions.can_propose_talk(actor):
+        raise PermissionDenied("只有督查人员可以生成谈话、函询文书。")
+    if doc_type not in DOCUMENT_RULES:
+        raise ValidationError("没有这种文书。")
+    kinds, statuses, hint = DOCUMENT_RULES[doc_type]
+    title = document_title(talk, doc_type)
+    if talk.kind not in kinds:
+        raise WorkflowError(f"{talk.kind.label}没有{documents.DOCUMENT_TITLES[doc_type]}。")
+    if talk.status not in statuses:
+        raise WorkflowError(f"该{talk.kind.label}当前为“{talk.status.label}”，还不能生成{title}。{hint}")
+    profile = talk_profile(config, documents.PREFIX_KEYS.get(doc_type))
+    builders = {
+        "admonition_notice": lambda number: paperwork.admonition_notice(
+            talk, number, influence_months_from(config)),
+        "talk_record": lambda number: paperwork.talk_record(talk),
+        "inquiry_notice": lambda number: paperwork.inquiry_notice(
+            talk, number, limit_for(session, LimitStep.INQUIRY_REPLY).amount),
+    }
+    # The talk record stays in the office: no addressee, so no department head can download it.
+    addressed = doc_type != "talk_record"
+    return documents.generate(
+        session, actor, doc_type=doc_type, subject=("talk", talk.id), build_data=builders[doc_type],
+        profile=profile, folder=folder, title=title,
+        matter_id=talk.matters[0].id if addressed and talk.matters else None,
+        department_id=talk.subject_department_id if addressed else None)
+
+
+def register_period_label(date_from: date, date_to: date) -> str:
+    """2026年度, 2026年第三季度, 2026年7月, or 2026年7月1日至2026年8月15日."""
+    if date_from.year == date_to.year and date_from.day == 1:
+        last_day = calendar.monthrange(date_to.year, date_to.month)[1]
+        if date_to.day == last_day:
+            months = date_to.month - date_from.month + 1
+            if months == 12:
+                return f"{date_from.year}年度"
+            if months == 3 and date_from.month in (1, 4, 7, 10):
+                return f"{date_from.year}年第{'一二三四'[date_from.month // 3]}季度"
+            if months == 1:
+                return f"{date_from.year}年{date_from.month}月"
+    return f"{format_cn_date(date_from)}至{format_cn_date(date_to)}"
+
+
+def talks_held_between(session: Session, date_from: date, date_to: date) -> list[Talk]:
+    start = datetime.combine(date_from, datetime.min.time())
+    end = datetime.combine(date_to, datetime.max.time())
+    return list(session.scalars(
+        select(Talk).where(Talk.kind.in_(TALK_KINDS), Talk.started_at.is_not(None), Talk.started_at >= start,
+                           Talk.started_at <= end).order_by(Talk.started_at, Talk.id)))
+
+
+def generate_talk_register(session: Session, actor: User, date_from: date | None, date_to: date | None, *,
+                           config: Mapping[str, Any], folder: Path) -> GeneratedDocument:
+    """谈话登记表 of the talks held in a period (a ledger: unnumbered, regenerable)."""
+    if not permissions.can_propose_talk(actor):
+        raise PermissionDenied("只有督查人员可以生成谈话登记表。")
+    if date_from is None or date_to is None:
+        raise ValidationError("请选择登记期间的起止日期。")
+    if date_from > date_to:
+        raise ValidationError("起始日期不能晚于截止日期。")
+    talks = talks_held_between(session, date_from, date_to)
+    if not talks:
+        raise ValidationError(f"{format_cn_date(date_from)}至{format_cn_date(date_to)}期间没有已进行的谈话，无需生成登记表。")
+    profile = talk_profile(config)
+    period = register_period_label(date_from, date_to)
+    return documents.generate(
+        session, actor, doc_type="talk_register", subject=(f"talk_register:{date_to:%Y%m%d}", int(f"{date_from:%Y%m%d}")),
+        build_data=lambda number: paperwork.talk_register(talks, period, clock.today()), profile=profile,
+        folder=folder, title=f"{period}谈话登记表"[:60])

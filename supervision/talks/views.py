@@ -1,0 +1,321 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from supervision import clock, permissions
+from supervision.documents.views import documents_folder
+from supervision.errors import DomainError, StaleObjectError, ValidationError
+from supervision.extensions import db
+from supervision.forms import BaseForm
+from supervision.matters.views import light_helpers
+from supervision.models.documents import GeneratedDocument
+from supervision.models.matters import Matter
+from supervision.models.org import Department
+from supervision.models.talks import InquiryConclusion, Talk, TalkAttachment, TalkKind
+from supervision.paperwork.pdf import to_pdf
+from supervision.talks import queries, services, workflow
+from supervision.talks.forms import (FollowUpForm, HoldForm, ListFilterForm, NoteForm, NotifyForm, ProposeForm,
+                                     ReasonForm, RegisterForm, ReplyForm, matter_serials, parse_exchanges,
+                                     parse_people, people_text)
+from supervision.talks.workflow import TalkAction
+from supervision.uploads import Storage
+from supervision.web import requires
+
+bp = Blueprint("talks", __name__, url_prefix="/talks")
+TALK_DOCUMENT_TYPES = frozenset({*services.DOCUMENT_RULES, "talk_register"})
+
+
+def storage() -> Storage:
+    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
+
+
+def load_talk(talk_id: int) -> Talk:
+    """The whole file, or 404 — a department head learns nothing of a talk record, not even that it exists."""
+    talk = db.get_or_404(Talk, talk_id)
+    if not permissions.can_view_talk(current_user, talk):
+        abort(404)
+    return talk
+
+
+# --- lists -----------------------------------------------------------------------------------------
+@bp.get("/")
+@requires(permissions.can_list_talks)
+def index():
+    form = ListFilterForm(request.args)
+    form.validate()
+    talks = queries.list_talks(db.session, current_user, kind=form.kind.data or "", status=form.status.data or "",
+                               q=(form.q.data or "")[:40])
+    return render_template("talks/index.html", talks=talks, form=form, kinds=TalkKind,
+                           office=permissions.can_manage_talks(current_user),
+                           can_propose=permissions.can_propose_talk(current_user), today=clock.today(),
+                           **light_helpers())
+
+
+# --- proposal --------------------------------------------------------------------------------------
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+@requires(permissions.can_propose_talk)
+def new(kind: str):
+    if kind not in TalkKind._value2member_map_:
+        abort(404)
+    kind = TalkKind(kind)
+    form = ProposeForm(kind)
+    if form.validate_on_submit():
+        try:
+            talk = services.propose_talk(db.session, current_user, _talk_input(kind, form))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"已提出{kind.label} {talk.serial}，待领导审批。", "success")
+            return redirect(url_for("talks.detail", talk_id=talk.id))
+    elif request.method == "POST":
+        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
+    return render_template("talks/new.html", form=form, kind=kind), 400 if request.method == "POST" else 200
+
+
+def _talk_input(kind: TalkKind, form: ProposeForm) -> services.TalkInput:
+    raw = form.subject_department_id.data
+    department = db.session.get(Department, int(raw)) if raw and str(raw).isdigit() else None
+    serials = matter_serials(form.matters.data)
+    matters = list(db.session.scalars(select(Matter).where(Matter.serial.in_(serials)))) if serials else []
+    missing = sorted(set(serials) - {m.serial for m in matters})
+    if missing:
+        raise ValidationError(f"找不到编号为 {'、'.join(missing)} 的事项。")
+    talk_fields = {}
+    if kind != TalkKind.INQUIRY:
+        recorders = parse_people(form.recorder.data)
+        talk_fields = dict(scheduled_at=form.scheduled_at.data, place=form.place.data,
+                           talkers=parse_people(form.talkers.data), recorder=recorders[0] if recorders else None)
+    return services.TalkInput(
+        kind=kind, subject_name=form.subject_name.data, reason=form.reason.data, subject_department=department,
+        subject_unit=form.subject_unit.data, subject_post=form.subject_post.data,
+        subject_party_branch=form.subject_party_branch.data, matters=matters, studied_by=form.studied_by.data,
+        proposal_note=form.proposal_note.data, **talk_fields)
+
+
+# --- the talk page ---------------------------------------------------------------------------------
+@bp.get("/<int:talk_id>")
+@requires(permissions.can_list_talks)
+def detail(talk_id: int):
+    return render_detail(load_talk(talk_id))
+
+
+def render_detail(talk: Talk, failed: dict | None = None, status: int = 200):
+    user = current_user
+    forms = {name: spec.build(talk, formdata=None, version=talk.version)
+             for name, spec in ACTIONS.items() if spec.available(user, talk)}
+    forms.update(failed or {})
+    if "notify" in forms and not talk.is_inquiry:
+        forms["notify"].scheduled_at.data = forms["notify"].scheduled_at.data or talk.scheduled_at
+        forms["notify"].place.data = forms["notify"].place.data or talk.place
+    generated = [d for d in db.session.scalars(select(GeneratedDocument).where(
+        GeneratedDocument.subject_type == "talk", GeneratedDocument.subject_id == talk.id)
+        .order_by(GeneratedDocument.id.desc())) if permissions.can_download_document(user, d.department_id, d.doc_type)]
+    if not permissions.can_manage_talks(user):
+        generated = [d for d in generated if d.doc_type != "talk_record"]
+        return render_template("talks/inquiry.html", talk=talk, forms=forms, generated=generated,
+                               problems=[m.summary for m in talk.matters if m.summary.strip()],
+                               **light_helpers()), status
+    return render_template(
+        "talks/detail.html", talk=talk, forms=forms, generated=generated, csrf_form=BaseForm(),
+        can_generate=permissions.can_propose_talk(user), documents=services.available_documents(talk),
+        document_title=services.document_title, today=clock.today(), people_text=people_text,
+        failed_open=next(iter(failed or {}), None), **light_helpers()), status
+
+
+@dataclass(frozen=True)
+class TalkActionSpec:
+    form_class: type
+    run: Callable  # (actor, talk, form) -> None
+    success: str
+    action: TalkAction
+
+    def available(self, user, talk: Talk) -> bool:
+        return (permissions.can_act_on_talk(user, talk, self.action)
+                and workflow.is_allowed(talk.kind, talk.status, self.action))
+
+    def build(self, talk: Talk, **kwargs):
+        if issubclass(self.form_class, FollowUpForm):
+            return self.form_class(talk, **kwargs)
+        return self.form_class(**kwargs)
+
+
+def _uploaded(field) -> list[tuple[str, bytes]]:
+    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+def _hold(user, talk: Talk, form: HoldForm) -> None:
+    months = services.influence_months_from(current_app.config) if talk.kind == TalkKind.ADMONITION else None
+    held = services.HeldInput(started_at=form.started_at.data, ended_at=form.ended_at.data,
+                              exchanges=parse_exchanges(form.exchanges.data), statement=form.statement.data,
+                              commitments=form.commitments.data, place=form.place.data)
+    services.record_talk(db.session, user, talk, held, influence_months=months,
+                         expected_version=form.expected_version())
+
+
+ACTIONS: dict[str, TalkActionSpec] = {
+    "approve": TalkActionSpec(NoteForm, lambda u, t, f: services.approve_talk(
+        db.session, u, t, f.note.data, expected_version=f.expected_version()), "已批准。", TalkAction.APPROVE),
+    "decline": TalkActionSpec(ReasonForm, lambda u, t, f: services.decline_talk(
+        db.session, u, t, f.note.data, expected_version=f.expected_version()), "已不予批准。", TalkAction.DECLINE),
+    "notify": TalkActionSpec(NotifyForm, lambda u, t, f: services.notify_talk(
+        db.session, u, t, scheduled_at=f.scheduled_at.data, place=f.place.data,
+        expected_version=f.expected_version()), "已发出通知。", TalkAction.NOTIFY),
+    "hold": TalkActionSpec(HoldForm, _hold, "谈话情况已记录。", TalkAction.HOLD),
+    "reply": TalkActionSpec(ReplyForm, lambda u, t, f: services.reply_inquiry(
+        db.session, u, t, f.text.data, files=_uploaded(f.files), storage=storage(),
+        expected_version=f.expected_version()), "函询回复已提交。", TalkAction.REPLY),
+    "follow_up": TalkActionSpec(FollowUpForm, lambda u, t, f: services.follow_up_talk(
+        db.session, u, t, f.note.data,
+        InquiryConclusion(f.conclusion.data) if "conclusion" in f and f.conclusion.data else None,
+        expected_version=f.expected_version()), "跟踪情况已记录。", TalkAction.FOLLOW_UP),
+    "close": TalkActionSpec(NoteForm, lambda u, t, f: services.close_talk(
+        db.session, u, t, f.note.data, expected_version=f.expected_version()), "已了结。", TalkAction.CLOSE),
+}
+
+
+@bp.post("/<int:talk_id>/act/<name>")
+@requires(permissions.can_list_talks)
+def act(talk_id: int, name: str):
+    talk = load_talk(talk_id)
+    spec = ACTIONS.get(name) or abort(404)
+    if not permissions.can_act_on_talk(current_user, talk, spec.action):
+        abort(403)
+    form = spec.build(talk)
+    if form.validate_on_submit():
+        try:
+            spec.run(current_user, talk, form)
+            db.session.commit()
+        except (DomainError, StaleDataError) as error:
+            db.session.rollback()
+            flash(str(error) if isinstance(error, DomainError) else str(StaleObjectError()), "error")
+        else:
+            flash(spec.success, "success")
+            return redirect(url_for("talks.detail", talk_id=talk.id))
+    else:
+        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
+    db.session.expire_all()
+    return render_detail(db.session.get(Talk, talk.id), {name: form}, status=400)
+
+
+# --- the notice a department head may see ----------------------------------------------------------
+@bp.get("/<int:talk_id>/notice")
+@requires(permissions.can_list_talks)
+def notice(talk_id: int):
+    talk = db.get_or_404(Talk, talk_id)
+    if not permissions.can_view_talk_notice(current_user, talk):
+        abort(404)
+    generated = [d for d in db.session.scalars(select(GeneratedDocument).where(
+        GeneratedDocument.subject_type == "talk", GeneratedDocument.subject_id == talk.id,
+        GeneratedDocument.doc_type == "admonition_notice").order_by(GeneratedDocument.id.desc()).limit(1))
+        if permissions.can_download_document(current_user, d.department_id, d.doc_type)]
+    return render_template("talks/notice.html", talk=talk, generated=generated)
+
+
+# --- documents -------------------------------------------------------------------------------------
+@bp.post("/<int:talk_id>/documents/<doc_type>")
+@requires(permissions.can_propose_talk)
+def generate(talk_id: int, doc_type: str):
+    """Generate (or regenerate, keeping its number) one of the talk's documents, and send it."""
+    talk = load_talk(talk_id)
+    if doc_type not in services.DOCUMENT_RULES:
+        abort(404)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    try:
+        document = services.generate_talk_document(db.session, current_user, talk, doc_type,
+                                                   config=current_app.config, folder=documents_folder())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("talks.detail", talk_id=talk.id))
+    db.session.commit()
+    return redirect(url_for("documents.download", document_id=document.id))
+
+
+@bp.get("/documents/<int:document_id>.pdf")
+@requires(permissions.can_manage_talks)
+def pdf(document_id: int):
+    """A PDF copy of one of this area's documents, when LibreOffice is installed."""
+    document = db.get_or_404(GeneratedDocument, document_id)
+    if document.doc_type not in TALK_DOCUMENT_TYPES:
+        abort(404)
+    converted = to_pdf((documents_folder() / document.stored_name).read_bytes())
+    if converted is None:
+        flash("本机未安装 LibreOffice（或转换失败），无法生成 PDF，请下载 Word 文档。", "error")
+        return redirect(request.referrer or url_for("talks.index"))
+    from io import BytesIO
+
+    return send_file(BytesIO(converted), mimetype="application/pdf", as_attachment=True, max_age=0,
+                     download_name=document.filename.removesuffix(".docx") + ".pdf")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@requires(permissions.can_manage_talks)
+def register():
+    """谈话登记表: choose a period, download the table of the talks held in it."""
+    today = clock.today()
+    form = RegisterForm(date_from=today.replace(month=1, day=1), date_to=today)
+    if request.method == "POST":
+        if not permissions.can_propose_talk(current_user):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                document = services.generate_talk_register(
+                    db.session, current_user, form.date_from.data, form.date_to.data, config=current_app.config,
+                    folder=documents_folder())
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                return redirect(url_for("documents.download", document_id=document.id))
+        else:
+            flash("请选择登记期间的起止日期。", "error")
+    talks = services.talks_held_between(db.session, form.date_from.data, form.date_to.data) if (
+        form.date_from.data and form.date_to.data and form.date_from.data <= form.date_to.data) else []
+    recent = db.session.scalars(select(GeneratedDocument).where(GeneratedDocument.doc_type == "talk_register")
+                                .order_by(GeneratedDocument.id.desc()).limit(10)).all()
+    return render_template("talks/register.html", form=form, talks=talks, recent=recent,
+                           can_generate=permissions.can_propose_talk(current_user)), (
+        400 if request.method == "POST" else 200)
+
+
+# --- files -----------------------------------------------------------------------------------------
+@bp.get("/<int:talk_id>/files/<int:attachment_id>")
+@requires(permissions.can_list_talks)
+def download(talk_id: int, attachment_id: int):
+    talk = load_talk(talk_id)
+    attachment = db.get_or_404(TalkAttachment, attachment_id)
+    if attachment.talk_id != talk.id:
+        abort(404)
+    return send_file(storage().path(attachment.stored_name), mimetype=attachment.media_type, as_attachment=True,
+                     download_name=attachment.original_name, max_age=0)
+
+
+# --- 廉政档案 --------------------------------------------------------------------------------------
+@bp.get("/people")
+@requires(permissions.can_manage_talks)
+def people():
+    q = request.args.get("q", "").strip()[:40]
+    return render_template("talks/people.html", rows=queries.people(db.session, clock.today(), q), q=q)
+
+
+@bp.get("/person")
+@requires(permissions.can_manage_talks)
+def person():
+    name, unit = request.args.get("name", "").strip()[:40], request.args.get("unit", "").strip()[:120]
+    if not name:
+        abort(404)
+    record = queries.person_record(db.session, name, unit, clock.today())
+    if not record.talks and not record.matters:
+        abort(404)
+    return render_template("talks/person.html", record=record, today=clock.today())
