@@ -1,0 +1,106 @@
+"""The deadline sweep at scale: 100,000 open assignments (and the rectification notices, when that area
+registers its source), first run and an immediate second run that must change nothing; and the
+supervision dashboard against the trivial route.
+
+    python benchmarks/bench_sweep.py [--assignments 100000] [--database-url postgresql+psycopg://...]
+
+Targets (issue 4): the sweep finishes in under 10 seconds, a second run right after records nothing;
+the dashboard renders in at most 10x the trivial route (median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select, update  # noqa: E402
+
+from benchmarks.datagen import make_app, populate, reusable_sqlite  # noqa: E402
+from supervision.escalation.services import SOURCES, SweepPolicy, sweep  # noqa: E402
+from supervision.extensions import db  # noqa: E402
+from supervision.models.escalation import Escalation, Notification  # noqa: E402
+from supervision.models.matters import Assignment, AssignmentStatus  # noqa: E402
+
+
+def spread_deadlines(today: date, seed: int = 3) -> int:
+    """Every assignment open, deadlines from 40 days ago to 40 days ahead: a busy office's week."""
+    rng = random.Random(seed)
+    ids = db.session.scalars(select(Assignment.id)).all()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        db.session.execute(update(Assignment), [
+            {"id": i, "status": AssignmentStatus.RECEIVED, "due_on": today + timedelta(days=rng.randint(-40, 40))}
+            for i in chunk])
+    db.session.commit()
+    return len(ids)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assignments", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--reuse", metavar="FILE")
+    args = parser.parse_args()
+    app = make_app(args.database_url or (reusable_sqlite(args.reuse) if args.reuse else None))
+    today = date.today()
+    with app.app_context():
+        if not db.session.scalar(select(func.count()).select_from(Assignment)):
+            populate(int(args.assignments / 0.68) + 1)  # about 68 % of generated matters carry an assignment
+        db.session.execute(Escalation.__table__.delete())
+        db.session.execute(Notification.__table__.delete())
+        db.session.commit()
+        open_count = spread_deadlines(today)
+        print(f"{db.engine.dialect.name}: {open_count:,} open assignments; sources: "
+              + ", ".join(s.__name__ for s in SOURCES))
+        policy = SweepPolicy()
+        results = []
+        for run in (1, 2):
+            started = time.perf_counter()
+            report = sweep(db.session, policy, today)
+            db.session.commit()
+            elapsed = time.perf_counter() - started
+            results.append((elapsed, report))
+            print(f"run {run}: {elapsed:.2f} s — {report}")
+    first, second = results
+    ok_time = first[0] < 10 and second[0] < 10
+    ok_idempotent = second[1].recorded == 0
+
+    from flask import render_template
+    from flask_login import login_required
+
+    @app.get("/bench/trivial")
+    @login_required
+    def trivial():
+        return render_template("base.html")
+
+    client = app.test_client()
+    assert client.post("/login", data={"username": "bench_supervisor", "password": "bench1234"}).status_code == 302
+    medians = {}
+    for path in ("/bench/trivial", "/supervision/"):
+        for _ in range(10):
+            client.get(path)
+        samples = []
+        for _ in range(100):
+            started = time.perf_counter()
+            assert client.get(path).status_code == 200
+            samples.append((time.perf_counter() - started) * 1000)
+        medians[path] = statistics.median(samples)
+    ratio = medians["/supervision/"] / medians["/bench/trivial"]
+    print(f"dashboard {medians['/supervision/']:.2f} ms median, trivial route {medians['/bench/trivial']:.2f} ms: "
+          f"{ratio:.1f}x {'PASS' if ratio <= 10 else 'FAIL'}")
+    print(f"sweep under 10 s: {'PASS' if ok_time else 'FAIL'}; second run records nothing: "
+          f"{'PASS' if ok_idempotent else 'FAIL'}")
+    verdict = ok_time and ok_idempotent and ratio <= 10
+    print("RESULT", "PASS" if verdict else "FAIL")
+    return 0 if verdict else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

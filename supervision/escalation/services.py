@@ -1,0 +1,263 @@
+"""The deadline sweep and 催办/督办 by hand.
+
+``sweep`` looks at every open deadline (today: matter assignments; other areas add a source to
+``SOURCES``), and for each plans the events the procedure asks for — a reminder before the deadline,
+a 催办 the first working day after it, 督办 at higher levels when it stays overdue — keyed so that
+running it again, or on two servers at once, records nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from supervision import audit, clock, permissions
+from supervision.calendar import WorkCalendar
+from supervision.deadlines import office_calendar
+from supervision.errors import PermissionDenied, ValidationError, WorkflowError
+from supervision.matters.services import add_event
+from supervision.models.escalation import Escalation, EscalationKind
+from supervision.models.matters import Assignment, AssignmentStatus, Matter
+from supervision.models.org import User
+from supervision.notifications.services import department_heads, notify
+from supervision.paperwork.data import SupervisionLevel
+
+
+@dataclass(frozen=True)
+class SweepPolicy:
+    remind_workdays: int = 2  # remind this many working days before the deadline
+    # (working days overdue, level): 催办 the first working day after expiry, then 督办 steps.
+    steps: tuple[tuple[int, SupervisionLevel], ...] = (
+        (1, SupervisionLevel.phone), (6, SupervisionLevel.written), (16, SupervisionLevel.listed))
+    channels: tuple[str, ...] = ("log",)
+
+    @classmethod
+    def from_config(cls, config) -> SweepPolicy:
+        steps = tuple((int(n), SupervisionLevel(level)) for n, level in config.get(
+            "SWEEP_STEPS", [(1, "phone"), (6, "written"), (16, "listed")]))
+        return cls(int(config.get("SWEEP_REMIND_WORKDAYS", 2)), steps, tuple(config.get("NOTIFY_CHANNELS", ["log"])))
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    subject_type: str
+    subject_id: int
+    due_on: date
+    department_id: int | None
+    matter_id: int | None
+    label: str  # e.g. "XT-2026-00017 窗口推诿（主办）" — never identity
+    link: str
+
+
+@dataclass
+class SweepReport:
+    looked_at: int = 0
+    reminders: int = 0
+    urges: int = 0
+    escalations: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def recorded(self) -> int:
+        return self.reminders + self.urges + self.escalations
+
+    def __str__(self) -> str:
+        return (f"检查 {self.looked_at} 个时限：提醒 {self.reminders}，催办 {self.urges}，督办 {self.escalations}"
+                + ("" if not self.by_level else "（" + "、".join(f"{SupervisionLevel(k).label} {v}"
+                                                                 for k, v in self.by_level.items()) + "）"))
+
+
+def matter_assignments(session: Session, horizon: date) -> Iterable[OpenDeadline]:
+    rows = session.execute(
+        select(Assignment.id, Assignment.due_on, Assignment.department_id, Assignment.matter_id, Matter.serial,
+               Matter.title)
+        .join(Matter, Matter.id == Assignment.matter_id)
+        .where(Assignment.status.in_([AssignmentStatus.ASSIGNED, AssignmentStatus.RECEIVED]),
+               Assignment.due_on <= horizon))
+    for id_, due_on, department_id, matter_id, serial, title in rows:
+        yield OpenDeadline("assignment", id_, due_on, department_id, matter_id, f"{serial} {title}",
+                           f"/matters/{matter_id}")
+
+
+# Areas register their deadline-bearing things here: (session, horizon) -> OpenDeadline rows.
+SOURCES: list[Callable[[Session, date], Iterable[OpenDeadline]]] = [matter_assignments]
+
+
+def planned_events(item: OpenDeadline, today: date, calendar: WorkCalendar,
+                   policy: SweepPolicy) -> list[tuple[EscalationKind, SupervisionLevel | None, int]]:
+    if item.due_on >= today:
+        if calendar.workdays_between(today, item.due_on) <= policy.remind_workdays:
+            return [(EscalationKind.REMINDER, None, 0)]
+        return []
+    overdue = calendar.workdays_between(item.due_on, today)
+    events = []
+    for threshold, level in policy.steps:
+        if overdue >= threshold:
+            kind = EscalationKind.URGE if level == SupervisionLevel.phone else EscalationKind.ESCALATION
+            events.append((kind, level, overdue))
+    return events
+
+
+def event_key(item: OpenDeadline, kind: EscalationKind, level: SupervisionLevel | None) -> str:
+    return f"{item.subject_type}:{item.subject_id}:{kind.value}:{level.value if level else '-'}:{item.due_on:%Y%m%d}"
+
+
+MESSAGES = {
+    EscalationKind.REMINDER: ("到期提醒：{label}", "办理时限为 {due}，请按时办结并报送结果。"),
+    EscalationKind.URGE: ("催办：{label}", "该事项已超过办理时限（{due}）{overdue} 个工作日，请抓紧办理并报送结果。"),
+    EscalationKind.ESCALATION: ("{level}：{label}", "该事项已超过办理时限（{due}）{overdue} 个工作日，现予{level}，请立即办理并书面报告。"),
+}
+
+
+def sweep(session: Session, policy: SweepPolicy, today: date | None = None) -> SweepReport:
+    """Idempotent; safe on several servers at once. Commits nothing (the CLI commits)."""
+    today = today or clock.today()
+    calendar = office_calendar(session)
+    horizon = calendar.add_workdays(today, policy.remind_workdays)
+    report = SweepReport()
+    planned: list[tuple[OpenDeadline, EscalationKind, SupervisionLevel | None, int]] = []
+    for source in SOURCES:
+        for item in source(session, horizon):
+            report.looked_at += 1
+            planned += [(item, *event) for event in planned_events(item, today, calendar, policy)]
+    if not planned:
+        return report
+    keys = {event_key(item, kind, level) for item, kind, level, _ in planned}
+    existing = set()
+    key_list = list(keys)
+    for start in range(0, len(key_list), 5000):
+        existing.update(session.scalars(select(Escalation.event_key).where(
+            Escalation.event_key.in_(key_list[start:start + 5000]))))
+    rows = []
+    for item, kind, level, overdue in planned:
+        key = event_key(item, kind, level)
+        if key in existing:
+            continue
+        existing.add(key)
+        rows.append({"event_key": key, "subject_type": item.subject_type, "subject_id": item.subject_id,
+                     "matter_id": item.matter_id, "department_id": item.department_id, "kind": kind,
+                     "level": level, "due_on": item.due_on, "workdays_overdue": overdue, "note": "",
+                     "issued_at": clock.now(), "issued_by_id": None, "_item": item})
+    inserted = _insert_new(session, rows)
+    audits = []
+    digests: dict[tuple[int, EscalationKind, SupervisionLevel | None], list[dict]] = {}
+    for row in inserted:
+        item, kind, level = row["_item"], row["kind"], row["level"]
+        if kind == EscalationKind.REMINDER:
+            report.reminders += 1
+        elif kind == EscalationKind.URGE:
+            report.urges += 1
+        else:
+            report.escalations += 1
+        if level is not None:
+            report.by_level[level.value] = report.by_level.get(level.value, 0) + 1
+        title, _ = MESSAGES[kind]
+        values = _message_values(item, row)
+        audits.append((f"escalation.{kind.value}", ("escalation", row["id"]), f"{title.format(**values)}（自动）",
+                       {"due_on": item.due_on, "level": level, "workdays_overdue": row["workdays_overdue"]}))
+        if item.department_id is not None:
+            digests.setdefault((item.department_id, kind, level), []).append(row)
+    _notify_departments(session, digests, policy)
+    audit.record_many(session, None, audits)
+    return report
+
+
+def _message_values(item: OpenDeadline, row: dict) -> dict:
+    level = row["level"]
+    return {"label": item.label, "due": f"{item.due_on:%Y-%m-%d}", "overdue": row["workdays_overdue"],
+            "level": level.label if level else ""}
+
+
+DIGEST_LINES = 10
+
+
+def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) -> None:
+    """One notice per department head and kind of event per sweep: a department with many overdue
+    matters gets one message listing them, not dozens."""
+    for (department_id, kind, level), rows in digests.items():
+        heads = department_heads(session, department_id)
+        if not heads:
+            continue
+        title, body = MESSAGES[kind]
+        if len(rows) == 1:
+            values = _message_values(rows[0]["_item"], rows[0])
+            notify(session, heads, title.format(**values), body.format(**values), rows[0]["_item"].link,
+                   policy.channels)
+            continue
+        label = f"{len(rows)} 件事项"
+        lines = [body.format(**_message_values(row["_item"], row)).replace("该事项", row["_item"].label)
+                 for row in rows[:DIGEST_LINES]]
+        if len(rows) > DIGEST_LINES:
+            lines.append(f"……另有 {len(rows) - DIGEST_LINES} 件，请在事项台账中查看。")
+        link = "/matters/?overdue=y&sort=due" if kind != EscalationKind.REMINDER else "/matters/?sort=due"
+        notify(session, heads, title.format(label=label, level=level.label if level else ""), "\n".join(lines),
+               link, policy.channels)
+
+
+def _insert_new(session: Session, rows: list[dict]) -> list[dict]:
+    """INSERT … ON CONFLICT DO NOTHING: a row another server inserted meanwhile is skipped, and only
+    the rows this transaction really added come back (with their ids)."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    by_key = {row["event_key"]: row for row in rows}
+    inserted = []
+    columns = [c for c in rows[0] if not c.startswith("_")]
+    table = Escalation.__table__
+    statement = insert(table).on_conflict_do_nothing(index_elements=["event_key"]).returning(
+        table.c.id, table.c.event_key)
+    for start in range(0, len(rows), 5000):
+        chunk = [{c: row[c] for c in columns} for row in rows[start:start + 5000]]
+        for id_, key in session.connection().execute(statement, chunk):
+            row = by_key[key]
+            row["id"] = id_
+            inserted.append(row)
+    return inserted
+
+
+# --- by hand ---------------------------------------------------------------------------------------
+def urge_by_hand(session: Session, actor: User, assignment: Assignment, level: SupervisionLevel, note: str,
+                 new_due: date | None = None, channels: Iterable[str] = ("log",)) -> Escalation:
+    """A supervisor's own 催办 / 督办, with a note and perhaps a new deadline."""
+    matter = assignment.matter
+    if not permissions.can_escalate(actor):
+        raise PermissionDenied("只有督查人员可以催办、督办。")
+    if not assignment.is_open:
+        raise WorkflowError(f"该交办已{assignment.status.label}，无需催办。")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("请填写催办、督办意见。")
+    today = clock.today()
+    if new_due is not None and new_due <= today:
+        raise ValidationError("新的办理时限必须晚于今天。")
+    calendar = office_calendar(session)
+    overdue = calendar.workdays_overdue(assignment.due_on, today)
+    kind = EscalationKind.URGE if level == SupervisionLevel.phone else EscalationKind.ESCALATION
+    escalation = Escalation(
+        event_key=f"manual:{uuid.uuid4().hex}", subject_type="assignment", subject_id=assignment.id,
+        matter_id=matter.id, department_id=assignment.department_id, kind=kind, level=level,
+        due_on=assignment.due_on, workdays_overdue=overdue, new_due_on=new_due, note=note,
+        issued_at=clock.now(), issued_by_id=actor.id)
+    session.add(escalation)
+    old_due = assignment.due_on
+    if new_due is not None:
+        assignment.due_on, assignment.due_provisional = new_due, False
+        assignment.limit_amount = assignment.limit_unit = None
+        if matter.lead_department_id == assignment.department_id:
+            matter.due_on, matter.due_provisional = new_due, False
+    add_event(session, matter, actor, kind.value, f"{level.label}：{note}", audience="department",
+              department=assignment.department, old_due=old_due if new_due else None, new_due=new_due)
+    notify(session, department_heads(session, assignment.department_id), f"{level.label}：{matter.serial} {matter.title}",
+           note + (f" 新的办理时限：{new_due:%Y-%m-%d}。" if new_due else ""), f"/matters/{matter.id}", channels)
+    audit.record(session, actor, f"escalation.{kind.value}", escalation,
+                 f"{matter.serial} {level.label}（{assignment.department.name}）",
+                 {"note": note, "due_on": [old_due, assignment.due_on], "level": level})
+    return escalation

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from supervision import clock, permissions
+from supervision.deadlines import office_calendar
+from supervision.errors import DomainError
+from supervision.escalation import queries, services
+from supervision.escalation.forms import UrgeForm
+from supervision.extensions import db
+from supervision.matters.views import light_helpers, load_matter
+from supervision.paperwork.data import SupervisionLevel
+from supervision.web import requires
+
+bp = Blueprint("escalation", __name__, url_prefix="/supervision")
+
+
+@bp.get("/")
+@requires(permissions.can_view_dashboard)
+def dashboard():
+    today = clock.today()
+    calendar = office_calendar(db.session)
+    week_end = today + timedelta(days=6 - today.weekday())
+    sections = {
+        "due_this_week": queries.due_between(db.session, today, week_end),
+        "overdue": queries.overdue_by_department(db.session, today, calendar),
+        "recent": queries.recent_escalations(db.session),
+        "notices": notice_progress(),
+    }
+    return render_template("escalation/dashboard.html", today=today, week_end=week_end, **sections,
+                           **light_helpers())
+
+
+def notice_progress() -> list:
+    """Open rectification notices with item progress, when that area is installed."""
+    try:
+        from supervision.rectification import queries as rectification_queries
+    except ImportError:
+        return []
+    provider = getattr(rectification_queries, "open_notices_with_progress", None)
+    return provider(db.session) if provider else []
+
+
+@bp.post("/matters/<int:matter_id>/urge")
+@requires(permissions.can_escalate)
+def urge(matter_id: int):
+    matter = load_matter(matter_id)
+    form = UrgeForm()
+    if form.validate_on_submit():
+        assignment = next((a for a in matter.assignments if str(a.id) == form.assignment_id.data), None) or abort(404)
+        try:
+            services.urge_by_hand(db.session, current_user, assignment, SupervisionLevel(form.level.data),
+                                  form.note.data, form.new_due_on.data,
+                                  channels=current_app.config.get("NOTIFY_CHANNELS", ["log"]))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"已{SupervisionLevel(form.level.data).label}。", "success")
+    else:
+        flash("请填写催办、督办意见。", "error")
+    return redirect(url_for("matters.detail", matter_id=matter.id) + "#escalations")

@@ -1,0 +1,95 @@
+"""催办 and 督办: reminders before a deadline, urging after it, escalation when it stays overdue.
+
+One row per event. ``event_key`` is unique, so the deadline sweep can run every few minutes on
+several servers at once and still records each step exactly once (INSERT … ON CONFLICT DO NOTHING).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supervision import clock
+from supervision.models.base import Base, LabelledEnum, enum_column, long_text
+from supervision.models.org import Department, User
+from supervision.paperwork.data import SupervisionLevel
+
+
+class EscalationKind(LabelledEnum):
+    REMINDER = "reminder", "到期提醒"
+    URGE = "urge", "催办"
+    ESCALATION = "escalation", "督办"
+
+
+class Escalation(Base):
+    __tablename__ = "escalation"
+    __table_args__ = (
+        Index("ix_escalation_subject", "subject_type", "subject_id"),
+        Index("ix_escalation_issued_at", "issued_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(120), unique=True)
+    subject_type: Mapped[str] = mapped_column(String(40))  # assignment | rectification_notice | …
+    subject_id: Mapped[int]
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    kind: Mapped[EscalationKind] = mapped_column(enum_column(EscalationKind, "escalation_kind"))
+    level: Mapped[SupervisionLevel | None] = mapped_column(enum_column(SupervisionLevel, "supervision_level"))
+    due_on: Mapped[date]  # the deadline this event is about
+    workdays_overdue: Mapped[int] = mapped_column(default=0)
+    new_due_on: Mapped[date | None]
+    note: Mapped[str] = long_text(2000, default="")
+    issued_at: Mapped[datetime] = mapped_column(default=clock.now)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: the sweep
+
+    department: Mapped[Department | None] = relationship()
+    issued_by: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return self.level.label if self.level is not None else self.kind.label
+
+
+class Notification(Base):
+    """An in-app notice. Deliveries by e-mail or SMS are attempts to send it; failing them never
+    loses it."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = long_text(2000, default="")
+    link: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    read_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class DeliveryStatus(LabelledEnum):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class Delivery(Base):
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(120))
+    status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus, "delivery_status"),
+                                                   default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
+    sent_at: Mapped[datetime | None]
+
+    notification: Mapped[Notification] = relationship()
