@@ -75,6 +75,22 @@ def can_view_matter(user: User, matter: Matter) -> bool:
     return False
 
 
+def can_view_assignment(user: User, assignment: Assignment) -> bool:
+    """On a matter's page a department head sees their own department's part only: never another
+    department's report, extension reasons or return."""
+    return is_role(user, *OFFICE_ROLES) or (is_role(user, Role.DEPT_HEAD)
+                                             and assignment.department_id == user.department_id)
+
+
+def can_view_event(user: User, audience: str, department_id: int | None) -> bool:
+    """A timeline entry: office staff all; a department head the public steps and their own."""
+    if is_role(user, *OFFICE_ROLES):
+        return True
+    if audience == "public":
+        return True
+    return audience == "department" and department_id is not None and department_id == user.department_id
+
+
 def can_view_content(user: User) -> bool:
     """The complainant's own words (as against the summary): the content itself is protected too."""
     return can_view_identity(user)
@@ -113,8 +129,116 @@ def can_list_documents(user: User) -> bool:
     return is_role(user, *OFFICE_ROLES)
 
 
-def can_download_document(user: User, department_id: int | None) -> bool:
-    """Office staff any document; a department head only those addressed to their department."""
+# Talk records and registers concern named officials: the supervisors' and leaders' business only.
+SUPERVISORS_ONLY_DOCUMENTS = frozenset({"talk_record", "talk_register", "admonition_notice"})
+
+
+def can_download_document(user: User, department_id: int | None, doc_type: str = "") -> bool:
+    """Office staff any document (talk papers: supervisors and leaders); a department head only those
+    addressed to their department."""
+    if doc_type in SUPERVISORS_ONLY_DOCUMENTS and not is_role(user, Role.SUPERVISOR, Role.LEADER):
+        return is_role(user, Role.DEPT_HEAD) and doc_type == "admonition_notice" and department_id is not None \
+            and user.department_id == department_id
     if is_role(user, *OFFICE_ROLES):
         return True
     return is_role(user, Role.DEPT_HEAD) and department_id is not None and user.department_id == department_id
+
+
+# --- rectification notices (整改通知书) -----------------------------------------------------------
+def can_list_rectification(user: User) -> bool:
+    """Office staff see every notice (intake read-only); a department head those to their department."""
+    return is_role(user, *CASE_ROLES)
+
+
+def can_issue_rectification(user: User) -> bool:
+    return is_role(user, Role.SUPERVISOR)
+
+
+def can_view_rectification(user: User, notice) -> bool:
+    if is_role(user, *OFFICE_ROLES):
+        return True
+    return is_role(user, Role.DEPT_HEAD) and user.department_id is not None \
+        and user.department_id == notice.department_id
+
+
+def can_act_on_rectification(user: User, notice, action) -> bool:
+    """签收 and reports: the addressee's head; 验收 and (re)generating the notice: a supervisor."""
+    from supervision.rectification.workflow import NoticeAction
+
+    if action in (NoticeAction.SIGN, NoticeAction.REPORT):
+        return is_role(user, Role.DEPT_HEAD) and user.department_id == notice.department_id
+    return is_role(user, Role.SUPERVISOR)
+
+
+# --- public side (政务公开) ------------------------------------------------------------------------
+def can_publish_figures(user: User) -> bool:
+    """Compute and publish the per-department figures shown on the public site."""
+    return is_role(user, Role.SUPERVISOR, Role.LEADER)
+
+
+# --- talks and written inquiries (谈话函询) ------------------------------------------------------
+from supervision.models.talks import TalkKind, TalkStatus  # noqa: E402  (appended area)
+from supervision.talks.workflow import TalkAction  # noqa: E402
+
+TALK_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER})  # the office's talk business; not intake
+TALK_SENT_STATUSES = frozenset({TalkStatus.NOTIFIED, TalkStatus.HELD, TalkStatus.REPLIED, TalkStatus.FOLLOWED_UP,
+                                TalkStatus.CLOSED})
+TALK_ACTION_ROLES: dict[TalkAction, frozenset[Role]] = {
+    TalkAction.APPROVE: frozenset({Role.LEADER}),
+    TalkAction.DECLINE: frozenset({Role.LEADER}),
+    TalkAction.NOTIFY: frozenset({Role.SUPERVISOR}),
+    TalkAction.HOLD: frozenset({Role.SUPERVISOR}),
+    TalkAction.REPLY: frozenset({Role.SUPERVISOR, Role.DEPT_HEAD}),  # on paper, or online by the department
+    TalkAction.FOLLOW_UP: frozenset({Role.SUPERVISOR}),
+    TalkAction.CLOSE: frozenset({Role.SUPERVISOR}),
+}
+
+
+def can_list_talks(user: User) -> bool:
+    """The 谈话函询 menu: supervisors and leaders, and department heads (their 函询 and notices)."""
+    return is_role(user, *TALK_ROLES, Role.DEPT_HEAD)
+
+
+def can_manage_talks(user: User) -> bool:
+    """Every talk and inquiry, the talk records, the register and a person's 廉政档案."""
+    return is_role(user, *TALK_ROLES)
+
+
+def can_propose_talk(user: User) -> bool:
+    return is_role(user, Role.SUPERVISOR)
+
+
+def _talk_addressed_to(user: User, talk) -> bool:
+    return (is_role(user, Role.DEPT_HEAD) and user.department_id is not None
+            and talk.subject_department_id == user.department_id and talk.status in TALK_SENT_STATUSES)
+
+
+def can_view_talk(user: User, talk) -> bool:
+    """The whole file: the office only — except a 函询 sent to the department head's own department."""
+    if can_manage_talks(user):
+        return True
+    return talk.kind == TalkKind.INQUIRY and _talk_addressed_to(user, talk)
+
+
+def can_view_talk_notice(user: User, talk) -> bool:
+    """A talk's notice (time, place, talkers) — never its record — for the subject's department head."""
+    if can_manage_talks(user):
+        return True
+    return talk.kind != TalkKind.INQUIRY and _talk_addressed_to(user, talk)
+
+
+def can_act_on_talk(user: User, talk, action: TalkAction) -> bool:
+    if not is_role(user, *TALK_ACTION_ROLES[action]):
+        return False
+    if user.role == Role.DEPT_HEAD:  # answers only a 函询 addressed to their own department
+        return can_view_talk(user, talk)
+    return True
+
+
+# --- 催办 / 督办 ---------------------------------------------------------------------------------
+def can_escalate(user: User) -> bool:
+    return is_role(user, Role.SUPERVISOR)
+
+
+def can_view_dashboard(user: User) -> bool:
+    return is_role(user, Role.SUPERVISOR, Role.LEADER)

@@ -89,3 +89,21 @@ def test_document_register_lists_generated_documents_for_office_staff(app, make_
     page = signed_in(app, office.supervisor).get("/documents/?type=assignment_slip")
     assert page.status_code == 200 and "交办单" in page.text and "效交〔" in page.text
     assert signed_in(app, office.head).get("/documents/").status_code == 403
+
+
+def test_talk_records_in_the_register_are_for_supervisors_and_leaders_only(app, session, office):
+    from pathlib import Path
+
+    from supervision.documents import services as documents
+    from supervision.paperwork.samples import sample_talk_record
+
+    record = documents.generate(session, office.supervisor, doc_type="talk_record", subject=("talk", 1),
+                                build_data=lambda number: sample_talk_record(),
+                                profile=documents.office_profile(app.config),
+                                folder=Path(app.instance_path) / "documents")
+    session.commit()
+    for user, expected in ((office.supervisor, 200), (office.leader, 200), (office.intake, 404),
+                           (office.head, 404)):
+        assert signed_in(app, user).get(f"/documents/{record.id}").status_code == expected, user.role
+    assert "<td>诫勉谈话记录</td>" not in signed_in(app, office.intake).get("/documents/").text
+    assert "<td>诫勉谈话记录</td>" in signed_in(app, office.supervisor).get("/documents/").text

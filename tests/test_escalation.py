@@ -81,7 +81,7 @@ def test_sweep_notifies_the_department_head_without_identity(session, make_matte
     sweep(session, POLICY, CAL.add_workdays(matter.lead_assignment.due_on, 1))
     session.commit()
     notices = session.scalars(select(Notification).where(Notification.user_id == office.head.id)).all()
-    assert len(notices) == 1 and notices[0].title.startswith("催办")
+    assert [n.title[:2] for n in notices] == ["新交", "催办"]
     for notice in notices:
         for marker in ("举报人甲乙丙", "13912345678", "原文标记内容"):
             assert marker not in notice.title + notice.body
@@ -226,7 +226,22 @@ def test_a_department_with_several_overdue_matters_gets_one_digest(session, make
     first, second = make_matter("in_progress"), make_matter("in_progress")
     sweep(session, POLICY, CAL.add_workdays(max(first.lead_assignment.due_on, second.lead_assignment.due_on), 1))
     session.commit()
-    notices = session.scalars(select(Notification).where(Notification.user_id == office.head.id)).all()
+    notices = session.scalars(select(Notification).where(Notification.user_id == office.head.id,
+                                                         Notification.title.like("催办%"))).all()
     assert len(notices) == 1 and "2 件事项" in notices[0].title
     assert first.serial in notices[0].body and second.serial in notices[0].body
     assert session.scalar(select(func.count()).select_from(Escalation)) == 2
+
+
+def test_the_procedure_feeds_the_inbox_of_whoever_acts_next(session, make_matter, office):
+    matter = make_matter("replied")
+    titles = lambda user: [n.title for n in session.scalars(  # noqa: E731
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+    assert any(t.startswith("新交办（主办）") and matter.serial in t for t in titles(office.head))
+    assert any(t.startswith("办结报告待审核") for t in titles(office.supervisor))
+    from supervision.matters import services
+
+    services.review_reply(session, office.supervisor, matter, False, "请补充调查")
+    session.commit()
+    assert titles(office.head)[-1].startswith("办结报告被退回重办")
+    assert titles(office.other_head) == []

@@ -29,6 +29,8 @@ def index():
     query = select(GeneratedDocument).order_by(GeneratedDocument.generated_at.desc(), GeneratedDocument.id.desc())
     if doc_type in DOCUMENT_TITLES:
         query = query.where(GeneratedDocument.doc_type == doc_type)
+    if not permissions.is_role(current_user, permissions.Role.SUPERVISOR, permissions.Role.LEADER):
+        query = query.where(GeneratedDocument.doc_type.not_in(permissions.SUPERVISORS_ONLY_DOCUMENTS))
     if number:
         query = query.where(GeneratedDocument.number.contains(number, autoescape=True))
     per_page, page = current_app.config["PER_PAGE"], page_number(request.args.get("page"))
@@ -42,7 +44,7 @@ def index():
 @requires(lambda user: permissions.can_list_documents(user) or permissions.is_role(user, permissions.Role.DEPT_HEAD))
 def download(document_id: int):
     document = db.get_or_404(GeneratedDocument, document_id)
-    if not permissions.can_download_document(current_user, document.department_id):
+    if not permissions.can_download_document(current_user, document.department_id, document.doc_type):
         abort(404)
     return send_file(documents_folder() / document.stored_name, mimetype=DOCX, as_attachment=True,
                      download_name=document.filename, max_age=0)

@@ -34,7 +34,8 @@ from supervision.models.matters import (
     ReviewResult,
     Satisfaction,
 )
-from supervision.models.org import Department, User
+from supervision.models.org import Department, Role, User
+from supervision.notifications.services import department_heads, notify, office_staff
 from supervision.uploads import Storage, StoredFile
 from supervision.workflow import Action
 
@@ -94,6 +95,19 @@ def add_event(session: Session, matter: Matter, actor: User | None, action: str,
                         department=department, old_due_on=old_due, new_due_on=new_due, at=clock.now())
     session.add(event)
     return event
+
+
+ALL_CHANNELS = ("log", "email", "sms")  # a delivery is queued where the user has an address
+
+
+def _tell_department(session: Session, department_id: int, title: str, body: str, matter: Matter) -> None:
+    """An in-app notice (and queued deliveries) to the department's heads: serial, title and
+    summary only — never the complainant or the complaint itself."""
+    notify(session, department_heads(session, department_id), title, body, f"/matters/{matter.id}", ALL_CHANNELS)
+
+
+def _tell_office(session: Session, roles: tuple[Role, ...], title: str, body: str, matter: Matter) -> None:
+    notify(session, office_staff(session, *roles), title, body, f"/matters/{matter.id}", ALL_CHANNELS)
 
 
 def _check_version(matter: Matter, expected_version: int | None) -> None:
@@ -300,6 +314,9 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
                          "avoidance_reason": avoidance_reason.strip() or None})
     matter.lead_department = lead
     matter.due_on, matter.due_provisional = lead_assignment.due_on, lead_assignment.due_provisional
+    for assignment in created:
+        _tell_department(session, assignment.department_id, f"新交办（{assignment.role.label}）：{matter.serial} {matter.title}",
+                         f"办理时限 {assignment.due_on:%Y-%m-%d}。请及时签收。摘要：{matter.summary[:200]}", matter)
     return lead_assignment
 
 
@@ -356,6 +373,8 @@ def return_assignment(session: Session, actor: User, assignment: Assignment, rea
     assignment.status = AssignmentStatus.RETURNED
     assignment.returned_at = clock.now()
     assignment.return_reason = reason
+    _tell_office(session, (Role.INTAKE,), f"交办被退回：{matter.serial} {matter.title}",
+                 f"{assignment.department.name}退回：{reason[:200]}", matter)
 
 
 # --- extensions ------------------------------------------------------------------------------------
@@ -378,6 +397,8 @@ def request_extension(session: Session, actor: User, assignment: Assignment, req
     add_event(session, matter, actor, "extension_requested",
               f"{assignment.department.name}申请延期至 {requested_due:%Y-%m-%d}：{reason}",
               audience="department", department=assignment.department)
+    _tell_office(session, (Role.SUPERVISOR, Role.LEADER), f"延期申请待审批：{matter.serial}",
+                 f"{assignment.department.name}申请延期至 {requested_due:%Y-%m-%d}。", matter)
     audit.record(session, actor, "extension.requested", assignment,
                  f"{matter.serial} {assignment.department.name} 申请延期至 {requested_due:%Y-%m-%d}",
                  {"reason": reason, "requested_due_on": requested_due})
@@ -413,6 +434,8 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
     add_event(session, matter, actor, "extension_decided", text, audience="department",
               department=assignment.department, old_due=old_due if approve else None,
               new_due=assignment.due_on if approve else None)
+    _tell_department(session, assignment.department_id, f"延期申请{'已批准' if approve else '未获批准'}：{matter.serial}",
+                     text, matter)
     audit.record(session, actor, "extension.approved" if approve else "extension.refused", assignment,
                  f"{matter.serial} {text}", {"due_on": [old_due, assignment.due_on]})
 
@@ -440,6 +463,8 @@ def submit_reply(session: Session, actor: User, assignment: Assignment, result: 
         _transition(session, actor, matter, Action.REPLY, expected_version=expected_version,
                     summary=f"{assignment.department.name} 报送办结报告",
                     event_text=f"{assignment.department.name}报送办结报告", audience="public")
+        _tell_office(session, (Role.SUPERVISOR,), f"办结报告待审核：{matter.serial} {matter.title}",
+                     f"{assignment.department.name}已报送办结报告。", matter)
     else:
         add_event(session, matter, actor, "co_replied", f"{assignment.department.name}（协办）报送协办意见",
                   audience="department", department=assignment.department)
@@ -468,6 +493,8 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
                 event_text=("审核通过" if approve else f"退回重办：{note}"),
                 audience="public" if approve else "department",
                 changes={"note": note} if note else None)
+    _tell_department(session, lead.department_id, f"办结报告{'审核通过' if approve else '被退回重办'}：{matter.serial}",
+                     "审核通过。" if approve else f"退回重办：{note}", matter)
     reply.review_result = ReviewResult.APPROVED if approve else ReviewResult.REWORK
     reply.review_note, reply.reviewed_at, reply.reviewed_by_id = note.strip(), clock.now(), actor.id
     if approve:

@@ -22,6 +22,7 @@ from supervision.matters import paperwork, queries, services
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
 from supervision.pagination import page_number
+from supervision.search import service as search
 from supervision.matters.forms import (AssignForm, AssignmentForm, DecideExtensionForm, DuplicateForm,
                                        ExtensionForm, FollowUpForm, IdentityForm, ListFilterForm, NoteForm,
                                        ReasonForm, RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm)
@@ -68,6 +69,8 @@ def index():
         category_id=int(form.category.data) if (form.category.data or "").isdigit() else None,
         channel=form.channel.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
         overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
+    if filters.q:  # the same full-text index as the search page; LIKE when it is off or not built
+        filters.keyword_matter_ids = search.matter_ids(current_user, filters.q)
     page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
     return render_template("matters/index.html", page=page, form=form, **light_helpers())
@@ -134,12 +137,19 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
         attachments = [a for a in attachments if a.shared_with_department]
     duplicates = queries.possible_duplicates(db.session, matter) if (
         permissions.can_view_identity(user) and matter.status in TRIAGE_STATUSES) else []
-    events = [e for e in matter.events if permissions.can_view_identity(user) or e.audience != "office"]
+    events = [e for e in matter.events if permissions.can_view_event(user, e.audience, e.department_id)]
+    assignments = [a for a in matter.assignments if permissions.can_view_assignment(user, a)]
     generated = [d for d in db.session.scalars(select(GeneratedDocument).where(
         GeneratedDocument.matter_id == matter.id).order_by(GeneratedDocument.id.desc()))
-        if permissions.can_download_document(user, d.department_id)]
+        if permissions.can_download_document(user, d.department_id, d.doc_type)]
+    from supervision.escalation.forms import UrgeForm
+    from supervision.escalation.queries import escalations_of
+
+    escalations = [e for e in escalations_of(db.session, matter.id)
+                   if permissions.can_view_event(user, "department", e.department_id)]
+    urge_form = UrgeForm() if permissions.can_escalate(user) and any(a.is_open for a in matter.assignments) else None
     return render_template(
-        "matters/detail.html", matter=matter, forms=forms, identity=identity, identity_reason=identity_reason,
+        "matters/detail.html", matter=matter, escalations=escalations, urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
         identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, events=events,
         generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
         can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
@@ -199,9 +209,9 @@ class MatterAction:
         return permissions.can_act(user, matter, self.action) and (matter.status, self.action) in TRANSITIONS
 
 
-def _extension(form) -> Extension:
+def _extension(matter: Matter, form) -> Extension:
     extension = db.session.get(Extension, int(form.extension_id.data)) if form.extension_id.data.isdigit() else None
-    if extension is None:
+    if extension is None or extension.assignment.matter_id != matter.id:
         abort(404)
     return extension
 
@@ -222,7 +232,7 @@ ACTIONS: dict[str, MatterAction] = {
         due_on=f.due_on.data, avoidance_reason=f.avoidance_reason.data, expected_version=f.expected_version()),
         "已交办。", Action.ASSIGN),
     "decide_extension": MatterAction(DecideExtensionForm, lambda u, m, f: services.decide_extension(
-        db.session, u, _extension(f), f.decision.data == "approve", f.note.data, f.new_due_on.data),
+        db.session, u, _extension(m, f), f.decision.data == "approve", f.note.data, f.new_due_on.data),
         "延期申请已审批。", Action.DECIDE_EXTENSION),
     "review": MatterAction(ReviewForm, lambda u, m, f: services.review_reply(
         db.session, u, m, f.decision.data == "approve", f.note.data, public_reply=f.public_reply.data,

@@ -60,8 +60,9 @@ def deliver_pending(session: Session, channels: list[Channel], limit: int = 500)
     sent = failed = 0
     for delivery in due:
         channel = by_name.get(delivery.channel)
-        if channel is None:
-            continue  # not configured on this server: leave it pending
+        if channel is None:  # not configured here: say so instead of piling up
+            delivery.status, delivery.last_error = DeliveryStatus.FAILED, "未配置该发送渠道"
+            continue
         notification = delivery.notification
         delivery.attempts += 1
         try:
