@@ -1,0 +1,113 @@
+"""Read-side queries of the rectification area. Department scoping is part of the SQL, never a filter after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, false, func, select, true
+from sqlalchemy.orm import Session, selectinload
+
+from supervision.models.matters import Matter, MatterKind
+from supervision.models.org import Department, Role, User
+from supervision.models.rectification import ItemStatus, NoticeStatus, RectificationItem, RectificationNotice
+from supervision.pagination import Page
+from supervision.permissions import OFFICE_ROLES
+from supervision.rectification.services import REFUSED_STATUSES, SUBSTANTIATED_STATUSES
+
+
+@dataclass
+class NoticeFilters:
+    status: str = ""
+    department_id: int | None = None
+    overdue: bool = False
+
+
+def visibility(user: User):
+    if user.role in OFFICE_ROLES:
+        return true()
+    if user.role == Role.DEPT_HEAD and user.department_id is not None:
+        return RectificationNotice.department_id == user.department_id
+    return false()
+
+
+def list_page(session: Session, user: User, filters: NoticeFilters, today: date, page: int,
+              per_page: int) -> Page:
+    where = [visibility(user)]
+    if filters.status in NoticeStatus._value2member_map_:
+        where.append(RectificationNotice.status == filters.status)
+    if filters.department_id:
+        where.append(RectificationNotice.department_id == filters.department_id)
+    if filters.overdue:
+        where += [RectificationNotice.status != NoticeStatus.CLOSED, RectificationNotice.due_on < today]
+    total = session.scalar(select(func.count()).select_from(RectificationNotice).where(*where))
+    notices = session.scalars(
+        select(RectificationNotice).where(*where)
+        .options(selectinload(RectificationNotice.department), selectinload(RectificationNotice.items))
+        .order_by(RectificationNotice.issued_on.desc(), RectificationNotice.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(notices), page, per_page, total or 0)
+
+
+def open_counts(session: Session, user: User, today: date) -> dict[str, int]:
+    """Headline numbers for the list page: open, overdue, items awaiting 验收."""
+    base = [visibility(user), RectificationNotice.status != NoticeStatus.CLOSED]
+    return {
+        "open": session.scalar(select(func.count()).select_from(RectificationNotice).where(*base)) or 0,
+        "overdue": session.scalar(select(func.count()).select_from(RectificationNotice).where(
+            *base, RectificationNotice.due_on < today)) or 0,
+        "to_verify": session.scalar(select(func.count()).select_from(RectificationItem).join(
+            RectificationNotice).where(*base, RectificationItem.status == ItemStatus.REPORTED)) or 0,
+    }
+
+
+def rectifiable_matters(session: Session, limit: int = 200) -> list[Matter]:
+    """Matters a supervisor may issue a notice from, newest first (findings; substantiated complaints)."""
+    return list(session.scalars(
+        select(Matter).where(
+            ((Matter.kind == MatterKind.FINDING) & Matter.status.not_in(list(REFUSED_STATUSES)))
+            | ((Matter.kind != MatterKind.FINDING) & Matter.status.in_(list(SUBSTANTIATED_STATUSES))))
+        .order_by(Matter.received_on.desc(), Matter.id.desc()).limit(limit)))
+
+
+def matters_by_id(session: Session, ids: list[int]) -> list[Matter]:
+    if not ids:
+        return []
+    found = {m.id: m for m in session.scalars(select(Matter).where(Matter.id.in_(ids)))}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+# --- for the deadline sweep and the supervision dashboard -------------------------------------------
+def open_notice_deadlines(session: Session, horizon: date):
+    """Open notices due by ``horizon``, as the sweep's OpenDeadline rows (registered in SOURCES)."""
+    from supervision.escalation.services import OpenDeadline
+
+    rows = session.execute(
+        select(RectificationNotice.id, RectificationNotice.due_on, RectificationNotice.department_id,
+               RectificationNotice.number)
+        .where(RectificationNotice.status != NoticeStatus.CLOSED, RectificationNotice.due_on <= horizon))
+    for id_, due_on, department_id, number in rows:
+        yield OpenDeadline("rectification_notice", id_, due_on, department_id, None, f"整改通知书 {number or ''}",
+                           f"/rectification/{id_}")
+
+
+@dataclass(frozen=True)
+class NoticeProgress:
+    label: str
+    link: str
+    closed: int
+    total: int
+
+
+def open_notices_with_progress(session: Session, limit: int = 20) -> list[NoticeProgress]:
+    closed_items = func.sum(case((RectificationItem.status == ItemStatus.CLOSED, 1), else_=0))
+    rows = session.execute(
+        select(RectificationNotice.id, RectificationNotice.number, Department.name, func.count(RectificationItem.id),
+               closed_items)
+        .join(Department, Department.id == RectificationNotice.department_id)
+        .join(RectificationItem, RectificationItem.notice_id == RectificationNotice.id)
+        .where(RectificationNotice.status != NoticeStatus.CLOSED)
+        .group_by(RectificationNotice.id, RectificationNotice.number, Department.name)
+        .order_by(RectificationNotice.due_on, RectificationNotice.id).limit(limit)).all()
+    return [NoticeProgress(f"{number} {name}", f"/rectification/{id_}", int(closed or 0), total)
+            for id_, number, name, total, closed in rows]

@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from supervision import clock, permissions
+from supervision.documents import services as documents
+from supervision.documents.views import documents_folder
+from supervision.errors import DomainError
+from supervision.extensions import db
+from supervision.forms import BaseForm
+from supervision.matters.views import light_helpers, uploaded
+from supervision.models.org import Department
+from supervision.models.rectification import RectificationEvidence, RectificationNotice, RectificationSource
+from supervision.pagination import page_number
+from supervision.rectification import queries, services
+from supervision.rectification.forms import IssueForm, ListFilterForm, ReportForm, VerifyForm
+from supervision.rectification.workflow import NoticeAction, item_actions
+from supervision.uploads import Storage
+from supervision.web import requires
+
+bp = Blueprint("rectification", __name__, url_prefix="/rectification")
+
+
+@bp.app_template_global()
+def can_issue_rectification_from(matter) -> bool:
+    """For the matter page: may this user issue a notice from this matter (a supervisor, a finding or a
+    substantiated matter)?"""
+    return permissions.can_issue_rectification(current_user) and services.can_be_rectified(matter)
+
+
+def storage() -> Storage:
+    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
+
+
+def paperwork() -> services.Paperwork:
+    return services.Paperwork(documents.office_profile(current_app.config), documents_folder())
+
+
+def load_notice(notice_id: int) -> RectificationNotice:
+    notice = db.get_or_404(RectificationNotice, notice_id)
+    if not permissions.can_view_rectification(current_user, notice):
+        abort(404)  # another department's notice: not even its existence is told
+    return notice
+
+
+# --- list ------------------------------------------------------------------------------------------
+@bp.get("/")
+@requires(permissions.can_list_rectification)
+def index():
+    form = ListFilterForm(request.args)
+    form.validate()
+    filters = queries.NoticeFilters(
+        status=form.status.data or "", overdue=bool(form.overdue.data),
+        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None)
+    today = clock.today()
+    page = queries.list_page(db.session, current_user, filters, today, page_number(request.args.get("page")),
+                             current_app.config["PER_PAGE"])
+    return render_template("rectification/index.html", page=page, form=form, today=today,
+                           counts=queries.open_counts(db.session, current_user, today),
+                           can_issue=permissions.can_issue_rectification(current_user), **light_helpers())
+
+
+# --- issue -----------------------------------------------------------------------------------------
+@bp.route("/new", methods=["GET", "POST"])
+@requires(permissions.can_issue_rectification)
+def new():
+    form = IssueForm()
+    if request.method == "GET":
+        _prefill(form, queries.matters_by_id(db.session, [int(x) for x in request.args.getlist("matter")
+                                                          if x.isdigit()]))
+    elif form.validate_on_submit():
+        data = services.NoticeInput(
+            department=db.session.get(Department, int(form.department_id.data))
+            if form.department_id.data.isdigit() else None,
+            source=RectificationSource(form.source.data), problems=services.lines(form.problems.data),
+            workdays=form.workdays.data if form.deadline_mode.data == "workdays" else None,
+            due_on=form.due_on.data if form.deadline_mode.data == "date" else None,
+            inspected_on=form.inspected_on.data, basis=form.basis.data,
+            requirements=services.lines(form.requirements.data), consequence=form.consequence.data,
+            contact_person=form.contact_person.data, contact_phone=form.contact_phone.data,
+            matters=queries.matters_by_id(db.session, form.matter_id_list()))
+        if form.deadline_mode.data == "workdays" and form.workdays.data is None:
+            form.workdays.errors = ["请填写工作日天数。"]
+        elif form.deadline_mode.data == "date" and form.due_on.data is None:
+            form.due_on.errors = ["请填写截止日期。"]
+        else:
+            try:
+                notice = services.issue_rectification_notice(db.session, current_user, data, paperwork=paperwork())
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                db.session.commit()
+                flash(f"已下发整改通知书 {notice.number}。", "success")
+                return redirect(url_for("rectification.detail", notice_id=notice.id))
+    sources = queries.matters_by_id(db.session, form.matter_id_list())
+    return render_template("rectification/new.html", form=form, sources=sources,
+                           choices=queries.rectifiable_matters(db.session)), 400 if request.method == "POST" else 200
+
+
+def _prefill(form: IssueForm, matters: list) -> None:
+    profile = documents.office_profile(current_app.config)
+    form.contact_person.data, form.contact_phone.data = profile.contact_person, profile.contact_phone
+    matters = [m for m in matters if services.can_be_rectified(m)]
+    if not matters:
+        return
+    first = matters[0]
+    form.matter_ids.data = ",".join(str(m.id) for m in matters)
+    department = first.respondent_department or first.lead_department
+    if department is not None and department.active:
+        form.department_id.data = str(department.id)
+    source = services.SOURCE_OF_CHANNEL.get(first.channel.value, RectificationSource.COMPLAINT_CHECK)
+    form.source.data = source.value
+    form.inspected_on.data = first.inspected_on
+    form.problems.data = "\n".join(line for m in matters for line in services.problems_of(m))
+
+
+# --- the notice page -------------------------------------------------------------------------------
+@bp.get("/<int:notice_id>")
+@requires(permissions.can_list_rectification)
+def detail(notice_id: int):
+    return render_detail(load_notice(notice_id))
+
+
+def item_prefix(item_id: int) -> str:
+    """Each item's forms get their own field names and ids, so every <label for> points at its own field."""
+    return f"item{item_id}"
+
+
+def render_detail(notice: RectificationNotice, failed: dict | None = None, status: int = 200):
+    user = current_user
+    item_forms: dict[int, dict] = {}
+    for item in notice.items:
+        forms = {}
+        for action in item_actions(notice.status, item.status):
+            name = "report" if action == NoticeAction.REPORT else "verify"
+            if permissions.can_act_on_rectification(user, notice, action) and name not in forms:
+                forms[name] = (failed or {}).get((name, item.id)) or ITEM_ACTIONS[name].form_class(
+                    formdata=None, prefix=item_prefix(item.id))
+        item_forms[item.id] = forms
+    can_sign = (permissions.can_act_on_rectification(user, notice, NoticeAction.SIGN)
+                and notice.status.value == "issued")
+    return render_template(
+        "rectification/detail.html", notice=notice, item_forms=item_forms, can_sign=can_sign,
+        csrf_form=BaseForm(), today=clock.today(), document=services.latest_document(db.session, notice),
+        can_regenerate=permissions.can_act_on_rectification(user, notice, NoticeAction.REGENERATE),
+        is_office=permissions.is_role(user, *permissions.OFFICE_ROLES), **light_helpers()), status
+
+
+@dataclass(frozen=True)
+class NoticeAct:
+    form_class: type
+    action: NoticeAction  # the right the view checks (403 without it)
+    run: Callable  # (actor, notice or item, form) -> None
+    success: str
+
+
+NOTICE_ACTIONS: dict[str, NoticeAct] = {
+    "sign": NoticeAct(BaseForm, NoticeAction.SIGN, lambda u, n, f: services.sign_notice(db.session, u, n),
+                      "已签收整改通知书。"),
+}
+ITEM_ACTIONS: dict[str, NoticeAct] = {
+    "report": NoticeAct(ReportForm, NoticeAction.REPORT, lambda u, i, f: services.report_item(
+        db.session, u, i, f.content.data, files=uploaded(f.files), storage=storage()), "整改情况已报送。"),
+    "verify": NoticeAct(VerifyForm, NoticeAction.ACCEPT, lambda u, i, f: services.verify_item(
+        db.session, u, i, f.decision.data == "accept", f.note.data), "验收意见已保存。"),
+}
+
+
+def _run(notice: RectificationNotice, spec: NoticeAct, form, target, failed_key):
+    """Validate, call the one service, commit, flash, redirect — or show the page again with the input kept."""
+    if form.validate_on_submit():
+        try:
+            spec.run(current_user, target, form)
+            db.session.commit()
+        except (DomainError, StaleDataError) as error:
+            db.session.rollback()
+            flash(str(error) if isinstance(error, DomainError) else
+                  "该整改通知书已被他人修改，请刷新页面查看最新内容后重试。", "error")
+        else:
+            flash(spec.success, "success")
+            return redirect(url_for("rectification.detail", notice_id=notice.id))
+    else:
+        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
+    notice_id = notice.id
+    db.session.expire_all()
+    return render_detail(db.session.get(RectificationNotice, notice_id), {failed_key: form}, status=400)
+
+
+@bp.post("/<int:notice_id>/act/<name>")
+@requires(permissions.can_list_rectification)
+def act(notice_id: int, name: str):
+    notice = load_notice(notice_id)
+    spec = NOTICE_ACTIONS.get(name) or abort(404)
+    if not permissions.can_act_on_rectification(current_user, notice, spec.action):
+        abort(403)
+    return _run(notice, spec, spec.form_class(), notice, (name, None))
+
+
+@bp.post("/<int:notice_id>/items/<int:item_id>/<name>")
+@requires(permissions.can_list_rectification)
+def item_act(notice_id: int, item_id: int, name: str):
+    notice = load_notice(notice_id)
+    spec = ITEM_ACTIONS.get(name) or abort(404)
+    item = next((i for i in notice.items if i.id == item_id), None) or abort(404)
+    if not permissions.can_act_on_rectification(current_user, notice, spec.action):
+        abort(403)
+    return _run(notice, spec, spec.form_class(prefix=item_prefix(item.id)), item, (name, item.id))
+
+
+# --- the document and the evidence -----------------------------------------------------------------
+@bp.post("/<int:notice_id>/document")
+@requires(permissions.can_list_rectification)
+def document(notice_id: int):
+    """Generate a new revision of the 整改通知书 (same 文号) and send it."""
+    notice = load_notice(notice_id)
+    if not permissions.can_act_on_rectification(current_user, notice, NoticeAction.REGENERATE):
+        abort(403)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    try:
+        generated = services.regenerate_document(db.session, current_user, notice, paperwork=paperwork())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("rectification.detail", notice_id=notice.id))
+    db.session.commit()
+    return redirect(url_for("documents.download", document_id=generated.id))
+
+
+@bp.get("/<int:notice_id>/evidence/<int:evidence_id>")
+@requires(permissions.can_list_rectification)
+def evidence(notice_id: int, evidence_id: int):
+    notice = load_notice(notice_id)
+    file = db.get_or_404(RectificationEvidence, evidence_id)
+    if file.report.item.notice_id != notice.id:
+        abort(404)
+    return send_file(storage().path(file.stored_name), mimetype=file.media_type, as_attachment=True,
+                     download_name=file.original_name, max_age=0)
