@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import make_matter, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import make_matter, office, signed_in, storage, today  # noqa: F401  (fixtures)
+from test_rectification_factories import make_notice, paperwork  # noqa: F401  (fixtures)
 from supervision import audit, clock
 from supervision.calendar import WorkCalendar
 from supervision.errors import PermissionDenied, ValidationError
@@ -245,3 +246,16 @@ def test_the_procedure_feeds_the_inbox_of_whoever_acts_next(session, make_matter
     session.commit()
     assert titles(office.head)[-1].startswith("办结报告被退回重办")
     assert titles(office.other_head) == []
+
+
+def test_sweep_urges_an_overdue_rectification_notice_once(session, office, make_notice):
+    notice = make_notice("received")
+    day = CAL.add_workdays(notice.due_on, 1)
+    report = sweep(session, POLICY, day)
+    session.commit()
+    assert report.urges == 1
+    escalation = session.scalar(select(Escalation).where(Escalation.subject_type == "rectification_notice"))
+    assert escalation.subject_id == notice.id and escalation.department_id == office.department.id
+    assert sweep(session, POLICY, day).recorded == 0
+    heads = session.scalars(select(Notification.title).where(Notification.user_id == office.head.id)).all()
+    assert any(notice.number in title for title in heads)

@@ -86,8 +86,25 @@ def matter_assignments(session: Session, horizon: date) -> Iterable[OpenDeadline
                            f"/matters/{matter_id}")
 
 
-# Areas register their deadline-bearing things here: (session, horizon) -> OpenDeadline rows.
-SOURCES: list[Callable[[Session, date], Iterable[OpenDeadline]]] = [matter_assignments]
+def rectification_notices(session: Session, horizon: date) -> Iterable[OpenDeadline]:
+    from supervision.rectification.queries import open_notice_deadlines
+
+    return open_notice_deadlines(session, horizon)
+
+
+def written_inquiries(session: Session, horizon: date) -> Iterable[OpenDeadline]:
+    """函询 sent and not yet answered: the 15-working-day reply deadline."""
+    from supervision.models.talks import Talk, TalkKind, TalkStatus
+
+    rows = session.execute(select(Talk.id, Talk.reply_due_on, Talk.subject_department_id, Talk.serial).where(
+        Talk.kind == TalkKind.INQUIRY, Talk.status == TalkStatus.NOTIFIED, Talk.reply_due_on <= horizon))
+    for id_, due_on, department_id, serial in rows:
+        yield OpenDeadline("talk", id_, due_on, department_id, None, f"函询 {serial}", f"/talks/{id_}")
+
+
+# Every deadline-bearing thing: (session, horizon) -> OpenDeadline rows.
+SOURCES: list[Callable[[Session, date], Iterable[OpenDeadline]]] = [
+    matter_assignments, rectification_notices, written_inquiries]
 
 
 def planned_events(item: OpenDeadline, today: date, calendar: WorkCalendar,
