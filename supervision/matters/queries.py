@@ -125,6 +125,16 @@ def _keyword_clause(user: User, q: str):
 
 
 # --- the to-do list of each role ------------------------------------------------------------------
+@dataclass(frozen=True)
+class TodoItem:
+    """A to-do line from another area (a notice, a talk): what to show and where it leads."""
+
+    label: str
+    link: str
+    due_on: date | None = None
+    due_provisional: bool = False
+
+
 @dataclass
 class TodoGroup:
     key: str
@@ -160,6 +170,38 @@ def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
             TodoGroup("handle", "办理中（含退回重办）",
                       department_assignments(session, user, [AssignmentStatus.RECEIVED], limit)),
         ]
+    groups += [group for group in other_areas_todo(session, user, limit) if group.items]
+    return groups
+
+
+def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup]:
+    """Rectification notices and talks waiting for this user (shown only when there are some)."""
+    from supervision.models.rectification import ItemStatus, NoticeStatus, RectificationItem, RectificationNotice
+    from supervision.models.talks import Talk, TalkKind, TalkStatus
+
+    def notices(*where) -> list[TodoItem]:
+        rows = session.scalars(select(RectificationNotice).where(*where)
+                               .order_by(RectificationNotice.due_on, RectificationNotice.id).limit(limit))
+        return [TodoItem(f"{n.number} {n.department.name}", f"/rectification/{n.id}", n.due_on, n.due_provisional)
+                for n in rows]
+
+    def talks(*where) -> list[TodoItem]:
+        rows = session.scalars(select(Talk).where(*where).order_by(Talk.id).limit(limit))
+        return [TodoItem(str(t), f"/talks/{t.id}", t.reply_due_on, t.reply_due_provisional) for t in rows]
+
+    groups: list[TodoGroup] = []
+    if user.role == Role.DEPT_HEAD:
+        groups.append(TodoGroup("notices", "整改通知（待签收 / 整改中）", notices(
+            RectificationNotice.department_id == user.department_id,
+            RectificationNotice.status != NoticeStatus.CLOSED)))
+        groups.append(TodoGroup("inquiries", "函询待回复", talks(
+            Talk.kind == TalkKind.INQUIRY, Talk.status == TalkStatus.NOTIFIED,
+            Talk.subject_department_id == user.department_id)))
+    if user.role == Role.SUPERVISOR:
+        groups.append(TodoGroup("verify", "整改待验收", notices(RectificationNotice.id.in_(
+            select(RectificationItem.notice_id).where(RectificationItem.status == ItemStatus.REPORTED)))))
+    if user.role == Role.LEADER:
+        groups.append(TodoGroup("talks", "谈话函询待审批", talks(Talk.status == TalkStatus.PROPOSED)))
     return groups
 
 
