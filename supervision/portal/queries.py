@@ -1,0 +1,109 @@
+"""What a citizen may read about their own matter, as a plain value built from an allow-list of fields.
+
+The public templates get a ``PublicProgress``, never the ``Matter``: what is not copied here (content,
+identity, summary, internal notes, staff names, departments' remarks, other matters) cannot reach a
+public page by a template's mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from supervision.models.matters import Matter, MatterStatus
+from supervision.models.portal import CitizenRating
+from supervision.portal import services
+
+# status -> (what the citizen reads, a sentence of explanation)
+PUBLIC_STATUS: dict[MatterStatus, tuple[str, str]] = {
+    MatterStatus.REGISTERED: ("已收到，待受理", "您的反映已登记，工作人员将在受理时限内决定是否受理。"),
+    MatterStatus.ACCEPTED: ("已受理", "已予受理，正在确定承办单位。"),
+    MatterStatus.NOT_ACCEPTED: ("不予受理", "经审查，您反映的事项不属于本中心受理范围。"),
+    MatterStatus.FILED: ("已合并办理", "您反映的问题与此前已受理的事项相同，已并入该事项一并办理。"),
+    MatterStatus.ASSIGNED: ("正在办理", "已交承办单位调查处理。"),
+    MatterStatus.RETURNED: ("正在办理", "正在确定承办单位。"),
+    MatterStatus.IN_PROGRESS: ("正在办理", "承办单位正在调查处理。"),
+    MatterStatus.REWORK: ("正在办理", "承办单位正在调查处理。"),
+    MatterStatus.REPLIED: ("正在办理", "承办单位已报送办理结果，正在审核。"),
+    MatterStatus.APPROVED: ("已答复", "办理结果已答复，欢迎您对办理结果作出评价。"),
+    MatterStatus.FOLLOWED_UP: ("已答复", "办理结果已答复，并已完成满意度回访。"),
+    MatterStatus.CLOSED: ("已办结", "该事项已办结。"),
+    MatterStatus.ARCHIVED: ("已办结", "该事项已办结。"),
+}
+# timeline action -> the public sentence; the event's own text (which staff wrote) is never shown.
+PUBLIC_STEP: dict[str, str] = {
+    "registered": "收到您的反映，登记在案",
+    "accept": "予以受理",
+    "reject": "不予受理",
+    "file_duplicate": "与相同事项合并办理",
+    "assign": "交承办单位办理",
+    "sign": "承办单位签收，开始办理",
+    "reply": "承办单位报送办理结果，进入审核",
+    "approve": "办理结果审核通过，予以答复",
+    "follow_up": "完成满意度回访",
+    "close": "办结",
+}
+REPLY_STATUSES = frozenset({MatterStatus.APPROVED, MatterStatus.FOLLOWED_UP, MatterStatus.CLOSED,
+                            MatterStatus.ARCHIVED})
+DEADLINE_LABEL = {MatterStatus.REGISTERED: "受理时限", MatterStatus.ASSIGNED: "办理时限",
+                  MatterStatus.IN_PROGRESS: "办理时限", MatterStatus.REWORK: "办理时限",
+                  MatterStatus.REPLIED: "办理时限"}
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    on: date
+    text: str
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    serial: str
+    kind_label: str
+    title: str
+    received_on: date
+    status: str  # MatterStatus value, for styling only
+    status_text: str
+    status_note: str
+    deadline_label: str
+    due_on: date | None
+    due_provisional: bool
+    steps: list[PublicStep]
+    decision_reason: str  # 不予受理的理由: told to the complainant by rule
+    reply: str
+    satisfaction: str  # the label, when rated (by the citizen online or at intake's call-back)
+    comment: str  # the citizen's own comment, when they rated online
+    can_rate: bool
+
+
+def public_status(matter: Matter) -> MatterStatus:
+    """The status the citizen is told: an archived 不予受理 or 存查 stays that, not "办结"."""
+    if matter.status == MatterStatus.ARCHIVED and not matter.assignments:
+        for event in reversed(matter.events):
+            if event.action == "reject":
+                return MatterStatus.NOT_ACCEPTED
+            if event.action == "file_duplicate":
+                return MatterStatus.FILED
+    return matter.status
+
+
+def progress_of(session: Session, matter: Matter) -> PublicProgress:
+    status = public_status(matter)
+    status_text, status_note = PUBLIC_STATUS.get(status, ("正在办理", ""))
+    rating: CitizenRating | None = services.rating_of(session, matter)
+    steps = [PublicStep(event.at.date(), PUBLIC_STEP.get(event.action, "办理进展更新"))
+             for event in matter.events if event.audience == "public"]
+    deadline_label = DEADLINE_LABEL.get(matter.status, "")
+    return PublicProgress(
+        serial=matter.serial, kind_label=matter.kind.label, title=matter.title, received_on=matter.received_on,
+        status=status.value, status_text=status_text, status_note=status_note,
+        deadline_label=deadline_label, due_on=matter.due_on if deadline_label else None,
+        due_provisional=matter.due_provisional, steps=steps,
+        decision_reason=matter.decision_reason if status == MatterStatus.NOT_ACCEPTED else "",
+        reply=matter.public_reply if matter.status in REPLY_STATUSES else "",
+        satisfaction=matter.satisfaction.label if matter.satisfaction else "",
+        comment=rating.comment if rating else "",
+        can_rate=matter.status == MatterStatus.APPROVED and rating is None,
+    )

@@ -1,0 +1,249 @@
+"""Two blueprints: ``portal`` — the public pages under /public/ (no account, their own plain layout) —
+and ``publication`` — the staff page that computes and publishes the figures the public sees.
+
+They are apart on purpose: an office may expose only /public/ and /static/ through its reverse proxy.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from supervision import clock, permissions
+from supervision.errors import DomainError
+from supervision.extensions import db, limiter
+from supervision.models.matters import Matter, MatterKind, Satisfaction
+from supervision.portal import captcha, queries, services
+from supervision.portal.forms import LookupForm, PeriodForm, RatingForm, SubmitForm
+from supervision.uploads import Storage
+from supervision.web import requires
+
+bp = Blueprint("portal", __name__, url_prefix="/public")
+staff_bp = Blueprint("publication", __name__, url_prefix="/publication")
+
+RECEIPT_KEY = "portal_receipt"
+MATTER_KEY = "portal_matter"
+
+# Per client address; only POSTs count (reading the form is free).
+submit_limit = limiter.shared_limit(lambda: current_app.config["PORTAL_SUBMIT_RATE"], scope="portal-submit",
+                                    methods=["POST"])
+lookup_limit = limiter.shared_limit(lambda: current_app.config["PORTAL_LOOKUP_RATE"], scope="portal-lookup",
+                                    methods=["POST"])
+
+
+def storage() -> Storage:
+    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["PORTAL_UPLOAD_MAX_BYTES"])
+
+
+def private(response):
+    """Pages with a query code or a citizen's matter: never kept by a browser or a proxy."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.url_value_preprocessor
+def limit_request_size(_endpoint, _values):
+    """A smaller request limit for the public. Set here, not in before_request: URL preprocessors run
+    before every before_request hook, and CSRF protection reads (parses) the form in one of those."""
+    request.max_content_length = current_app.config["PORTAL_MAX_CONTENT_LENGTH"]
+
+
+@bp.get("/")
+def index():
+    return render_template("portal/index.html")
+
+
+# --- the online box --------------------------------------------------------------------------------
+@bp.route("/<any(complaint, suggestion):kind>", methods=["GET", "POST"])
+@submit_limit
+def submit(kind: str):
+    kind = MatterKind(kind)
+    config = current_app.config
+    form = SubmitForm(kind, config["PORTAL_MAX_FILES"], config["PORTAL_UPLOAD_MAX_BYTES"])
+    if request.method == "POST":
+        if form.website.data:  # the honeypot: a bot. Store nothing, tell nothing.
+            captcha.check(session, "", 0)
+            return render_template("portal/received.html")
+        answered = captcha.check(session, form.captcha.data, config["PORTAL_CAPTCHA_MINUTES"] * 60)
+        valid = form.validate_on_submit()
+        if not answered:
+            form.captcha.errors = ["验证问题回答不正确或已过期，请回答下面的新问题。"]
+        elif valid:
+            try:
+                matter = services.submit_matter(db.session, form.submission(), files=form.uploads, storage=storage())
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                session[RECEIPT_KEY] = {"id": matter.id, "t": int(time.time())}
+                return redirect(url_for("portal.receipt"))
+        form.captcha.data = ""
+    form.captcha.label.text = f"验证问题：{captcha.issue(session)}"
+    status = 400 if request.method == "POST" else 200
+    return render_template("portal/submit.html", form=form, kind=kind), status
+
+
+@bp.get("/receipt")
+def receipt():
+    """Number and query code, shown right after submitting (for a few minutes), never later."""
+    entry = session.get(RECEIPT_KEY)
+    max_age = current_app.config["PORTAL_RECEIPT_MINUTES"] * 60
+    matter = db.session.get(Matter, entry["id"]) if entry else None
+    if matter is None or int(time.time()) - int(entry.get("t", 0)) > max_age:
+        session.pop(RECEIPT_KEY, None)
+        return render_template("portal/receipt_gone.html"), 404
+    return private(render_template("portal/receipt.html", matter=matter, minutes=max_age // 60))
+
+
+@bp.post("/receipt/done")
+def receipt_done():
+    session.pop(RECEIPT_KEY, None)
+    return redirect(url_for("portal.index"))
+
+
+# --- progress lookup -------------------------------------------------------------------------------
+@bp.route("/track", methods=["GET", "POST"])
+@lookup_limit
+def track():
+    form = LookupForm()
+    if form.validate_on_submit():
+        matter = services.find_for_citizen(db.session, form.serial.data, form.query_code.data)
+        if matter is not None:
+            session[MATTER_KEY] = matter.id
+            return redirect(url_for("portal.progress"))
+        session.pop(MATTER_KEY, None)
+        form.query_code.data = ""
+        return private(render_template("portal/track.html", form=form, not_found=True)), 404
+    form.query_code.data = ""  # the code is never written back into a page
+    return private(render_template("portal/track.html", form=form, not_found=False)), (
+        400 if request.method == "POST" else 200)
+
+
+def looked_up() -> Matter | None:
+    matter_id = session.get(MATTER_KEY)
+    return db.session.get(Matter, matter_id) if isinstance(matter_id, int) else None
+
+
+def render_progress(matter: Matter, form: RatingForm | None = None, status: int = 200):
+    progress = queries.progress_of(db.session, matter)
+    return private(render_template("portal/progress.html", progress=progress, form=form or RatingForm(),
+                                   satisfaction_choices=Satisfaction.choices())), status
+
+
+@bp.get("/track/result")
+def progress():
+    matter = looked_up()
+    if matter is None:
+        return redirect(url_for("portal.track"))
+    return render_progress(matter)
+
+
+@bp.post("/track/rate")
+def rate():
+    matter = looked_up()
+    if matter is None:
+        return redirect(url_for("portal.track"))
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            services.rate_matter(db.session, matter, Satisfaction(form.satisfaction.data), form.comment.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        except (IntegrityError, StaleDataError):  # two submissions at once: the first one counts
+            db.session.rollback()
+            flash("您已对该事项作出评价，每件事项只能评价一次。", "error")
+        else:
+            flash("感谢您的评价！", "success")
+        return redirect(url_for("portal.progress"))
+    return render_progress(matter, form, 400)
+
+
+@bp.post("/track/exit")
+def exit_lookup():
+    session.pop(MATTER_KEY, None)
+    return redirect(url_for("portal.index"))
+
+
+# --- published figures -----------------------------------------------------------------------------
+@bp.get("/figures")
+def figures():
+    snapshots = services.published_snapshots(db.session)
+    chosen = request.args.get("period", "")
+    shown = next((s for s in snapshots if str(s.id) == chosen), snapshots[0] if snapshots else None)
+    return render_template("portal/figures.html", snapshots=snapshots, shown=shown,
+                           total=services.totals(shown.rows) if shown else None)
+
+
+# --- error pages in the public layout ---------------------------------------------------------------
+def _public_error(code: int, title: str, message: str):
+    def handler(error):
+        if code == 500:
+            db.session.rollback()
+        return render_template("portal/error.html", code=code, title=title, message=message), code
+    return handler
+
+
+bp.register_error_handler(404, _public_error(404, "页面不存在", "您要找的页面不存在。"))
+bp.register_error_handler(413, _public_error(
+    413, "提交的内容过大", "附件总大小超过了限制，请压缩或减少附件后重新提交。"))
+bp.register_error_handler(429, _public_error(
+    429, "操作过于频繁", "您在短时间内提交或查询的次数过多。为防止滥用，请稍后（约一小时内）再试；如有急事，请拨打本中心投诉电话。"))
+bp.register_error_handler(500, _public_error(500, "系统繁忙", "系统出现错误，您的提交未完成，请稍后重试。"))
+bp.register_error_handler(CSRFError, _public_error(
+    400, "页面已过期", "页面停留时间过长，本次提交未保存。请返回上一页，刷新后重新填写提交。"))
+
+
+# --- staff: publish the figures --------------------------------------------------------------------
+@staff_bp.get("/")
+@requires(permissions.can_publish_figures)
+def index():
+    today = clock.today()
+    form = PeriodForm(today.year, request.args, meta={"csrf": False})
+    period, preview = None, None
+    if "year" in request.args and form.validate():
+        try:
+            period = form.period()
+        except DomainError as error:
+            flash(str(error), "error")
+        else:
+            preview = services.compute_figures(db.session, period)
+    return render_template(
+        "portal/publication.html", form=form, period=period, preview=preview,
+        publishable=period is not None and period.end < today,
+        total=services.totals(preview) if preview is not None else None,
+        current=services.current_snapshot(db.session, period) if period else None,
+        history=services.snapshot_history(db.session))
+
+
+@staff_bp.post("/publish")
+@requires(permissions.can_publish_figures)
+def publish():
+    form = PeriodForm(clock.today().year)
+    if not form.validate_on_submit():
+        flash("请选择要发布的统计周期。", "error")
+        return redirect(url_for("publication.index"))
+    args = {"period_kind": form.period_kind.data, "year": form.year.data, "month": form.month.data,
+            "quarter": form.quarter.data}
+    try:
+        snapshot = services.publish_figures(db.session, current_user, form.period())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    except IntegrityError:  # another supervisor published the same period at the same moment
+        db.session.rollback()
+        flash("同一期间的数据刚刚由他人发布，请刷新后查看，如需替换请重新发布。", "error")
+    else:
+        flash(f"已发布{snapshot.label}公开数据，公众页面即时可见。", "success")
+    return redirect(url_for("publication.index", **args))
