@@ -53,6 +53,14 @@ def test_sweep_reminds_before_the_deadline_then_urges_then_escalates_each_once(s
                           .where(AuditEntry.action.like("escalation.%"))) == 3
 
 
+def test_a_sweep_that_starts_late_records_only_the_highest_step_reached(session, make_matter, office):
+    matter = make_matter("in_progress")
+    report = sweep(session, POLICY, CAL.add_workdays(matter.lead_assignment.due_on, 8))
+    session.commit()
+    assert (report.urges, report.escalations) == (0, 1)
+    assert kinds(session) == [("escalation", "written")]
+
+
 def test_no_urge_on_the_weekend_after_a_friday_deadline(session, make_matter, office):
     matter = make_matter("in_progress")
     assignment = matter.lead_assignment
@@ -118,7 +126,7 @@ def test_two_sweeps_at_once_record_each_event_once(app, database_url, make_matte
     assert errors == []
     with app.app_context():
         counts = db.session.execute(select(Escalation.kind, func.count()).group_by(Escalation.kind)).all()
-        assert dict(counts) == {EscalationKind.URGE: 5, EscalationKind.ESCALATION: 5}
+        assert dict(counts) == {EscalationKind.ESCALATION: 5}  # 7 working days late: straight to 督办, once each
         assert list(audit.verify_chain(db.session)) == []
 
 

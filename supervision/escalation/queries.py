@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from supervision.calendar import WorkCalendar
 from supervision.models.escalation import Escalation, EscalationKind
-from supervision.models.matters import TERMINAL_STATUSES, Matter
+from supervision.models.matters import Matter
 from supervision.models.org import Department
 
 
@@ -22,17 +22,22 @@ class DepartmentOverdue:
     workdays_overdue: int
 
 
-def due_between(session: Session, start: date, end: date, limit: int = 50) -> list[Matter]:
-    return list(session.scalars(select(Matter).where(Matter.due_on >= start, Matter.due_on <= end,
-                                                     Matter.status.not_in(TERMINAL_STATUSES))
-                                .order_by(Matter.due_on, Matter.id).limit(limit)
-                                .options(joinedload(Matter.lead_department))))
+def due_between(session: Session, start: date, end: date, limit: int = 20) -> tuple[int, list[Matter]]:
+    """How many open matters fall due in [start, end], and the first of them (only the columns shown)."""
+    where = (Matter.due_on >= start, Matter.due_on <= end)  # due_on is set only while a matter is open
+    total = session.scalar(select(func.count()).select_from(Matter).where(*where))
+    rows = session.scalars(select(Matter).where(*where).order_by(Matter.due_on, Matter.id).limit(limit)
+                           .options(load_only(Matter.id, Matter.serial, Matter.title, Matter.due_on,
+                                              Matter.due_provisional)))
+    return total, list(rows)
 
 
 def overdue_by_department(session: Session, today: date, calendar: WorkCalendar) -> list[DepartmentOverdue]:
+    # Matter.due_on is set only while a matter is open (the services clear it on approval, closing,
+    # refusal), so the (due_on, lead_department_id) index answers this without reading rows.
     rows = session.execute(
         select(Matter.lead_department_id, func.count(), func.min(Matter.due_on))
-        .where(Matter.due_on < today, Matter.status.not_in(TERMINAL_STATUSES), Matter.lead_department_id.is_not(None))
+        .where(Matter.due_on < today, Matter.lead_department_id.is_not(None))
         .group_by(Matter.lead_department_id)).all()
     departments = {d.id: d for d in session.scalars(select(Department).where(
         Department.id.in_([r[0] for r in rows])))} if rows else {}
@@ -42,9 +47,12 @@ def overdue_by_department(session: Session, today: date, calendar: WorkCalendar)
 
 
 def recent_escalations(session: Session, limit: int = 15) -> list[Escalation]:
-    return list(session.scalars(select(Escalation).where(Escalation.kind != EscalationKind.REMINDER)
-                                .order_by(Escalation.issued_at.desc(), Escalation.id.desc()).limit(limit)
-                                .options(joinedload(Escalation.department))))
+    # Ids from the (issued_at, id) index first; then only those rows (a join would sort the table).
+    ids = session.scalars(select(Escalation.id).where(Escalation.kind != EscalationKind.REMINDER)
+                          .order_by(Escalation.issued_at.desc(), Escalation.id.desc()).limit(limit)).all()
+    rows = {e.id: e for e in session.scalars(select(Escalation).where(Escalation.id.in_(ids))
+                                              .options(joinedload(Escalation.department)))}
+    return [rows[i] for i in ids]
 
 
 def escalations_of(session: Session, matter_id: int) -> list[Escalation]:

@@ -114,12 +114,14 @@ def planned_events(item: OpenDeadline, today: date, calendar: WorkCalendar,
             return [(EscalationKind.REMINDER, None, 0)]
         return []
     overdue = calendar.workdays_between(item.due_on, today)
-    events = []
-    for threshold, level in policy.steps:
-        if overdue >= threshold:
-            kind = EscalationKind.URGE if level == SupervisionLevel.phone else EscalationKind.ESCALATION
-            events.append((kind, level, overdue))
-    return events
+    reached = [level for threshold, level in policy.steps if overdue >= threshold]
+    if not reached:
+        return []
+    # Only the highest step reached: a sweep that starts late (or after a holiday) does not send
+    # a 催办 and a 督办 for the same deadline at once. Lower steps already taken keep their rows.
+    level = reached[-1]
+    kind = EscalationKind.URGE if level == SupervisionLevel.phone else EscalationKind.ESCALATION
+    return [(kind, level, overdue)]
 
 
 def event_key(item: OpenDeadline, kind: EscalationKind, level: SupervisionLevel | None) -> str:

@@ -24,8 +24,10 @@ def dashboard():
     today = clock.today()
     calendar = office_calendar(db.session)
     week_end = today + timedelta(days=6 - today.weekday())
+    due_count, due_this_week = queries.due_between(db.session, today, week_end)
     sections = {
-        "due_this_week": queries.due_between(db.session, today, week_end),
+        "due_count": due_count,
+        "due_this_week": due_this_week,
         "overdue": queries.overdue_by_department(db.session, today, calendar),
         "recent": queries.recent_escalations(db.session),
         "notices": notice_progress(),

@@ -119,6 +119,7 @@ class Matter(Base):
         Index("ix_matter_lead_status_due", "lead_department_id", "status", "due_on", "id"),
         Index("ix_matter_received", "received_on", "id"),
         Index("ix_matter_due", "due_on", "id"),
+        Index("ix_matter_due_lead", "due_on", "lead_department_id"),  # overdue by department
         CheckConstraint("rework_count >= 0", name="rework_count_nonnegative"),
     )
 
@@ -148,7 +149,9 @@ class Matter(Base):
 
     status: Mapped[MatterStatus] = mapped_column(enum_column(MatterStatus, "matter_status"),
                                                  default=MatterStatus.REGISTERED)
-    # The current deadline and lead department, kept by the services for fast lists.
+    # The current deadline and lead department, kept by the services for fast lists. due_on is set only
+    # while the matter waits for someone (acceptance, the lead department); it is cleared on approval,
+    # closing, refusal and filing.
     due_on: Mapped[date | None]
     due_provisional: Mapped[bool] = mapped_column(default=False)
     lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
