@@ -33,6 +33,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/flask demo-data
+	$(BIN)/flask search check >/dev/null 2>&1 || $(BIN)/flask search reindex
 
 serve:
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

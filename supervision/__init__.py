@@ -30,6 +30,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from supervision.search import hooks as search_hooks
+
+    search_hooks.init_app(app)  # index after commit (a no-op while SEARCH_ENABLED is off)
+
     from supervision import web
 
     web.init_app(app)

@@ -13,6 +13,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(sweep_command)
+    from supervision.search.cli import search_group
+
+    app.cli.add_command(search_group)
 
 
 @click.command("create-user")
@@ -78,3 +82,19 @@ def audit_verify_command() -> None:
             click.echo(f"第 {item.seq} 条：{item.reason}", err=True)
         raise click.ClickException(f"审计日志校验失败：发现 {len(breaks)} 处问题。")
     click.echo(f"审计日志完整：共 {head.seq if head else 0} 条记录，哈希链校验通过。")
+
+
+@click.command("sweep")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="按指定日期运行（用于补跑或测试）。")
+def sweep_command(today) -> None:
+    """Deadline sweep: reminders, 催办, 督办, then pending e-mail/SMS deliveries. Idempotent; run it
+    every few minutes from cron or a systemd timer, on one server or several."""
+    from supervision.escalation.services import SweepPolicy, sweep
+    from supervision.notifications.channels import channels_from_config
+    from supervision.notifications.services import deliver_pending
+
+    report = sweep(db.session, SweepPolicy.from_config(current_app.config), today.date() if today else None)
+    db.session.commit()
+    sent, failed = deliver_pending(db.session, channels_from_config(current_app.config, current_app.instance_path))
+    db.session.commit()
+    click.echo(f"{report}；发送通知 {sent} 条" + (f"，失败待重试 {failed} 条" if failed else "") + "。")

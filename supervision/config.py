@@ -65,3 +65,34 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+# Public side (政务公开): the online box and progress lookup ------------------------------------
+# Per client address; flask-limiter syntax. Behind a reverse proxy, let werkzeug's ProxyFix set the
+# address, or every citizen shares the proxy's.
+PORTAL_SUBMIT_RATE = "5 per hour"
+PORTAL_LOOKUP_RATE = "20 per 10 minutes"
+PORTAL_MAX_FILES = 5
+PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # a single file sent by a citizen
+PORTAL_MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # a whole public request (files + form)
+PORTAL_RECEIPT_MINUTES = 15  # how long the receipt (number + query code) can be shown again after submitting
+PORTAL_CAPTCHA_MINUTES = 30
+
+# Talks (谈话函询) ------------------------------------------------------------------------------
+# 诫勉: no promotion for this many months after the measure (《问责条例》; some offices use 12).
+ADMONITION_INFLUENCE_MONTHS = 6
+
+# Deadline sweep (`flask sweep`) and notifications ---------------------------------------------
+SWEEP_REMIND_WORKDAYS = 2  # remind the department this many working days before a deadline
+# (working days overdue, level): 催办 the first working day after expiry, then 督办 levels
+SWEEP_STEPS = [(1, "phone"), (6, "written"), (16, "listed")]
+NOTIFY_CHANNELS = ["log"]  # add "email" (SMTP_HOST, SMTP_PORT, SMTP_SENDER, …) and/or "sms" (SMS_GATEWAY_URL)
+
+# Full-text search (whoosh + jieba; `flask search reindex` / `flask search check`) --------------
+# None: on, except under TESTING (tests that need the index set it True). False: the matter list's
+# keyword filter uses LIKE and the search page says search is unavailable.
+SEARCH_ENABLED: bool | None = None
+SEARCH_INDEX_DIR: str | None = None  # None: <instance>/search_index, shared by every app process
+SEARCH_LOCK_TIMEOUT = 3.0  # seconds an after-commit index write waits for another process's lock
+SEARCH_TIME_BUDGET = 0.15  # seconds to rank one page of a very common word (then: best of those scanned)
+SEARCH_LIST_CAP = 2000  # the matter list's keyword filter uses at most this many matching ids

@@ -62,5 +62,49 @@ def load(session: Session, config) -> list[tuple[str, str, str]]:
     from supervision import demo_matters
 
     demo_matters.load(session, by_code)
+    _load_portal(session)
+    _load_rectification(session, by_code, config)
+    _load_talks(session, config)
+    _run_sweep(session, config)
     return [(username, DEMO_PASSWORD, f"{role.label}" + (f"（{by_code[d].name}）" if d else ""))
             for username, _, role, d in USERS]
+
+
+def _load_rectification(session: Session, by_code: dict[str, Department], config) -> None:
+    """Rectification notices in every state (their .docx go to the instance's documents folder)."""
+    from supervision.documents.services import office_profile
+    from supervision.documents.views import documents_folder
+    from supervision.rectification import demo as rectification_demo
+    from supervision.rectification.services import Paperwork
+
+    rectification_demo.load(session, by_code, Paperwork(office_profile(config), documents_folder()))
+
+
+def _load_portal(session: Session) -> None:
+    """Published figures for last month, so the public 公开数据 page is not empty."""
+    from datetime import timedelta
+
+    from supervision import clock
+    from supervision.models.portal import FigureSnapshot, PeriodKind
+    from supervision.portal import services as portal
+
+    if session.scalar(select(FigureSnapshot.id).limit(1)) is not None:
+        return
+    last_month = clock.today().replace(day=1) - timedelta(days=1)
+    supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+    portal.publish_figures(session, supervisor, portal.period_of(PeriodKind.MONTH, last_month.year,
+                                                                 last_month.month))
+
+
+def _load_talks(session: Session, config) -> None:
+    """Talks and inquiries of each kind in several states, with their documents."""
+    from supervision.talks import demo as talks_demo
+
+    talks_demo.load(session, config)
+
+
+def _run_sweep(session: Session, config) -> None:
+    """The deadline sweep once, so overdue demo matters already carry their 催办 and 督办."""
+    from supervision.escalation.services import SweepPolicy, sweep
+
+    sweep(session, SweepPolicy.from_config(config))

@@ -38,7 +38,11 @@ def client_ip() -> str:
 # Navigation per role: (endpoint, label, roles). One place for the menu.
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("home.index", "工作台", frozenset(Role)),
+    ("escalation.dashboard", "督查督办", frozenset({Role.SUPERVISOR, Role.LEADER})),
     ("matters.index", "事项台账", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
+    ("rectification.index", "整改通知", frozenset({Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
+    ("talks.index", "谈话函询", frozenset({Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
+    ("search.index", "全文检索", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
     ("admin.users", "用户管理", frozenset({Role.ADMIN})),
     ("admin.departments", "单位管理", frozenset({Role.ADMIN})),
     ("settings.calendar", "节假日安排", frozenset({Role.ADMIN})),
@@ -46,6 +50,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("settings.categories", "问题类别", frozenset({Role.ADMIN})),
     ("documents.index", "文书登记", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER})),
     ("auditlog.index", "审计日志", frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER})),
+    ("publication.index", "公开数据发布", frozenset({Role.SUPERVISOR, Role.LEADER})),
 ]
 
 
@@ -95,11 +100,20 @@ def init_app(app: Flask) -> None:
     from supervision.auditlog.views import bp as auditlog_bp
     from supervision.auth.views import bp as auth_bp
     from supervision.documents.views import bp as documents_bp
+    from supervision.escalation.views import bp as escalation_bp
     from supervision.home.views import bp as home_bp
     from supervision.matters.views import bp as matters_bp
+    from supervision.notifications.views import bp as notifications_bp
+    from supervision.portal.views import bp as portal_bp
+    from supervision.portal.views import staff_bp as publication_bp
+    from supervision.rectification.views import bp as rectification_bp
+    from supervision.search.views import bp as search_bp
     from supervision.settings.views import bp as settings_bp
+    from supervision.talks.views import bp as talks_bp
 
-    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp, documents_bp):
+    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp, documents_bp,
+                      escalation_bp, notifications_bp, rectification_bp, portal_bp, publication_bp, talks_bp,
+                      search_bp):
         app.register_blueprint(blueprint)
     _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
 
@@ -119,8 +133,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_layout():
+        from supervision.notifications.services import unread_count
+
+        unread = unread_count(db.session, current_user) if current_user.is_authenticated else 0
         return {"navigation": navigation_for(current_user), "office_name": app.config["OFFICE_NAME"],
-                "Role": Role}
+                "Role": Role, "unread_notifications": unread}
 
     @app.get("/healthz")
     def healthz():

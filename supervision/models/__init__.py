@@ -5,6 +5,7 @@ from supervision.models.base import Base
 from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
 from supervision.models.counters import SerialCounter
 from supervision.models.documents import GeneratedDocument
+from supervision.models.escalation import Delivery, Escalation, Notification
 from supervision.models.matters import (
     Assignment,
     Attachment,
@@ -16,7 +17,20 @@ from supervision.models.matters import (
     Reply,
 )
 from supervision.models.org import Department, DepartmentKind, Role, User
+from supervision.models.talks import Talk, TalkAttachment, TalkExchange, TalkLink, TalkParticipant
+from supervision.models.portal import CitizenRating, FigureRow, FigureSnapshot, PeriodKind
+from supervision.models.rectification import (
+    RectificationEvent,
+    RectificationEvidence,
+    RectificationItem,
+    RectificationNotice,
+    RectificationReport,
+)
 
-__all__ = ["Assignment", "Attachment", "AuditChainHead", "AuditEntry", "Base", "CalendarOverride", "Category",
-           "Complainant", "Department", "DepartmentKind", "Extension", "GeneratedDocument", "LimitStep", "Matter", "MatterEvent",
-           "Reply", "Role", "SerialCounter", "TimeLimitRule", "User"]
+__all__ = ["Assignment", "Attachment", "AuditChainHead", "AuditEntry", "Base", "CalendarOverride",
+           "Category", "CitizenRating", "Complainant", "Delivery", "Department", "DepartmentKind",
+           "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep",
+           "Matter", "MatterEvent", "Notification", "PeriodKind", "RectificationEvent",
+           "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
+           "Reply", "Role", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",
+           "TalkParticipant", "TimeLimitRule", "User"]

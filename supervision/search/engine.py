@@ -6,10 +6,15 @@ what a department must never see) and passes the viewer's rights to every search
 
 Design, in short (the figures behind it: ``benchmarks/bench_search.py``):
 
+- **One indexed text field.** ``text`` = title + body (title tokens weighted 3x), scored with
+  tf·idf; title and body are only stored, for display and highlighting. An OR of a title and a
+  body field per word defeated whoosh's block skipping (~30x slower at 100k documents).
 - **Phrases.** A run of CJK text typed into the box (政务中心) must match that run, not 政务 AND
-  中心 anywhere in the file. Positions are character offsets (see :mod:`.analysis`), the run is cut
-  by jieba and :class:`OffsetPhrase` requires every token at exactly its offset from the first.
-  Words separated by spaces are ANDed; each may match title, body (and identity, if allowed).
+  中心 anywhere in the file. Positions are character offsets (see :mod:`.analysis`), the run is
+  tiled by the finest dictionary words the index holds, and every token must sit at exactly its
+  offset from the first (:class:`OffsetPhrase`; for relevance-ranked pages the same check runs
+  lazily, only on documents that can reach the page, see :class:`VerifiedQuery`). Words separated
+  by spaces are ANDed; each may match ``text`` (and ``identity``, if allowed) or a number.
 - **Permissions inside the query.** The departments a viewer may see, and the filters chosen on
   the page, become one whoosh ``filter=`` set of document numbers, cached per searcher generation;
   the identity field is not searched at all unless ``include_identity``.
@@ -35,23 +40,27 @@ from datetime import date, datetime, time as dtime
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, query as wq
+from whoosh import fields, query as wq, scoring
 from whoosh import index as whoosh_index
+from whoosh import collectors
+from whoosh.collectors import TimeLimit
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.matching import IntersectionMatcher, NullMatcher
+from whoosh.matching import IntersectionMatcher, NullMatcher, NullMatcherClass, WrappingMatcher
+from whoosh.reading import ReaderClosed, TermNotFound
 from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
 from whoosh.util import make_binary_tree
 from whoosh.writing import CLEAR
 
 from supervision.search.analysis import (
     ANALYSIS_FORMAT,
+    TITLE_BOOST,
+    TITLE_SEPARATOR,
     JiebaTokenizer,
     NumberTokenizer,
     fold_width,
-    is_word,
-    jieba_tokenize,
     normalize_number,
+    query_tokens,
     warm_up,
 )
 
@@ -62,9 +71,11 @@ MAX_QUERY_WORDS = 12
 MAX_TOKENS_PER_RUN = 16
 MAX_PER_PAGE = 100
 NUMBER_BOOST = 20.0  # an exact case / document number outranks texts that mention it
-TITLE_BOOST = 2.0
 FRAGMENT_CHARS = 120
 FORMAT_FILE = "supervision-search.json"
+# tf·idf, no length normalisation: complaint texts are 100–400 characters, and BM25's length
+# look-ups and looser block bounds made common-word queries ~10x slower at 100k documents.
+WEIGHTING = scoring.TF_IDF()
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}  # whoosh syntax typed as words
 _RUN_SEPARATORS = re.compile(r"[^\w\-./@+#&]+")  # punctuation (also full-width) splits a word
 _FILTER_CACHE_SIZE = 128
@@ -88,9 +99,10 @@ def make_schema() -> fields.Schema:
         id=fields.ID(unique=True, stored=True, sortable=True),  # "matter:123"
         kind=fields.ID(stored=True),  # matter / notice / talk …
         number=fields.ID(stored=True, analyzer=NumberTokenizer()),  # XT-2026-00017, 效整〔2026〕12号
-        title=fields.TEXT(analyzer=text, stored=True, field_boost=TITLE_BOOST),
-        body=fields.TEXT(analyzer=text, stored=True),  # stored: highlighting needs the text
-        identity=fields.TEXT(analyzer=text, stored=False),  # searchable only when allowed; never shown
+        title=fields.STORED(),  # shown and highlighted; searched through ``text``
+        body=fields.STORED(),  # highlighting needs the text; ~45% of the index on disk
+        text=fields.TEXT(analyzer=JiebaTokenizer("search", title_boost=TITLE_BOOST)),  # title + body
+        identity=fields.TEXT(analyzer=text),  # not stored; searched only when allowed; never shown
         department_ids=fields.KEYWORD(commas=True),  # lead + co-handling departments
         status=fields.ID(),
         matter_kind=fields.ID(),
@@ -124,6 +136,7 @@ class SearchPage:
     pages: int
     per_page: int = 20
     total_exact: bool = True
+    partial: bool = False  # the time budget ran out: the best hits of the documents scanned
 
     @classmethod
     def empty(cls, page: int = 1, per_page: int = 20) -> SearchPage:
@@ -215,11 +228,29 @@ class _OffsetPhraseMatcher(SpanWrappingMatcher):
 
 
 # --- query parsing ---------------------------------------------------------------------------
+# A parsed query is a small tree: ("and", [..]), ("or", [..]), ("term", field, text, boost) and
+# ("phrase", field, words, offsets). It becomes whoosh queries in two ways:
+#  - exact: phrases are OffsetPhrase. Checks positions for every candidate: used for counts, date
+#    order and search_ids();
+#  - relaxed: phrases are ANDs of their words, and a VerifiedQuery checks the tree only for the
+#    documents that the top-N collector actually scores. whoosh skips whole blocks of postings
+#    that cannot reach the top N, so for common words (政务中心: 40k candidates at 100k documents)
+#    most candidates are never checked, and the top N is still exactly that of the exact query.
 
 @dataclass
 class ParsedQuery:
-    query: wq.Query | None
+    tree: tuple | None
     terms: list[str]  # what to highlight: the runs (a phrase is marked whole, not char by char)
+
+    def exact(self) -> wq.Query:
+        return _to_whoosh(self.tree, exact=True)
+
+    def relaxed(self) -> wq.Query:
+        return VerifiedQuery(_to_whoosh(self.tree, exact=False), self.tree)
+
+
+def _node(kind: str, children: list) -> tuple:
+    return children[0] if len(children) == 1 else (kind, children)
 
 
 def parse_query(text: Any, text_fields: tuple[str, ...]) -> ParsedQuery:
@@ -227,34 +258,134 @@ def parse_query(text: Any, text_fields: tuple[str, ...]) -> ParsedQuery:
     (also full-width, also whoosh syntax) separates runs; a run of several tokens is an exact
     phrase; a word with a digit may also be a case or document number. Nothing here raises."""
     text = fold_width(str(text or ""))[:MAX_QUERY_CHARS]
-    word_queries: list[wq.Query] = []
+    word_nodes: list[tuple] = []
     terms: set[str] = set()
     for word in [w for w in text.split() if w not in _OPERATORS][:MAX_QUERY_WORDS]:
-        alternatives: list[wq.Query] = []
-        run_queries = []
+        alternatives: list[tuple] = []
+        run_nodes = []
         for run in _RUN_SEPARATORS.split(word):
-            tokens = [(w.lower(), start) for w, start, _ in jieba_tokenize(run, "default") if is_word(w)]
-            tokens = tokens[:MAX_TOKENS_PER_RUN]
+            tokens = query_tokens(run)[:MAX_TOKENS_PER_RUN]
             if not tokens:
                 continue
             terms.add(run.lower() if len(tokens) > 1 else tokens[0][0])
             if len(tokens) == 1:
-                per_field = [wq.Term(f, tokens[0][0]) for f in text_fields]
+                per_field = [("term", f, tokens[0][0], 1.0) for f in text_fields]
             else:
-                words = [t for t, _ in tokens]
-                offsets = [start - tokens[0][1] for _, start in tokens]
-                per_field = [OffsetPhrase(f, words, offsets) for f in text_fields]
-            run_queries.append(wq.Or(per_field))
-        if run_queries:
-            alternatives.append(run_queries[0] if len(run_queries) == 1 else wq.And(run_queries))
+                words = tuple(t for t, _ in tokens)
+                offsets = tuple(start - tokens[0][1] for _, start in tokens)
+                per_field = [("phrase", f, words, offsets) for f in text_fields]
+            run_nodes.append(_node("or", per_field))
+        if run_nodes:
+            alternatives.append(_node("and", run_nodes))
         if any(ch.isdigit() for ch in word):
-            alternatives.append(wq.Term("number", normalize_number(word), boost=NUMBER_BOOST))
+            alternatives.append(("term", "number", normalize_number(word), NUMBER_BOOST))
         if alternatives:
-            word_queries.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
-    if not word_queries:
+            word_nodes.append(_node("or", alternatives))
+    if not word_nodes:
         return ParsedQuery(None, [])
-    query = word_queries[0] if len(word_queries) == 1 else wq.And(word_queries)
-    return ParsedQuery(query, sorted(terms, key=len, reverse=True))
+    return ParsedQuery(_node("and", word_nodes), sorted(terms, key=len, reverse=True))
+
+
+def _to_whoosh(node: tuple, exact: bool) -> wq.Query:
+    kind = node[0]
+    if kind == "term":
+        return wq.Term(node[1], node[2], boost=node[3])
+    if kind == "phrase":
+        if exact:
+            return OffsetPhrase(node[1], list(node[2]), list(node[3]))
+        return wq.And([wq.Term(node[1], w) for w in dict.fromkeys(node[2])])
+    children = [_to_whoosh(child, exact) for child in node[1]]
+    return wq.And(children) if kind == "and" else wq.Or(children)
+
+
+def _has_phrase(node: tuple) -> bool:
+    if node[0] in ("and", "or"):
+        return any(_has_phrase(child) for child in node[1])
+    return node[0] == "phrase"
+
+
+class VerifiedQuery(wq.WrappingQuery):
+    """``child`` (a relaxed query) whose documents count only if they match ``tree`` exactly;
+    checked when the collector asks for a document's score. A document that fails scores 0.0
+    and is dropped from the results (see ``SearchIndex.search``)."""
+
+    def __init__(self, child: wq.Query, tree: tuple):
+        super().__init__(child)
+        self.tree = tree
+        self.verifiers: list[_Verifier] = []  # one per segment searched, for the counts
+
+    def _rewrap(self, child):
+        return self.__class__(child, self.tree)
+
+    def matcher(self, searcher, context=None):
+        m = self.child.matcher(searcher, context)
+        if isinstance(m, NullMatcherClass):
+            return m
+        verifier = _Verifier(searcher.reader(), self.tree)
+        self.verifiers.append(verifier)
+        return _VerifyingMatcher(m, verifier)
+
+
+class _Verifier:
+    """Evaluates the query tree for one document at a time, in increasing document order, with
+    one forward-only postings reader per term (of this segment)."""
+
+    def __init__(self, reader, tree):
+        self.reader, self.tree = reader, tree
+        self.postings: dict[tuple[str, str], Any] = {}
+        self.last: tuple[int, bool] = (-1, False)
+        self.checked = self.passed = 0
+
+    def __call__(self, docnum: int) -> bool:
+        if self.last[0] != docnum:
+            ok = self._eval(self.tree, docnum)
+            self.last = (docnum, ok)
+            self.checked += 1
+            self.passed += ok
+        return self.last[1]
+
+    def _at(self, fieldname: str, text: str, docnum: int):
+        key = (fieldname, text)
+        m = self.postings.get(key)
+        if m is None:
+            try:
+                m = self.reader.postings(fieldname, text)
+            except TermNotFound:
+                m = NullMatcher()
+            self.postings[key] = m
+        if m.is_active() and m.id() < docnum:
+            m.skip_to(docnum)
+        return m if m.is_active() and m.id() == docnum else None
+
+    def _eval(self, node, docnum) -> bool:
+        kind = node[0]
+        if kind == "term":
+            return self._at(node[1], node[2], docnum) is not None
+        if kind == "phrase":
+            matchers = [self._at(node[1], w, docnum) for w in node[2]]
+            if any(m is None for m in matchers):
+                return False
+            positions = [frozenset(m.value_as("positions")) for m in matchers[1:]]
+            return any(all(p + off in ps for off, ps in zip(node[3][1:], positions))
+                       for p in matchers[0].value_as("positions"))
+        if kind == "and":
+            return all(self._eval(child, docnum) for child in node[1])
+        return any(self._eval(child, docnum) for child in node[1])
+
+
+class _VerifyingMatcher(WrappingMatcher):
+    def __init__(self, child, verifier: _Verifier):
+        super().__init__(child)
+        self.verifier = verifier
+
+    def copy(self):
+        return self.__class__(self.child.copy(), _Verifier(self.verifier.reader, self.verifier.tree))
+
+    def _replacement(self, newchild):
+        return self.__class__(newchild, self.verifier)
+
+    def score(self):
+        return self.child.score() if self.verifier(self.child.id()) else 0.0
 
 
 # --- highlighting ----------------------------------------------------------------------------
@@ -323,6 +454,8 @@ def _document_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
             value = "\n".join(str(v) for v in value if v)  # keeps name, phone, address apart
         if value:
             out[name] = str(value)
+    if out.get("title") or out.get("body"):
+        out["text"] = out.get("title", "") + TITLE_SEPARATOR + out.get("body", "")
     departments = doc.get("department_ids")
     if departments:
         out["department_ids"] = ",".join(str(d) for d in departments)
@@ -364,9 +497,11 @@ class SearchIndex:
     """A whoosh index in a directory (created if missing). Cheap to construct: the open index
     and its searcher are shared by every instance for the same path in a process."""
 
-    def __init__(self, path: str | Path, *, lock_timeout: float = 5.0):
+    def __init__(self, path: str | Path, *, lock_timeout: float = 5.0,
+                 time_budget: float | None = 0.15):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.time_budget = time_budget  # seconds for ranking one page; None: no limit
         self._state = _shared_for(self.path)
         with self._state.lock:
             if self._state.ix is None:
@@ -424,7 +559,7 @@ class SearchIndex:
         state = self._state
         with state.lock:
             if state.searcher is None:
-                state.searcher = self._ix.searcher()
+                state.searcher = self._ix.searcher(weighting=WEIGHTING)
             else:
                 fresh = state.searcher.refresh()
                 if fresh is not state.searcher:
@@ -539,6 +674,8 @@ class SearchIndex:
         """``{id: version}`` of every indexed document, read from two columns (no stored texts)."""
         searcher = self._searcher()
         reader = searcher.reader()
+        if reader.doc_count_all() == 0:  # whoosh's EmptyReader has no columns
+            return {}
         ids = reader.column_reader("id")
         versions = reader.column_reader("version")
         return {ids[n]: versions[n] for n in reader.all_doc_ids()}
@@ -576,37 +713,73 @@ class SearchIndex:
         if departments is not None and not departments:
             return SearchPage.empty(page, per_page)
         parsed = parse_query(text, self._text_fields(include_identity))
-        if parsed.query is None:
+        if parsed.tree is None:
             return SearchPage.empty(page, per_page)
-        try:
-            searcher = self._searcher()
-            allowed = self._allowed(searcher, departments, kinds, statuses, matter_kinds,
-                                    department, date_from, date_to)
-            if allowed is not None and not allowed:
-                return SearchPage.empty(page, per_page)
-            limit = page * per_page
-            if sort == "date":
-                results = searcher.search(parsed.query, limit=limit, filter=allowed,
-                                          sortedby="created", reverse=True)
-            else:
-                results = searcher.search(parsed.query, limit=limit, filter=allowed)
-            total, exact = self._total(results, searcher, allowed)
-            hits = []
-            for i in range((page - 1) * per_page, min(limit, results.scored_length())):
-                stored = results[i].fields()
-                hits.append(Hit(
-                    id=stored["id"], kind=stored.get("kind", ""), number=stored.get("number", ""),
-                    title=stored.get("title", ""),
-                    highlight_html=highlight(stored.get("body", ""), parsed.terms),
-                    title_html=highlight(stored.get("title", ""), parsed.terms, whole=True),
-                    score=float(results.score(i) or 0.0), created=stored.get("created"),
-                ))
-        except SearchIndexError:
-            log.warning("search index in %s is unusable; rebuild it", self.path)
+        for attempt in (1, 2):
+            try:
+                return self._search_page(parsed, page, per_page, sort, departments, kinds, statuses,
+                                         matter_kinds, department, date_from, date_to)
+            except ReaderClosed:  # another thread's refresh() closed a merged-away segment
+                if attempt == 2:
+                    raise
+            except SearchIndexError:
+                log.warning("search index in %s is unusable; rebuild it", self.path)
+                break
+        return SearchPage.empty(page, per_page)
+
+    def _search_page(self, parsed, page, per_page, sort, departments, kinds, statuses,
+                     matter_kinds, department, date_from, date_to) -> SearchPage:
+        searcher = self._searcher()
+        allowed = self._allowed(searcher, departments, kinds, statuses, matter_kinds,
+                                department, date_from, date_to)
+        if allowed is not None and not allowed:
             return SearchPage.empty(page, per_page)
-        total = max(total, (page - 1) * per_page + len(hits))
+        limit = page * per_page
+        verified, partial = None, False
+        if sort == "date":  # every match is collected anyway: check phrases as they come
+            results = searcher.search(parsed.exact(), limit=limit, filter=allowed,
+                                      sortedby="created", reverse=True)
+        else:
+            query = parsed.exact()
+            if _has_phrase(parsed.tree):
+                query = verified = parsed.relaxed()
+            results, partial = self._ranked(searcher, query, limit, allowed)
+        found = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
+        if verified is not None:
+            found = [(n, score) for n, score in found if score > 0.0]  # failed the exact check
+        total, exact = self._total(results, searcher, allowed, verified)
+        hits = []
+        for docnum, score in found[(page - 1) * per_page:limit]:
+            stored = searcher.stored_fields(docnum)
+            hits.append(Hit(
+                id=stored["id"], kind=stored.get("kind", ""), number=stored.get("number", ""),
+                title=stored.get("title", ""),
+                highlight_html=highlight(stored.get("body", ""), parsed.terms),
+                title_html=highlight(stored.get("title", ""), parsed.terms, whole=True),
+                score=float(score or 0.0), created=stored.get("created"),
+            ))
+        if len(found) < limit and not partial:  # everything there is has been seen
+            total, exact = len(found), True
+        total = max(total, len(found))
         return SearchPage(total=total, hits=hits, page=page, pages=math.ceil(total / per_page),
-                          per_page=per_page, total_exact=exact)
+                          per_page=per_page, total_exact=exact and not partial, partial=partial)
+
+    def _ranked(self, searcher, query, limit, allowed):
+        """Top ``limit`` by relevance; with a time budget, the best of what was scanned in time
+        (whoosh scans in index order and cannot rank tens of thousands of matches fast)."""
+        top = collectors.TopCollector(limit) if limit < searcher.doc_count() else collectors.UnlimitedCollector()
+        collector = _BudgetCollector(top, allowed, self.time_budget)
+        partial = False
+        try:
+            searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            partial = True
+        results = collector.results()
+        # Whether every match was scored: then top.total counts them. (len(results) would re-run
+        # the whole query, without the filter, when it is unsure.)
+        results.scored_all = not getattr(top, "skipped_times", 0) and not partial
+        results.scored_total = top.total if hasattr(top, "total") else len(top.items)
+        return results, partial
 
     def search_ids(self, text: Any, *, departments: set[int] | None, include_identity: bool,
                    **filters) -> list[str]:
@@ -614,30 +787,42 @@ class SearchIndex:
         if departments is not None and not departments:
             return []
         parsed = parse_query(text, self._text_fields(include_identity))
-        if parsed.query is None:
+        if parsed.tree is None:
             return []
         searcher = self._searcher()
+        if searcher.reader().doc_count_all() == 0:  # whoosh's EmptyReader has no columns
+            return []
         allowed = self._allowed(searcher, departments, filters.get("kinds"), filters.get("statuses"),
                                 filters.get("matter_kinds"), filters.get("department"),
                                 filters.get("date_from"), filters.get("date_to"))
         ids = searcher.reader().column_reader("id")
-        return [ids[n] for n in searcher.docs_for_query(parsed.query)
+        return [ids[n] for n in searcher.docs_for_query(parsed.exact())
                 if allowed is None or n in allowed]
 
     @staticmethod
     def _text_fields(include_identity: bool) -> tuple[str, ...]:
-        return ("title", "body", "identity") if include_identity else ("title", "body")
+        return ("text", "identity") if include_identity else ("text",)
 
     @staticmethod
-    def _total(results, searcher, allowed) -> tuple[int, bool]:
-        if results.has_exact_length():
-            return len(results), True
-        # Block-quality skipping scored only part of the matches. whoosh's estimate ignores the
-        # filter (and its exact count would too), so scale it by the filter's share.
-        estimate = results.estimated_length()
+    def _total(results, searcher, allowed, verified) -> tuple[int, bool]:
+        checked = sum(v.checked for v in verified.verifiers) if verified is not None else 0
+        passed = sum(v.passed for v in verified.verifiers) if verified is not None else 0
+        scored_all = getattr(results, "scored_all", None)
+        if scored_all or (scored_all is None and results.has_exact_length()):
+            # every match was scored (no block skipping), so every match was verified too
+            if verified is not None:
+                return passed, True
+            return (results.scored_total if scored_all else len(results)), True
+        # Block skipping scored only part of the matches. whoosh's estimate is an upper bound
+        # that ignores the filter (its exact count would too): scale it by the filter's share
+        # and by the share of checked documents that passed the exact (phrase) check.
+        estimate = results.q.estimate_size(searcher.reader())  # not results.estimated_length():
+        # that may count exactly by running the query again
         if allowed is not None:
-            estimate = int(estimate * len(allowed) / max(1, searcher.doc_count()))
-        return max(estimate, results.scored_length()), False
+            estimate = estimate * len(allowed) / max(1, searcher.doc_count())
+        if checked:
+            estimate = estimate * passed / checked
+        return int(estimate), False
 
     def _allowed(self, searcher, departments, kinds, statuses, matter_kinds, department,
                  date_from, date_to) -> set[int] | None:
@@ -673,6 +858,29 @@ class SearchIndex:
                 while len(state.filters) > _FILTER_CACHE_SIZE:
                     state.filters.popitem(last=False)
         return allowed
+
+
+class _BudgetCollector(collectors.FilterCollector):
+    """whoosh's FilterCollector that also stops at a deadline (whoosh's TimeLimitCollector
+    bypasses the filter of a FilterCollector it wraps, and uses SIGALRM)."""
+
+    def __init__(self, child, allow, budget: float | None):
+        super().__init__(child, allow=allow)
+        self.budget = budget
+        self.deadline = math.inf
+
+    def prepare(self, top_searcher, q, context):
+        super().prepare(top_searcher, q, context)
+        if self.budget:
+            self.deadline = time.monotonic() + self.budget
+
+    def collect_matches(self):
+        child, allow, offset, deadline = self.child, self._allow, self.offset, self.deadline
+        for n, sub_docnum in enumerate(child.matches(), 1):
+            if n % 64 == 0 and time.monotonic() > deadline:
+                raise TimeLimit
+            if allow is None or offset + sub_docnum in allow:
+                child.collect(sub_docnum)
 
 
 def _as_datetime(value, end_of_day: bool = False) -> datetime | None:

@@ -1,0 +1,112 @@
+"""One page of search results for one viewer: the engine's hits, joined to their rows for the page.
+
+The engine has already applied the viewer's rights inside the query. The rows of the page's hits are
+loaded anyway (status, department), and each is checked with the same predicate as its own page: if
+the index is behind the database (a failed after-commit write), a hit the viewer may no longer open
+is dropped rather than shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from supervision import permissions
+from supervision.models.org import User
+from supervision.pagination import Page
+from supervision.search.engine import Hit, SearchIndex
+from supervision.search.service import Scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    hit: Hit
+    kind_label: str
+    endpoint: str
+    url_args: dict
+    status_label: str
+    unit: str  # the department (or unit) the record is addressed to
+
+
+@dataclass
+class Results:
+    page: Page  # items: Result
+    total_exact: bool
+    partial: bool
+    dropped: int  # hits the index offered but the database no longer allows
+
+
+@dataclass(frozen=True)
+class KindView:
+    label: str
+    load: Callable[[Session, list[int]], dict[int, Any]]
+    allowed: Callable[[User, Any], bool]
+    endpoint: str
+    arg: str
+    unit: Callable[[Any], str]
+
+
+def _load_matters(session: Session, ids: list[int]) -> dict[int, Any]:
+    from supervision.models.matters import Matter
+
+    rows = session.scalars(select(Matter).where(Matter.id.in_(ids)).options(
+        joinedload(Matter.lead_department), selectinload(Matter.assignments))).unique()
+    return {m.id: m for m in rows}
+
+
+def _load_notices(session: Session, ids: list[int]) -> dict[int, Any]:
+    from supervision.models.rectification import RectificationNotice
+
+    rows = session.scalars(select(RectificationNotice).where(RectificationNotice.id.in_(ids))
+                           .options(joinedload(RectificationNotice.department)))
+    return {n.id: n for n in rows}
+
+
+def _load_talks(session: Session, ids: list[int]) -> dict[int, Any]:
+    from supervision.models.talks import Talk
+
+    return {t.id: t for t in session.scalars(select(Talk).where(Talk.id.in_(ids)))}
+
+
+KINDS: dict[str, KindView] = {
+    "matter": KindView("事项", _load_matters, permissions.can_view_matter, "matters.detail", "matter_id",
+                       lambda m: m.lead_department.name if m.lead_department else ""),
+    "notice": KindView("整改通知书", _load_notices, permissions.can_view_rectification, "rectification.detail",
+                       "notice_id", lambda n: n.department.name),
+    "talk": KindView("谈话函询", _load_talks, permissions.can_view_talk, "talks.detail", "talk_id",
+                     lambda t: t.subject_unit),
+}
+
+
+def search(session: Session, index: SearchIndex, user: User, scope: Scope, text: str, criteria: dict,
+           page: int, per_page: int) -> Results:
+    criteria = dict(criteria)
+    kinds = criteria.pop("kinds")
+    found = index.search(text, **scope.arguments(kinds), **criteria, page=page, per_page=per_page)
+    by_kind: dict[str, list[int]] = {}
+    for hit in found.hits:
+        kind, _, number = hit.id.partition(":")
+        if kind in KINDS and number.isdigit():
+            by_kind.setdefault(kind, []).append(int(number))
+    rows = {kind: KINDS[kind].load(session, ids) for kind, ids in by_kind.items()}
+    results, dropped = [], 0
+    for hit in found.hits:
+        kind, _, number = hit.id.partition(":")
+        view = KINDS.get(kind)
+        row = rows.get(kind, {}).get(int(number)) if number.isdigit() else None
+        if view is None or row is None or not view.allowed(user, row):
+            dropped += 1
+            continue
+        results.append(Result(hit=hit, kind_label=view.label, endpoint=view.endpoint,
+                              url_args={view.arg: row.id}, status_label=row.status.label, unit=view.unit(row)))
+    if dropped:
+        log.warning("search: %d hit(s) dropped for user %s: the index is behind the database; "
+                    "run `flask search check --fix`", dropped, user.id)
+    return Results(page=Page(results, found.page, found.per_page, max(0, found.total - dropped)),
+                   total_exact=found.total_exact, partial=found.partial, dropped=dropped)

@@ -1,0 +1,184 @@
+"""The search index of the running application: where it lives, who may search what, and keeping it
+in step with the database (full rebuild, check and repair, and the after-commit updates of hooks.py).
+
+Permissions are applied *inside* the query (``departments``, ``include_identity``, ``kinds``), never
+by filtering a page afterwards; the view only double-checks the hits of one page against the database
+in case the index is behind (see ``views.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from supervision.models.org import Role, User
+from supervision.search import documents
+from supervision.search.engine import CheckReport, RebuildStats, SearchIndex
+
+log = logging.getLogger(__name__)
+
+READY_FILE = "supervision-ready.json"  # written after a full rebuild: the index covers the database
+_EXTENSION = "supervision.search"
+
+
+def enabled(app: Flask | None = None) -> bool:
+    """SEARCH_ENABLED: True / False, or None (the default): on, except under TESTING, where a test
+    that needs the index opts in (so the rest of the suite does not index every commit)."""
+    app = app or current_app
+    setting = app.config.get("SEARCH_ENABLED")
+    return (not app.testing) if setting is None else bool(setting)
+
+
+def index_dir(app: Flask | None = None) -> Path:
+    app = app or current_app
+    return Path(app.config.get("SEARCH_INDEX_DIR") or Path(app.instance_path) / "search_index")
+
+
+def get_index(app: Flask | None = None) -> SearchIndex | None:
+    """The app's index, or None when search is off or the index cannot be opened (then callers fall
+    back: the matter list to LIKE, the search page to a message)."""
+    app = app or current_app
+    if not enabled(app):
+        return None
+    path = index_dir(app)
+    cached = app.extensions.get(_EXTENSION)
+    if cached is not None and cached.path == path:
+        return cached
+    try:
+        index = SearchIndex(path, lock_timeout=float(app.config.get("SEARCH_LOCK_TIMEOUT", 3.0)),
+                            time_budget=app.config.get("SEARCH_TIME_BUDGET", 0.15))
+    except Exception:  # noqa: BLE001 — a broken index must not take the pages down with it
+        log.exception("cannot open the search index in %s", path)
+        return None
+    app.extensions[_EXTENSION] = index
+    return index
+
+
+def is_ready(index: SearchIndex | None) -> bool:
+    """The index was fully built from the database (``flask search reindex``) with this code's format.
+    A fresh, empty index on an existing database would make every search come back empty."""
+    return index is not None and not index.needs_rebuild and (index.path / READY_FILE).exists()
+
+
+def _mark_ready(index: SearchIndex, stats: RebuildStats) -> None:
+    tmp = index.path / f"{READY_FILE}.{os.getpid()}"
+    tmp.write_text(json.dumps({"docs": stats.docs, "seconds": round(stats.seconds, 2), "at": time.time()}))
+    os.replace(tmp, index.path / READY_FILE)
+
+
+# --- who may search what ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scope:
+    """What one viewer's searches may reach: passed as is to every ``SearchIndex`` call."""
+
+    departments: frozenset[int] | None  # None: every department
+    include_identity: bool
+    kinds: frozenset[str]
+
+    def arguments(self, kinds: Iterable[str] | None = None) -> dict:
+        chosen = self.kinds & set(kinds) if kinds else self.kinds
+        return {"departments": None if self.departments is None else set(self.departments),
+                "include_identity": self.include_identity, "kinds": sorted(chosen) or ["-"]}
+
+
+def can_search(user: User) -> bool:
+    return scope_for(user) is not None
+
+
+def scope_for(user: User) -> Scope | None:
+    """Mirrors ``permissions``: office staff every matter and notice (and identity); supervisors and
+    leaders also talks; a department head only what is addressed to their department, never identity
+    or talks; the administrator no case content at all."""
+    from supervision import permissions
+
+    if permissions.is_role(user, Role.SUPERVISOR, Role.LEADER):
+        return Scope(None, True, frozenset({"matter", "notice", "talk"}))
+    if permissions.is_role(user, Role.INTAKE):
+        return Scope(None, True, frozenset({"matter", "notice"}))
+    if permissions.is_role(user, Role.DEPT_HEAD):
+        departments = frozenset({user.department_id}) if user.department_id is not None else frozenset()
+        return Scope(departments, False, frozenset({"matter", "notice"}))
+    return None
+
+
+def matter_ids(user: User, text: str, cap: int | None = None) -> list[int] | None:
+    """Matter ids matching ``text`` for the main list's keyword filter (at most ``cap``, unranked), or
+    None when the index cannot answer (off, not built, broken): the list then uses its LIKE filter."""
+    index = get_index()
+    scope = scope_for(user)
+    if not is_ready(index) or scope is None:
+        return None
+    cap = cap or int(current_app.config.get("SEARCH_LIST_CAP", 2000))
+    try:
+        found = index.search_ids(text, **scope.arguments(["matter"]))
+    except Exception:  # noqa: BLE001
+        log.exception("keyword search failed; falling back to LIKE")
+        return None
+    return [int(key.partition(":")[2]) for key in found[:cap]]
+
+
+# --- keeping the index in step ---------------------------------------------------------------------
+def new_session() -> Session:
+    """A session of its own: reads what is committed, and no hook fires for it."""
+    from supervision.extensions import db
+
+    return Session(bind=db.engine, autoflush=False)
+
+
+def sync(keys: Iterable[str], index: SearchIndex | None = None) -> tuple[int, int]:
+    """Re-read these documents from the database and upsert them (or delete those whose row is gone).
+    Raises what the index raises (IndexBusy …): the caller logs it."""
+    index = index or get_index()
+    keys = sorted(set(keys))
+    if index is None or not keys:
+        return 0, 0
+    with new_session() as session:
+        docs, gone = documents.documents_for(session, keys)
+    upserted = index.upsert(docs) if docs else 0
+    deleted = index.delete(gone) if gone else 0
+    return upserted, deleted
+
+
+def rebuild(progress: Callable[[int, int | None], None] | None = None) -> RebuildStats:
+    """The whole index again from the database, then a check for what changed meanwhile (writes made
+    while the rebuild held the lock failed with IndexBusy and were only logged)."""
+    index = _require_index()
+    with new_session() as session:
+        total = documents.count_documents(session)
+        stats = index.rebuild(documents.all_documents(session), total=total, progress=progress)
+    _mark_ready(index, stats)
+    report = check()
+    if not report.ok:
+        repair(report)
+    return stats
+
+
+def check() -> CheckReport:
+    index = _require_index()
+    with new_session() as session:
+        expected = documents.expected_versions(session)
+    return index.check(expected)
+
+
+def repair(report: CheckReport) -> tuple[int, int]:
+    """Upsert the missing and stale documents, delete the extra ones."""
+    index = _require_index()
+    upserted, deleted = sync([*report.missing, *report.stale])
+    if report.extra:
+        deleted += index.delete(report.extra)
+    return upserted, deleted
+
+
+def _require_index() -> SearchIndex:
+    index = get_index()
+    if index is None:
+        raise RuntimeError("全文检索未启用或索引无法打开（SEARCH_ENABLED / SEARCH_INDEX_DIR）。")
+    return index

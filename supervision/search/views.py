@@ -1,0 +1,38 @@
+"""全文检索: one box, filters, highlighted results — scoped to what the viewer may open."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+
+from supervision.extensions import db
+from supervision.pagination import page_number
+from supervision.search import queries, service
+from supervision.search.engine import MAX_QUERY_CHARS
+from supervision.search.forms import SearchForm
+from supervision.web import requires
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+log = logging.getLogger(__name__)
+
+
+@bp.get("/")
+@requires(service.can_search)
+def index():
+    scope = service.scope_for(current_user) or abort(403)
+    form = SearchForm(request.args, user=current_user, scope=scope)
+    form.validate()
+    search_index = service.get_index()
+    results, unavailable = None, not service.is_ready(search_index)
+    if form.text and not unavailable:
+        try:
+            results = queries.search(db.session, search_index, current_user, scope, form.text, form.criteria(),
+                                     page_number(request.args.get("page")), current_app.config["PER_PAGE"])
+        except Exception:  # noqa: BLE001 — an index problem is a message on the page, not an error page
+            log.exception("search failed for %r", form.text[:200])
+            unavailable = True
+    return render_template("search/index.html", form=form, results=results, unavailable=unavailable,
+                           searched="q" in request.args, has_words=any(ch.isalnum() for ch in form.text),
+                           max_chars=MAX_QUERY_CHARS)

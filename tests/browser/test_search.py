@@ -1,0 +1,105 @@
+"""全文检索 in a real browser, on the demo office after `flask search reindex`: a department head finds
+only what is addressed to their department (every hit opens), office staff find more, and the
+matched words are marked in the snippets.
+
+The shared live server runs with search off (TESTING); this module serves its own copy with it on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from supervision import create_app
+from supervision.demo import DEMO_PASSWORD
+from supervision.extensions import db
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def search_server(sqlite_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("search-live")
+    database = folder / "live.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    instance = folder / "instance"
+    instance.mkdir()
+    os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret", "SEARCH_ENABLED": True,
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False})
+    finally:
+        os.environ.pop("SUPERVISION_INSTANCE_PATH", None)
+    with app.app_context():
+        from supervision import demo
+
+        demo.load(db.session, app.config)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])  # as after `flask demo-data`
+    assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="search-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def desk(browser, search_server):
+    contexts = []
+
+    def open_desk(username: str):
+        context = browser.new_context(base_url=search_server, locale="zh-CN", viewport=DESKTOP)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("用户名", exact=True).fill(username)
+        page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{search_server}/")
+        return page
+
+    yield open_desk
+    for context in contexts:
+        context.close()
+
+
+def search_for(page, text: str):
+    page.get_by_role("link", name="全文检索").click()
+    page.get_by_label("检索词").fill(text)
+    page.get_by_role("button", name="检索").click()
+    expect(page.locator("#results")).to_be_visible()
+
+
+def hit_links(page) -> list[str]:
+    return page.locator("ol.search-results > li h2 a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def test_department_head_finds_only_what_is_addressed_to_the_department(desk, screenshot):
+    head = desk("depthead")
+    search_for(head, "窗口")
+    expect(head.locator("#result-count")).to_contain_text("找到")
+    expect(head.locator("ol.search-results mark").first).to_have_text("窗口")
+    links = hit_links(head)
+    assert links and all(href.startswith(("/matters/", "/rectification/")) for href in links)
+    screenshot(head, "search-department")
+
+    for href in links:  # every hit opens: nothing of another department, no talk record
+        response = head.request.get(href)
+        assert response.status == 200, href
+
+    office = desk("supervisor")
+    search_for(office, "窗口")
+    office_total = int(office.locator("#result-count").inner_text().split()[1])
+    head_total = int(head.locator("#result-count").inner_text().split()[1])
+    assert office_total > head_total
+    screenshot(office, "search")
