@@ -16,7 +16,8 @@ from supervision.models.org import Department
 
 @dataclass
 class DepartmentOverdue:
-    department: Department
+    department_id: int
+    name: str
     count: int
     oldest_due: date
     workdays_overdue: int
@@ -32,18 +33,21 @@ def due_between(session: Session, start: date, end: date, limit: int = 20) -> tu
     return total, list(rows)
 
 
-def overdue_by_department(session: Session, today: date, calendar: WorkCalendar) -> list[DepartmentOverdue]:
+def overdue_by_department(session: Session, today: date, calendar: WorkCalendar,
+                          limit: int = 15) -> tuple[int, list[DepartmentOverdue]]:
+    """All overdue matters, and the departments with the most of them (longest overdue first on ties)."""
     # Matter.due_on is set only while a matter is open (the services clear it on approval, closing,
     # refusal), so the (due_on, lead_department_id) index answers this without reading rows.
     rows = session.execute(
         select(Matter.lead_department_id, func.count(), func.min(Matter.due_on))
         .where(Matter.due_on < today, Matter.lead_department_id.is_not(None))
         .group_by(Matter.lead_department_id)).all()
-    departments = {d.id: d for d in session.scalars(select(Department).where(
-        Department.id.in_([r[0] for r in rows])))} if rows else {}
-    result = [DepartmentOverdue(departments[d], n, oldest, calendar.workdays_overdue(oldest, today))
-              for d, n, oldest in rows]
-    return sorted(result, key=lambda r: (-r.count, -r.workdays_overdue))
+    total = sum(n for _, n, _ in rows)
+    top = sorted(rows, key=lambda r: (-r[1], r[2]))[:limit]
+    names = {id_: name for id_, name in session.execute(select(Department.id, Department.name).where(
+        Department.id.in_([r[0] for r in top])))} if top else {}
+    return total, [DepartmentOverdue(department_id, names[department_id], n, oldest,
+                                     calendar.workdays_overdue(oldest, today)) for department_id, n, oldest in top]
 
 
 def recent_escalations(session: Session, limit: int = 15) -> list[Escalation]:

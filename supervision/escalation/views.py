@@ -25,10 +25,12 @@ def dashboard():
     calendar = office_calendar(db.session)
     week_end = today + timedelta(days=6 - today.weekday())
     due_count, due_this_week = queries.due_between(db.session, today, week_end)
+    overdue_total, overdue = queries.overdue_by_department(db.session, today, calendar)
     sections = {
         "due_count": due_count,
         "due_this_week": due_this_week,
-        "overdue": queries.overdue_by_department(db.session, today, calendar),
+        "overdue": overdue,
+        "overdue_total": overdue_total,
         "recent": queries.recent_escalations(db.session),
         "notices": notice_progress(),
     }
