@@ -59,8 +59,19 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
     if not app.config.get("SECRET_KEY"):
         if app.debug or app.testing:
             app.config["SECRET_KEY"] = "development-only-key"
+        elif _maintenance_command():
+            # `flask db upgrade`, `flask sweep` …: no sessions are signed, so a throwaway key is safe.
+            app.config["SECRET_KEY"] = os.urandom(32).hex()
         else:
             raise RuntimeError(
                 "SECRET_KEY 未设置：请在环境变量 SECRET_KEY 或 instance/config.py 中设置随机密钥 "
-                "(SECRET_KEY is not set; `flask init-instance` writes one to instance/config.py)."
+                "(SECRET_KEY is not set: set it in the environment, or run "
+                "`python -m supervision.setup_instance` to write one to instance/config.py)."
             )
+
+
+def _maintenance_command() -> bool:
+    """A `flask …` command other than `flask run` (the server itself needs the real key)."""
+    import sys
+
+    return bool(os.environ.get("FLASK_RUN_FROM_CLI")) and "run" not in sys.argv[1:] and "shell" not in sys.argv[1:]

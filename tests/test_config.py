@@ -35,3 +35,15 @@ def test_sqlite_file_lives_in_the_instance_folder_by_default(tmp_path, monkeypat
 def test_database_url_spellings_are_normalised_to_psycopg():
     assert normalise_database_url("postgresql://a@b/c") == "postgresql+psycopg://a@b/c"
     assert normalise_database_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_maintenance_commands_run_without_a_secret_key_but_the_server_does_not(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPERVISION_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    url = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"}
+    monkeypatch.setattr("sys.argv", ["flask", "db", "upgrade"])
+    assert len(create_app(url).config["SECRET_KEY"]) == 64
+    monkeypatch.setattr("sys.argv", ["flask", "run", "--port", "5000"])
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(url)
