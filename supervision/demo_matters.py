@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -105,7 +105,6 @@ def load(session: Session, departments: dict[str, Department]) -> None:
     categories = {(c.matter_kind, c.name): c for c in session.scalars(select(Category))}
     rng = random.Random(2026)
     today = clock.today()
-    calendar = office_calendar(session)
     count = 0
     for round_ in range(3):
         for n, sample in enumerate(SAMPLES):

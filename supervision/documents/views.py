@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from supervision import permissions
+from supervision.errors import DomainError
 from supervision.extensions import db
 from supervision.models.documents import GeneratedDocument
 from supervision.pagination import Page, page_number
@@ -19,6 +22,19 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def documents_folder() -> Path:
     return Path(current_app.instance_path) / "documents"
+
+
+def generate_and_send(make: Callable[[], GeneratedDocument], back: str):
+    """Run one document service; commit and send the new file — or roll back and go back to ``back``
+    with the refusal (a document for a state that has none, a missing setting …)."""
+    try:
+        document = make()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    return redirect(url_for("documents.download", document_id=document.id))
 
 
 @bp.get("/")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervision import audit, clock, permissions, sequences, workflow
-from supervision.deadlines import compute_due, limit_for, office_calendar
+from supervision.deadlines import compute_due, limit_for
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
 from supervision.models.matters import (

@@ -16,7 +16,7 @@ from supervision.errors import DomainError, StaleObjectError
 from supervision.extensions import db
 from supervision.deadlines import limit_for
 from supervision.documents import services as documents
-from supervision.documents.views import documents_folder
+from supervision.documents.views import documents_folder, generate_and_send
 from supervision.forms import BaseForm
 from supervision.matters import paperwork, queries, services
 from supervision.models.calendar import LimitStep
@@ -336,18 +336,12 @@ def assignment_slip(matter_id: int, assignment_id: int):
     if not BaseForm().validate_on_submit():
         abort(400)
     object_limit = limit_for(db.session, LimitStep.OBJECT, matter.kind.value)
-    try:
-        document = documents.generate(
-            db.session, current_user, doc_type="assignment_slip", subject=("assignment", assignment.id),
-            build_data=lambda number: paperwork.assignment_slip(assignment, number, object_limit.amount),
-            profile=documents.office_profile(current_app.config), folder=documents_folder(),
-            matter_id=matter.id, department_id=assignment.department_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("matters.detail", matter_id=matter.id))
-    db.session.commit()
-    return redirect(url_for("documents.download", document_id=document.id))
+    return generate_and_send(lambda: documents.generate(
+        db.session, current_user, doc_type="assignment_slip", subject=("assignment", assignment.id),
+        build_data=lambda number: paperwork.assignment_slip(assignment, number, object_limit.amount),
+        profile=documents.office_profile(current_app.config), folder=documents_folder(),
+        matter_id=matter.id, department_id=assignment.department_id),
+        url_for("matters.detail", matter_id=matter.id))
 
 
 # --- identity and files ----------------------------------------------------------------------------

@@ -205,9 +205,9 @@ bp.register_error_handler(CSRFError, _public_error(
 
 
 # --- staff: publish the figures --------------------------------------------------------------------
-@staff_bp.get("/")
+@staff_bp.get("/", endpoint="index")
 @requires(permissions.can_publish_figures)
-def index():
+def publication_index():
     today = clock.today()
     form = PeriodForm(today.year, request.args, meta={"csrf": False})
     period, preview = None, None

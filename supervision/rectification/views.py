@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, permissions
 from supervision.documents import services as documents
-from supervision.documents.views import documents_folder
+from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError
 from supervision.extensions import db
 from supervision.forms import BaseForm
@@ -224,14 +224,9 @@ def document(notice_id: int):
         abort(403)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        generated = services.regenerate_document(db.session, current_user, notice, paperwork=paperwork())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("rectification.detail", notice_id=notice.id))
-    db.session.commit()
-    return redirect(url_for("documents.download", document_id=generated.id))
+    return generate_and_send(
+        lambda: services.regenerate_document(db.session, current_user, notice, paperwork=paperwork()),
+        url_for("rectification.detail", notice_id=notice.id))
 
 
 @bp.get("/<int:notice_id>/evidence/<int:evidence_id>")

@@ -11,7 +11,7 @@ from supervision.calendar import DaySource, LimitUnit
 from supervision.deadlines import DEFAULT_LIMITS, limit_for, office_calendar
 from supervision.errors import DomainError
 from supervision.extensions import db
-from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
+from supervision.models.calendar import LimitStep, TimeLimitRule
 from supervision.models.matters import Category, MatterKind
 from supervision.settings import services
 from supervision.settings.forms import CategoryForm, ImportForm, OverrideForm, TimeLimitForm

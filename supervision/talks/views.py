@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, permissions
-from supervision.documents.views import documents_folder
+from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError, StaleObjectError, ValidationError
 from supervision.extensions import db
 from supervision.forms import BaseForm
@@ -230,15 +230,10 @@ def generate(talk_id: int, doc_type: str):
         abort(404)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        document = services.generate_talk_document(db.session, current_user, talk, doc_type,
-                                                   config=current_app.config, folder=documents_folder())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("talks.detail", talk_id=talk.id))
-    db.session.commit()
-    return redirect(url_for("documents.download", document_id=document.id))
+    return generate_and_send(
+        lambda: services.generate_talk_document(db.session, current_user, talk, doc_type,
+                                                config=current_app.config, folder=documents_folder()),
+        url_for("talks.detail", talk_id=talk.id))
 
 
 @bp.get("/documents/<int:document_id>.pdf")
