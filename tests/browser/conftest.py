@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,17 +36,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def live_server(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("live")
+@contextmanager
+def serving_demo_office(template: Path, folder: Path, **config) -> Iterator[tuple[str, object]]:
+    """A real server on a free port: a copy of the migrated template with the demo office loaded.
+    Yields (base URL, app); ``config`` adds settings (e.g. SEARCH_ENABLED=True)."""
     database = folder / "live.sqlite3"
-    shutil.copyfile(sqlite_template, database)
+    shutil.copyfile(template, database)
     instance = folder / "instance"
     instance.mkdir()
     os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
     try:
         app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False})
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False,
+                          **config})
     finally:
         os.environ.pop("SUPERVISION_INSTANCE_PATH", None)
     with app.app_context():
@@ -52,15 +56,28 @@ def live_server(sqlite_template, tmp_path_factory):
 
         demo.load(db.session, app.config)
         db.session.commit()
-
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def serve_demo_office():
+    """For a test module that needs a server of its own (other settings): ``serving_demo_office``."""
+    return serving_demo_office
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_template, tmp_path_factory):
+    with serving_demo_office(sqlite_template, tmp_path_factory.mktemp("live")) as (url, _app):
+        yield url
 
 
 @pytest.fixture(scope="session")

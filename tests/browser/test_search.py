@@ -7,49 +7,21 @@ The shared live server runs with search off (TESTING); this module serves its ow
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from supervision import create_app
 from supervision.demo import DEMO_PASSWORD
-from supervision.extensions import db
 
 DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="module")
-def search_server(sqlite_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("search-live")
-    database = folder / "live.sqlite3"
-    shutil.copyfile(sqlite_template, database)
-    instance = folder / "instance"
-    instance.mkdir()
-    os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
-    try:
-        app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret", "SEARCH_ENABLED": True,
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False})
-    finally:
-        os.environ.pop("SUPERVISION_INSTANCE_PATH", None)
-    with app.app_context():
-        from supervision import demo
-
-        demo.load(db.session, app.config)
-        db.session.commit()
-    result = app.test_cli_runner().invoke(args=["search", "reindex"])  # as after `flask demo-data`
-    assert result.exit_code == 0, result.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="search-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        db.engine.dispose()
+def search_server(sqlite_template, tmp_path_factory, serve_demo_office):
+    with serve_demo_office(sqlite_template, tmp_path_factory.mktemp("search-live"), SEARCH_ENABLED=True) as (url, app):
+        result = app.test_cli_runner().invoke(args=["search", "reindex"])  # as after `flask demo-data`
+        assert result.exit_code == 0, result.output
+        yield url
 
 
 @pytest.fixture
