@@ -538,3 +538,46 @@ def test_pdf_conversion_produces_a_pdf():
     data = BUILDERS["admonition_notice"](SAMPLES["admonition_notice"](), SAMPLE_PROFILE)
     rendered = pdf.to_pdf(data)
     assert rendered is not None and rendered.startswith(b"%PDF")
+
+
+# ---- 办理情况报告 ------------------------------------------------------------------------------
+
+
+def test_work_report_states_counts_problem_areas_units_and_supervision_figures():
+    data = SAMPLES["work_report"]()
+    doc = build("work_report", data)
+    texts = paragraph_texts(doc)
+    text = "".join(texts)
+    assert texts[0] == "关于2026年10月效能投诉和意见建议办理情况的报告"
+    headings = [t for t in texts if t[:2] in ("一、", "二、", "三、", "四、", "五、", "六、")]
+    assert headings == ["一、受理情况", "二、反映的主要问题", "三、被投诉较多的单位", "四、转送、交办和督办情况",
+                        "五、办理质效", "六、下一步工作"]
+    assert "本期共登记各类事项48件，其中效能投诉31件，意见建议12件，检查发现5件。" in text
+    assert "受理41件，不予受理4件，存查3件" in text
+    assert "本期交办39件，已办结30件，其中按期办结27件；逾期5件" in text
+    assert "督办书面督办3件，挂牌督办1件" in text
+    assert "按时办结率90.0%（27/30）" in text and "整改按期完成率66.7%（2/3）" in text
+    assert "重复投诉率6.2%" in text
+    # the two breakdowns and the department table are real tables with the counts in cells
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    assert ["1", "办事拖拉", "12", "25.0%"] in tables[0]
+    assert ["1", "示范市不动产登记中心", "7", "14.6%"] in tables[1]
+    assert ["2", "示范市市场监督管理局", "7", "7", "0", "0"] in tables[2]
+    assert "二是对被投诉较多的单位开展专项检查。" in texts
+
+
+def test_work_report_without_next_steps_or_matters_says_so_instead_of_empty_tables():
+    data = replace(SAMPLES["work_report"](), categories=(), top_units=(), departments=(), next_steps="",
+                   satisfaction=())
+    doc = build("work_report", data)
+    text = full_text(doc)
+    assert "本期未登记分类事项。" in text and "本期无被投诉单位。" in text and "本期无回访评价。" in text
+    assert "六、下一步工作" not in text
+    assert not doc.tables
+
+
+def test_work_report_has_no_field_that_could_name_a_person():
+    from supervision.paperwork import WorkReport
+
+    leaking = {n for n in field_names(WorkReport) if is_identity_field(n)}
+    assert not leaking

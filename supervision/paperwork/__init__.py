@@ -16,6 +16,7 @@ from supervision.paperwork.builders import (
     build_reminder_notice,
     build_talk_record,
     build_talk_register,
+    build_work_report,
 )
 from supervision.paperwork.data import (
     AdmonitionMethod,
@@ -31,6 +32,8 @@ from supervision.paperwork.data import (
     TalkRecord,
     TalkRegister,
     TalkRegisterRow,
+    Tally,
+    WorkReport,
 )
 from supervision.paperwork.layout import Fonts, OfficeProfile, format_cn_date, format_doc_number
 
@@ -52,6 +55,8 @@ __all__ = [
     "TalkRecord",
     "TalkRegister",
     "TalkRegisterRow",
+    "Tally",
+    "WorkReport",
     "build_admonition_notice",
     "build_assignment_slip",
     "build_inquiry_notice",
@@ -59,6 +64,7 @@ __all__ = [
     "build_reminder_notice",
     "build_talk_record",
     "build_talk_register",
+    "build_work_report",
     "format_cn_date",
     "format_doc_number",
 ]

@@ -22,6 +22,8 @@ from supervision.paperwork.data import (
     SupervisionLevel,
     TalkRecord,
     TalkRegister,
+    Tally,
+    WorkReport,
 )
 from supervision.paperwork.layout import (
     STYLE_REGISTER,
@@ -45,6 +47,7 @@ DOCUMENT_TITLES: dict[str, str] = {
     "admonition_notice": "诫勉谈话通知书",
     "talk_record": "诫勉谈话记录",
     "talk_register": "谈话登记表",
+    "work_report": "办理情况报告",
 }
 
 FORM_COLUMNS_MM = (30, 48, 30, 48)  # label | value | label | value across the 156 mm block
@@ -415,6 +418,109 @@ def build_talk_register(data: TalkRegister, profile: OfficeProfile) -> bytes:
     return paper.to_bytes()
 
 
+
+
+# ---- 办理情况报告 ------------------------------------------------------------------------------
+
+REPORT_TALLY_COLUMNS_MM = (16, 88, 26, 26)  # 序号 | 名称 | 件数 | 占比
+REPORT_DEPARTMENT_COLUMNS_MM = (12, 56, 22, 22, 22, 22)
+
+
+def percent(value: float | None) -> str:
+    """0.8534 → 85.3%; no figure → —."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _tallies(items: tuple[Tally, ...], *, joiner: str = "，") -> str:
+    return joiner.join(f"{t.label}{t.count}件" for t in items if t.count)
+
+
+def _tally_table(paper: OfficialDocument, heading: str, items: tuple[Tally, ...]) -> None:
+    rows = [[label("序号"), label(heading), label("件数"), label("占比")]]
+    for n, item in enumerate(items, start=1):
+        rows.append([value(str(n), align="center"), value(item.label), value(str(item.count), align="center"),
+                     value(percent(item.share), align="center")])
+    paper.table(REPORT_TALLY_COLUMNS_MM, rows, header_rows=1)
+
+
+def report_title(data: WorkReport, profile: OfficeProfile) -> str:
+    return f"关于{data.period}效能投诉和意见建议办理情况的报告"
+
+
+def build_work_report(data: WorkReport, profile: OfficeProfile) -> bytes:
+    title = report_title(data, profile)
+    paper = OfficialDocument(profile, title=title)
+    paper.title(title)
+    paper.blank()
+    span = f"{format_cn_date(data.start_on)}至{format_cn_date(data.end_on)}"
+    paper.body(
+        f"根据《信访工作条例》和机关效能建设有关规定，现将{data.period}（{span}）"
+        f"{profile.office_name}受理效能投诉、意见建议和检查发现问题的办理情况报告如下。"
+    )
+
+    paper.heading(1, "一、受理情况")
+    kinds = _tallies(data.by_kind)
+    channels = _tallies(data.by_channel)
+    paper.body(
+        f"本期共登记各类事项{data.received}件" + (f"，其中{kinds}" if kinds else "") + "。"
+        + (f"从来源渠道看，{channels}。" if channels else "")
+        + f"经审查，受理{data.accepted}件，不予受理{data.not_accepted}件，存查{data.filed}件。"
+        + (f"重复投诉率{percent(data.repeat_rate.value)}。" if data.repeat_rate else "")
+    )
+
+    paper.heading(1, "二、反映的主要问题")
+    if data.categories:
+        paper.body("按问题类别统计，反映较多的问题依次为：" + _tallies(data.categories[:5], joiner="；") + "。")
+        _tally_table(paper, "问题类别", data.categories)
+    else:
+        paper.body("本期未登记分类事项。")
+
+    paper.heading(1, "三、被投诉较多的单位")
+    if data.top_units:
+        paper.body("被投诉较多的单位依次为：" + _tallies(data.top_units, joiner="；") + "。")
+        _tally_table(paper, "被投诉单位", data.top_units)
+    else:
+        paper.body("本期无被投诉单位。")
+
+    paper.heading(1, "四、转送、交办和督办情况")
+    escalations = _tallies(data.escalations)
+    paper.body(
+        f"本期交办{data.assigned}件，已办结{data.closed}件，其中按期办结{data.closed_on_time}件；"
+        f"逾期{data.overdue}件，经批准延期{data.extended}件，退回重办{data.reworked}件，"
+        f"承办单位提出异议退回{data.returned}件。"
+        f"对临期、逾期事项催办{data.urged}次" + (f"，督办{escalations}" if escalations else "") + "。"
+        f"下发整改通知书{data.notices_issued}份，按期完成整改{data.notices_closed_on_time}份，"
+        f"逾期未完成{data.notices_overdue}份。"
+        + (f"开展谈话函询：{_tallies(data.talks)}。" if _tallies(data.talks) else "")
+    )
+    if data.departments:
+        rows = [[label("序号"), label("承办单位"), label("交办"), label("按期办结"), label("逾期"),
+                 label("督办")]]
+        for n, line in enumerate(data.departments, start=1):
+            rows.append([value(str(n), align="center"), value(line.department),
+                         *(value(str(x), align="center")
+                           for x in (line.assigned, line.closed_on_time, line.overdue, line.escalated))])
+        paper.table(REPORT_DEPARTMENT_COLUMNS_MM, rows, header_rows=1)
+
+    paper.heading(1, "五、办理质效")
+    satisfaction = _tallies(data.satisfaction)
+    ratios = "，".join(
+        f"{r.label}{percent(r.value)}（{r.numerator}/{r.denominator}）" for r in data.ratios)
+    paper.body(
+        (f"回访群众评价：{satisfaction}。" if satisfaction else "本期无回访评价。")
+        + (f"主要指标：{ratios}。" if ratios else "")
+    )
+
+    if data.next_steps.strip():
+        paper.heading(1, "六、下一步工作")
+        for line in data.next_steps.splitlines():
+            if line.strip():
+                paper.body(line.strip())
+
+    paper.signature(data.compiled_on)
+    return paper.to_bytes()
+
+
 BUILDERS: dict[str, Callable[[Any, OfficeProfile], bytes]] = {
     "assignment_slip": build_assignment_slip,
     "reminder_notice": build_reminder_notice,
@@ -423,4 +529,5 @@ BUILDERS: dict[str, Callable[[Any, OfficeProfile], bytes]] = {
     "admonition_notice": build_admonition_notice,
     "talk_record": build_talk_record,
     "talk_register": build_talk_register,
+    "work_report": build_work_report,
 }

@@ -223,3 +223,78 @@ class TalkRegister:
     rows: tuple[TalkRegisterRow, ...]
     period: str = ""  # e.g. 2026年度 / 2026年第三季度
     compiled_on: date | None = None
+
+
+# ---- reports ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One line of a breakdown: 办事拖拉 37 件, 占 21.4%."""
+
+    label: str
+    count: int
+    share: float | None = None  # of the period's total, 0..1
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A key ratio (按时办结率 …): the figure and what it is made of, so a reader can check it."""
+
+    label: str
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class DepartmentLine:
+    """A department's handling figures for the period (交办 / 按时办结 / 逾期 / 督办)."""
+
+    department: str
+    assigned: int
+    closed_on_time: int
+    overdue: int
+    escalated: int
+    score: float | None = None  # 考核得分, when a ranking is included
+
+
+@dataclass(frozen=True)
+class WorkReport:
+    """办理情况报告 for a month, quarter or year — what 《信访条例》§41 asks an office to report:
+    the counts received, the areas the matters concern and the units complained about most, and
+    how matters were forwarded, assigned and supervised. Figures only; no person's name."""
+
+    period: str  # 2026年10月 / 2026年第三季度 / 2026年度
+    start_on: date
+    end_on: date
+    compiled_on: date
+    received: int
+    by_kind: tuple[Tally, ...]
+    by_channel: tuple[Tally, ...]
+    accepted: int
+    not_accepted: int
+    filed: int  # 存查 (duplicates and the like)
+    assigned: int
+    closed: int
+    closed_on_time: int
+    overdue: int
+    extended: int
+    reworked: int
+    returned: int
+    satisfaction: tuple[Tally, ...]  # 满意 / 基本满意 / 不满意
+    categories: tuple[Tally, ...]  # 主要问题领域
+    top_units: tuple[Tally, ...]  # 被投诉较多的单位
+    urged: int  # 催办
+    escalations: tuple[Tally, ...]  # 督办 by level
+    notices_issued: int
+    notices_closed_on_time: int
+    notices_overdue: int
+    talks: tuple[Tally, ...]  # by kind
+    ratios: tuple[Ratio, ...]
+    departments: tuple[DepartmentLine, ...] = ()
+    repeat_rate: Ratio | None = None
+    next_steps: str = ""  # 下一步工作, written by the supervisor

@@ -12,16 +12,20 @@ from supervision.paperwork.data import (
     AdmonitionMethod,
     AdmonitionNotice,
     AssignmentSlip,
+    DepartmentLine,
     DocNumber,
     Exchange,
     InquiryNotice,
     Person,
+    Ratio,
     RectificationNotice,
     ReminderNotice,
     SupervisionLevel,
     TalkRecord,
     TalkRegister,
     TalkRegisterRow,
+    Tally,
+    WorkReport,
 )
 from supervision.paperwork.layout import Fonts, OfficeProfile
 
@@ -221,6 +225,43 @@ def sample_talk_register() -> TalkRegister:
     return TalkRegister(rows=rows, period="2026年度", compiled_on=date(2026, 8, 31))
 
 
+def sample_work_report() -> WorkReport:
+    return WorkReport(
+        period="2026年10月",
+        start_on=date(2026, 10, 1),
+        end_on=date(2026, 10, 31),
+        compiled_on=date(2026, 11, 3),
+        received=48,
+        by_kind=(Tally("效能投诉", 31, 31 / 48), Tally("意见建议", 12, 12 / 48), Tally("检查发现", 5, 5 / 48)),
+        by_channel=(Tally("来电", 14, 14 / 48), Tally("网络", 11, 11 / 48), Tally("12345转办", 6, 6 / 48)),
+        accepted=41,
+        not_accepted=4,
+        filed=3,
+        assigned=39,
+        closed=30,
+        closed_on_time=27,
+        overdue=5,
+        extended=2,
+        reworked=3,
+        returned=1,
+        satisfaction=(Tally("满意", 21, 0.7), Tally("基本满意", 7, 7 / 30), Tally("不满意", 2, 2 / 30)),
+        categories=(Tally("办事拖拉", 12, 12 / 48), Tally("推诿扯皮", 8, 8 / 48), Tally("态度生硬", 6, 6 / 48)),
+        top_units=(Tally("示范市不动产登记中心", 7, 7 / 48), Tally("示范市市场监督管理局", 5, 5 / 48)),
+        urged=9,
+        escalations=(Tally("书面督办", 3), Tally("挂牌督办", 1)),
+        notices_issued=4,
+        notices_closed_on_time=2,
+        notices_overdue=1,
+        talks=(Tally("提醒谈话", 2), Tally("诫勉谈话", 1)),
+        ratios=(Ratio("按时办结率", 27, 30), Ratio("满意率", 28, 30), Ratio("重办率", 3, 30),
+                Ratio("整改按期完成率", 2, 3)),
+        departments=(DepartmentLine("示范市不动产登记中心", 9, 6, 2, 1, 82.5),
+                     DepartmentLine("示范市市场监督管理局", 7, 7, 0, 0, 96.0)),
+        repeat_rate=Ratio("重复投诉率", 3, 48),
+        next_steps="一是紧盯逾期事项，逐件督办到位。\n二是对被投诉较多的单位开展专项检查。",
+    )
+
+
 SAMPLES: dict[str, Any] = {
     "assignment_slip": sample_assignment_slip,
     "reminder_notice": sample_reminder_notice,
@@ -229,4 +270,5 @@ SAMPLES: dict[str, Any] = {
     "admonition_notice": sample_admonition_notice,
     "talk_record": sample_talk_record,
     "talk_register": sample_talk_register,
+    "work_report": sample_work_report,
 }
