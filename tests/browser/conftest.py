@@ -116,19 +116,42 @@ def phone_page(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def login_as(live_server):
+def log_in(page, base_url: str, username: str, password: str | None = None):
     from supervision.demo import DEMO_PASSWORD
 
-    def log_in(page, username: str, password: str = DEMO_PASSWORD):
-        page.goto("/login")
-        page.get_by_label("用户名", exact=True).fill(username)
-        page.get_by_label("密码", exact=True).fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(f"{live_server}/")
-        return page
+    page.goto("/login")
+    page.get_by_label("用户名", exact=True).fill(username)
+    page.get_by_label("密码", exact=True).fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base_url}/")
+    return page
 
-    return log_in
+
+@pytest.fixture
+def login_as(live_server):
+    return lambda page, username, password=None: log_in(page, live_server, username, password)
+
+
+@pytest.fixture
+def desk_server(live_server):
+    """The server ``desk`` pages open on; a test module may override it (the search tests do)."""
+    return live_server
+
+
+@pytest.fixture
+def desk(browser, desk_server):
+    """desk(username) -> a page logged in as that user, in a browser context of its own, so that
+    several people can work side by side in one test."""
+    contexts = []
+
+    def open_desk(username: str):
+        context, page = _page_in_fresh_context(browser, desk_server, viewport=DESKTOP, accept_downloads=True)
+        contexts.append(context)
+        return log_in(page, desk_server, username)
+
+    yield open_desk
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 from docx import Document
 from playwright.sync_api import expect
 
-from supervision.demo import DEMO_PASSWORD
 
 NAME_MARKER = "举报人甲乙丙"
 PHONE_MARKER = "13912340000"
@@ -26,22 +24,6 @@ CONTENT = ("来电人称在市市场监督管理局窗口办理食品经营许�
 SUMMARY = "群众反映到市市场监管局窗口办理食品经营许可证时，被以职责不清为由在市、区之间来回推诿，往返三次未办理。"
 DEPARTMENT = "市市场监督管理局"
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@pytest.fixture
-def desk(browser, live_server, login_as):
-    """desk(username) -> a page logged in as that user, in a browser context of its own."""
-    contexts = []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return login_as(context.new_page(), username, DEMO_PASSWORD)
-
-    yield open_desk
-    for context in contexts:
-        context.close()
 
 
 # --- what the matter page offers -------------------------------------------------------------------

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from supervision.demo import DEMO_PASSWORD
 
 DEPARTMENT = "市市场监督管理局"  # the demo head 刘海燕's department: it will handle the complaint
 RESPONDENT = "市交通运输局"  # complained about (not the handler, so no 回避)
@@ -22,22 +20,6 @@ SUMMARY = "群众反映交通部门营运证年审窗口未一次性告知，群
 RESULT_INTERNAL = "内部核查：窗口人员周某某未履行一次性告知，已诫勉。"
 PUBLIC_REPLY = "经核实，您反映的问题属实，已责成窗口落实一次性告知制度，并为您办结年审。"
 NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九十")}
-
-
-@pytest.fixture
-def desk(browser, live_server, login_as):
-    """desk(username) -> a page logged in as that member of staff, in a browser context of its own."""
-    contexts = []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return login_as(context.new_page(), username, DEMO_PASSWORD)
-
-    yield open_desk
-    for context in contexts:
-        context.close()
 
 
 def panel(scope, title: str):

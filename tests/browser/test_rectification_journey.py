@@ -10,34 +10,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from docx import Document
 from playwright.sync_api import expect
 
-from supervision.demo import DEMO_PASSWORD
 
 DEPARTMENT = "市市场监督管理局"  # the demo department head "depthead" heads it
 TITLE = "明察暗访：食品经营许可窗口作风问题"
 PROBLEMS = ["窗口工作人员上班时间玩手机，群众排队等候较长", "一次性告知单仍为旧版材料清单",
             "“好差评”评价器处于关闭状态"]
 NUMBER = re.compile(r"效整〔2026〕(\d+)号")
-
-
-@pytest.fixture
-def desk(browser, live_server, login_as):
-    """desk(username) -> a page logged in as that user, in a browser context of its own."""
-    contexts = []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800},
-                                      accept_downloads=True)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return login_as(context.new_page(), username, DEMO_PASSWORD)
-
-    yield open_desk
-    for context in contexts:
-        context.close()
 
 
 def flash(page):

@@ -11,10 +11,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from supervision.demo import DEMO_PASSWORD
-
-DESKTOP = {"width": 1280, "height": 800}
-
 
 @pytest.fixture(scope="module")
 def search_server(sqlite_template, tmp_path_factory, serve_demo_office):
@@ -25,24 +21,8 @@ def search_server(sqlite_template, tmp_path_factory, serve_demo_office):
 
 
 @pytest.fixture
-def desk(browser, search_server):
-    contexts = []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=search_server, locale="zh-CN", viewport=DESKTOP)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("用户名", exact=True).fill(username)
-        page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(f"{search_server}/")
-        return page
-
-    yield open_desk
-    for context in contexts:
-        context.close()
+def desk_server(search_server):
+    return search_server
 
 
 def search_for(page, text: str):

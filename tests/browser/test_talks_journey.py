@@ -8,32 +8,15 @@ import io
 import re
 from datetime import datetime, timedelta
 
-import pytest
 from docx import Document
 from playwright.sync_api import expect
 
-from supervision.demo import DEMO_PASSWORD
 
 SUBJECT = "吴浏览"
 REASON = "窗口服务中多次推诿群众办事诉求，经教育仍未改正"
 QUESTION = "群众反映你在窗口多次推诿，是否属实？"
 ANSWER = "属实，是我工作作风不扎实。"
 STATEMENT = "诚恳接受诫勉，立即改正，请组织监督。"
-
-
-@pytest.fixture
-def desk(browser, live_server, login_as):
-    contexts = []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return login_as(context.new_page(), username, DEMO_PASSWORD)
-
-    yield open_desk
-    for context in contexts:
-        context.close()
 
 
 def panel(page, title: str):
