@@ -423,7 +423,7 @@ def build_talk_register(data: TalkRegister, profile: OfficeProfile) -> bytes:
 # ---- 办理情况报告 ------------------------------------------------------------------------------
 
 REPORT_TALLY_COLUMNS_MM = (16, 88, 26, 26)  # 序号 | 名称 | 件数 | 占比
-REPORT_DEPARTMENT_COLUMNS_MM = (12, 56, 22, 22, 22, 22)
+REPORT_DEPARTMENT_COLUMNS_MM = (14, 52, 20, 30, 20, 20)
 
 
 def percent(value: float | None) -> str:
@@ -488,7 +488,7 @@ def build_work_report(data: WorkReport, profile: OfficeProfile) -> bytes:
         f"本期交办{data.assigned}件，已办结{data.closed}件，其中按期办结{data.closed_on_time}件；"
         f"逾期{data.overdue}件，经批准延期{data.extended}件，退回重办{data.reworked}件，"
         f"承办单位提出异议退回{data.returned}件。"
-        f"对临期、逾期事项催办{data.urged}次" + (f"，督办{escalations}" if escalations else "") + "。"
+        f"对临期、逾期事项催办{data.urged}次" + (f"，{escalations}" if escalations else "") + "。"
         f"下发整改通知书{data.notices_issued}份，按期完成整改{data.notices_closed_on_time}份，"
         f"逾期未完成{data.notices_overdue}份。"
         + (f"开展谈话函询：{_tallies(data.talks)}。" if _tallies(data.talks) else "")
