@@ -19,6 +19,7 @@ from supervision.models.matters import (
 from supervision.models.org import Department, DepartmentKind, Role, User
 from supervision.models.talks import Talk, TalkAttachment, TalkExchange, TalkLink, TalkParticipant
 from supervision.models.portal import CitizenRating, FigureRow, FigureSnapshot, PeriodKind
+from supervision.models.statistics import AssessmentIndicator, AssessmentWeight
 from supervision.models.rectification import (
     RectificationEvent,
     RectificationEvidence,
@@ -27,7 +28,8 @@ from supervision.models.rectification import (
     RectificationReport,
 )
 
-__all__ = ["Assignment", "Attachment", "AuditChainHead", "AuditEntry", "Base", "CalendarOverride",
+__all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry",
+           "Base", "CalendarOverride",
            "Category", "CitizenRating", "Complainant", "Delivery", "Department", "DepartmentKind",
            "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep",
            "Matter", "MatterEvent", "Notification", "PeriodKind", "RectificationEvent",

@@ -28,6 +28,7 @@ class Escalation(Base):
     __table_args__ = (
         Index("ix_escalation_subject", "subject_type", "subject_id"),
         Index("ix_escalation_issued_at", "issued_at", "id"),
+        Index("ix_escalation_kind_issued_at", "kind", "issued_at", "id"),  # the dashboard's recent 催办/督办
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
