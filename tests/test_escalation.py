@@ -13,6 +13,7 @@ from test_rectification_factories import make_notice, paperwork  # noqa: F401  (
 from supervision import audit, clock
 from supervision.calendar import WorkCalendar
 from supervision.errors import PermissionDenied, ValidationError
+from supervision.escalation import queries
 from supervision.escalation.services import SweepPolicy, sweep, urge_by_hand
 from supervision.extensions import db
 from supervision.matters.services import IdentityInput
@@ -176,6 +177,26 @@ def test_dashboard_counts_overdue_by_department_and_links_to_the_list(app, sessi
         page = signed_in(app, office.supervisor).get("/supervision/").text
     assert office.department.name in page
     assert f"department={office.department.id}" in page and "overdue=y" in page
+
+
+def test_dashboard_numbers_agree_with_the_lists_they_link_to(app, session, make_matter, make_notice, office):
+    first, second = make_matter("in_progress"), make_matter("in_progress")
+    notice = make_notice("partly_closed")
+    late = CAL.add_workdays(max(first.due_on, notice.due_on), 3)
+    sweep(session, POLICY, late)
+    session.commit()
+    total, by_department = queries.overdue_by_department(session, late, CAL)
+    assert total == 2 and [(row.department_id, row.count) for row in by_department] == [(office.department.id, 2)]
+    assert by_department[0].workdays_overdue == CAL.workdays_overdue(first.due_on, late)
+    open_count, overdue_count, notices = queries.open_notices(session, late)
+    assert (open_count, overdue_count) == (1, 1)
+    assert [(n.notice_id, n.closed, n.total) for n in notices] == [(notice.id, 1, 3)]
+    recent = queries.recent_escalations(session)
+    assert sorted(e.subject_type for e in recent) == ["assignment", "assignment", "rectification_notice"]
+    with clock.frozen(late):
+        page = signed_in(app, office.supervisor).get("/supervision/").text
+    assert f"/matters/{first.id}#escalations" in page and f"/rectification/{notice.id}" in page
+    assert "1/3 项已销号" in page and "/rectification/?overdue=y" in page
 
 
 def test_inbox_shows_unread_count_and_marks_read(app, session, make_matter, office):

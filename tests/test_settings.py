@@ -6,12 +6,15 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from matters_factories import make_matter, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import audit_entries, last_audit, make_matter, office, signed_in, storage, today  # noqa: F401
 from supervision import clock
-from supervision.calendar import WorkCalendar
+from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.models.audit import AuditEntry
 from supervision.models.calendar import CalendarOverride
 from supervision.models.matters import Category, MatterKind
+from supervision.models.talks import TalkKind
+from talks_factories import make_talk  # noqa: F401  (fixture)
+from test_rectification_factories import make_notice, paperwork  # noqa: F401  (fixtures)
 
 SCHEDULE_2027 = """日期,安排,名称,依据
 2027-01-04,休息,元旦调休,国务院办公厅通知
@@ -39,6 +42,50 @@ def test_importing_next_years_schedule_recomputes_provisional_deadlines(app, ses
     assert any(e.action == "due_recomputed" and e.old_due_on == estimated for e in matter.events)
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "deadline.recomputed")) is not None
     assert "导入完成：4 天，重算 1 个时限" in admin.get("/admin/settings/calendar?year=2027").text
+
+
+def _calendar_2027() -> WorkCalendar:
+    """The calendar once SCHEDULE_2027 is imported."""
+    return WorkCalendar({date(2027, 1, 4): _rest(), date(2027, 1, 5): _rest(), date(2027, 1, 6): _rest(),
+                         date(2027, 1, 9): _work()})
+
+
+def test_importing_next_years_schedule_moves_a_provisional_rectification_deadline(app, session, office,
+                                                                                  make_notice):
+    with clock.frozen(date(2026, 12, 15)):
+        notice = make_notice(workdays=15)
+        fixed = make_notice(workdays=None, due_on=date(2027, 1, 8))
+        closed = make_notice("closed", workdays=15)
+    estimated = notice.due_on
+    assert notice.due_provisional and closed.due_provisional and not fixed.due_provisional
+    admin = signed_in(app, office.admin)
+    assert admin.post("/admin/settings/calendar/import", data={"text": SCHEDULE_2027}).status_code == 302
+    session.expire_all()
+    expected = _calendar_2027().deadline(date(2026, 12, 15), 15, LimitUnit.WORKDAY)
+    assert expected.due != estimated
+    assert (notice.due_on, notice.due_provisional) == (expected.due, expected.provisional)
+    assert (fixed.due_on, closed.due_on) == (date(2027, 1, 8), estimated)  # a fixed date; a closed notice
+    entry, changes = last_audit(session, "deadline.recomputed", notice)
+    assert entry.actor_id == office.admin.id and notice.number in entry.summary
+    assert changes["due_on"] == [estimated.isoformat(), expected.due.isoformat()]
+    assert notice.events[-1].action == "due_recomputed" and expected.due.isoformat() in notice.events[-1].text
+    assert audit_entries(session, "deadline.recomputed", closed) == []
+
+
+def test_importing_next_years_schedule_moves_a_provisional_inquiry_reply_deadline(app, session, office,
+                                                                                 make_talk):
+    with clock.frozen(date(2026, 12, 15)):
+        inquiry = make_talk("notified", kind=TalkKind.INQUIRY)
+    estimated = inquiry.reply_due_on
+    assert inquiry.reply_due_provisional and estimated.year == 2027
+    admin = signed_in(app, office.admin)
+    assert admin.post("/admin/settings/calendar/import", data={"text": SCHEDULE_2027}).status_code == 302
+    session.expire_all()
+    expected = _calendar_2027().deadline(date(2026, 12, 15), 15, LimitUnit.WORKDAY)
+    assert (inquiry.reply_due_on, inquiry.reply_due_provisional) == (expected.due, expected.provisional)
+    entry, changes = last_audit(session, "deadline.recomputed", inquiry)
+    assert inquiry.serial in entry.summary and changes["reply_due_on"] == [estimated.isoformat(),
+                                                                           expected.due.isoformat()]
 
 
 def _rest():

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -107,13 +108,14 @@ SOURCES: list[Callable[[Session, date], Iterable[OpenDeadline]]] = [
     matter_assignments, rectification_notices, written_inquiries]
 
 
-def planned_events(item: OpenDeadline, today: date, calendar: WorkCalendar,
+def planned_events(due_on: date, today: date, calendar: WorkCalendar,
                    policy: SweepPolicy) -> list[tuple[EscalationKind, SupervisionLevel | None, int]]:
-    if item.due_on >= today:
-        if calendar.workdays_between(today, item.due_on) <= policy.remind_workdays:
+    """What a deadline of ``due_on`` calls for today (the same for every deadline of that date)."""
+    if due_on >= today:
+        if calendar.workdays_between(today, due_on) <= policy.remind_workdays:
             return [(EscalationKind.REMINDER, None, 0)]
         return []
-    overdue = calendar.workdays_between(item.due_on, today)
+    overdue = calendar.workdays_between(due_on, today)
     reached = [level for threshold, level in policy.steps if overdue >= threshold]
     if not reached:
         return []
@@ -125,7 +127,12 @@ def planned_events(item: OpenDeadline, today: date, calendar: WorkCalendar,
 
 
 def event_key(item: OpenDeadline, kind: EscalationKind, level: SupervisionLevel | None) -> str:
-    return f"{item.subject_type}:{item.subject_id}:{kind.value}:{level.value if level else '-'}:{item.due_on:%Y%m%d}"
+    return f"{item.subject_type}:{item.subject_id}:{_event_key_tail(kind, level, item.due_on)}"
+
+
+@lru_cache(maxsize=4096)
+def _event_key_tail(kind: EscalationKind, level: SupervisionLevel | None, due_on: date) -> str:
+    return f"{kind.value}:{level.value if level else '-'}:{due_on:%Y%m%d}"
 
 
 MESSAGES = {
@@ -141,34 +148,38 @@ def sweep(session: Session, policy: SweepPolicy, today: date | None = None) -> S
     calendar = office_calendar(session)
     horizon = calendar.add_workdays(today, policy.remind_workdays)
     report = SweepReport()
-    planned: list[tuple[OpenDeadline, EscalationKind, SupervisionLevel | None, int]] = []
+    # Deadlines share a few dozen dates: what is due (and how many working days overdue) is worked
+    # out once per date, not once per deadline.
+    by_date: dict[date, list[tuple[EscalationKind, SupervisionLevel | None, int]]] = {}
+    planned: list[tuple[str, OpenDeadline, EscalationKind, SupervisionLevel | None, int]] = []
     for source in SOURCES:
         for item in source(session, horizon):
             report.looked_at += 1
-            planned += [(item, *event) for event in planned_events(item, today, calendar, policy)]
+            events = by_date.get(item.due_on)
+            if events is None:
+                events = by_date[item.due_on] = planned_events(item.due_on, today, calendar, policy)
+            planned += [(event_key(item, kind, level), item, kind, level, overdue) for kind, level, overdue in events]
     if not planned:
         return report
-    keys = {event_key(item, kind, level) for item, kind, level, _ in planned}
     existing = set()
-    key_list = list(keys)
+    key_list = [key for key, *_ in planned]
     for start in range(0, len(key_list), 5000):
         existing.update(session.scalars(select(Escalation.event_key).where(
             Escalation.event_key.in_(key_list[start:start + 5000]))))
-    rows = []
-    for item, kind, level, overdue in planned:
-        key = event_key(item, kind, level)
-        if key in existing:
+    now = clock.now()  # one sweep, one moment
+    rows, new_events = [], {}
+    for key, item, kind, level, overdue in planned:
+        if key in existing or key in new_events:
             continue
-        existing.add(key)
+        new_events[key] = (item, kind, level, overdue)
         rows.append({"event_key": key, "subject_type": item.subject_type, "subject_id": item.subject_id,
                      "matter_id": item.matter_id, "department_id": item.department_id, "kind": kind,
                      "level": level, "due_on": item.due_on, "workdays_overdue": overdue, "note": "",
-                     "issued_at": clock.now(), "issued_by_id": None, "_item": item})
-    inserted = _insert_new(session, rows)
+                     "issued_at": now, "issued_by_id": None})
     audits = []
-    digests: dict[tuple[int, EscalationKind, SupervisionLevel | None], list[dict]] = {}
-    for row in inserted:
-        item, kind, level = row["_item"], row["kind"], row["level"]
+    digests: dict[tuple[int, EscalationKind, SupervisionLevel | None], list[tuple[OpenDeadline, int]]] = {}
+    for id_, key in _insert_new(session, rows):
+        item, kind, level, overdue = new_events[key]
         if kind == EscalationKind.REMINDER:
             report.reminders += 1
         elif kind == EscalationKind.URGE:
@@ -178,19 +189,18 @@ def sweep(session: Session, policy: SweepPolicy, today: date | None = None) -> S
         if level is not None:
             report.by_level[level.value] = report.by_level.get(level.value, 0) + 1
         title, _ = MESSAGES[kind]
-        values = _message_values(item, row)
-        audits.append((f"escalation.{kind.value}", ("escalation", row["id"]), f"{title.format(**values)}（自动）",
-                       {"due_on": item.due_on, "level": level, "workdays_overdue": row["workdays_overdue"]}))
+        audits.append((f"escalation.{kind.value}", ("escalation", id_),
+                       f"{title.format(**_message_values(item, level, overdue))}（自动）",
+                       {"due_on": item.due_on, "level": level, "workdays_overdue": overdue}))
         if item.department_id is not None:
-            digests.setdefault((item.department_id, kind, level), []).append(row)
+            digests.setdefault((item.department_id, kind, level), []).append((item, overdue))
     _notify_departments(session, digests, policy)
     audit.record_many(session, None, audits)
     return report
 
 
-def _message_values(item: OpenDeadline, row: dict) -> dict:
-    level = row["level"]
-    return {"label": item.label, "due": f"{item.due_on:%Y-%m-%d}", "overdue": row["workdays_overdue"],
+def _message_values(item: OpenDeadline, level: SupervisionLevel | None, overdue: int) -> dict:
+    return {"label": item.label, "due": item.due_on.isoformat(), "overdue": overdue,
             "level": level.label if level else ""}
 
 
@@ -200,45 +210,39 @@ DIGEST_LINES = 10
 def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) -> None:
     """One notice per department head and kind of event per sweep: a department with many overdue
     matters gets one message listing them, not dozens."""
-    for (department_id, kind, level), rows in digests.items():
+    for (department_id, kind, level), events in digests.items():
         heads = department_heads(session, department_id)
         if not heads:
             continue
         title, body = MESSAGES[kind]
-        if len(rows) == 1:
-            values = _message_values(rows[0]["_item"], rows[0])
-            notify(session, heads, title.format(**values), body.format(**values), rows[0]["_item"].link,
-                   policy.channels)
+        if len(events) == 1:
+            item, overdue = events[0]
+            values = _message_values(item, level, overdue)
+            notify(session, heads, title.format(**values), body.format(**values), item.link, policy.channels)
             continue
-        label = f"{len(rows)} 件事项"
-        lines = [body.format(**_message_values(row["_item"], row)).replace("该事项", row["_item"].label)
-                 for row in rows[:DIGEST_LINES]]
-        if len(rows) > DIGEST_LINES:
-            lines.append(f"……另有 {len(rows) - DIGEST_LINES} 件，请在事项台账中查看。")
+        label = f"{len(events)} 件事项"
+        lines = [body.format(**_message_values(item, level, overdue)).replace("该事项", item.label)
+                 for item, overdue in events[:DIGEST_LINES]]
+        if len(events) > DIGEST_LINES:
+            lines.append(f"……另有 {len(events) - DIGEST_LINES} 件，请在事项台账中查看。")
         link = "/matters/?overdue=y&sort=due" if kind != EscalationKind.REMINDER else "/matters/?sort=due"
         notify(session, heads, title.format(label=label, level=level.label if level else ""), "\n".join(lines),
                link, policy.channels)
 
 
-def _insert_new(session: Session, rows: list[dict]) -> list[dict]:
+def _insert_new(session: Session, rows: list[dict]) -> list[tuple[int, str]]:
     """INSERT … ON CONFLICT DO NOTHING: a row another server inserted meanwhile is skipped, and only
-    the rows this transaction really added come back (with their ids)."""
+    the rows this transaction really added come back, as (id, event_key)."""
     if not rows:
         return []
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    by_key = {row["event_key"]: row for row in rows}
-    inserted = []
-    columns = [c for c in rows[0] if not c.startswith("_")]
     table = Escalation.__table__
     statement = insert(table).on_conflict_do_nothing(index_elements=["event_key"]).returning(
         table.c.id, table.c.event_key)
+    inserted = []
     for start in range(0, len(rows), 5000):
-        chunk = [{c: row[c] for c in columns} for row in rows[start:start + 5000]]
-        for id_, key in session.connection().execute(statement, chunk):
-            row = by_key[key]
-            row["id"] = id_
-            inserted.append(row)
+        inserted += session.connection().execute(statement, rows[start:start + 5000]).all()
     return inserted
 
 

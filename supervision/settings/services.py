@@ -12,13 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from supervision import audit, clock
-from supervision.calendar import LimitUnit
+from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.deadlines import Limit, compute_due, limit_for, office_calendar
 from supervision.errors import ValidationError
 from supervision.matters.services import add_event
 from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
 from supervision.models.matters import Assignment, AssignmentRole, Category, Matter, MatterKind, MatterStatus
 from supervision.models.org import User
+from supervision.models.rectification import NoticeStatus, RectificationNotice
+from supervision.models.talks import Talk, TalkKind, TalkStatus
+from supervision.rectification.services import add_event as add_notice_event
 
 WORKDAY_WORDS = {"上班": True, "工作日": True, "workday": True, "work": True, "1": True,
                  "休息": False, "放假": False, "休": False, "holiday": False, "rest": False, "0": False}
@@ -97,8 +100,15 @@ def import_overrides(session: Session, actor: User, text: str) -> tuple[int, int
 
 
 def recompute_provisional_deadlines(session: Session, actor: User | None) -> int:
-    """Open deadlines that were estimated (推定) are computed again with the current calendar."""
+    """Open deadlines that were estimated (推定) are computed again with the current calendar: the
+    matters' assignments and acceptance, rectification notices, written inquiries' replies. Each one
+    moved gets its audit row (and a line on its timeline where it has one). Returns how many changed."""
     calendar = office_calendar(session)
+    return (_recompute_assignments(session, actor, calendar) + _recompute_acceptance(session, actor)
+            + _recompute_notices(session, actor, calendar) + _recompute_inquiries(session, actor))
+
+
+def _recompute_assignments(session: Session, actor: User | None, calendar: WorkCalendar) -> int:
     changed = 0
     open_assignments = session.scalars(
         select(Assignment).where(Assignment.due_provisional.is_(True), Assignment.limit_amount.is_not(None))
@@ -121,6 +131,11 @@ def recompute_provisional_deadlines(session: Session, actor: User | None) -> int
                      f"{matter.serial} 推定时限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
                      {"due_on": [old_due, new.due], "provisional": [True, new.provisional]})
         changed += 1
+    return changed
+
+
+def _recompute_acceptance(session: Session, actor: User | None) -> int:
+    changed = 0
     registered = session.scalars(select(Matter).where(Matter.status == MatterStatus.REGISTERED,
                                                       Matter.accept_due_provisional.is_(True))).all()
     for matter in registered:
@@ -134,6 +149,49 @@ def recompute_provisional_deadlines(session: Session, actor: User | None) -> int
         audit.record(session, actor, "deadline.recomputed", matter,
                      f"{matter.serial} 受理时限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
                      {"accept_due_on": [old_due, new.due]})
+        changed += 1
+    return changed
+
+
+def _recompute_notices(session: Session, actor: User | None, calendar: WorkCalendar) -> int:
+    """整改通知书 with a deadline of N working days from issue (a fixed date is never provisional)."""
+    changed = 0
+    notices = session.scalars(select(RectificationNotice).where(
+        RectificationNotice.status != NoticeStatus.CLOSED, RectificationNotice.due_provisional.is_(True),
+        RectificationNotice.limit_amount.is_not(None))).all()
+    for notice in notices:
+        new = calendar.deadline(notice.issued_on, notice.limit_amount, LimitUnit(notice.limit_unit))
+        old_due = notice.due_on
+        if (new.due, new.provisional) == (old_due, notice.due_provisional):
+            continue
+        notice.due_on, notice.due_provisional = new.due, new.provisional
+        label = notice.number or f"整改通知书#{notice.id}"
+        if old_due != new.due:
+            add_notice_event(session, notice, actor, "due_recomputed",
+                             f"节假日安排公布，整改期限重新计算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}")
+        audit.record(session, actor, "deadline.recomputed", notice,
+                     f"{label} 推定整改期限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
+                     {"due_on": [old_due, new.due], "provisional": [True, new.provisional]})
+        changed += 1
+    return changed
+
+
+def _recompute_inquiries(session: Session, actor: User | None) -> int:
+    """函询 awaiting a reply: the reply limit runs from the day it was sent (as when it was notified,
+    the rule in force is used — the talk does not keep the limit it was given)."""
+    changed = 0
+    inquiries = session.scalars(select(Talk).where(
+        Talk.kind == TalkKind.INQUIRY, Talk.status == TalkStatus.NOTIFIED, Talk.reply_due_provisional.is_(True),
+        Talk.notified_at.is_not(None))).all()
+    for talk in inquiries:
+        new = compute_due(session, talk.notified_at.date(), limit_for(session, LimitStep.INQUIRY_REPLY))
+        old_due = talk.reply_due_on
+        if (new.due, new.provisional) == (old_due, talk.reply_due_provisional):
+            continue
+        talk.reply_due_on, talk.reply_due_provisional = new.due, new.provisional
+        audit.record(session, actor, "deadline.recomputed", talk,
+                     f"{talk.serial} 推定回复期限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
+                     {"reply_due_on": [old_due, new.due], "provisional": [True, new.provisional]})
         changed += 1
     return changed
 
