@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from supervision import create_app  # noqa: E402
 from supervision.extensions import db  # noqa: E402
@@ -156,3 +156,132 @@ def populate(n_matters: int = 100_000, n_departments: int = 40, seed: int = 7, t
     else:
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+
+
+NOTICE_PROBLEMS = ["窗口工作人员工作时间离岗，未放置暂停服务提示牌。", "办事指南未及时更新，群众需多次补交材料。",
+                   "意见簿长期无人回复。", "首问负责制落实不到位。", "限时办结制度执行不严，超期件未说明理由。",
+                   "公示的收费项目与实际不符。", "电子政务平台事项状态长期未更新。"]
+
+
+def populate_notices(n_notices: int = 10_000, seed: int = 11, today: date | None = None,
+                     spread_days: int = 40) -> None:
+    """``n_notices`` open rectification notices (整改通知书) with 1–5 items each, after ``populate``:
+    deadlines spread from ``spread_days`` ago to ``spread_days`` ahead, so the sweep reminds, 催办s and
+    督办s them all; a third signed for, some items reported or already closed (销号)."""
+    from supervision.models.rectification import (
+        ItemStatus, NoticeStatus, RectificationItem, RectificationNotice, RectificationSource,
+    )
+
+    rng = random.Random(seed)
+    today = today or date.today()
+    session = db.session
+    department_ids = session.scalars(select(Department.id).order_by(Department.id)).all()
+    supervisor_id = session.scalar(select(User.id).where(User.role == Role.SUPERVISOR).order_by(User.id).limit(1))
+    first_id = (session.scalar(select(func.max(RectificationNotice.id))) or 0) + 1
+    seqs: dict[int, int] = {}
+    for year, seq in session.execute(select(RectificationNotice.year, func.max(RectificationNotice.seq))
+                                     .group_by(RectificationNotice.year)):
+        seqs[year] = seq or 0
+    batch = 2000
+    for start in range(0, n_notices, batch):
+        notices, items = [], []
+        for notice_id in range(first_id + start, first_id + min(start + batch, n_notices)):
+            due = today + timedelta(days=rng.randint(-spread_days, spread_days))
+            issued = due - timedelta(days=28)  # about 20 working days
+            seqs[issued.year] = seq = seqs.get(issued.year, 0) + 1
+            signed = rng.random() < 0.35
+            notices.append({
+                "id": notice_id, "number": f"效整〔{issued.year}〕{seq}号", "year": issued.year, "seq": seq,
+                "department_id": rng.choice(department_ids), "source": rng.choice(list(RectificationSource)),
+                "inspected_on": issued - timedelta(days=rng.randint(1, 10)),
+                "basis": "《示范市机关效能建设监督检查办法》", "requirements": "", "consequence": "",
+                "contact_person": "陈静", "contact_phone": "0571-87654322",
+                "status": NoticeStatus.RECEIVED if signed else NoticeStatus.ISSUED, "issued_on": issued,
+                "issued_at": datetime.combine(issued, datetime.min.time()), "issued_by_id": supervisor_id,
+                "limit_amount": 20, "limit_unit": "workday", "due_on": due, "due_provisional": False,
+                "received_at": datetime.combine(issued, datetime.min.time()) + timedelta(days=1) if signed else None,
+                "version": 1})
+            for position in range(1, rng.randint(1, 5) + 1):
+                status = ItemStatus.OPEN
+                if signed:
+                    status = rng.choice([ItemStatus.OPEN, ItemStatus.REPORTED, ItemStatus.CLOSED])
+                items.append({"notice_id": notice_id, "position": position, "problem": rng.choice(NOTICE_PROBLEMS),
+                              "matter_id": None, "status": status, "version": 1,
+                              "closed_at": datetime.combine(due, datetime.min.time()) if status == ItemStatus.CLOSED
+                              else None})
+        session.execute(insert(RectificationNotice), notices)
+        session.execute(insert(RectificationItem), items)
+        session.commit()
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "SELECT setval('rectification_notice_id_seq', (SELECT max(id) FROM rectification_notice))")
+        conn.exec_driver_sql("ANALYZE")
+
+
+def populate_outcomes(seed: int = 13, today: date | None = None) -> None:
+    """What ``populate`` leaves out and the statistics count, after it: signing for (签收) and replies
+    (on time or late), 回访 satisfaction, approved extensions, duplicates (存查) linked to an original, and
+    催办 / 督办 of the overdue open assignments."""
+    from sqlalchemy import update
+
+    from supervision.models.escalation import Escalation, EscalationKind
+    from supervision.models.matters import Extension, ExtensionStatus, Satisfaction
+    from supervision.paperwork.data import SupervisionLevel
+
+    rng = random.Random(seed)
+    today = today or date.today()
+    session = db.session
+    user_id = session.scalar(select(User.id).where(User.role == Role.DEPT_HEAD).order_by(User.id).limit(1))
+    supervisor_id = session.scalar(select(User.id).where(User.role == Role.SUPERVISOR).order_by(User.id).limit(1))
+    rows = session.execute(select(Assignment.id, Assignment.matter_id, Assignment.department_id, Assignment.status,
+                                  Assignment.assigned_on, Assignment.due_on)).all()
+    assignment_updates, extensions, escalations = [], [], []
+    for id_, matter_id, department_id, status, assigned_on, due_on in rows:
+        values = {"id": id_}
+        if status != AssignmentStatus.ASSIGNED:
+            values["received_at"] = datetime.combine(assigned_on, datetime.min.time()) + timedelta(
+                days=rng.choice([0, 0, 0, 1, 1, 2, 4]), hours=10)
+            values["received_by_id"] = user_id
+        if status in (AssignmentStatus.REPLIED, AssignmentStatus.DONE):
+            values["replied_at"] = datetime.combine(assigned_on, datetime.min.time()) + timedelta(
+                days=rng.randint(3, 30), hours=15)
+        assignment_updates.append(values)
+        if status != AssignmentStatus.ASSIGNED and rng.random() < 0.05:
+            extensions.append({"assignment_id": id_, "reason": "需调取档案。", "previous_due_on": due_on,
+                               "requested_due_on": due_on + timedelta(days=14), "status": ExtensionStatus.APPROVED,
+                               "requested_at": datetime.combine(assigned_on, datetime.min.time()),
+                               "requested_by_id": user_id, "decided_by_id": supervisor_id, "decision_note": ""})
+        if status in (AssignmentStatus.ASSIGNED, AssignmentStatus.RECEIVED) and due_on < today and rng.random() < 0.3:
+            level = rng.choice([SupervisionLevel.phone] * 3 + [SupervisionLevel.written, SupervisionLevel.listed])
+            escalations.append({
+                "event_key": f"bench:{id_}:{level.value}", "subject_type": "assignment", "subject_id": id_,
+                "matter_id": matter_id, "department_id": department_id,
+                "kind": EscalationKind.URGE if level == SupervisionLevel.phone else EscalationKind.ESCALATION,
+                "level": level, "due_on": due_on, "workdays_overdue": 1, "note": "",
+                "issued_at": datetime.combine(min(today, due_on + timedelta(days=2)), datetime.min.time())})
+    for start in range(0, len(assignment_updates), 5000):
+        session.execute(update(Assignment), assignment_updates[start:start + 5000])
+    if extensions:
+        session.execute(insert(Extension), extensions)
+    if escalations:
+        session.execute(insert(Escalation), escalations)
+    session.commit()
+
+    satisfactions = [Satisfaction.SATISFIED] * 7 + [Satisfaction.FAIRLY_SATISFIED] * 2 + [Satisfaction.DISSATISFIED]
+    matter_updates = []
+    originals: list[int] = []
+    for id_, status, anonymous, received in session.execute(
+            select(Matter.id, Matter.status, Matter.anonymous, Matter.received_on).order_by(Matter.id)):
+        if status in (MatterStatus.CLOSED, MatterStatus.ARCHIVED) and not anonymous:
+            matter_updates.append({"id": id_, "version": 1, "satisfaction": rng.choice(satisfactions),
+                                   "followed_up_at": datetime.combine(received, datetime.min.time()) + timedelta(days=30)})
+        elif status == MatterStatus.FILED and originals:
+            matter_updates.append({"id": id_, "version": 1, "duplicate_of_id": rng.choice(originals[-200:])})
+        else:
+            originals.append(id_)
+    for start in range(0, len(matter_updates), 5000):
+        session.execute(update(Matter), matter_updates[start:start + 5000])
+    session.commit()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")

@@ -65,6 +65,7 @@ def load(session: Session, config) -> list[tuple[str, str, str]]:
     _load_portal(session)
     _load_rectification(session, by_code, config)
     _load_talks(session, config)
+    _load_statistics_history(session, config)
     _run_sweep(session, config)
     return [(username, DEMO_PASSWORD, f"{role.label}" + (f"（{by_code[d].name}）" if d else ""))
             for username, _, role, d in USERS]
@@ -101,6 +102,13 @@ def _load_talks(session: Session, config) -> None:
     from supervision.talks import demo as talks_demo
 
     talks_demo.load(session, config)
+
+
+def _load_statistics_history(session: Session, config) -> None:
+    """Eleven past months of handled matters, so the statistics page has a trend and a ranking."""
+    from supervision.statistics import demo as statistics_demo
+
+    statistics_demo.load(session, config)
 
 
 def _run_sweep(session: Session, config) -> None:

@@ -129,8 +129,9 @@ def can_list_documents(user: User) -> bool:
     return is_role(user, *OFFICE_ROLES)
 
 
-# Talk records and registers concern named officials: the supervisors' and leaders' business only.
-SUPERVISORS_ONLY_DOCUMENTS = frozenset({"talk_record", "talk_register", "admonition_notice"})
+# Talk records and registers concern named officials, and the work report is the statistics':
+# the supervisors' and leaders' business only.
+SUPERVISORS_ONLY_DOCUMENTS = frozenset({"talk_record", "talk_register", "admonition_notice", "work_report"})
 
 
 def can_download_document(user: User, department_id: int | None, doc_type: str = "") -> bool:
@@ -241,4 +242,48 @@ def can_escalate(user: User) -> bool:
 
 
 def can_view_dashboard(user: User) -> bool:
+    return is_role(user, Role.SUPERVISOR, Role.LEADER)
+
+
+# --- ledgers (台账, .xlsx) --------------------------------------------------------------------------
+# An export holds exactly what the list page shows this user (department scoping is in the SQL); these
+# say who may export at all. The IT administrator sees no case content, so exports nothing.
+def can_export_matter_ledger(user: User) -> bool:
+    """事项台账 and 交办台账: office staff everything; a department head their own department's rows."""
+    return is_role(user, *CASE_ROLES)
+
+
+def can_export_rectification_ledger(user: User) -> bool:
+    return is_role(user, *CASE_ROLES)
+
+
+def can_export_talk_ledger(user: User) -> bool:
+    """Talk records concern named officials: supervisors and leaders only (not the departments' notices)."""
+    return can_manage_talks(user)
+
+
+def can_export_identity(user: User) -> bool:
+    """A ledger with complainant identity and the original complaint: only who may see identity, with a
+    reason, audited per matter."""
+    return can_view_identity(user)
+
+
+# --- ledger import (历史台账导入) -------------------------------------------------------------------
+def can_import_ledger(user: User) -> bool:
+    """Bring a legacy ledger in: the office staff who register matters and may see identity. Not the
+    IT administrator (no case content), not a department head, not leaders (they do not register)."""
+    return is_role(user, Role.INTAKE, Role.SUPERVISOR)
+
+
+# --- statistics and assessment (统计分析与考核) ----------------------------------------------------
+def can_view_statistics(user: User) -> bool:
+    """Statistics, drill-down lists and the assessment ranking: supervisors and leaders (SPEC §1).
+    Intake staff have their ledger; the admin sees no case content; a department head never sees
+    other departments' figures."""
+    return is_role(user, Role.SUPERVISOR, Role.LEADER)
+
+
+def can_configure_assessment(user: User) -> bool:
+    """The assessment weights are the office's policy, set by those who read the ranking — not by the
+    IT administrator, who sees no statistics."""
     return is_role(user, Role.SUPERVISOR, Role.LEADER)

@@ -16,6 +16,13 @@ from supervision.models.counters import SerialCounter
 
 
 def next_value(session: Session, scope: str, year: int) -> int:
+    return next_values(session, scope, year, 1)[0]
+
+
+def next_values(session: Session, scope: str, year: int, count: int) -> range:
+    """Take ``count`` consecutive numbers at once (a ledger import): one statement, no gaps."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
@@ -23,9 +30,10 @@ def next_value(session: Session, scope: str, year: int) -> int:
         .values(scope=scope, year=year, value=0)
         .on_conflict_do_nothing(index_elements=["scope", "year"])
     )
-    return session.execute(
+    last = session.execute(
         update(SerialCounter)
         .where(SerialCounter.scope == scope, SerialCounter.year == year)
-        .values(value=SerialCounter.value + 1)
+        .values(value=SerialCounter.value + count)
         .returning(SerialCounter.value)
     ).scalar_one()
+    return range(last - count + 1, last + 1)

@@ -40,6 +40,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("home.index", "工作台", frozenset(Role)),
     ("escalation.dashboard", "督查督办", frozenset({Role.SUPERVISOR, Role.LEADER})),
     ("matters.index", "事项台账", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
+    ("ledger_import.index", "台账导入", frozenset({Role.INTAKE, Role.SUPERVISOR})),
     ("rectification.index", "整改通知", frozenset({Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
     ("talks.index", "谈话函询", frozenset({Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
     ("search.index", "全文检索", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
@@ -51,6 +52,8 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("documents.index", "文书登记", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER})),
     ("auditlog.index", "审计日志", frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER})),
     ("publication.index", "公开数据发布", frozenset({Role.SUPERVISOR, Role.LEADER})),
+    ("statistics.index", "统计分析", frozenset({Role.SUPERVISOR, Role.LEADER})),
+    ("statistics.assessment_page", "单位考核", frozenset({Role.SUPERVISOR, Role.LEADER})),
 ]
 
 
@@ -102,6 +105,8 @@ def init_app(app: Flask) -> None:
     from supervision.documents.views import bp as documents_bp
     from supervision.escalation.views import bp as escalation_bp
     from supervision.home.views import bp as home_bp
+    from supervision.ledgers.import_views import bp as ledger_import_bp
+    from supervision.ledgers.views import bp as ledgers_bp
     from supervision.matters.views import bp as matters_bp
     from supervision.notifications.views import bp as notifications_bp
     from supervision.portal.views import bp as portal_bp
@@ -113,8 +118,12 @@ def init_app(app: Flask) -> None:
 
     for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp, documents_bp,
                       escalation_bp, notifications_bp, rectification_bp, portal_bp, publication_bp, talks_bp,
-                      search_bp):
+                      search_bp, ledgers_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(ledger_import_bp)
+    from supervision.statistics.views import bp as statistics_bp
+
+    app.register_blueprint(statistics_bp)
     _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
 
     login_manager.login_view = "auth.login"

@@ -61,7 +61,15 @@ def load_matter(matter_id: int) -> Matter:
 @bp.get("/")
 @requires(permissions.can_list_matters)
 def index():
-    form = ListFilterForm(request.args)
+    form, filters = list_filters(request.args)
+    page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
+                             current_app.config["PER_PAGE"])
+    return render_template("matters/index.html", page=page, form=form, **light_helpers())
+
+
+def list_filters(args) -> tuple[ListFilterForm, queries.MatterFilters]:
+    """The list's filters from a query string: one parser for the list page and its .xlsx ledgers."""
+    form = ListFilterForm(args)
     form.validate()
     filters = queries.MatterFilters(
         kind=form.kind.data or "", status=form.status.data or "",
@@ -71,9 +79,7 @@ def index():
         overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
     if filters.q:  # the same full-text index as the search page; LIKE when it is off or not built
         filters.keyword_matter_ids = search.matter_ids(current_user, filters.q)
-    page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
-                             current_app.config["PER_PAGE"])
-    return render_template("matters/index.html", page=page, form=form, **light_helpers())
+    return form, filters
 
 
 def light_helpers() -> dict:

@@ -464,7 +464,7 @@ def build_work_report(data: WorkReport, profile: OfficeProfile) -> bytes:
     paper.body(
         f"本期共登记各类事项{data.received}件" + (f"，其中{kinds}" if kinds else "") + "。"
         + (f"从来源渠道看，{channels}。" if channels else "")
-        + f"经审查，受理{data.accepted}件，不予受理{data.not_accepted}件，存查{data.filed}件。"
+        + f"经审查受理{data.accepted}件。"
         + (f"重复投诉率{percent(data.repeat_rate.value)}。" if data.repeat_rate else "")
     )
 

@@ -276,8 +276,6 @@ class WorkReport:
     by_kind: tuple[Tally, ...]
     by_channel: tuple[Tally, ...]
     accepted: int
-    not_accepted: int
-    filed: int  # 存查 (duplicates and the like)
     assigned: int
     closed: int
     closed_on_time: int

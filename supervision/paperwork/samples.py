@@ -235,8 +235,6 @@ def sample_work_report() -> WorkReport:
         by_kind=(Tally("效能投诉", 31, 31 / 48), Tally("意见建议", 12, 12 / 48), Tally("检查发现", 5, 5 / 48)),
         by_channel=(Tally("来电", 14, 14 / 48), Tally("网络", 11, 11 / 48), Tally("12345转办", 6, 6 / 48)),
         accepted=41,
-        not_accepted=4,
-        filed=3,
         assigned=39,
         closed=30,
         closed_on_time=27,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, false, func, select, true
+from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from supervision.models.matters import Matter, MatterKind
-from supervision.models.org import Department, Role, User
+from supervision.models.org import Role, User
 from supervision.models.rectification import ItemStatus, NoticeStatus, RectificationItem, RectificationNotice
 from supervision.pagination import Page
 from supervision.permissions import OFFICE_ROLES
@@ -31,8 +31,8 @@ def visibility(user: User):
     return false()
 
 
-def list_page(session: Session, user: User, filters: NoticeFilters, today: date, page: int,
-              per_page: int) -> Page:
+def conditions(user: User, filters: NoticeFilters, today: date) -> list:
+    """The list's WHERE clause (scoping included): the list page and the .xlsx ledger share it."""
     where = [visibility(user)]
     if filters.status in NoticeStatus._value2member_map_:
         where.append(RectificationNotice.status == filters.status)
@@ -40,6 +40,12 @@ def list_page(session: Session, user: User, filters: NoticeFilters, today: date,
         where.append(RectificationNotice.department_id == filters.department_id)
     if filters.overdue:
         where += [RectificationNotice.status != NoticeStatus.CLOSED, RectificationNotice.due_on < today]
+    return where
+
+
+def list_page(session: Session, user: User, filters: NoticeFilters, today: date, page: int,
+              per_page: int) -> Page:
+    where = conditions(user, filters, today)
     total = session.scalar(select(func.count()).select_from(RectificationNotice).where(*where))
     notices = session.scalars(
         select(RectificationNotice).where(*where)
@@ -77,7 +83,7 @@ def matters_by_id(session: Session, ids: list[int]) -> list[Matter]:
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
-# --- for the deadline sweep and the supervision dashboard -------------------------------------------
+# --- for the deadline sweep ------------------------------------------------------------------------
 def open_notice_deadlines(session: Session, horizon: date):
     """Open notices due by ``horizon``, as the sweep's OpenDeadline rows (registered in SOURCES)."""
     from supervision.escalation.services import OpenDeadline
@@ -89,25 +95,3 @@ def open_notice_deadlines(session: Session, horizon: date):
     for id_, due_on, department_id, number in rows:
         yield OpenDeadline("rectification_notice", id_, due_on, department_id, None, f"整改通知书 {number or ''}",
                            f"/rectification/{id_}")
-
-
-@dataclass(frozen=True)
-class NoticeProgress:
-    label: str
-    link: str
-    closed: int
-    total: int
-
-
-def open_notices_with_progress(session: Session, limit: int = 20) -> list[NoticeProgress]:
-    closed_items = func.sum(case((RectificationItem.status == ItemStatus.CLOSED, 1), else_=0))
-    rows = session.execute(
-        select(RectificationNotice.id, RectificationNotice.number, Department.name, func.count(RectificationItem.id),
-               closed_items)
-        .join(Department, Department.id == RectificationNotice.department_id)
-        .join(RectificationItem, RectificationItem.notice_id == RectificationNotice.id)
-        .where(RectificationNotice.status != NoticeStatus.CLOSED)
-        .group_by(RectificationNotice.id, RectificationNotice.number, Department.name)
-        .order_by(RectificationNotice.due_on, RectificationNotice.id).limit(limit)).all()
-    return [NoticeProgress(f"{number} {name}", f"/rectification/{id_}", int(closed or 0), total)
-            for id_, number, name, total, closed in rows]

@@ -53,17 +53,23 @@ def load_notice(notice_id: int) -> RectificationNotice:
 @bp.get("/")
 @requires(permissions.can_list_rectification)
 def index():
-    form = ListFilterForm(request.args)
-    form.validate()
-    filters = queries.NoticeFilters(
-        status=form.status.data or "", overdue=bool(form.overdue.data),
-        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None)
+    form, filters = list_filters(request.args)
     today = clock.today()
     page = queries.list_page(db.session, current_user, filters, today, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
     return render_template("rectification/index.html", page=page, form=form, today=today,
                            counts=queries.open_counts(db.session, current_user, today),
                            can_issue=permissions.can_issue_rectification(current_user), **light_helpers())
+
+
+def list_filters(args) -> tuple[ListFilterForm, queries.NoticeFilters]:
+    """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
+    form = ListFilterForm(args)
+    form.validate()
+    filters = queries.NoticeFilters(
+        status=form.status.data or "", overdue=bool(form.overdue.data),
+        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None)
+    return form, filters
 
 
 # --- issue -----------------------------------------------------------------------------------------

@@ -15,22 +15,30 @@ from supervision.models.org import User
 from supervision.models.talks import Talk, TalkKind, TalkStatus
 
 
+LIST_ORDER = (Talk.proposed_at.desc(), Talk.id.desc())
+
+
+def conditions(user: User, *, kind: str = "", status: str = "", q: str = "") -> list:
+    """What this user may see: everything for the office; for a department head, the 函询 and the
+    talk notices addressed to their department once sent. The list and the .xlsx ledger share it."""
+    where = []
+    if not permissions.can_manage_talks(user):
+        where += [Talk.subject_department_id == user.department_id,
+                  Talk.status.in_(permissions.TALK_SENT_STATUSES)]
+    if kind in TalkKind._value2member_map_:
+        where.append(Talk.kind == TalkKind(kind))
+    if status in TalkStatus._value2member_map_:
+        where.append(Talk.status == TalkStatus(status))
+    if q:
+        where.append(or_(Talk.subject_name.contains(q, autoescape=True),
+                         Talk.subject_unit.contains(q, autoescape=True)))
+    return where
+
+
 def list_talks(session: Session, user: User, *, kind: str = "", status: str = "", q: str = "",
                limit: int = 500) -> list[Talk]:
-    """What this user may see: everything for the office; for a department head, the 函询 and the
-    talk notices addressed to their department once sent."""
-    query = select(Talk).options(selectinload(Talk.subject_department)).order_by(Talk.proposed_at.desc(),
-                                                                              Talk.id.desc())
-    if not permissions.can_manage_talks(user):
-        query = query.where(Talk.subject_department_id == user.department_id,
-                            Talk.status.in_(permissions.TALK_SENT_STATUSES))
-    if kind in TalkKind._value2member_map_:
-        query = query.where(Talk.kind == TalkKind(kind))
-    if status in TalkStatus._value2member_map_:
-        query = query.where(Talk.status == TalkStatus(status))
-    if q:
-        query = query.where(or_(Talk.subject_name.contains(q, autoescape=True),
-                                Talk.subject_unit.contains(q, autoescape=True)))
+    query = (select(Talk).where(*conditions(user, kind=kind, status=status, q=q))
+             .options(selectinload(Talk.subject_department)).order_by(*LIST_ORDER))
     return list(session.scalars(query.limit(limit)))
 
 

@@ -48,14 +48,19 @@ def load_talk(talk_id: int) -> Talk:
 @bp.get("/")
 @requires(permissions.can_list_talks)
 def index():
-    form = ListFilterForm(request.args)
-    form.validate()
-    talks = queries.list_talks(db.session, current_user, kind=form.kind.data or "", status=form.status.data or "",
-                               q=(form.q.data or "")[:40])
+    form, criteria = list_filters(request.args)
+    talks = queries.list_talks(db.session, current_user, **criteria)
     return render_template("talks/index.html", talks=talks, form=form, kinds=TalkKind,
                            office=permissions.can_manage_talks(current_user),
                            can_propose=permissions.can_propose_talk(current_user), today=clock.today(),
                            **light_helpers())
+
+
+def list_filters(args) -> tuple[ListFilterForm, dict[str, str]]:
+    """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
+    form = ListFilterForm(args)
+    form.validate()
+    return form, {"kind": form.kind.data or "", "status": form.status.data or "", "q": (form.q.data or "")[:40]}
 
 
 # --- proposal --------------------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""Uploaded ledgers between preview and confirmation: instance/imports/<token>.xlsx and <token>.json.
+
+The token is random and the file belongs to the user who uploaded it; confirming takes the file by
+renaming it (atomic), so a double click or two tabs import it once. Files older than a day are removed
+on the next upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+MAX_AGE_SECONDS = 24 * 3600
+
+
+@dataclass
+class PendingFile:
+    token: str
+    meta: dict[str, Any]
+    data: bytes
+
+
+class PendingImports:
+    def __init__(self, folder: Path, max_age_seconds: int = MAX_AGE_SECONDS):
+        self.folder, self.max_age = folder, max_age_seconds
+
+    def _paths(self, token: str) -> tuple[Path, Path, Path]:
+        return (self.folder / f"{token}.xlsx", self.folder / f"{token}.claimed", self.folder / f"{token}.json")
+
+    def save(self, user_id: int, file_name: str, data: bytes) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.sweep()
+        token = secrets.token_hex(16)
+        pending, _, meta = self._paths(token)
+        pending.write_bytes(data)
+        meta.write_text(json.dumps({"user_id": user_id, "file_name": file_name[:200], "size": len(data),
+                                    "sha256": hashlib.sha256(data).hexdigest(), "uploaded_at": time.time()},
+                                   ensure_ascii=False), encoding="utf-8")
+        return token
+
+    def meta(self, token: str, user_id: int) -> dict[str, Any] | None:
+        """The upload's record, if the token is well-formed, fresh and the user's own."""
+        if not TOKEN.match(token or ""):
+            return None
+        try:
+            meta = json.loads(self._paths(token)[2].read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("user_id") != user_id or time.time() - meta.get("uploaded_at", 0) > self.max_age:
+            return None
+        return meta
+
+    def claim(self, token: str, user_id: int) -> PendingFile | None:
+        """Take the file for importing; None if it is not this user's, expired, or already taken."""
+        meta = self.meta(token, user_id)
+        if meta is None or "result" in meta:
+            return None
+        pending, claimed, _ = self._paths(token)
+        try:
+            os.rename(pending, claimed)
+        except OSError:
+            return None
+        return PendingFile(token, meta, claimed.read_bytes())
+
+    def release(self, token: str) -> None:
+        """The import did not happen: the file may be confirmed again."""
+        pending, claimed, _ = self._paths(token)
+        try:
+            os.rename(claimed, pending)
+        except OSError:
+            pass
+
+    def finish(self, token: str, meta: dict[str, Any], result: dict[str, Any]) -> None:
+        _, claimed, meta_path = self._paths(token)
+        meta_path.write_text(json.dumps({**meta, "result": result}, ensure_ascii=False), encoding="utf-8")
+        claimed.unlink(missing_ok=True)
+
+    def sweep(self) -> None:
+        limit = time.time() - self.max_age
+        for path in self.folder.iterdir():
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+            except OSError:
+                pass

@@ -1,0 +1,853 @@
+"""Import of a legacy ledger (历史台账导入) from .xlsx.
+
+Offices move from Excel ledgers to this system; the import brings the paper-era matters in (mostly
+closed, some still open) so that the ledger and the statistics are complete.
+
+One module, three parts:
+
+- the **template**: ``COLUMNS`` is the one definition of what a ledger row holds (Chinese header,
+  required or not, type, allowed values, length limits read from the model columns); the download,
+  the 填写说明 sheet, the upload page and the validator are all built from it;
+- **reading**: ``read_ledger`` checks the file as a whole (is it an .xlsx, the header row, the row
+  limit) and then every row, collecting *every* error as (row as Excel shows it, column, message),
+  and finds duplicates against existing matters and within the file;
+- **writing**: ``import_ledger`` creates the matters of a file without errors, all in the caller's
+  one transaction (the view commits once): nothing is written unless everything is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from supervision import audit, clock, permissions, sequences
+from supervision.calendar import Deadline
+from supervision.deadlines import limit_for, office_calendar
+from supervision.errors import PermissionDenied, ValidationError
+from supervision.ledgers.xlsx import clean_text
+from supervision.matters.services import format_serial, new_query_code
+from supervision.models.base import text_length
+from supervision.models.calendar import LimitStep
+from supervision.models.matters import (
+    CHANNELS_BY_KIND,
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    Category,
+    Channel,
+    Complainant,
+    Matter,
+    MatterEvent,
+    MatterKind,
+    MatterStatus,
+    Satisfaction,
+)
+from supervision.models.org import Department, User
+from supervision.search import hooks as search_hooks
+
+M = Matter.__table__.c
+C = Complainant.__table__.c
+
+MAX_ROWS = 20_000  # data rows in one file; a bigger ledger is split by year
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a 20,000-row ledger is about 3 MB
+MAX_COLUMNS = 60  # cells read per row: a sheet formatted to column XFD costs nothing
+ERRORS_SHOWN = 2000  # on the page; the count of all is always shown
+EARLIEST_DATE = date(2000, 1, 1)  # an older date is a typo (1926 for 2026), not a legacy matter
+ORIGINAL_NUMBER_MAX = 40  # 原编号 is kept in the "imported" event's text, which has room to spare
+IMPORTED_EVENT = "imported"
+IMPORTED_PREFIX = "自台账导入"
+NOTE_PREFIX = "台账备注："
+RESULT_PREFIX = "台账记载的办理结果："
+
+# The states a legacy row may be in, by the label a clerk writes (MatterStatus labels: one place).
+IMPORT_STATUSES = (MatterStatus.CLOSED, MatterStatus.IN_PROGRESS, MatterStatus.ACCEPTED, MatterStatus.NOT_ACCEPTED)
+YES, NO = "是", "否"
+
+
+# --- the template ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TemplateColumn:
+    key: str
+    header: str
+    kind: str  # text | date | choice | yesno | department | category
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()  # fixed allowed values (labels); departments/categories come from the db
+    rule: str = ""  # the sentence in 填写说明 and on the upload page
+    aliases: tuple[str, ...] = ()  # other headers clerks' own ledgers use for the same column
+    width: int = 14
+
+    @property
+    def requirement(self) -> str:
+        return "必填" if self.required else ("条件必填" if "必填" in self.rule else "选填")
+
+
+def _labels(members: Iterable) -> tuple[str, ...]:
+    return tuple(member.label for member in members)
+
+
+COLUMNS: tuple[TemplateColumn, ...] = (
+    TemplateColumn("original_number", "原编号", "text", max_length=ORIGINAL_NUMBER_MAX, width=14,
+                   rule="原台账中的编号。用于识别重复导入：同一原编号已导入过的行将被跳过。",
+                   aliases=("编号", "原台账编号")),
+    TemplateColumn("kind", "类型", "choice", required=True, choices=_labels(MatterKind), width=10,
+                   aliases=("事项类型",)),
+    TemplateColumn("channel", "渠道", "choice", required=True, choices=_labels(Channel), width=12,
+                   rule="须与类型相符：" + "；".join(f"{kind.label}：{'、'.join(_labels(channels))}"
+                                                    for kind, channels in CHANNELS_BY_KIND.items()) + "。",
+                   aliases=("来源渠道", "来源")),
+    TemplateColumn("received_on", "受理日期", "date", required=True, width=12,
+                   rule="收到（登记）该事项的日期，不晚于今天。检查发现填检查日期。",
+                   aliases=("收件日期", "登记日期")),
+    TemplateColumn("title", "标题", "text", required=True, max_length=text_length(M.title), width=30,
+                   aliases=("事由",)),
+    TemplateColumn("content", "内容", "text", required=True, max_length=text_length(M.content), width=40,
+                   rule="反映的原始内容（仅办公室人员可见）。检查发现：每行一条发现的问题。",
+                   aliases=("反映内容",)),
+    TemplateColumn("summary", "摘要", "text", max_length=text_length(M.summary), width=30,
+                   rule="交办单位能看到的内容摘要，不得含反映人信息。填写了主办单位时必填。",
+                   aliases=("内容摘要",)),
+    TemplateColumn("category", "问题类别", "category", width=12,
+                   rule="须为该类型在系统中启用的问题类别（见“可选值”表）。", aliases=("类别",)),
+    TemplateColumn("respondent_unit", "被反映单位", "text", max_length=text_length(M.respondent_unit), width=22,
+                   rule="被投诉或被检查的单位；与系统中单位名称一致时自动关联该单位。",
+                   aliases=("被投诉单位", "被检查单位")),
+    TemplateColumn("respondent_person", "被反映人", "text", max_length=text_length(M.respondent_person),
+                   width=12, aliases=("被投诉人",)),
+    TemplateColumn("complainant_name", "反映人姓名", "text", max_length=text_length(C.name), width=12,
+                   rule="单独保存，仅受理、督查人员和领导可见；匿名事项不填。", aliases=("投诉人姓名", "反映人", "投诉人")),
+    TemplateColumn("phone", "联系电话", "text", max_length=text_length(C.phone), width=14,
+                   rule="单独保存，仅受理、督查人员和领导可见；匿名事项不填。", aliases=("电话",)),
+    TemplateColumn("anonymous", "是否匿名", "yesno", choices=(YES, NO), width=10, rule="空白视为“否”。",
+                   aliases=("匿名",)),
+    TemplateColumn("confidential", "要求保密", "yesno", choices=(YES, NO), width=10, rule="空白视为“否”。",
+                   aliases=("是否保密",)),
+    TemplateColumn("lead", "主办单位", "department", width=22,
+                   rule="系统中的单位名称（见“可选值”表）。状态为“办理中”时必填；“已受理”“不予受理”时不填。",
+                   aliases=("承办单位",)),
+    TemplateColumn("assigned_on", "交办日期", "date", width=12,
+                   rule="填写了主办单位时必填；不早于受理日期。"),
+    TemplateColumn("due_on", "办理期限", "date", width=12,
+                   rule="不早于交办日期；不填则按系统的办理时限从交办日期起算。", aliases=("办理时限",)),
+    TemplateColumn("status", "状态", "choice", required=True, choices=_labels(IMPORT_STATUSES), width=10,
+                   rule="已办结；办理中（已交办单位，正在办理）；已受理（尚未交办，导入后在系统中交办）；不予受理。",
+                   aliases=("办理状态",)),
+    TemplateColumn("closed_on", "办结日期", "date", width=12,
+                   rule="状态为“已办结”时必填，其他状态不填；不早于受理日期和交办日期，不晚于今天。"),
+    TemplateColumn("result", "办理结果", "text", max_length=text_length(M.decision_reason), width=30,
+                   rule="单位的办理结果；状态为“不予受理”时必填，填写不予受理的理由。"),
+    TemplateColumn("satisfaction", "满意度", "choice", choices=_labels(Satisfaction), width=10,
+                   rule="回访结果，仅“已办结”的事项填写。", aliases=("回访结果",)),
+    TemplateColumn("note", "备注", "text", max_length=text_length(MatterEvent.__table__.c.text) - len(NOTE_PREFIX),
+                   width=20, rule="记入事项的办理过程，仅办公室人员可见。"),
+)
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+TEMPLATE_SHEET, RULES_SHEET, VALUES_SHEET = "台账", "填写说明", "可选值"
+TEMPLATE_ROWS = 2000  # rows prepared with drop-down lists in the template (more rows may be added)
+
+
+def column_rule(column: TemplateColumn) -> str:
+    """The format part of a column's rule: its type and length limit."""
+    parts = {"date": ["日期，如 2026-03-05、2026/3/5 或 2026年3月5日"],
+             "yesno": ["填“是”或“否”"],
+             "choice": ["从下拉列表选择"], "department": [], "category": []}.get(column.kind, [])
+    if column.max_length:
+        parts.append(f"不超过 {column.max_length} 个字")
+    if column.rule:
+        parts.append(column.rule)
+    return "；".join(part.rstrip("。") for part in parts) + "。"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a ledger row is checked against: the office's departments and categories, and today."""
+
+    departments: dict[str, Department]
+    categories: dict[tuple[MatterKind, str], Category]
+    today: date
+
+    @classmethod
+    def load(cls, session: Session) -> Reference:
+        return cls(
+            departments={d.name: d for d in session.scalars(select(Department).order_by(Department.code))},
+            categories={(c.matter_kind, c.name): c for c in session.scalars(
+                select(Category).where(Category.active).order_by(Category.matter_kind, Category.sort_order))},
+            today=clock.today())
+
+    def active_department_names(self) -> list[str]:
+        return [name for name, d in self.departments.items() if d.active]
+
+    def category_names(self, kind: MatterKind) -> list[str]:
+        return [name for (k, name) in self.categories if k == kind]
+
+
+def build_template(session: Session) -> bytes:
+    """The template .xlsx: the header row with drop-down lists, the rules, and the allowed values.
+
+    Built in ordinary (not write-only) mode: data validation lists need it, and the file is small.
+    """
+    reference = Reference.load(session)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TEMPLATE_SHEET
+    header_fill = PatternFill("solid", fgColor="DDE6F0")
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=index, value=column.header)
+        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center")
+        comment = Comment(f"{column.requirement}。{column_rule(column)}", "督查督办")
+        comment.width, comment.height = 300, 120
+        cell.comment = comment
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+        if column.kind == "date":  # typed dates show as dates; text dates are accepted too
+            ws.column_dimensions[get_column_letter(index)].number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+
+    # 可选值: one column per list; the drop-downs of the first sheet point here.
+    values = wb.create_sheet(VALUES_SHEET)
+    lists: list[tuple[str, list[str]]] = [
+        ("类型", list(COLUMN_BY_KEY["kind"].choices)),
+        ("渠道", list(COLUMN_BY_KEY["channel"].choices)),
+        ("状态", list(COLUMN_BY_KEY["status"].choices)),
+        ("满意度", list(COLUMN_BY_KEY["satisfaction"].choices)),
+        ("是/否", [YES, NO]),
+        ("单位", reference.active_department_names()),
+        ("问题类别（全部）", list(dict.fromkeys(name for (_, name) in reference.categories))),
+        *[(f"问题类别（{kind.label}）", reference.category_names(kind)) for kind in MatterKind],
+        *[(f"渠道（{kind.label}）", list(_labels(channels))) for kind, channels in CHANNELS_BY_KIND.items()],
+    ]
+    ranges: dict[str, str] = {}
+    for index, (title, items) in enumerate(lists, start=1):
+        letter = get_column_letter(index)
+        values.column_dimensions[letter].width = 22
+        values.cell(row=1, column=index, value=title).font = Font(bold=True)
+        for row, item in enumerate(items, start=2):
+            cell = values.cell(row=row, column=index, value=clean_text(item))
+            cell.data_type = "s"  # a department name is never a formula
+        ranges[title] = f"'{VALUES_SHEET}'!${letter}$2:${letter}${max(len(items) + 1, 2)}"
+    list_for = {"kind": "类型", "channel": "渠道", "status": "状态", "satisfaction": "满意度",
+                "anonymous": "是/否", "confidential": "是/否", "lead": "单位", "category": "问题类别（全部）"}
+    for index, column in enumerate(COLUMNS, start=1):
+        if column.key not in list_for:
+            continue
+        validation = DataValidation(type="list", formula1=f"={ranges[list_for[column.key]]}", allow_blank=True,
+                                    showErrorMessage=True, errorTitle="不在可选范围内",
+                                    error=f"请从下拉列表中选择{column.header}。")
+        ws.add_data_validation(validation)
+        letter = get_column_letter(index)
+        validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+
+    rules = wb.create_sheet(RULES_SHEET, index=1)
+    notes = [
+        "填写说明",
+        f"1. 在“{TEMPLATE_SHEET}”表中每行填写一件事项，第 1 行为列名，请勿修改、删除列名（列的顺序可以调整）。红色列名为必填列。",
+        f"2. 一个文件最多 {MAX_ROWS} 行、{MAX_FILE_BYTES // (1024 * 1024)} MB；台账较大时请按年度分成几个文件。",
+        "3. 日期可以是 Excel 日期，也可以写成 2026-03-05、2026/3/5 或 2026年3月5日。",
+        "4. 上传后系统逐行检查：只要有一处错误，整个文件都不导入，并列出每处错误所在的行和列；改正后重新上传。",
+        "5. 重复事项（原编号已导入过，或受理日期、标题、被反映单位与已有事项或文件中前面的行相同）在预览中列出，确认导入时跳过。",
+        "6. 导入的事项按受理日期的年份编号（如 XT-2025-00017），不发通知，也不生成交办单。",
+        "",
+    ]
+    for line in notes:
+        rules.append([line])
+    rules["A1"].font = Font(bold=True, size=14)
+    header_row = len(notes) + 1
+    rules.append(["列名", "是否必填", "格式与规则", "可填的值"])
+    for cell in rules[header_row]:
+        cell.font, cell.fill = Font(bold=True), header_fill
+    dynamic = {"lead": f"见“{VALUES_SHEET}”表的“单位”列",
+               "category": "；".join(f"{kind.label}：{'、'.join(reference.category_names(kind))}"
+                                     for kind in MatterKind)}
+    for column in COLUMNS:
+        allowed = dynamic.get(column.key) or "、".join(column.choices)
+        rules.append([column.header, column.requirement, column_rule(column), allowed])
+    for letter, width in zip("ABCD", (14, 10, 70, 50), strict=True):
+        rules.column_dimensions[letter].width = width
+    for row in rules.iter_rows(min_row=header_row + 1):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.data_type = "s"
+
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # as Excel shows it (the header is row 1); None: the file as a whole
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    row: int
+    title: str
+    reason: str
+
+
+@dataclass
+class LedgerRow:
+    """One valid row, typed: what ``import_ledger`` writes."""
+
+    row: int
+    kind: MatterKind
+    channel: Channel
+    received_on: date
+    title: str
+    content: str
+    status: MatterStatus
+    original_number: str = ""
+    summary: str = ""
+    category: Category | None = None
+    respondent_unit: str = ""
+    respondent_department: Department | None = None
+    respondent_person: str = ""
+    complainant_name: str = ""
+    phone: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+    lead: Department | None = None
+    assigned_on: date | None = None
+    due_on: date | None = None
+    closed_on: date | None = None
+    result: str = ""
+    satisfaction: Satisfaction | None = None
+    note: str = ""
+
+    def key(self) -> tuple[date, str, str]:
+        """Same day, same title, same unit: the same matter entered twice."""
+        return self.received_on, _squash(self.title), _squash(self.respondent_unit)
+
+
+@dataclass
+class ParsedLedger:
+    rows: list[LedgerRow] = field(default_factory=list)  # to import: valid and not duplicates
+    duplicates: list[Duplicate] = field(default_factory=list)  # valid, skipped
+    errors: list[RowError] = field(default_factory=list)
+    data_rows: int = 0  # non-blank rows in the file
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[tuple[MatterKind, MatterStatus], int]:
+        return Counter((row.kind, row.status) for row in self.rows)
+
+    def errors_by_column(self) -> list[tuple[str, int]]:
+        return Counter(error.column or "（文件）" for error in self.errors).most_common()
+
+
+class _Invalid:
+    """A cell that had an error (already recorded): cross-column rules skip it."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+INVALID: Any = _Invalid()
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"})
+_DATE_TEXT = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
+                        r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_HEADER_NOISE = re.compile(r"[\s*＊]|（必填）|\(必填\)")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def normalise_header(value: Any) -> str:
+    return _HEADER_NOISE.sub("", str(value)) if value is not None else ""
+
+
+HEADER_LOOKUP: dict[str, TemplateColumn] = {
+    normalise_header(name): column for column in COLUMNS for name in (column.header, *column.aliases)}
+
+
+def as_text(value: Any) -> str:
+    """A cell as text: numbers typed into text columns (a phone number, 原编号 17) read as typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if value.time() != time() else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def parse_date(value: Any) -> date:
+    """An Excel date, or text written the ways clerks write dates; ValueError with the message."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A date whose cell lost its date format shows as its serial number (45717 = 2025-03-01).
+        if 32874 <= value <= 73051:  # 1990-01-01 … 2100-01-01
+            return from_excel(value).date()
+        raise ValueError("应为日期，如 2026-03-05。")
+    text = as_text(value)
+    match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    if not match:
+        raise ValueError(f"“{text[:20]}”不是日期，请写成 2026-03-05、2026/3/5 或 2026年3月5日。")
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise ValueError(f"日期“{text[:20]}”不存在。") from None
+
+
+class _RowReader:
+    """Reads one row's cells by column key, recording each problem once."""
+
+    def __init__(self, number: int, cells: dict[str, Any], reference: Reference, errors: list[RowError]):
+        self.number, self.cells, self.reference, self.errors = number, cells, reference, errors
+
+    def error(self, key: str, message: str) -> Any:
+        self.errors.append(RowError(self.number, COLUMN_BY_KEY[key].header, message))
+        return INVALID
+
+    def text(self, key: str) -> Any:
+        column = COLUMN_BY_KEY[key]
+        text = as_text(self.cells.get(key))
+        if text in EXCEL_ERRORS:
+            return self.error(key, f"单元格是公式错误值 {text}。")
+        if not text:
+            return self.error(key, "此项为必填项。") if column.required else ""
+        if column.max_length and len(text) > column.max_length:
+            return self.error(key, f"不能超过 {column.max_length} 个字（现有 {len(text)} 个）。")
+        return text
+
+    def date(self, key: str) -> Any:
+        value = self.cells.get(key)
+        if value is None or as_text(value) == "":
+            return self.error(key, "此项为必填项。") if COLUMN_BY_KEY[key].required else None
+        try:
+            day = parse_date(value)
+        except ValueError as error:
+            return self.error(key, str(error))
+        if day < EARLIEST_DATE:
+            return self.error(key, f"日期 {day:%Y-%m-%d} 早于 {EARLIEST_DATE.year} 年，请检查年份。")
+        return day
+
+    def choice(self, key: str, members: Iterable) -> Any:
+        text = self.text(key)
+        if not text:
+            return text if text is INVALID else None
+        by_label = {member.label: member for member in members}
+        if _squash(text) not in by_label:
+            return self.error(key, f"“{text[:40]}”不是可选的值（可选：{'、'.join(by_label)}）。")
+        return by_label[_squash(text)]
+
+    def yes_no(self, key: str) -> Any:
+        text = self.text(key)
+        if text is INVALID:
+            return INVALID
+        if text in ("", NO):
+            return False
+        if text == YES:
+            return True
+        return self.error(key, f"“{text[:20]}”应填“是”或“否”。")
+
+    def department(self, key: str) -> Any:
+        name = self.text(key)
+        if not name:
+            return name if name is INVALID else None
+        department = self.reference.departments.get(name)
+        if department is None:
+            return self.error(key, f"系统中没有名为“{name[:40]}”的单位（单位名称须与“单位管理”中的一致）。")
+        if not department.active:
+            return self.error(key, f"单位“{name}”已停用。")
+        return department
+
+
+def _check_row(reader: _RowReader) -> LedgerRow | None:
+    """Every rule of one row; None when any failed (each failure is in ``reader.errors``)."""
+    before = len(reader.errors)
+    kind = reader.choice("kind", MatterKind)
+    channel = reader.choice("channel", Channel)
+    received_on = reader.date("received_on")
+    title, content, summary = reader.text("title"), reader.text("content"), reader.text("summary")
+    category_name = reader.text("category")
+    respondent_unit, respondent_person = reader.text("respondent_unit"), reader.text("respondent_person")
+    name, phone = reader.text("complainant_name"), reader.text("phone")
+    anonymous, confidential = reader.yes_no("anonymous"), reader.yes_no("confidential")
+    lead = reader.department("lead")
+    assigned_on, due_on, closed_on = reader.date("assigned_on"), reader.date("due_on"), reader.date("closed_on")
+    status = reader.choice("status", IMPORT_STATUSES)
+    result, satisfaction = reader.text("result"), reader.choice("satisfaction", Satisfaction)
+    original_number, note = reader.text("original_number"), reader.text("note")
+    today = reader.reference.today
+
+    # Rules across columns, each checked only when the cells it reads are valid.
+    if kind and channel and channel not in CHANNELS_BY_KIND[kind]:
+        reader.error("channel", f"“{channel.label}”不是{kind.label}的渠道（可选：{'、'.join(_labels(CHANNELS_BY_KIND[kind]))}）。")
+    category = None
+    if kind and category_name:
+        category = reader.reference.categories.get((kind, category_name))
+        if category is None:
+            reader.error("category", f"“{category_name[:40]}”不是{kind.label}的问题类别"
+                                     f"（可选：{'、'.join(reader.reference.category_names(kind))}）。")
+    if received_on and received_on > today:
+        reader.error("received_on", "受理日期不能晚于今天。")
+    if anonymous and (name or phone):
+        reader.error("anonymous", "匿名事项不应填写反映人姓名和联系电话；如需登记身份，请填“否”。")
+    if lead and not summary and summary is not INVALID:
+        reader.error("summary", "填写了主办单位时必填：交办单位只能看到摘要，看不到原始内容。")
+    if lead and assigned_on is None:
+        reader.error("assigned_on", "填写了主办单位时必填。")
+    if lead is None and (assigned_on or due_on):
+        reader.error("lead", "填写了交办日期或办理期限时，须填写主办单位。")
+    if assigned_on and received_on and assigned_on < received_on:
+        reader.error("assigned_on", "交办日期不能早于受理日期。")
+    if assigned_on and assigned_on > today:
+        reader.error("assigned_on", "交办日期不能晚于今天。")
+    if due_on and assigned_on and due_on < assigned_on:
+        reader.error("due_on", "办理期限不能早于交办日期。")
+    if closed_on:
+        if closed_on > today:
+            reader.error("closed_on", "办结日期不能晚于今天。")
+        if received_on and closed_on < received_on:
+            reader.error("closed_on", "办结日期不能早于受理日期。")
+        elif assigned_on and closed_on < assigned_on:
+            reader.error("closed_on", "办结日期不能早于交办日期。")
+    if status == MatterStatus.CLOSED and closed_on is None:
+        reader.error("closed_on", "状态为“已办结”时必填。")
+    if status and status != MatterStatus.CLOSED:
+        if closed_on:
+            reader.error("closed_on", f"状态为“{status.label}”时不填办结日期；已办结的请把状态填为“已办结”。")
+        if satisfaction:
+            reader.error("satisfaction", "只有“已办结”的事项填写满意度。")
+    if status == MatterStatus.IN_PROGRESS and lead is None:
+        reader.error("lead", "状态为“办理中”时必填（正在办理该事项的单位）。")
+    if status in (MatterStatus.ACCEPTED, MatterStatus.NOT_ACCEPTED) and lead:
+        reader.error("lead", f"状态为“{status.label}”时不填主办单位"
+                             + ("；已交办的请把状态填为“办理中”或“已办结”。" if status == MatterStatus.ACCEPTED else "。"))
+    if status == MatterStatus.NOT_ACCEPTED and not result and result is not INVALID:
+        reader.error("result", "状态为“不予受理”时必填：不予受理的理由。")
+
+    if len(reader.errors) > before:
+        return None
+    return LedgerRow(
+        row=reader.number, kind=kind, channel=channel, received_on=received_on, title=title, content=content,
+        status=status, original_number=original_number, summary=summary, category=category,
+        respondent_unit=respondent_unit, respondent_person=respondent_person,
+        respondent_department=_linked_department(reader.reference, respondent_unit),
+        complainant_name=name, phone=phone, anonymous=anonymous, confidential=confidential, lead=lead,
+        assigned_on=assigned_on, due_on=due_on, closed_on=closed_on, result=result, satisfaction=satisfaction,
+        note=note)
+
+
+def _linked_department(reference: Reference, unit: str) -> Department | None:
+    department = reference.departments.get(unit) if unit else None
+    return department if department is not None and department.active else None
+
+
+def _file_error(message: str) -> ParsedLedger:
+    return ParsedLedger(errors=[RowError(None, "", message)])
+
+
+def _open_sheet(data: bytes):
+    """The first worksheet, or a RowError message saying why the file is not a ledger."""
+    if not data:
+        return None, "上传的文件是空的。"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return None, "这是旧版 Excel（.xls）文件，请在 Excel 或 WPS 中“另存为” .xlsx 格式后再上传。"
+    if not data.startswith(b"PK\x03\x04"):
+        return None, "上传的文件不是 Excel（.xlsx）文件。请使用下载的导入模板填写后上传。"
+    try:
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 — a malformed zip or workbook raises many kinds; all mean the same here
+        return None, "无法读取该文件：它不是有效的 .xlsx 文件或已损坏。请在 Excel 或 WPS 中打开后重新保存为 .xlsx 再上传。"
+    if not workbook.worksheets:
+        workbook.close()
+        return None, "该文件中没有工作表。"
+    return workbook, None
+
+
+def _header(cells: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
+    """Column key -> index from the header row; every missing, unknown or repeated column."""
+    found: dict[str, int] = {}
+    errors: list[RowError] = []
+    for index, value in enumerate(cells):
+        name = normalise_header(value)
+        if not name:
+            continue
+        column = HEADER_LOOKUP.get(name)
+        if column is None:
+            errors.append(RowError(1, str(value).strip()[:40], "模板中没有此列：请改回模板中的列名，或删除此列。"))
+        elif column.key in found:
+            errors.append(RowError(1, column.header, "此列出现了两次。"))
+        else:
+            found[column.key] = index
+    if not found:
+        return found, [RowError(1, "", "第 1 行应为列名，但没有找到模板中的任何列名。请使用下载的导入模板，列名放在第 1 行。")]
+    for column in COLUMNS:
+        if column.key not in found:
+            errors.append(RowError(1, column.header, "缺少此列（列名被修改或删除）。"))
+    return found, errors
+
+
+def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedLedger:
+    """Check a whole ledger file. Never raises for a bad file: every problem is a RowError."""
+    workbook, problem = _open_sheet(data)
+    if problem:
+        return _file_error(problem)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong <dimension>; read what is there
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        header_cells = next(rows, None)
+        if header_cells is None:
+            return _file_error("文件中没有内容。请使用下载的导入模板，第 1 行为列名，从第 2 行起每行一件事项。")
+        positions, header_errors = _header(header_cells)
+        if not positions:
+            below, _ = _header(next(rows, ()))
+            if len(below) >= 3:  # a title line above the header, as paper-era ledgers have
+                return _file_error("列名应在第 1 行：请删除列名上方的标题行（如“××年效能投诉台账”）后重新上传。")
+        if header_errors:
+            return ParsedLedger(errors=header_errors)
+        reference = Reference.load(session)
+        parsed = ParsedLedger()
+        valid: list[LedgerRow] = []
+        seen_numbers: dict[str, int] = {}
+        for number, cells in enumerate(rows, start=2):
+            if not any(as_text(value) for value in cells):
+                continue  # blank rows between and after the data
+            parsed.data_rows += 1
+            if parsed.data_rows > max_rows:
+                return _file_error(f"文件超过 {max_rows} 行，请按年度等分成几个文件分别导入。")
+            values = {key: cells[index] if index < len(cells) else None for key, index in positions.items()}
+            row = _check_row(_RowReader(number, values, reference, parsed.errors))
+            code = as_text(values.get("original_number"))
+            if code and len(code) <= ORIGINAL_NUMBER_MAX:
+                if code in seen_numbers:
+                    parsed.errors.append(RowError(number, COLUMN_BY_KEY["original_number"].header,
+                                                  f"原编号“{code}”与第 {seen_numbers[code]} 行相同。"))
+                    row = None
+                else:
+                    seen_numbers[code] = number
+            if row is not None:
+                valid.append(row)
+    finally:
+        workbook.close()
+    if parsed.data_rows == 0 and not parsed.errors:
+        return _file_error("文件中只有列名，没有数据行。请从第 2 行起每行填写一件事项。")
+    if parsed.errors:
+        order = {column.header: index for index, column in enumerate(COLUMNS)}
+        parsed.errors.sort(key=lambda e: (e.row or 0, order.get(e.column, -1)))  # as the clerk reads the sheet
+        return parsed
+    parsed.rows, parsed.duplicates = _without_duplicates(session, valid)
+    return parsed
+
+
+def _without_duplicates(session: Session, rows: list[LedgerRow]) -> tuple[list[LedgerRow], list[Duplicate]]:
+    """Rows to import and rows to skip: already imported (原编号), already in the system (same day,
+    title and unit), or entered twice in the file."""
+    imported: dict[str, str] = {}  # 原编号 -> serial
+    prefix = f"{IMPORTED_PREFIX}，原编号 "
+    for text, serial in session.execute(select(MatterEvent.text, Matter.serial).join(Matter)
+                                        .where(MatterEvent.action == IMPORTED_EVENT)):
+        if text.startswith(prefix):
+            imported.setdefault(text[len(prefix):], serial)
+    codes = {row.original_number for row in rows if row.original_number}
+    serials: set[str] = set()
+    code_list = sorted(codes)
+    for start in range(0, len(code_list), 500):  # a 原编号 that is one of our serials: an export re-imported
+        serials.update(session.scalars(select(Matter.serial).where(Matter.serial.in_(code_list[start:start + 500]))))
+    existing: dict[tuple[date, str, str], str] = {}
+    days = sorted({row.received_on for row in rows})
+    for start in range(0, len(days), 500):
+        for received_on, title, unit, serial in session.execute(
+                select(Matter.received_on, Matter.title, Matter.respondent_unit, Matter.serial)
+                .where(Matter.received_on.in_(days[start:start + 500]))):
+            existing.setdefault((received_on, _squash(title), _squash(unit)), serial)
+
+    keep: list[LedgerRow] = []
+    skipped: list[Duplicate] = []
+    first_row: dict[tuple[date, str, str], int] = {}
+    for row in rows:
+        code = row.original_number
+        if code and code in imported:
+            reason = f"原编号“{code}”已导入过，为 {imported[code]}。"
+        elif code and code in serials:
+            reason = f"原编号“{code}”就是系统中已有事项的编号。"
+        elif row.key() in existing:
+            reason = f"与已有事项 {existing[row.key()]} 的受理日期、标题、被反映单位相同。"
+        elif row.key() in first_row:
+            reason = f"与第 {first_row[row.key()]} 行的受理日期、标题、被反映单位相同。"
+        else:
+            first_row[row.key()] = row.row
+            keep.append(row)
+            continue
+        skipped.append(Duplicate(row.row, row.title, reason))
+    return keep, skipped
+
+
+# --- writing -----------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    matter_ids: list[int]
+    serials: list[str]
+    skipped: int
+    counts: dict[tuple[MatterKind, MatterStatus], int]
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_name: str = "",
+                  file_sha256: str = "") -> ImportResult:
+    """Create the matters of a checked ledger. Never commits: the caller commits once, so a failure
+    anywhere (a serial taken meanwhile, a constraint) leaves nothing written.
+
+    Rows go in as batched INSERTs of the models' tables (20,000 matters would spend minutes in the unit
+    of work otherwise); the columns' defaults and the database's constraints hold as for any other write.
+    """
+    if not permissions.can_import_ledger(actor):
+        raise PermissionDenied("您无权导入台账。")
+    if not parsed.ok:
+        raise ValidationError("导入文件有错误，未导入任何事项。请改正后重新上传。")
+    if not parsed.rows:
+        raise ValidationError("没有可导入的事项：文件中的事项都已在系统中。")
+
+    # Serials per kind and year, in order of receipt; counters are taken in a fixed order so two
+    # imports at once cannot deadlock on them.
+    ordered = sorted(parsed.rows, key=lambda r: (r.received_on, r.row))
+    wanted = Counter((row.kind, row.received_on.year) for row in ordered)
+    numbers = {key: iter(sequences.next_values(session, f"matter:{key[0].value}", key[1], count))
+               for key, count in sorted(wanted.items())}
+    plan = _Plan(session, actor)
+    matter_rows = [plan.matter(row, next(numbers[(row.kind, row.received_on.year)])) for row in ordered]
+    table = Matter.__table__
+    ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), matter_rows))
+    children: dict[type, list[dict[str, Any]]] = {Complainant: [], Assignment: [], MatterEvent: []}
+    for matter_id, row in zip(ids, ordered, strict=True):
+        for model, values in plan.children(matter_id, row):
+            children[model].append(values)
+    for model, rows in children.items():
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(model.__table__), rows[start:start + 5000])
+    # The search index learns of the new matters after the commit, as of any other write.
+    session.info.setdefault(search_hooks.PENDING, set()).update(f"matter:{matter_id}" for matter_id in ids)
+
+    serials = [values["serial"] for values in matter_rows]
+    audit.record_many(session, actor, [
+        ("matter.imported", ("matter", matter_id), f"自台账导入{row.kind.label} {serial}",
+         {"row": row.row, "original_number": row.original_number or None, "status": row.status,
+          "lead": row.lead.name if row.lead else None,
+          "identity": not row.anonymous and bool(row.complainant_name or row.phone)})  # whether, never whose
+        for matter_id, serial, row in zip(ids, serials, ordered, strict=True)])
+    audit.record(session, actor, "ledger.imported", ("ledger_import", None),
+                 f"导入历史台账 {file_name}：{len(ids)} 件，跳过重复 {len(parsed.duplicates)} 件",
+                 {"file": file_name, "sha256": file_sha256, "imported": len(ids),
+                  "skipped": len(parsed.duplicates), "serials": serials[:1] + serials[-1:]})
+    return ImportResult(matter_ids=ids, serials=serials, skipped=len(parsed.duplicates),
+                        counts=dict(parsed.counts()))
+
+
+class _Plan:
+    """The column values of one imported matter and of what belongs to it."""
+
+    def __init__(self, session: Session, actor: User):
+        self.session, self.actor, self.now = session, actor, clock.now()
+        self.calendar = office_calendar(session)
+        self.limits: dict[tuple, Any] = {}
+
+    def due(self, step: LimitStep, row: LedgerRow, start: date):
+        """(deadline, limit) of ``step`` counted from ``start`` by the office's rule for the row."""
+        key = (step, row.kind, row.category.id if row.category else None)
+        if key not in self.limits:
+            self.limits[key] = limit_for(self.session, step, row.kind.value, key[2])
+        limit = self.limits[key]
+        return self.calendar.deadline(start, limit.amount, limit.unit), limit
+
+    def matter(self, row: LedgerRow, seq: int) -> dict[str, Any]:
+        year = row.received_on.year
+        accept_due, _ = self.due(LimitStep.ACCEPT, row, row.received_on)
+        closed = row.status == MatterStatus.CLOSED
+        values = dict(
+            kind=row.kind, year=year, seq=seq, serial=format_serial(row.kind, year, seq),
+            query_code=new_query_code(), channel=row.channel, category_id=row.category.id if row.category else None,
+            title=row.title, content=row.content, summary=row.summary,
+            respondent_department_id=row.respondent_department.id if row.respondent_department else None,
+            respondent_unit=row.respondent_unit, respondent_person=row.respondent_person,
+            received_on=row.received_on, anonymous=row.anonymous, confidential=row.confidential,
+            inspected_on=row.received_on if row.kind == MatterKind.FINDING else None, place="", inspectors="",
+            problems=row.content if row.kind == MatterKind.FINDING else "", status=row.status,
+            due_on=None, due_provisional=False, lead_department_id=row.lead.id if row.lead else None,
+            accept_due_on=accept_due.due, accept_due_provisional=accept_due.provisional,
+            decision_reason=row.result if row.status == MatterStatus.NOT_ACCEPTED else "",
+            duplicate_of_id=None, rework_count=0, public_reply="",
+            satisfaction=row.satisfaction if closed else None, followup_note="",
+            followed_up_at=_at(row.closed_on) if closed and row.satisfaction else None,
+            registered_at=self.now, registered_by_id=self.actor.id, closed_at=_at(row.closed_on) if closed else None,
+            updated_at=self.now, version=1,
+        )
+        if row.lead is not None and not closed:  # 办理中: the lead department's deadline is the matter's
+            deadline = self._lead_due(row)
+            values["due_on"], values["due_provisional"] = deadline.due, deadline.provisional
+        return values
+
+    def _lead_due(self, row: LedgerRow):
+        if row.due_on is not None:
+            return Deadline(due=row.due_on, provisional=False)
+        return self.due(LimitStep.HANDLE, row, row.assigned_on)[0]
+
+    def children(self, matter_id: int, row: LedgerRow) -> Iterator[tuple[type, dict[str, Any]]]:
+        if not row.anonymous and (row.complainant_name or row.phone):
+            yield Complainant, dict(matter_id=matter_id, name=row.complainant_name, phone=row.phone,
+                                    id_number="", address="", work_unit="")
+        if row.lead is not None:
+            yield Assignment, self._lead_assignment(matter_id, row)
+        department_id = row.lead.id if row.lead else None
+        code = f"{IMPORTED_PREFIX}，原编号 {row.original_number}" if row.original_number else IMPORTED_PREFIX
+        yield MatterEvent, self._event(matter_id, IMPORTED_EVENT, code, "department", department_id)
+        if row.result and row.status != MatterStatus.NOT_ACCEPTED:
+            yield MatterEvent, self._event(matter_id, "imported_result", RESULT_PREFIX + row.result, "department",
+                                           department_id)
+        if row.note:
+            yield MatterEvent, self._event(matter_id, "imported_note", NOTE_PREFIX + row.note, "office", None)
+
+    def _event(self, matter_id: int, action: str, text: str, audience: str, department_id: int | None) -> dict:
+        return dict(matter_id=matter_id, at=self.now, actor_id=self.actor.id, action=action, text=text,
+                    department_id=department_id, audience=audience, old_due_on=None, new_due_on=None)
+
+    def _lead_assignment(self, matter_id: int, row: LedgerRow) -> dict[str, Any]:
+        """The lead department's part: received on the day it was assigned; done when the matter is closed."""
+        _, handle = self.due(LimitStep.HANDLE, row, row.assigned_on)
+        deadline = self._lead_due(row)
+        closed = row.status == MatterStatus.CLOSED
+        explicit = row.due_on is not None
+        return dict(
+            matter_id=matter_id, department_id=row.lead.id, role=AssignmentRole.LEAD,
+            status=AssignmentStatus.DONE if closed else AssignmentStatus.RECEIVED, requirements="",
+            assigned_on=row.assigned_on, assigned_at=_at(row.assigned_on), assigned_by_id=self.actor.id,
+            limit_amount=None if explicit else handle.amount, limit_unit=None if explicit else handle.unit.value,
+            due_on=deadline.due, due_provisional=deadline.provisional,
+            object_due_on=self.due(LimitStep.OBJECT, row, row.assigned_on)[0].due, avoidance_override="",
+            received_at=_at(row.assigned_on), received_by_id=None, returned_at=None, return_reason="",
+            replied_at=_at(row.closed_on) if closed else None,
+        )

@@ -1,0 +1,807 @@
+"""统计口径: every figure of the statistics page, defined once.
+
+A figure is a named SQL condition (a function returning a SQLAlchemy clause). The same condition is
+summed for the count (``COUNT(CASE WHEN … THEN …)``, grouped by department, month, category or
+channel) and put in the WHERE clause of its drill-down list, so a number and the list behind it agree
+by construction. Its Chinese definition (``text``) is shown on the page under 统计口径说明.
+
+Grains:
+- ``matter``: the matters **received in the period** (收件日期 in the period), grouped by their current
+  lead (主办) department; a matter's lead assignment is joined as ``Lead``.
+- ``assignment``: the assignments (主办 and 协办, not withdrawn) of those matters, grouped by the
+  department assigned; counted as distinct matters, so the list shows exactly the counted matters.
+- escalations, rectification notices and talks are counted by their own date in the period (issued /
+  approved) and are not filtered by kind, category or channel; they have no drill-down list.
+
+Nothing here reads complainant identity: the statistics tree carries counts and labels only.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    case,
+    cast,
+    distinct,
+    extract,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from supervision.deadlines import office_calendar
+from supervision.models.audit import AuditChainHead
+from supervision.models.escalation import Escalation, EscalationKind
+from supervision.models.matters import (
+    Assignment,
+    AssignmentRole,
+    AssignmentStatus,
+    Category,
+    Channel,
+    Extension,
+    ExtensionStatus,
+    Matter,
+    MatterKind,
+    MatterStatus,
+    Satisfaction,
+)
+from supervision.models.org import Department
+from supervision.models.rectification import NoticeStatus, RectificationNotice
+from supervision.models.talks import Talk, TalkKind, TalkStatus
+from supervision.paperwork.data import SupervisionLevel
+from supervision.statistics.periods import Period
+
+# 签收时限: an assignment is signed for on time within this many working days after the day it was
+# assigned (the start day not counted). Local rules say "及时签收"; one working day is the common reading.
+SIGN_FOR_WORKDAYS = 1
+
+DONE_STATUSES = (MatterStatus.APPROVED, MatterStatus.FOLLOWED_UP, MatterStatus.CLOSED, MatterStatus.ARCHIVED)
+NOT_ACCEPTED_STATUSES = (MatterStatus.REGISTERED, MatterStatus.NOT_ACCEPTED, MatterStatus.FILED)
+TALK_COUNTED_STATUSES = tuple(s for s in TalkStatus if s not in (TalkStatus.PROPOSED, TalkStatus.DECLINED))
+TOP_UNITS = 10
+NO_DEPARTMENT = "none"  # the drill-down's department value for matters without a lead department
+
+# The lead (主办) assignment of a matter: the active one of its current lead department.
+Lead = aliased(Assignment, name="lead_assignment")
+LEAD_JOIN = and_(Lead.matter_id == Matter.id, Lead.role == AssignmentRole.LEAD,
+                 Lead.department_id == Matter.lead_department_id,
+                 Lead.status.not_in((AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED)))
+
+
+def day_of(moment) -> ColumnElement:
+    """The calendar day of a timestamp column, comparable with a date column on SQLite and PostgreSQL."""
+    return func.date(moment, type_=Date)
+
+
+# --- the filters ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatisticsFilters:
+    kind: str = ""
+    category_id: int | None = None
+    channel: str = ""
+    department_id: int | None = None  # 主办 department (matters), assigned department, notice, talk …
+
+    @property
+    def narrows_matters(self) -> bool:
+        """Kind, category or channel: these describe matters, so notices and talks cannot follow them."""
+        return bool(self.kind or self.category_id or self.channel)
+
+    def query_args(self) -> dict[str, str]:
+        args = {"kind": self.kind, "category": str(self.category_id or ""), "channel": self.channel,
+                "department": str(self.department_id or "")}
+        return {k: v for k, v in args.items() if v}
+
+
+# --- the context a condition needs besides the row ----------------------------------------------------
+@dataclass(frozen=True)
+class Context:
+    today: date
+    sign_due: ColumnElement  # the last day to sign for Assignment, by its assigned_on
+
+
+def step_lookup(column, steps: list[tuple[date, date]]) -> ColumnElement:
+    """``value(column)`` for a step function given as [(first day, value), …] in day order: a balanced
+    tree of CASEs, so each row costs about log2(len(steps)) comparisons. Days before the first step
+    take the first value."""
+    if len(steps) == 1:
+        return literal(steps[0][1], Date)
+    middle = len(steps) // 2
+    return case((column < literal(steps[middle][0], Date), step_lookup(column, steps[:middle])),
+                else_=step_lookup(column, steps[middle:]))
+
+
+_lookups: dict[tuple, tuple] = {}
+
+
+def sign_due_lookup(session: Session, first: date, last: date) -> ColumnElement:
+    """The last day to sign for an assignment made on ``Assignment.assigned_on`` (office calendar)."""
+    calendar = office_calendar(session)  # the same object while the holiday overrides are unchanged
+    key = (first, last)
+    cached = _lookups.get(key)
+    if cached is not None and cached[0] is calendar:
+        return cached[1]
+    if len(_lookups) > CACHE_SIZE:
+        _lookups.clear()
+    _lookups[key] = (calendar, _sign_due_steps(calendar, first, last))
+    return _lookups[key][1]
+
+
+def _sign_due_steps(calendar, first: date, last: date) -> ColumnElement:
+    steps: list[tuple[date, date]] = []
+    day = first
+    while day <= last:
+        due = calendar.add_workdays(day, SIGN_FOR_WORKDAYS)
+        if not steps or steps[-1][1] != due:
+            steps.append((day, due))
+        day += timedelta(days=1)
+    return step_lookup(Assignment.assigned_on, steps)
+
+
+def make_context(session: Session, period: Period, today: date) -> Context:
+    # Assignments follow receipt, up to today: their days lie in [period start, max(today, period end)].
+    return Context(today, sign_due_lookup(session, period.start, max(today, period.end)))
+
+
+# --- the figures ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Definition:
+    """A figure's name and its 统计口径, as shown on the page and printed under a report's tables."""
+
+    key: str
+    label: str
+    text: str
+    grain: str  # matter | assignment | escalation | notice | talk
+
+
+@dataclass(frozen=True)
+class Figure:
+    definition: Definition
+    condition: Callable[[Context], ColumnElement] | None  # None: counted by its own query, no list
+
+    @property
+    def key(self) -> str:
+        return self.definition.key
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def figure(key: str, label: str, text: str, grain: str = "matter"):
+    def register(condition):
+        FIGURES[key] = Figure(Definition(key, label, text, grain), condition)
+        return condition
+    return register
+
+
+def plain_figure(key: str, label: str, text: str, grain: str) -> None:
+    FIGURES[key] = Figure(Definition(key, label, text, grain), None)
+
+
+@figure("received", "收件", "统计期内收件日期（received_on）落在期间内的事项，含不予受理、存查的。")
+def received(ctx: Context):
+    return true()
+
+
+@figure("accepted", "受理", "收件中已受理的事项（不含待受理、不予受理和存查）。")
+def accepted(ctx: Context):
+    return Matter.status.not_in(NOT_ACCEPTED_STATUSES)
+
+
+@figure("assigned", "交办", "收件中已交办主办单位的事项，含被退回、待重新交办的（退回后又作存查的不计）；"
+                            "按单位统计时计入现主办单位。")
+def assigned(ctx: Context):
+    return or_(Matter.lead_department_id.is_not(None), Matter.status == MatterStatus.RETURNED)
+
+
+@figure("done", "办结", "审核通过及其后（已回访、已办结、已归档）的事项。")
+def done(ctx: Context):
+    return Matter.status.in_(DONE_STATUSES)
+
+
+@figure("closed_on_time", "按时办结",
+        "已办结，且主办单位最后一次报送办结报告的日期不晚于主办时限（批准延期的，以延期后的时限为准）。")
+def closed_on_time(ctx: Context):
+    return and_(Matter.status.in_(DONE_STATUSES), Lead.status == AssignmentStatus.DONE,
+                day_of(Lead.replied_at) <= Lead.due_on)
+
+
+def _replied_late():
+    return and_(Lead.status.in_((AssignmentStatus.REPLIED, AssignmentStatus.DONE)),
+                day_of(Lead.replied_at) > Lead.due_on)
+
+
+@figure("overdue", "逾期",
+        "主办单位尚在办理且今天已超过主办时限的，或超过主办时限后才报送办结报告的（逾期办结）。")
+def overdue(ctx: Context):
+    open_past_due = and_(Lead.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.RECEIVED)),
+                         Lead.due_on < ctx.today)
+    return or_(open_past_due, _replied_late())
+
+
+@figure("extended", "延期", "主办单位的延期申请获批准的事项。")
+def extended(ctx: Context):
+    # IN rather than a correlated EXISTS: both engines build the (small) set once, not a probe per row.
+    return Lead.id.in_(select(Extension.assignment_id).where(Extension.status == ExtensionStatus.APPROVED))
+
+
+@figure("reworked", "重办", "审核退回重办或回访不满意重办至少一次的事项。")
+def reworked(ctx: Context):
+    return Matter.rework_count > 0
+
+
+@figure("satisfied", "满意", "回访结果（含群众网上评价）为满意的事项。")
+def satisfied(ctx: Context):
+    return Matter.satisfaction == Satisfaction.SATISFIED
+
+
+@figure("fairly_satisfied", "基本满意", "回访结果为基本满意的事项。")
+def fairly_satisfied(ctx: Context):
+    return Matter.satisfaction == Satisfaction.FAIRLY_SATISFIED
+
+
+@figure("dissatisfied", "不满意", "回访结果为不满意的事项（重办后再次回访的，以最近一次为准）。")
+def dissatisfied(ctx: Context):
+    return Matter.satisfaction == Satisfaction.DISSATISFIED
+
+
+@figure("repeat", "重复件", "作为重复件关联到原件（存查）的事项。")
+def repeat(ctx: Context):
+    return Matter.duplicate_of_id.is_not(None)
+
+
+@figure("handled", "承办", "交给该单位主办或协办的事项（按事项计，已撤回的协办不计）。", "assignment")
+def handled(ctx: Context):
+    return true()
+
+
+@figure("signed_on_time", "按时签收",
+        f"交办后 {SIGN_FOR_WORKDAYS} 个工作日内（交办当日不计，按本单位节假日安排）签收的事项。", "assignment")
+def signed_on_time(ctx: Context):
+    return and_(Assignment.received_at.is_not(None), day_of(Assignment.received_at) <= ctx.sign_due)
+
+
+@figure("returned", "退回", "该单位提出异议退回的事项。", "assignment")
+def returned(ctx: Context):
+    return Assignment.status == AssignmentStatus.RETURNED
+
+
+plain_figure("urged", "催办", "统计期内发出的催办（电话催办，含系统自动催办），按被催办单位统计。", "escalation")
+plain_figure("escalated", "督办", "统计期内发出的督办（书面、挂牌、提级督办），按被督办单位统计。", "escalation")
+plain_figure("notices_issued", "整改通知", "统计期内签发（issued_on）的整改通知书。", "notice")
+plain_figure("notices_closed_on_time", "按期完成整改", "上述通知书中已销号，且销号日期不晚于整改期限的。", "notice")
+plain_figure("notices_overdue", "整改逾期", "上述通知书中未销号且已过整改期限的，或过期限后才销号的。", "notice")
+plain_figure("talks", "谈话函询", "统计期内经领导批准的谈话和函询（按批准日期，不予批准的不计），按对象所在单位统计。", "talk")
+
+MATTER_KEYS = tuple(k for k, f in FIGURES.items() if f.definition.grain == "matter")
+
+
+def matter_condition(key: str, today: date) -> ColumnElement:
+    """A matter figure's condition for another reader of the same fact (the published figures): over
+    ``Matter`` outer-joined to ``Lead`` by ``LEAD_JOIN``."""
+    figure = FIGURES[key]
+    if figure.definition.grain != "matter":
+        raise KeyError(key)
+    return figure.condition(Context(today, null()))
+
+ASSIGNMENT_KEYS = tuple(k for k, f in FIGURES.items() if f.definition.grain == "assignment")
+
+RATE_DEFINITIONS = (
+    Definition("on_time_rate", "按时办结率", "按时办结 ÷（按时办结 + 逾期）；尚在时限内办理的不计入。", "rate"),
+    Definition("satisfaction_rate", "满意率", "（满意 + 基本满意）÷ 已回访（满意、基本满意、不满意之和）。", "rate"),
+    Definition("rework_rate", "重办率", "重办 ÷ 交办；越低越好。", "rate"),
+    Definition("repeat_rate", "重复投诉率", "重复件 ÷ 收件。", "rate"),
+    Definition("sign_on_time_rate", "按时签收率", "按时签收 ÷ 承办。", "rate"),
+    Definition("rectification_on_time_rate", "整改按期完成率", "按期完成整改 ÷（按期完成整改 + 整改逾期）。", "rate"),
+)
+
+
+def definitions() -> tuple[Definition, ...]:
+    return tuple(f.definition for f in FIGURES.values()) + RATE_DEFINITIONS
+
+
+# --- the result: plain frozen dataclasses ------------------------------------------------------------
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class MatterCounts:
+    received: int = 0
+    accepted: int = 0
+    assigned: int = 0
+    done: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    extended: int = 0
+    reworked: int = 0
+    satisfied: int = 0
+    fairly_satisfied: int = 0
+    dissatisfied: int = 0
+    repeat: int = 0
+    on_time_rate: float | None = None
+    satisfaction_rate: float | None = None
+    rework_rate: float | None = None
+    repeat_rate: float | None = None
+
+    @classmethod
+    def of(cls, **counts: int) -> MatterCounts:
+        c = {k: int(counts.get(k) or 0) for k in MATTER_KEYS}
+        rated = c["satisfied"] + c["fairly_satisfied"] + c["dissatisfied"]
+        return cls(**c, on_time_rate=ratio(c["closed_on_time"], c["closed_on_time"] + c["overdue"]),
+                   satisfaction_rate=ratio(c["satisfied"] + c["fairly_satisfied"], rated),
+                   rework_rate=ratio(c["reworked"], c["assigned"]), repeat_rate=ratio(c["repeat"], c["received"]))
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.fairly_satisfied + self.dissatisfied
+
+    @staticmethod
+    def total(rows) -> MatterCounts:
+        return MatterCounts.of(**{k: sum(getattr(r, k) for r in rows) for k in MATTER_KEYS})
+
+
+@dataclass(frozen=True)
+class AssignmentCounts:
+    handled: int = 0
+    signed_on_time: int = 0
+    returned: int = 0
+    sign_on_time_rate: float | None = None
+
+    @classmethod
+    def of(cls, **counts: int) -> AssignmentCounts:
+        c = {k: int(counts.get(k) or 0) for k in ASSIGNMENT_KEYS}
+        return cls(**c, sign_on_time_rate=ratio(c["signed_on_time"], c["handled"]))
+
+
+@dataclass(frozen=True)
+class LabelledCount:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class EscalationCounts:
+    urged: int = 0  # 催办
+    escalated: int = 0  # 督办, all levels
+    by_level: tuple[LabelledCount, ...] = ()  # 电话催办, 书面督办, 挂牌督办, 提级督办 (all four, in order)
+
+
+@dataclass(frozen=True)
+class NoticeCounts:
+    issued: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    on_time_rate: float | None = None
+
+    @classmethod
+    def of(cls, issued=0, closed=0, closed_on_time=0, overdue=0) -> NoticeCounts:
+        return cls(issued, closed, closed_on_time, overdue, ratio(closed_on_time, closed_on_time + overdue))
+
+
+@dataclass(frozen=True)
+class TalkCounts:
+    total: int = 0
+    by_kind: tuple[LabelledCount, ...] = ()  # 提醒谈话, 批评教育, 诫勉谈话, 函询 (all four, in order)
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department_id: int | None  # None: the totals row, or matters not (or no longer) assigned
+    code: str
+    name: str
+    matters: MatterCounts  # as 主办 (lead) department
+    assignments: AssignmentCounts  # as 主办 or 协办
+    escalations: EscalationCounts
+    notices: NoticeCounts
+    talks: TalkCounts
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One month, category or channel: ``key`` is what the drill-down link passes back."""
+
+    key: str
+    label: str
+    matters: MatterCounts
+
+
+@dataclass(frozen=True)
+class Statistics:
+    period: Period
+    filters: StatisticsFilters
+    filter_labels: tuple[str, ...]  # ("类型：效能投诉", "主办单位：市市场监督管理局") — for report headers
+    today: date
+    totals: DepartmentRow
+    departments: tuple[DepartmentRow, ...]  # in department code order; the unassigned row last
+    by_month: tuple[GroupRow, ...]  # every month of the period, also empty ones
+    by_category: tuple[GroupRow, ...]
+    by_channel: tuple[GroupRow, ...]
+    top_units: tuple[LabelledCount, ...]  # 被投诉最多的单位 (效能投诉), key "d<id>" or "u<name>"
+    definitions: tuple[Definition, ...]
+    sign_for_workdays: int = SIGN_FOR_WORKDAYS
+    computed_at: datetime | None = field(default=None, compare=False)
+
+    def department(self, department_id: int | None) -> DepartmentRow | None:
+        return next((row for row in self.departments if row.department_id == department_id), None)
+
+
+# --- the queries ---------------------------------------------------------------------------------------
+def _period_bounds(period: Period) -> tuple[datetime, datetime]:
+    return datetime.combine(period.start, time.min), datetime.combine(period.end + timedelta(days=1), time.min)
+
+
+def matter_filters(filters: StatisticsFilters) -> list:
+    """Kind, category and channel: conditions on the matter itself."""
+    where = []
+    if filters.kind:
+        where.append(Matter.kind == filters.kind)
+    if filters.category_id:
+        where.append(Matter.category_id == filters.category_id)
+    if filters.channel:
+        where.append(Matter.channel == filters.channel)
+    return where
+
+
+def matter_cohort(period: Period, filters: StatisticsFilters) -> list:
+    """The WHERE clause of the matter grain: received in the period, the filters, the lead department."""
+    where = [Matter.received_on >= period.start, Matter.received_on <= period.end, *matter_filters(filters)]
+    if filters.department_id:
+        where.append(Matter.lead_department_id == filters.department_id)
+    return where
+
+
+def assignment_cohort(period: Period, filters: StatisticsFilters) -> list:
+    """The assignment grain: the assignments (not withdrawn) of the matters received in the period."""
+    where = [Matter.received_on >= period.start, Matter.received_on <= period.end, *matter_filters(filters),
+             Assignment.status != AssignmentStatus.WITHDRAWN]
+    if filters.department_id:
+        where.append(Assignment.department_id == filters.department_id)
+    return where
+
+
+def _count(condition) -> ColumnElement:
+    return func.count(case((condition, 1)))
+
+
+def _matter_counts(session: Session, ctx: Context, period: Period, filters: StatisticsFilters
+                   ) -> tuple[list[tuple[tuple, MatterCounts]], list[tuple[tuple, MatterCounts]]]:
+    """The matter figures by (department, year, month) and by (category, channel), in one statement.
+
+    Each figure's condition is evaluated once per matter, in a common table expression joined once to
+    the lead assignment; both groupings then sum that table (a CTE used twice is materialised by SQLite
+    and PostgreSQL alike). Two grouped passes over the join cost twice as much: the join is the cost."""
+    flags = (select(Matter.lead_department_id.label("department_id"),
+                    (extract("year", Matter.received_on) * 100 + extract("month", Matter.received_on))
+                    .label("month"),
+                    Matter.category_id.label("category_id"), Matter.channel.label("channel"),
+                    *[case((FIGURES[k].condition(ctx), 1), else_=0).label(k) for k in MATTER_KEYS])
+             .select_from(Matter).outerjoin(Lead, LEAD_JOIN).where(*matter_cohort(period, filters))
+             .cte("matter_figures"))
+    sums = [func.sum(flags.c[k]).label(k) for k in MATTER_KEYS]
+    by_department_month = select(literal(1).label("grouping"), flags.c.department_id.label("k1"),
+                                 cast(flags.c.month, Integer).label("k2"),
+                                 null().cast(flags.c.channel.type).label("k3"), *sums) \
+        .group_by(flags.c.department_id, flags.c.month)
+    by_category_channel = select(literal(2).label("grouping"), flags.c.category_id.label("k1"),
+                                 null().cast(Integer).label("k2"), flags.c.channel.label("k3"), *sums) \
+        .group_by(flags.c.category_id, flags.c.channel)
+    months: list[tuple[tuple, MatterCounts]] = []
+    categories: list[tuple[tuple, MatterCounts]] = []
+    for row in session.execute(union_all(by_department_month, by_category_channel)):
+        values = row._mapping
+        counts = MatterCounts.of(**{k: values[k] for k in MATTER_KEYS})
+        if row.grouping == 1:
+            month = int(row.k2)
+            months.append(((row.k1, month // 100, month % 100), counts))
+        else:
+            categories.append(((row.k1, row.k3), counts))
+    return months, categories
+
+
+def _rolled_up(rows: list[tuple[tuple, MatterCounts]], key_of) -> dict:
+    groups: dict = {}
+    for key, counts in rows:
+        groups.setdefault(key_of(key), []).append(counts)
+    return {key: MatterCounts.total(counts) for key, counts in groups.items()}
+
+
+def _assignment_counts(session: Session, ctx: Context, period: Period, filters: StatisticsFilters
+                       ) -> tuple[dict[int, AssignmentCounts], AssignmentCounts]:
+    """The assignment figures per department and in total (distinct matters), in one statement."""
+    flags = (select(Assignment.department_id.label("department_id"), Assignment.matter_id.label("matter_id"),
+                    *[case((FIGURES[k].condition(ctx), Assignment.matter_id)).label(k) for k in ASSIGNMENT_KEYS])
+             .select_from(Assignment).join(Matter, Matter.id == Assignment.matter_id)
+             .where(*assignment_cohort(period, filters))
+             .cte("assignment_figures"))
+    counts = [func.count(distinct(flags.c[k])).label(k) for k in ASSIGNMENT_KEYS]
+    per_department = select(literal(1).label("grouping"), flags.c.department_id, *counts) \
+        .group_by(flags.c.department_id)
+    total = select(literal(2).label("grouping"), null().cast(Integer).label("department_id"), *counts)
+    by_department, overall = {}, AssignmentCounts.of()
+    for row in session.execute(union_all(per_department, total)):
+        result = AssignmentCounts.of(**{k: row._mapping[k] for k in ASSIGNMENT_KEYS})
+        if row.grouping == 1:
+            by_department[row.department_id] = result
+        else:
+            overall = result
+    return by_department, overall
+
+
+LEVELS = tuple(SupervisionLevel)
+
+
+def _escalations(session: Session, period: Period, filters: StatisticsFilters) -> dict[int | None, dict]:
+    start, end = _period_bounds(period)
+    query = (select(Escalation.department_id, Escalation.level, func.count())
+             .where(Escalation.issued_at >= start, Escalation.issued_at < end,
+                    Escalation.kind.in_((EscalationKind.URGE, EscalationKind.ESCALATION)))
+             .group_by(Escalation.department_id, Escalation.level))
+    if filters.narrows_matters:
+        query = query.join(Matter, Matter.id == Escalation.matter_id).where(*matter_filters(filters))
+    if filters.department_id:
+        query = query.where(Escalation.department_id == filters.department_id)
+    counts: dict[int | None, dict] = {}
+    for department_id, level, n in session.execute(query):
+        counts.setdefault(department_id, {})[level or SupervisionLevel.phone] = n
+    return counts
+
+
+def _escalation_counts(by_level: dict) -> EscalationCounts:
+    levels = tuple(LabelledCount(level.value, level.label, by_level.get(level, 0)) for level in LEVELS)
+    urged = by_level.get(SupervisionLevel.phone, 0)
+    return EscalationCounts(urged, sum(by_level.values()) - urged, levels)
+
+
+def _notices(session: Session, period: Period, filters: StatisticsFilters, today: date) -> dict[int, NoticeCounts]:
+    closed = RectificationNotice.status == NoticeStatus.CLOSED
+    on_time = and_(closed, day_of(RectificationNotice.closed_at) <= RectificationNotice.due_on)
+    late = or_(and_(~closed, RectificationNotice.due_on < today),
+               and_(closed, day_of(RectificationNotice.closed_at) > RectificationNotice.due_on))
+    query = (select(RectificationNotice.department_id, func.count(), _count(closed), _count(on_time), _count(late))
+             .where(RectificationNotice.issued_on >= period.start, RectificationNotice.issued_on <= period.end)
+             .group_by(RectificationNotice.department_id))
+    if filters.department_id:
+        query = query.where(RectificationNotice.department_id == filters.department_id)
+    if filters.narrows_matters:
+        query = query.where(false())
+    return {row[0]: NoticeCounts.of(*row[1:]) for row in session.execute(query)}
+
+
+def _talks(session: Session, period: Period, filters: StatisticsFilters) -> dict[int | None, dict]:
+    start, end = _period_bounds(period)
+    query = (select(Talk.subject_department_id, Talk.kind, func.count())
+             .where(Talk.approved_at >= start, Talk.approved_at < end, Talk.status.in_(TALK_COUNTED_STATUSES))
+             .group_by(Talk.subject_department_id, Talk.kind))
+    if filters.department_id:
+        query = query.where(Talk.subject_department_id == filters.department_id)
+    if filters.narrows_matters:
+        query = query.where(false())
+    counts: dict[int | None, dict] = {}
+    for department_id, kind, n in session.execute(query):
+        counts.setdefault(department_id, {})[kind] = n
+    return counts
+
+
+def _talk_counts(by_kind: dict) -> TalkCounts:
+    return TalkCounts(sum(by_kind.values()),
+                      tuple(LabelledCount(kind.value, kind.label, by_kind.get(kind, 0)) for kind in TalkKind))
+
+
+def _top_units(session: Session, period: Period, filters: StatisticsFilters) -> tuple[LabelledCount, ...]:
+    if filters.kind and filters.kind != MatterKind.COMPLAINT:
+        return ()
+    query = (select(Matter.respondent_department_id, Matter.respondent_unit, func.count())
+             .where(*matter_cohort(period, filters), Matter.kind == MatterKind.COMPLAINT,
+                    or_(Matter.respondent_department_id.is_not(None), Matter.respondent_unit != ""))
+             .group_by(Matter.respondent_department_id, Matter.respondent_unit))
+    names = dict(session.execute(select(Department.id, Department.name)).all())
+    merged: dict[str, list] = {}
+    for department_id, unit, n in session.execute(query):
+        key, label = (f"d{department_id}", names.get(department_id, "")) if department_id else (f"u{unit}", unit)
+        merged.setdefault(key, [label, 0])[1] += n
+    ranked = sorted(merged.items(), key=lambda item: (-item[1][1], item[1][0]))[:TOP_UNITS]
+    return tuple(LabelledCount(key, label, n) for key, (label, n) in ranked)
+
+
+def respondent_condition(key: str):
+    """The drill-down condition of a top unit key (``d12`` a department, ``u…`` a unit named in free text)."""
+    if key.startswith("d") and key[1:].isdigit():
+        return Matter.respondent_department_id == int(key[1:])
+    if key.startswith("u") and len(key) > 1:
+        return and_(Matter.respondent_department_id.is_(None), Matter.respondent_unit == key[1:])
+    return false()
+
+
+def filter_labels(session: Session, filters: StatisticsFilters) -> tuple[str, ...]:
+    labels = []
+    if filters.kind:
+        labels.append(f"类型：{MatterKind(filters.kind).label}")
+    if filters.category_id:
+        labels.append(f"类别：{session.get(Category, filters.category_id).name}")
+    if filters.channel:
+        labels.append(f"渠道：{Channel(filters.channel).label}")
+    if filters.department_id:
+        labels.append(f"单位：{session.get(Department, filters.department_id).name}")
+    return tuple(labels)
+
+
+def _compute(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
+    ctx = make_context(session, period, today)
+    # One statement for the matter figures (both groupings), one for the assignment figures.
+    by_department_month, by_category_channel = _matter_counts(session, ctx, period, filters)
+    by_department = _rolled_up(by_department_month, lambda key: key[0])
+    handled_by, assignment_total = _assignment_counts(session, ctx, period, filters)
+    escalations = _escalations(session, period, filters)
+    notices = _notices(session, period, filters, today)
+    talks = _talks(session, period, filters)
+
+    ids = set(by_department) | set(handled_by) | set(escalations) | set(notices) | set(talks)
+    departments = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(
+        [i for i in ids if i is not None])))}
+    rows = []
+    for department_id in sorted(ids, key=lambda i: (i is None, departments[i].code if i is not None else "")):
+        department = departments.get(department_id)
+        rows.append(DepartmentRow(
+            department_id, department.code if department else "",
+            department.name if department else "未交办或已退回",
+            by_department.get(department_id, MatterCounts.of()), handled_by.get(department_id, AssignmentCounts.of()),
+            _escalation_counts(escalations.get(department_id, {})), notices.get(department_id, NoticeCounts.of()),
+            _talk_counts(talks.get(department_id, {}))))
+
+    all_levels: dict = {}
+    for by_level in escalations.values():
+        for level, n in by_level.items():
+            all_levels[level] = all_levels.get(level, 0) + n
+    all_kinds: dict = {}
+    for by_kind in talks.values():
+        for kind, n in by_kind.items():
+            all_kinds[kind] = all_kinds.get(kind, 0) + n
+    totals = DepartmentRow(
+        None, "", "合计", MatterCounts.total(by_department.values()), assignment_total,
+        _escalation_counts(all_levels),
+        NoticeCounts.of(*(sum(getattr(n, k) for n in notices.values())
+                          for k in ("issued", "closed", "closed_on_time", "overdue"))),
+        _talk_counts(all_kinds))
+
+    months = _rolled_up(by_department_month, lambda key: (int(key[1]), int(key[2])))
+    by_month = tuple(GroupRow(f"{y}-{m:02d}", f"{y}年{m}月", months.get((y, m), MatterCounts.of()))
+                     for y, m in period.months())
+
+    category_names = dict(session.execute(select(Category.id, Category.name)).all())
+    by_category = tuple(sorted(
+        (GroupRow(str(category_id or NO_DEPARTMENT), category_names.get(category_id, "未分类"), counts)
+         for category_id, counts in _rolled_up(by_category_channel, lambda key: key[0]).items()),
+        key=lambda row: (-row.matters.received, row.label)))
+    by_channel = tuple(sorted(
+        (GroupRow(Channel(channel).value, Channel(channel).label, counts)
+         for channel, counts in _rolled_up(by_category_channel, lambda key: key[1]).items()),
+        key=lambda row: (-row.matters.received, row.label)))
+
+    from supervision import clock
+
+    return Statistics(period=period, filters=filters, filter_labels=filter_labels(session, filters), today=today,
+                      totals=totals, departments=tuple(rows), by_month=by_month, by_category=by_category,
+                      by_channel=by_channel, top_units=_top_units(session, period, filters),
+                      definitions=definitions(), computed_at=clock.now())
+
+
+# --- the cache ------------------------------------------------------------------------------------------
+# Every write of the application appends to the audit log, whose head row counts the entries: while
+# that count (and the day) is unchanged, the figures are too. Small and per process.
+CACHE_SIZE = 32
+_cache: OrderedDict[tuple, Statistics] = OrderedDict()
+
+
+def audit_head(session: Session) -> int:
+    return session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == 1)) or 0
+
+
+def compute_statistics(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
+    """Every figure of ``period`` under ``filters`` as of ``today``: the public entry point (the page, the
+    monthly report and the exports read this object). Cached until the next write of any kind."""
+    key = (str(session.get_bind().url), period, filters, today, audit_head(session))
+    cached = _cache.get(key)
+    if cached is not None:
+        _cache.move_to_end(key)
+        return cached
+    result = _compute(session, period, filters, today)
+    _cache[key] = result
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return result
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+# --- drill-down -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Slice:
+    """Which part of a figure a link points at: a department row, a month, a category, a channel, a unit."""
+
+    department: str = ""  # a department id, or NO_DEPARTMENT
+    month: str = ""  # 2026-01
+    category: str = ""  # a category id, or NO_DEPARTMENT for 未分类
+    channel: str = ""
+    respondent: str = ""  # a top_units key
+
+    def department_condition(self, column) -> list:
+        if not self.department:
+            return []
+        if self.department == NO_DEPARTMENT:
+            return [column.is_(None)]
+        return [column == int(self.department) if self.department.isdigit() else false()]
+
+    def matter_conditions(self) -> list:
+        where = []
+        if self.month:
+            try:
+                y, m = (int(part) for part in self.month.split("-"))
+                first = date(y, m, 1)
+            except ValueError:
+                where.append(false())
+            else:
+                following = date(y + (m == 12), m % 12 + 1, 1)
+                where.extend([Matter.received_on >= first, Matter.received_on < following])
+        if self.category:
+            where.append(Matter.category_id.is_(None) if self.category == NO_DEPARTMENT
+                         else Matter.category_id == int(self.category) if self.category.isdigit() else false())
+        if self.channel:
+            where.append(Matter.channel == self.channel if self.channel in Channel._value2member_map_ else false())
+        if self.respondent:
+            where.extend([Matter.kind == MatterKind.COMPLAINT, respondent_condition(self.respondent)])
+        return where
+
+
+def drilldown_condition(session: Session, key: str, period: Period, filters: StatisticsFilters, today: date,
+                        part: Slice) -> list:
+    """The WHERE clause over ``Matter`` (with ``Lead`` outer-joined by ``LEAD_JOIN``) that selects exactly
+    the matters counted in figure ``key`` for ``part``. KeyError for a figure without a list."""
+    figure = FIGURES[key]
+    if figure.condition is None:
+        raise KeyError(key)
+    ctx = make_context(session, period, today)
+    if figure.definition.grain == "assignment":
+        counted = select(Assignment.matter_id).where(
+            Assignment.status != AssignmentStatus.WITHDRAWN, figure.condition(ctx),
+            *([Assignment.department_id == filters.department_id] if filters.department_id else []),
+            *part.department_condition(Assignment.department_id))
+        return [Matter.received_on >= period.start, Matter.received_on <= period.end, *matter_filters(filters),
+                Matter.id.in_(counted), *part.matter_conditions()]
+    return [*matter_cohort(period, filters), figure.condition(ctx),
+            *part.department_condition(Matter.lead_department_id), *part.matter_conditions()]
+
+
+def drilldown_select(session: Session, key: str, period: Period, filters: StatisticsFilters, today: date,
+                     part: Slice):
+    where = drilldown_condition(session, key, period, filters, today, part)
+    return select(Matter.id).select_from(Matter).outerjoin(Lead, LEAD_JOIN).where(*where)
+
+
+def as_dict(statistics: Statistics) -> dict:
+    """The tree as plain dicts and lists (for JSON, tests and report builders that prefer them)."""
+    from dataclasses import asdict
+
+    return asdict(statistics)
+
+
+__all__ = ["AssignmentCounts", "DepartmentRow", "Definition", "EscalationCounts", "FIGURES", "GroupRow",
+           "LabelledCount", "MatterCounts", "NoticeCounts", "SIGN_FOR_WORKDAYS", "Slice", "Statistics",
+           "StatisticsFilters", "TalkCounts", "compute_statistics", "definitions", "drilldown_select"]
