@@ -553,7 +553,7 @@ def test_work_report_states_counts_problem_areas_units_and_supervision_figures()
     assert headings == ["一、受理情况", "二、反映的主要问题", "三、被投诉较多的单位", "四、转送、交办和督办情况",
                         "五、办理质效", "六、下一步工作"]
     assert "本期共登记各类事项48件，其中效能投诉31件，意见建议12件，检查发现5件。" in text
-    assert "受理41件，不予受理4件，存查3件" in text
+    assert "经审查受理41件。" in text
     assert "本期交办39件，已办结30件，其中按期办结27件；逾期5件" in text
     assert "催办9次，书面督办3件，挂牌督办1件。" in text
     assert "按时办结率90.0%（27/30）" in text and "整改按期完成率66.7%（2/3）" in text
