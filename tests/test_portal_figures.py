@@ -19,6 +19,8 @@ from supervision.models.matters import Channel, MatterKind, Satisfaction
 from supervision.models.org import Role
 from supervision.models.portal import FigureRow, FigureSnapshot, PeriodKind
 from supervision.portal import services
+from supervision.statistics import periods
+from supervision.statistics.figures import StatisticsFilters, clear_cache, compute_statistics
 
 JUNE = services.period_of(PeriodKind.MONTH, 2026, 6)
 AFTER_JUNE = date(2026, 7, 6)
@@ -89,6 +91,29 @@ def test_an_approved_extension_moves_the_on_time_line(app, session, office):
     with clock.frozen(AFTER_JUNE + timedelta(days=30)):
         [row] = services.compute_figures(session, JUNE)
     assert row.closed_on_time == 1
+
+
+def test_a_reply_on_the_deadline_approved_a_day_later_is_on_time_in_both(app, session, office):
+    """One definition of 按时办结 (the statistics figure): the lead department's report on or before its
+    deadline counts, even when the office approves it later; the public figures agree with the page."""
+    matter = matters.register_matter(session, office.intake, matter_input())
+    matters.accept_matter(session, office.intake, matter)
+    matters.assign_matter(session, office.intake, matter, lead=office.department)
+    matters.sign_assignment(session, office.head, matter.lead_assignment)
+    session.commit()
+    due = matter.lead_assignment.due_on
+    with clock.frozen(due):
+        matters.submit_reply(session, office.head, matter.lead_assignment, "结果", "答复")
+    with clock.frozen(due + timedelta(days=1)):
+        matters.review_reply(session, office.supervisor, matter, True)
+    session.commit()
+
+    with clock.frozen(AFTER_JUNE + timedelta(days=30)):
+        [row] = services.compute_figures(session, JUNE)
+        clear_cache()
+        statistics = compute_statistics(session, periods.month(2026, 6), StatisticsFilters(), clock.today())
+    assert (row.received, row.closed_on_time) == (1, 1)
+    assert statistics.department(office.department.id).matters.closed_on_time == 1
 
 
 def test_periods_are_months_quarters_and_years():

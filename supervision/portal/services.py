@@ -9,24 +9,28 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from supervision import audit, clock, permissions, workflow
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters import services as matters
 from supervision.models.matters import (
-    Assignment,
     Category,
     Channel,
     Matter,
     MatterKind,
     MatterStatus,
-    ReviewResult,
     Satisfaction,
 )
 from supervision.models.org import Department, User
-from supervision.models.portal import CitizenRating, FigureRow, FigureSnapshot, PeriodKind
+from supervision.models.portal import (
+    CitizenRating,
+    FigureRow,
+    FigureSnapshot,
+    PeriodKind,
+)
+from supervision.statistics.figures import LEAD_JOIN, Lead, matter_condition
 from supervision.uploads import Storage
 from supervision.workflow import Action
 
@@ -130,9 +134,6 @@ def rate_matter(session: Session, matter: Matter, satisfaction: Satisfaction, co
 
 # --- published figures -----------------------------------------------------------------------------
 QUARTER_NAMES = "一二三四"
-DONE_STATUSES = frozenset({MatterStatus.APPROVED, MatterStatus.FOLLOWED_UP, MatterStatus.CLOSED,
-                           MatterStatus.ARCHIVED})
-SATISFIED = frozenset({Satisfaction.SATISFIED, Satisfaction.FAIRLY_SATISFIED})
 
 
 @dataclass(frozen=True)
@@ -183,43 +184,24 @@ class DepartmentFigures:
         return self.satisfied / self.rated if self.rated else None
 
 
-def completed_on(matter: Matter, lead: Assignment) -> date | None:
-    """When the matter was finished: the approval of the lead department's result (or its closing)."""
-    approvals = [r.reviewed_at for r in lead.replies if r.review_result == ReviewResult.APPROVED and r.reviewed_at]
-    if approvals:
-        return max(approvals).date()
-    return matter.closed_at.date() if matter.closed_at else None
-
-
-def closed_on_time(matter: Matter) -> bool:
-    """办结 (or approved) on or before the lead assignment's due date, extensions included."""
-    lead = matter.lead_assignment
-    if matter.status not in DONE_STATUSES or lead is None:
-        return False
-    done = completed_on(matter, lead)
-    return done is not None and done <= lead.due_on
-
-
 def compute_figures(session: Session, period: Period) -> list[DepartmentFigures]:
-    """Per lead department: complaints and suggestions received in the period and assigned to it."""
-    matters_in_period = session.scalars(
-        select(Matter)
-        .where(Matter.kind.in_(PUBLIC_KINDS), Matter.received_on >= period.start, Matter.received_on <= period.end,
-               Matter.lead_department_id.is_not(None))
-        .options(selectinload(Matter.assignments).selectinload(Assignment.replies),
-                 selectinload(Matter.lead_department))
-    )
-    figures: dict[int, DepartmentFigures] = {}
-    for matter in matters_in_period:
-        department = matter.lead_department
-        row = figures.get(department.id) or figures.setdefault(
-            department.id, DepartmentFigures(department.id, department.name, department.code))
-        row.received += 1
-        row.closed_on_time += closed_on_time(matter)
-        if matter.satisfaction is not None:
-            row.rated += 1
-            row.satisfied += matter.satisfaction in SATISFIED
-    return sorted(figures.values(), key=lambda f: f.code)
+    """Per lead department: complaints and suggestions received in the period and assigned to it.
+
+    按时办结 and the satisfaction counts are the statistics figures (``supervision.statistics.figures``),
+    so the public page and the statistics page cannot disagree about what "on time" means."""
+    on_time, satisfied, fairly, dissatisfied = (
+        func.count(case((matter_condition(key, clock.today()), 1)))
+        for key in ("closed_on_time", "satisfied", "fairly_satisfied", "dissatisfied"))
+    query = (select(Department.id, Department.name, Department.code, func.count(), on_time, satisfied, fairly,
+                    dissatisfied)
+             .select_from(Matter).join(Department, Department.id == Matter.lead_department_id)
+             .outerjoin(Lead, LEAD_JOIN)
+             .where(Matter.kind.in_(PUBLIC_KINDS), Matter.received_on >= period.start,
+                    Matter.received_on <= period.end)
+             .group_by(Department.id, Department.name, Department.code))
+    rows = [DepartmentFigures(id_, name, code, received, closed_on_time, s + f + d, s + f)
+            for id_, name, code, received, closed_on_time, s, f, d in session.execute(query)]
+    return sorted(rows, key=lambda f: f.code)
 
 
 def current_snapshot(session: Session, period: Period) -> FigureSnapshot | None:
