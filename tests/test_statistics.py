@@ -385,3 +385,31 @@ def test_ranking_exports_to_xlsx_with_the_counts_and_is_audited(app, session, of
     assert d["按时办结率"] == pytest.approx(0.6)
     entry, changes = last_audit(session, "assessment.exported")
     assert entry.actor_id == office.leader.id and changes["period"] == "2026年5月" and changes["rows"] == 3
+
+
+def test_drill_down_totals_taken_from_the_page_equal_a_fresh_count(app, session, office, may):
+    """The list's 共 N 条 comes from the computed figures; it must be what counting the list gives."""
+    from sqlalchemy import func, select
+
+    from supervision.statistics.figures import Slice, counted_on_page, drilldown_select
+
+    client = signed_in(app, office.supervisor)
+    with clock.frozen(STATS_DAY):
+        numbers = linked_numbers(client.get(f"/statistics/?{MAY_ARGS}").get_data(as_text=True))
+    s = compute_statistics(session, MAY, StatisticsFilters(), STATS_DAY)
+    checked = 0
+    for (figure, *values) in numbers:
+        part = Slice(**dict(zip(("department", "month", "category", "channel", "respondent"), values)))
+        shown = counted_on_page(s, figure, part)
+        if shown is None:
+            continue
+        query = drilldown_select(session, figure, MAY, StatisticsFilters(), STATS_DAY, part)
+        assert shown == session.scalar(select(func.count()).select_from(query.subquery())), (figure, part)
+        checked += 1
+    assert checked > 40
+    d = str(office.department.id)
+    both = Slice(department=d, month="2026-05")
+    assert counted_on_page(s, "received", both) is None  # not a cell of the page: the list counts itself
+    with clock.frozen(STATS_DAY):
+        page = client.get(f"/statistics/matters?figure=received&{MAY_ARGS}&in_department={d}&in_month=2026-05")
+    assert "共 6 条" in page.get_data(as_text=True)

@@ -805,3 +805,28 @@ def as_dict(statistics: Statistics) -> dict:
 __all__ = ["AssignmentCounts", "DepartmentRow", "Definition", "EscalationCounts", "FIGURES", "GroupRow",
            "LabelledCount", "MatterCounts", "NoticeCounts", "SIGN_FOR_WORKDAYS", "Slice", "Statistics",
            "StatisticsFilters", "TalkCounts", "compute_statistics", "definitions", "drilldown_select"]
+
+
+def counted_on_page(statistics: Statistics, key: str, part: Slice) -> int | None:
+    """The number the page showed for figure ``key`` in ``part`` — the list's length without counting
+    again (the page and the list use one condition). None when the page has no such cell."""
+    sliced = [name for name in ("department", "month", "category", "channel", "respondent") if getattr(part, name)]
+    if len(sliced) > 1:
+        return None
+    grain = FIGURES[key].definition.grain
+    if not sliced or sliced == ["department"]:
+        row = statistics.totals if not sliced else statistics.department(
+            None if part.department == NO_DEPARTMENT else int(part.department) if part.department.isdigit() else -1)
+        if row is None:
+            return None
+        counts = row.matters if grain == "matter" else row.assignments if grain == "assignment" else None
+        return getattr(counts, key, None)
+    if grain != "matter":
+        return None
+    name = sliced[0]
+    if name == "respondent":
+        unit = next((u for u in statistics.top_units if u.key == part.respondent), None)
+        return unit.count if unit is not None and key == "received" else None
+    rows = {"month": statistics.by_month, "category": statistics.by_category, "channel": statistics.by_channel}[name]
+    row = next((r for r in rows if r.key == getattr(part, name)), None)
+    return getattr(row.matters, key, None) if row is not None else None

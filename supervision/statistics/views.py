@@ -18,7 +18,8 @@ from supervision.models.matters import Matter
 from supervision.pagination import Page, page_number
 from supervision.statistics import assessment, periods, report
 from supervision.statistics.charts import Bar, Series, bar_chart, column_chart
-from supervision.statistics.figures import FIGURES, Slice, StatisticsFilters, compute_statistics, drilldown_select
+from supervision.statistics.figures import (FIGURES, Slice, StatisticsFilters, compute_statistics, counted_on_page,
+                                            drilldown_select)
 from supervision.statistics.forms import StatisticsFilterForm, WeightsForm, WorkReportForm
 from supervision.web import requires
 
@@ -151,14 +152,16 @@ def matters():
     ids_query = drilldown_select(db.session, key, period, filters, today, part)
     per_page = current_app.config["PER_PAGE"]
     number = page_number(request.args.get("page"))
-    total = db.session.scalar(select(func.count()).select_from(ids_query.subquery()))
+    statistics = compute_statistics(db.session, period, filters, today)
+    total = counted_on_page(statistics, key, part)
+    if total is None:  # a combination of slices the page does not show: count it
+        total = db.session.scalar(select(func.count()).select_from(ids_query.subquery()))
     ids = db.session.scalars(ids_query.order_by(Matter.received_on.desc(), Matter.id.desc())
                              .limit(per_page).offset((number - 1) * per_page)).all()
     rows = {m.id: m for m in db.session.scalars(
         select(Matter).where(Matter.id.in_(ids)).options(joinedload(Matter.lead_department),
                                                           joinedload(Matter.category)))} if ids else {}
     page = Page([rows[i] for i in ids], number, per_page, total)
-    statistics = compute_statistics(db.session, period, filters, today)
     return render_template("statistics/matters.html", page=page, figure=FIGURES[key].definition, s=statistics,
                            part=part, slice_label=slice_label(statistics, part),
                            back=url_for("statistics.index", **period.query_args(), **filters.query_args()),
