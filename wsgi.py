@@ -1,5 +1,7 @@
-"""WSGI entry point for gunicorn: ``gunicorn -w 2 -b 127.0.0.1:8000 wsgi:app``."""
+"""WSGI entry point for gunicorn: ``gunicorn --preload -w 2 -b 127.0.0.1:8000 wsgi:app``."""
 
 from supervision import create_app
+from supervision.search import service as search_service
 
 app = create_app()
+search_service.preload(app)  # jieba's dictionary: loaded once here, shared by the workers (--preload)

@@ -4,6 +4,7 @@ search page, the matter list's keyword filter, and the `flask search` commands."
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import date
@@ -284,6 +285,15 @@ def test_matter_list_keyword_filter_uses_the_index_with_like_as_fallback(app, of
     assert matter.serial not in head.get(f"/matters/?q={COMPLAINANT}").get_data(as_text=True)
 
 
+def test_matter_list_says_when_the_keyword_matched_more_than_it_shows(app, office, make_matter):
+    app.config["SEARCH_LIST_CAP"] = 2
+    matters = [make_matter("assigned", summary=f"窗口工作人员推诿扯皮（{n}）。") for n in range(3)]
+    html = signed_in(app, office.intake).get("/matters/?q=推诿").get_data(as_text=True)
+    assert "超过 2 件" in html
+    assert sum(m.serial in html for m in matters) == 2
+    assert "超过" not in signed_in(app, office.intake).get("/matters/?q=推诿扯皮（1）").get_data(as_text=True)
+
+
 # --- flask search reindex / check -------------------------------------------------------------------
 def test_reindex_and_check_repair_a_damaged_index(app, office, make_matter, make_notice, make_talk, search_index):
     first = make_matter("assigned", summary="窗口工作人员推诿扯皮。")
@@ -319,6 +329,35 @@ def test_reindex_and_check_repair_a_damaged_index(app, office, make_matter, make
     assert ids(search_index, "已不存在") == []
     assert ids(search_index, notice.number) == [f"notice:{notice.id}"]
     assert ids(search_index, talk.serial) == [f"talk:{talk.id}"]
+
+
+def test_check_tells_to_reindex_an_index_built_with_the_previous_schema(app, office, make_matter, tmp_path):
+    """The index of the previous release (positions in the text field, no schema description):
+    `check` refuses and says to reindex (`make demo` then reindexes); `reindex` repairs it."""
+    from whoosh import fields, index as whoosh_index
+
+    from supervision.search.analysis import JiebaTokenizer
+    from supervision.search.engine import FORMAT_FILE, make_schema
+
+    matter = make_matter("assigned", summary="窗口工作人员推诿扯皮。")
+    old = make_schema()
+    old.remove("text")
+    old.add("text", fields.TEXT(analyzer=JiebaTokenizer("search", title_boost=3.0)))
+    path = tmp_path / "old_index"
+    path.mkdir()
+    whoosh_index.create_in(str(path), old)
+    (path / FORMAT_FILE).write_text(json.dumps({"analysis_format": 1, "fields": old.names()}))
+    (path / service.READY_FILE).write_text("{}")
+    app.config["SEARCH_INDEX_DIR"] = str(path)
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code != 0 and "flask search reindex" in result.output, result.output
+    assert "flask search reindex" in page_text(find(app, office.intake, "窗口"))
+
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    assert ids(service.get_index(), "推诿") == [f"matter:{matter.id}"]
 
 
 def test_search_commands_refuse_when_search_is_off(app):

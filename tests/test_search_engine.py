@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -269,3 +270,77 @@ def test_index_from_an_older_analyzer_needs_a_rebuild(index, tmp_path):
     index.rebuild([make_doc(2, body="窗口")], total=1)
     assert not index.needs_rebuild
     assert ids(search(index, "窗口")) == ["matter:2"]
+
+
+def test_index_written_with_the_previous_schema_needs_a_rebuild(tmp_path):
+    """Before the text field lost its positions, indexes recorded only the field names: such an
+    index must be rebuilt, not read as if it had this layout."""
+    from whoosh import fields, index as whoosh_index
+
+    from supervision.search.analysis import JiebaTokenizer
+    from supervision.search.engine import make_schema
+
+    old = make_schema()
+    old.remove("text")
+    old.add("text", fields.TEXT(analyzer=JiebaTokenizer("search", title_boost=3.0)))  # positions
+    path = tmp_path / "old"
+    path.mkdir()
+    whoosh_index.create_in(str(path), old)
+    (path / FORMAT_FILE).write_text(json.dumps({"analysis_format": 1, "fields": old.names()}))
+    index = SearchIndex(path)
+    assert index.needs_rebuild
+    index.rebuild([make_doc(1, body="窗口推诿")], total=1)
+    assert not index.needs_rebuild
+    assert ids(search(index, "窗口推诿")) == ["matter:1"]
+
+
+@pytest.mark.parametrize("mode", ["default", "search"])
+def test_fast_segmentation_gives_exactly_jiebas_tokens(mode):
+    import jieba
+
+    from supervision.search.analysis import jieba_tokenize
+
+    texts = [
+        "服务窗口工作人员态度生硬，推诿扯皮。群众反映便民服务中心窗口排长队",
+        "XT-2026-00017 效整〔2026〕12号 abc DEF 12ab 3.5% C++ a&b #tag ok",
+        "欧阳娜娜 13912345678 人民路12号\n\r\n  换行\t制表　全角空格",
+        "", "。", "的", "中华人民共和国国务院办公厅关于进一步优化政务服务提升行政效能推动高效办成一件事的指导意见",
+        "南京市长江大桥上的长江大桥是南京市长江大桥", "😀表情符号与汉字混排😀",
+    ]
+    for text in texts:
+        assert jieba_tokenize(text, mode) == list(jieba.tokenize(text, mode=mode, HMM=False)), text
+
+
+def test_a_phrase_is_matched_on_the_stored_text_however_jieba_cut_it(index):
+    index.upsert([make_doc(1, body="窗口工作人员推诿。"), make_doc(2, body="工作窗口人员推诿。")])
+    assert ids(search(index, "窗口工作")) == ["matter:1"]
+    assert ids(search(index, "口工")) == []  # not a word: neither document has the token
+    assert ids(search(index, "窗口工作人员推诿")) == ["matter:1"]
+
+
+def test_filters_see_documents_added_after_they_were_first_used(index):
+    index.upsert([make_doc(1, body="窗口推诿", department_ids=[1])])
+    assert ids(search(index, "窗口", departments={1})) == ["matter:1"]  # the filter set is cached …
+    index.upsert([make_doc(2, body="窗口推诿", department_ids=[1])])  # … per segment: a new one here
+    index.upsert([make_doc(1, body="窗口推诿", department_ids=[2])])  # and the old copy deleted
+    assert ids(search(index, "窗口", departments={1})) == ["matter:2"]
+    assert ids(search(index, "窗口", departments={2})) == ["matter:1"]
+
+
+def test_many_phrase_candidates_give_an_estimated_total(index, monkeypatch):
+    from supervision.search import engine
+
+    monkeypatch.setattr(engine, "_VERIFY_ALL", 10)
+    monkeypatch.setattr(engine, "_VERIFY_SAMPLE", 50)
+    index.upsert([make_doc(n, body="政务中心" if n % 2 else "政务公开，中心") for n in range(1, 101)])
+    page = search(index, "政务中心")
+    assert not page.total_exact and 35 <= page.total <= 65
+    assert all(int(h.id.split(":")[1]) % 2 for h in page.hits) and len(page.hits) == 20
+    assert len(index.search_ids("政务中心", departments=None, include_identity=False)) == 50
+
+
+def test_search_ids_with_a_limit_gives_the_newest(index):
+    index.upsert([make_doc(n, body="窗口", created=datetime(2026, 1, n)) for n in range(1, 11)])
+    newest = index.search_ids("窗口", departments=None, include_identity=False, limit=3)
+    assert newest == ["matter:10", "matter:9", "matter:8"]
+    assert index.search_ids("窗口", departments=None, include_identity=False, limit=3, kinds=["notice"]) == []

@@ -7,17 +7,24 @@ what a department must never see) and passes the viewer's rights to every search
 Design, in short (the figures behind it: ``benchmarks/bench_search.py``):
 
 - **One indexed text field.** ``text`` = title + body (title tokens weighted 3x), scored with
-  tf·idf; title and body are only stored, for display and highlighting. An OR of a title and a
-  body field per word defeated whoosh's block skipping (~30x slower at 100k documents).
+  tf·idf, counts and weights only (no positions); title and body are only stored, for display,
+  highlighting and phrase checks. An OR of a title and a body field per word costs twice the
+  postings for every word.
+- **Evaluation on sets** (:mod:`.matching`): posting lists are decoded a block at a time into
+  dicts and combined with set operations; only the documents that can reach the page are scored
+  one by one, checked for phrases, and read. whoosh's own matchers and collectors cost 60–100 ms
+  of CPU for a two-word query of common words at 100,000 documents; this costs ~10.
 - **Phrases.** A run of CJK text typed into the box (政务中心) must match that run, not 政务 AND
-  中心 anywhere in the file. Positions are character offsets (see :mod:`.analysis`), the run is
-  tiled by the finest dictionary words the index holds, and every token must sit at exactly its
-  offset from the first (:class:`OffsetPhrase`; for relevance-ranked pages the same check runs
-  lazily, only on documents that can reach the page, see :class:`VerifiedQuery`). Words separated
-  by spaces are ANDed; each may match ``text`` (and ``identity``, if allowed) or a number.
+  中心 anywhere in the file. The run is tiled by the finest dictionary words the index holds
+  (see :mod:`.analysis`); documents with all of them are candidates, and a candidate matches if
+  its stored title or body contains the run (in ``identity``, which is not stored, if every token
+  sits at its character offset from the first). The check runs lazily, in rank order, until the
+  page is full. Words separated by spaces are ANDed; each may match ``text`` (and ``identity``,
+  if allowed) or a number.
 - **Permissions inside the query.** The departments a viewer may see, and the filters chosen on
-  the page, become one whoosh ``filter=`` set of document numbers, cached per searcher generation;
-  the identity field is not searched at all unless ``include_identity``.
+  the page, become one set of document numbers per segment, intersected with the candidates
+  before anything is scored; cached per segment (segments never change, deletions are applied
+  per query). The identity field is not searched at all unless ``include_identity``.
 - **Processes.** One writer at a time (whoosh's lock file, retried until a timeout, then
   :class:`IndexBusy`). Readers are never blocked: one searcher per index per process,
   ``refresh()``-ed (cheap when nothing changed) under a lock before each query.
@@ -25,43 +32,54 @@ Design, in short (the figures behind it: ``benchmarks/bench_search.py``):
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
 import math
 import os
+import random
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, query as wq, scoring
+from whoosh import fields, scoring
 from whoosh import index as whoosh_index
-from whoosh import collectors
-from whoosh.collectors import TimeLimit
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.matching import IntersectionMatcher, NullMatcher, NullMatcherClass, WrappingMatcher
-from whoosh.reading import ReaderClosed, TermNotFound
-from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
-from whoosh.util import make_binary_tree
+from whoosh.reading import ReaderClosed
 from whoosh.writing import CLEAR
 
 from supervision.search.analysis import (
     ANALYSIS_FORMAT,
     TITLE_BOOST,
     TITLE_SEPARATOR,
+    CharPositions,
     JiebaTokenizer,
     NumberTokenizer,
+    TermWeights,
     fold_width,
     normalize_number,
     query_tokens,
     warm_up,
+)
+from supervision.search.matching import (
+    Budget,
+    Candidates,
+    SegmentCache,
+    SegmentQuery,
+    best,
+    deleted_docs,
+    has_phrase,
+    numeric_column,
+    segment_key,
+    term_docs,
 )
 
 log = logging.getLogger(__name__)
@@ -73,12 +91,13 @@ MAX_PER_PAGE = 100
 NUMBER_BOOST = 20.0  # an exact case / document number outranks texts that mention it
 FRAGMENT_CHARS = 120
 FORMAT_FILE = "supervision-search.json"
-# tf·idf, no length normalisation: complaint texts are 100–400 characters, and BM25's length
-# look-ups and looser block bounds made common-word queries ~10x slower at 100k documents.
+# tf·idf, no length normalisation: complaint texts are 100–400 characters (and matching.py
+# computes exactly whoosh's TF_IDF: weight × idf × boost, idf from the searcher).
 WEIGHTING = scoring.TF_IDF()
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}  # whoosh syntax typed as words
 _RUN_SEPARATORS = re.compile(r"[^\w\-./@+#&]+")  # punctuation (also full-width) splits a word
-_FILTER_CACHE_SIZE = 128
+_VERIFY_ALL = 200  # phrase candidates up to this many are all checked: an exact total
+_VERIFY_SAMPLE = 100  # beyond, the total is estimated from this many (±10%)
 
 
 class SearchIndexError(Exception):
@@ -94,15 +113,18 @@ class IndexNeedsRebuild(SearchIndexError):
 
 
 def make_schema() -> fields.Schema:
-    text = JiebaTokenizer("search")
+    identity = fields.TEXT(analyzer=JiebaTokenizer("search"))
+    identity.format = CharPositions()  # phrases (names) are checked on positions: never stored
+    text = fields.TEXT(analyzer=JiebaTokenizer("search", title_boost=TITLE_BOOST), phrase=False)
+    text.format = TermWeights()  # phrases are checked on the stored title and body
     return fields.Schema(
         id=fields.ID(unique=True, stored=True, sortable=True),  # "matter:123"
         kind=fields.ID(stored=True),  # matter / notice / talk …
         number=fields.ID(stored=True, analyzer=NumberTokenizer()),  # XT-2026-00017, 效整〔2026〕12号
         title=fields.STORED(),  # shown and highlighted; searched through ``text``
-        body=fields.STORED(),  # highlighting needs the text; ~45% of the index on disk
-        text=fields.TEXT(analyzer=JiebaTokenizer("search", title_boost=TITLE_BOOST)),  # title + body
-        identity=fields.TEXT(analyzer=text),  # not stored; searched only when allowed; never shown
+        body=fields.STORED(),  # highlighting and phrase checks need the text
+        text=text,  # title + body
+        identity=identity,  # not stored; searched only when allowed; never shown
         department_ids=fields.KEYWORD(commas=True),  # lead + co-handling departments
         status=fields.ID(),
         matter_kind=fields.ID(),
@@ -111,7 +133,40 @@ def make_schema() -> fields.Schema:
     )
 
 
+def schema_signature(schema: fields.Schema) -> dict[str, list]:
+    """What an index's layout depends on, per field: an index written with another signature is
+    rebuilt rather than read with the wrong assumptions (e.g. positions that are not there)."""
+    def describe(obj) -> str | None:
+        if obj is None:
+            return None
+        attrs = {k: v for k, v in sorted(vars(obj).items()) if isinstance(v, (str, int, float, bool))}
+        return f"{type(obj).__module__}.{type(obj).__qualname__}{attrs}"
+
+    return {name: [describe(f), describe(f.format), describe(f.analyzer if hasattr(f, "analyzer") else None),
+                   bool(f.stored), bool(f.scorable), describe(f.column_type)]
+            for name, f in sorted(schema.items())}
+
+
 SCHEMA = make_schema()
+
+
+class TfIdfCodec(W3Codec):
+    """whoosh's file format, written without the per-block document-length statistics: only
+    BM25-style scoring reads them, and collecting them looked up every posting's document length
+    (~11% of the indexing time). Segments record their codec by this class's import path."""
+
+    length_stats = False
+
+    def __init__(self, blocklimit: int = 512, compression: int = 3, inlinelimit: int = 1):
+        # 512 postings a block, not 128: queries decode whole posting lists, and the per-block
+        # overhead (read, unpickle, inflate) cost more than the postings themselves
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+
+@functools.cache
+def _format_description() -> dict:
+    """The contents of FORMAT_FILE, written when an index is created: what it was built with."""
+    return {"analysis_format": ANALYSIS_FORMAT, "schema": schema_signature(SCHEMA)}
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -136,7 +191,7 @@ class SearchPage:
     pages: int
     per_page: int = 20
     total_exact: bool = True
-    partial: bool = False  # the time budget ran out: the best hits of the documents scanned
+    partial: bool = False  # the time budget ran out: totals estimated, phrase checks maybe cut short
 
     @classmethod
     def empty(cls, page: int = 1, per_page: int = 20) -> SearchPage:
@@ -167,86 +222,16 @@ class RebuildStats:
                 f"{self.segments} segment(s), {self.duplicates} duplicate id(s) skipped")
 
 
-# --- phrase query ----------------------------------------------------------------------------
-
-class OffsetPhrase(SpanNear2):
-    """Terms of one field at fixed character offsets from the first term: ``words[i]`` must
-    start at ``position(words[0]) + offsets[i]``. This is an exact "these tokens, adjacent, in
-    this order" test for positions that are character offsets, however jieba grouped the
-    characters around them."""
-
-    def __init__(self, fieldname: str, words: list[str], offsets: list[int], boost: float = 1.0):
-        super().__init__([wq.Term(fieldname, w) for w in words])
-        self.fieldname, self.words, self.offsets, self.boost = fieldname, list(words), list(offsets), boost
-
-    def __repr__(self) -> str:
-        return f"OffsetPhrase({self.fieldname!r}, {self.words!r}, {self.offsets!r})"
-
-    def __eq__(self, other) -> bool:
-        return (other.__class__ is self.__class__ and other.fieldname == self.fieldname
-                and other.words == self.words and other.offsets == self.offsets)
-
-    def __hash__(self) -> int:
-        return hash((self.fieldname, tuple(self.words), tuple(self.offsets)))
-
-    def apply(self, fn):
-        return self.__class__(self.fieldname, self.words, self.offsets, self.boost)
-
-    def _and_query(self):  # whoosh 2.7.4's SpanNear2 refers to an undefined name here
-        return wq.And(self.qs)
-
-    def matcher(self, searcher, context=None):
-        field_ = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
-        if field_ is None or not field_.format or not field_.format.supports("positions"):
-            return NullMatcher()
-        return _OffsetPhraseMatcher([q.matcher(searcher, context) for q in self.qs], self.offsets)
-
-
-class _OffsetPhraseMatcher(SpanWrappingMatcher):
-    def __init__(self, ms, offsets):
-        self.ms, self.offsets = ms, offsets
-        super().__init__(make_binary_tree(IntersectionMatcher, ms))
-
-    def copy(self):
-        return self.__class__([m.copy() for m in self.ms], self.offsets)
-
-    def replace(self, minquality=0):
-        return self if self.is_active() else NullMatcher()
-
-    def skip_to_quality(self, minquality):
-        # whoosh's span matchers forget to re-check the spans after a block skip.
-        skipped = self.child.skip_to_quality(minquality)
-        self._find_next()
-        return skipped
-
-    def _get_spans(self):
-        ms, offsets = self.ms, self.offsets
-        rest = [(offsets[i], frozenset(ms[i].value_as("positions"))) for i in range(1, len(ms))]
-        last = offsets[-1]
-        return [Span(p, p + last) for p in ms[0].value_as("positions")
-                if all(p + off in positions for off, positions in rest)]
-
-
 # --- query parsing ---------------------------------------------------------------------------
 # A parsed query is a small tree: ("and", [..]), ("or", [..]), ("term", field, text, boost) and
-# ("phrase", field, words, offsets). It becomes whoosh queries in two ways:
-#  - exact: phrases are OffsetPhrase. Checks positions for every candidate: used for counts, date
-#    order and search_ids();
-#  - relaxed: phrases are ANDs of their words, and a VerifiedQuery checks the tree only for the
-#    documents that the top-N collector actually scores. whoosh skips whole blocks of postings
-#    that cannot reach the top N, so for common words (政务中心: 40k candidates at 100k documents)
-#    most candidates are never checked, and the top N is still exactly that of the exact query.
+# ("phrase", field, words, offsets, span). :mod:`.matching` evaluates it on the posting lists:
+# phrases relaxed (all their words) for candidates, then exactly, lazily, for the documents that
+# can reach the page.
 
 @dataclass
 class ParsedQuery:
     tree: tuple | None
     terms: list[str]  # what to highlight: the runs (a phrase is marked whole, not char by char)
-
-    def exact(self) -> wq.Query:
-        return _to_whoosh(self.tree, exact=True)
-
-    def relaxed(self) -> wq.Query:
-        return VerifiedQuery(_to_whoosh(self.tree, exact=False), self.tree)
 
 
 def _node(kind: str, children: list) -> tuple:
@@ -273,7 +258,9 @@ def parse_query(text: Any, text_fields: tuple[str, ...]) -> ParsedQuery:
             else:
                 words = tuple(t for t, _ in tokens)
                 offsets = tuple(start - tokens[0][1] for _, start in tokens)
-                per_field = [("phrase", f, words, offsets) for f in text_fields]
+                # what the stored text must contain: the run from its first token to its last
+                span = run[tokens[0][1]:tokens[-1][1] + len(tokens[-1][0])].lower()
+                per_field = [("phrase", f, words, offsets, span) for f in text_fields]
             run_nodes.append(_node("or", per_field))
         if run_nodes:
             alternatives.append(_node("and", run_nodes))
@@ -284,108 +271,6 @@ def parse_query(text: Any, text_fields: tuple[str, ...]) -> ParsedQuery:
     if not word_nodes:
         return ParsedQuery(None, [])
     return ParsedQuery(_node("and", word_nodes), sorted(terms, key=len, reverse=True))
-
-
-def _to_whoosh(node: tuple, exact: bool) -> wq.Query:
-    kind = node[0]
-    if kind == "term":
-        return wq.Term(node[1], node[2], boost=node[3])
-    if kind == "phrase":
-        if exact:
-            return OffsetPhrase(node[1], list(node[2]), list(node[3]))
-        return wq.And([wq.Term(node[1], w) for w in dict.fromkeys(node[2])])
-    children = [_to_whoosh(child, exact) for child in node[1]]
-    return wq.And(children) if kind == "and" else wq.Or(children)
-
-
-def _has_phrase(node: tuple) -> bool:
-    if node[0] in ("and", "or"):
-        return any(_has_phrase(child) for child in node[1])
-    return node[0] == "phrase"
-
-
-class VerifiedQuery(wq.WrappingQuery):
-    """``child`` (a relaxed query) whose documents count only if they match ``tree`` exactly;
-    checked when the collector asks for a document's score. A document that fails scores 0.0
-    and is dropped from the results (see ``SearchIndex.search``)."""
-
-    def __init__(self, child: wq.Query, tree: tuple):
-        super().__init__(child)
-        self.tree = tree
-        self.verifiers: list[_Verifier] = []  # one per segment searched, for the counts
-
-    def _rewrap(self, child):
-        return self.__class__(child, self.tree)
-
-    def matcher(self, searcher, context=None):
-        m = self.child.matcher(searcher, context)
-        if isinstance(m, NullMatcherClass):
-            return m
-        verifier = _Verifier(searcher.reader(), self.tree)
-        self.verifiers.append(verifier)
-        return _VerifyingMatcher(m, verifier)
-
-
-class _Verifier:
-    """Evaluates the query tree for one document at a time, in increasing document order, with
-    one forward-only postings reader per term (of this segment)."""
-
-    def __init__(self, reader, tree):
-        self.reader, self.tree = reader, tree
-        self.postings: dict[tuple[str, str], Any] = {}
-        self.last: tuple[int, bool] = (-1, False)
-        self.checked = self.passed = 0
-
-    def __call__(self, docnum: int) -> bool:
-        if self.last[0] != docnum:
-            ok = self._eval(self.tree, docnum)
-            self.last = (docnum, ok)
-            self.checked += 1
-            self.passed += ok
-        return self.last[1]
-
-    def _at(self, fieldname: str, text: str, docnum: int):
-        key = (fieldname, text)
-        m = self.postings.get(key)
-        if m is None:
-            try:
-                m = self.reader.postings(fieldname, text)
-            except TermNotFound:
-                m = NullMatcher()
-            self.postings[key] = m
-        if m.is_active() and m.id() < docnum:
-            m.skip_to(docnum)
-        return m if m.is_active() and m.id() == docnum else None
-
-    def _eval(self, node, docnum) -> bool:
-        kind = node[0]
-        if kind == "term":
-            return self._at(node[1], node[2], docnum) is not None
-        if kind == "phrase":
-            matchers = [self._at(node[1], w, docnum) for w in node[2]]
-            if any(m is None for m in matchers):
-                return False
-            positions = [frozenset(m.value_as("positions")) for m in matchers[1:]]
-            return any(all(p + off in ps for off, ps in zip(node[3][1:], positions))
-                       for p in matchers[0].value_as("positions"))
-        if kind == "and":
-            return all(self._eval(child, docnum) for child in node[1])
-        return any(self._eval(child, docnum) for child in node[1])
-
-
-class _VerifyingMatcher(WrappingMatcher):
-    def __init__(self, child, verifier: _Verifier):
-        super().__init__(child)
-        self.verifier = verifier
-
-    def copy(self):
-        return self.__class__(self.child.copy(), _Verifier(self.verifier.reader, self.verifier.tree))
-
-    def _replacement(self, newchild):
-        return self.__class__(newchild, self.verifier)
-
-    def score(self):
-        return self.child.score() if self.verifier(self.child.id()) else 0.0
 
 
 # --- highlighting ----------------------------------------------------------------------------
@@ -477,7 +362,7 @@ class _Shared:
         self.lock = threading.Lock()
         self.ix = None
         self.searcher = None
-        self.filters: OrderedDict[tuple, set[int] | None] = OrderedDict()  # never mutated
+        self.segments = SegmentCache()  # filter sets and columns per segment (never mutated)
 
 
 _shared: dict[str, _Shared] = {}
@@ -534,7 +419,7 @@ class SearchIndex:
 
     def _write_format(self) -> None:
         tmp = self.path / (FORMAT_FILE + f".{os.getpid()}")
-        tmp.write_text(json.dumps({"analysis_format": ANALYSIS_FORMAT, "fields": SCHEMA.names()}))
+        tmp.write_text(json.dumps(_format_description()))
         os.replace(tmp, self._format_path())
 
     @property
@@ -546,7 +431,7 @@ class SearchIndex:
             stored = json.loads(self._format_path().read_text())
         except (OSError, ValueError):
             return True
-        return stored != {"analysis_format": ANALYSIS_FORMAT, "fields": SCHEMA.names()}
+        return stored != _format_description()
 
     @property
     def _ix(self):
@@ -564,13 +449,12 @@ class SearchIndex:
                 fresh = state.searcher.refresh()
                 if fresh is not state.searcher:
                     state.searcher = fresh
-                    state.filters.clear()  # document numbers change between generations
             return state.searcher
 
     def _writer(self, timeout: float | None = None, **kwargs):
         try:
             return self._ix.writer(timeout=self.lock_timeout if timeout is None else timeout,
-                                   delay=0.05, **kwargs)
+                                   delay=0.05, codec=TfIdfCodec(), **kwargs)
         except LockError as exc:
             raise IndexBusy(f"the search index in {self.path} is being written by another process") from exc
 
@@ -662,7 +546,6 @@ class SearchIndex:
         with self._state.lock:
             self._state.ix = whoosh_index.open_dir(str(self.path))
             self._state.searcher = None
-            self._state.filters.clear()
 
     def optimize(self, lock_timeout: float = 60.0) -> None:
         """Merge all segments into one. Minutes at 100k documents: a maintenance command only."""
@@ -715,10 +598,10 @@ class SearchIndex:
         parsed = parse_query(text, self._text_fields(include_identity))
         if parsed.tree is None:
             return SearchPage.empty(page, per_page)
+        scope = _filter_key(departments, kinds, statuses, matter_kinds, department, date_from, date_to)
         for attempt in (1, 2):
             try:
-                return self._search_page(parsed, page, per_page, sort, departments, kinds, statuses,
-                                         matter_kinds, department, date_from, date_to)
+                return self._search_page(parsed, scope, sort, page, per_page)
             except ReaderClosed:  # another thread's refresh() closed a merged-away segment
                 if attempt == 2:
                     raise
@@ -727,160 +610,164 @@ class SearchIndex:
                 break
         return SearchPage.empty(page, per_page)
 
-    def _search_page(self, parsed, page, per_page, sort, departments, kinds, statuses,
-                     matter_kinds, department, date_from, date_to) -> SearchPage:
+    def _candidates(self, searcher, tree, scope, budget) -> Candidates:
+        """Per segment: the query and the (local) documents that match it relaxed, that the
+        viewer may see, and that are not deleted."""
+        found = []
+        for reader, offset in searcher.reader().leaf_readers():
+            if reader.doc_count_all() == 0:
+                continue
+            allowed = self._allowed(reader, scope)
+            if allowed is not None and not allowed:
+                continue
+            segment_query = SegmentQuery(searcher, reader, offset, tree, budget)
+            docs = segment_query.keys()
+            docs = docs & allowed if allowed is not None else set(docs)
+            docs -= deleted_docs(reader)
+            found.append((segment_query, docs))
+        return Candidates(found)
+
+    def _search_page(self, parsed, scope, sort, page, per_page) -> SearchPage:
         searcher = self._searcher()
-        allowed = self._allowed(searcher, departments, kinds, statuses, matter_kinds,
-                                department, date_from, date_to)
-        if allowed is not None and not allowed:
-            return SearchPage.empty(page, per_page)
+        budget = Budget(self.time_budget)
+        candidates = self._candidates(searcher, parsed.tree, scope, budget)
+        by_date = sort == "date"  # the newest first, also among equal dates
+        keyed = candidates.by_column(self._created) if by_date else candidates.by_score()
         limit = page * per_page
-        verified, partial = None, False
-        if sort == "date":  # every match is collected anyway: check phrases as they come
-            results = searcher.search(parsed.exact(), limit=limit, filter=allowed,
-                                      sortedby="created", reverse=True)
+        if not has_phrase(parsed.tree):
+            ranked, complete = best(keyed, limit, not by_date), True
+            total, total_exact = len(keyed), True
         else:
-            query = parsed.exact()
-            if _has_phrase(parsed.tree):
-                query = verified = parsed.relaxed()
-            results, partial = self._ranked(searcher, query, limit, allowed)
-        found = [(results.docnum(i), results.score(i)) for i in range(results.scored_length())]
-        if verified is not None:
-            found = [(n, score) for n, score in found if score > 0.0]  # failed the exact check
-        total, exact = self._total(results, searcher, allowed, verified)
+            # the phrase check has a budget of its own: reading the postings may have used the first
+            ranked, complete = _verified(keyed, limit, not by_date, candidates.exact, Budget(self.time_budget))
+            total, total_exact = _phrase_total(keyed, candidates.exact, ranked, limit)
+        partial = budget.ran_out or not complete
+        if partial:  # the budget ran out: the phrase check may have stopped early
+            total_exact = False
         hits = []
-        for docnum, score in found[(page - 1) * per_page:limit]:
-            stored = searcher.stored_fields(docnum)
+        for docnum in ranked[(page - 1) * per_page:limit]:
+            stored = candidates.stored_fields(docnum)
             hits.append(Hit(
                 id=stored["id"], kind=stored.get("kind", ""), number=stored.get("number", ""),
                 title=stored.get("title", ""),
                 highlight_html=highlight(stored.get("body", ""), parsed.terms),
                 title_html=highlight(stored.get("title", ""), parsed.terms, whole=True),
-                score=float(score or 0.0), created=stored.get("created"),
+                score=0.0 if by_date else float(keyed[docnum]), created=stored.get("created"),
             ))
-        if len(found) < limit and not partial:  # everything there is has been seen
-            total, exact = len(found), True
-        total = max(total, len(found))
         return SearchPage(total=total, hits=hits, page=page, pages=math.ceil(total / per_page),
-                          per_page=per_page, total_exact=exact and not partial, partial=partial)
-
-    def _ranked(self, searcher, query, limit, allowed):
-        """Top ``limit`` by relevance; with a time budget, the best of what was scanned in time
-        (whoosh scans in index order and cannot rank tens of thousands of matches fast)."""
-        top = collectors.TopCollector(limit) if limit < searcher.doc_count() else collectors.UnlimitedCollector()
-        collector = _BudgetCollector(top, allowed, self.time_budget)
-        partial = False
-        try:
-            searcher.search_with_collector(query, collector)
-        except TimeLimit:
-            partial = True
-        results = collector.results()
-        # Whether every match was scored: then top.total counts them. (len(results) would re-run
-        # the whole query, without the filter, when it is unsure.)
-        results.scored_all = not getattr(top, "skipped_times", 0) and not partial
-        results.scored_total = top.total if hasattr(top, "total") else len(top.items)
-        return results, partial
+                          per_page=per_page, total_exact=total_exact, partial=partial)
 
     def search_ids(self, text: Any, *, departments: set[int] | None, include_identity: bool,
-                   **filters) -> list[str]:
-        """Every matching id, unranked (for exports and tests); same rules as :meth:`search`."""
+                   limit: int | None = None, **filters) -> list[str]:
+        """Matching ids, unranked (for the matter list, exports and tests); same rules as
+        :meth:`search`. All of them in index order, or, with ``limit``, the ``limit`` newest."""
         if departments is not None and not departments:
             return []
         parsed = parse_query(text, self._text_fields(include_identity))
         if parsed.tree is None:
             return []
-        searcher = self._searcher()
-        if searcher.reader().doc_count_all() == 0:  # whoosh's EmptyReader has no columns
-            return []
-        allowed = self._allowed(searcher, departments, filters.get("kinds"), filters.get("statuses"),
-                                filters.get("matter_kinds"), filters.get("department"),
-                                filters.get("date_from"), filters.get("date_to"))
-        ids = searcher.reader().column_reader("id")
-        return [ids[n] for n in searcher.docs_for_query(parsed.exact())
-                if allowed is None or n in allowed]
+        scope = _filter_key(departments, filters.get("kinds"), filters.get("statuses"),
+                            filters.get("matter_kinds"), filters.get("department"),
+                            filters.get("date_from"), filters.get("date_to"))
+        candidates = self._candidates(self._searcher(), parsed.tree, scope, Budget(None))
+        phrase = has_phrase(parsed.tree)
+        if limit is None:
+            found = [d for d in candidates.in_index_order() if not phrase or candidates.exact(d)]
+        elif phrase:
+            found, _ = _verified(candidates.by_column(self._created), limit, False, candidates.exact,
+                                 Budget(None))
+        else:
+            found = best(candidates.by_column(self._created), limit, False)
+        columns: dict[int, Any] = {}  # the id column of each segment
+        ids = []
+        for docnum in found:
+            segment_query, n = candidates.local(docnum)
+            column = columns.get(segment_query.offset)
+            if column is None:
+                column = columns[segment_query.offset] = segment_query.reader.column_reader("id")
+            ids.append(column[n])
+        return ids
 
     @staticmethod
     def _text_fields(include_identity: bool) -> tuple[str, ...]:
         return ("text", "identity") if include_identity else ("text",)
 
-    @staticmethod
-    def _total(results, searcher, allowed, verified) -> tuple[int, bool]:
-        checked = sum(v.checked for v in verified.verifiers) if verified is not None else 0
-        passed = sum(v.passed for v in verified.verifiers) if verified is not None else 0
-        scored_all = getattr(results, "scored_all", None)
-        if scored_all or (scored_all is None and results.has_exact_length()):
-            # every match was scored (no block skipping), so every match was verified too
-            if verified is not None:
-                return passed, True
-            return (results.scored_total if scored_all else len(results)), True
-        # Block skipping scored only part of the matches. whoosh's estimate is an upper bound
-        # that ignores the filter (its exact count would too): scale it by the filter's share
-        # and by the share of checked documents that passed the exact (phrase) check.
-        estimate = results.q.estimate_size(searcher.reader())  # not results.estimated_length():
-        # that may count exactly by running the query again
-        if allowed is not None:
-            estimate = estimate * len(allowed) / max(1, searcher.doc_count())
-        if checked:
-            estimate = estimate * passed / checked
-        return int(estimate), False
+    def _created(self, reader) -> list[int]:
+        """The sortable ``created`` value of every document of a segment (cached per segment)."""
+        return self._state.segments.get((segment_key(reader), "created"),
+                                        lambda: numeric_column(reader, "created"))
 
-    def _allowed(self, searcher, departments, kinds, statuses, matter_kinds, department,
-                 date_from, date_to) -> set[int] | None:
-        """The document numbers a query may return (None: all), cached per searcher generation."""
-        key = (
-            None if departments is None else tuple(sorted(int(d) for d in departments)),
-            tuple(sorted(map(str, kinds or ()))), tuple(sorted(map(str, statuses or ()))),
-            tuple(sorted(map(str, matter_kinds or ()))),
-            None if department is None else int(department), _as_datetime(date_from),
-            _as_datetime(date_to, end_of_day=True),
-        )
-        state = self._state
-        with state.lock:
-            if key in state.filters and state.searcher is searcher:
-                state.filters.move_to_end(key)
-                return state.filters[key]
-        parts: list[wq.Query] = []
-        if key[0] is not None:
-            parts.append(wq.Or([wq.Term("department_ids", str(d)) for d in key[0]]))
-        for fieldname, values in (("kind", key[1]), ("status", key[2]), ("matter_kind", key[3])):
+    def _allowed(self, reader, scope: tuple) -> set[int] | None:
+        """The (local) documents of this segment that a query with these filters may return
+        (None: all), cached per segment: deleted documents are removed per query."""
+        if not any(part not in (None, ()) for part in scope):
+            return None
+        return self._state.segments.get((segment_key(reader), "filter", scope),
+                                        lambda: self._allowed_docs(reader, scope))
+
+    def _allowed_docs(self, reader, scope: tuple) -> set[int]:
+        departments, kinds, statuses, matter_kinds, department, date_from, date_to = scope
+        parts: list[set[int]] = []
+        if departments is not None:
+            parts.append(set().union(*(term_docs(reader, "department_ids", str(d)) for d in departments)))
+        for fieldname, values in (("kind", kinds), ("status", statuses), ("matter_kind", matter_kinds)):
             if values:
-                parts.append(wq.Or([wq.Term(fieldname, v) for v in values]))
-        if key[4] is not None:
-            parts.append(wq.Term("department_ids", str(key[4])))
-        if key[5] or key[6]:
-            parts.append(wq.DateRange("created", key[5], key[6]))
-        allowed = None
-        if parts:
-            allowed = set(searcher.docs_for_query(parts[0] if len(parts) == 1 else wq.And(parts)))
-        with state.lock:
-            if state.searcher is searcher:
-                state.filters[key] = allowed
-                while len(state.filters) > _FILTER_CACHE_SIZE:
-                    state.filters.popitem(last=False)
-        return allowed
+                parts.append(set().union(*(term_docs(reader, fieldname, v) for v in values)))
+        if department is not None:
+            parts.append(term_docs(reader, "department_ids", str(department)))
+        if date_from or date_to:
+            field_ = SCHEMA["created"]
+            low = field_.to_column_value(date_from) if date_from else None
+            high = field_.to_column_value(date_to) if date_to else None
+            missing = field_.default_column().default_value()
+            created = self._created(reader)
+            parts.append({n for n, value in enumerate(created) if value != missing
+                          and (low is None or value >= low) and (high is None or value <= high)})
+        parts.sort(key=len)
+        return parts[0].intersection(*parts[1:])
 
 
-class _BudgetCollector(collectors.FilterCollector):
-    """whoosh's FilterCollector that also stops at a deadline (whoosh's TimeLimitCollector
-    bypasses the filter of a FilterCollector it wraps, and uses SIGALRM)."""
+def _verified(keyed, limit, ascending, exact, budget) -> tuple[list[int], bool]:
+    """The first ``limit`` documents in rank order that match exactly (phrases checked), and
+    whether the check went as far as needed before the budget ran out."""
+    passed: list[int] = []
+    want, checked = limit + 10, 0
+    while True:
+        ranked = best(keyed, want, ascending)
+        for docnum in ranked[checked:]:
+            if exact(docnum):
+                passed.append(docnum)
+                if len(passed) == limit:
+                    return passed, True
+            if budget.expired():
+                return passed, False
+        checked = len(ranked)
+        if checked == len(keyed):
+            return passed, True
+        want *= 4
 
-    def __init__(self, child, allow, budget: float | None):
-        super().__init__(child, allow=allow)
-        self.budget = budget
-        self.deadline = math.inf
+def _phrase_total(keyed, exact, ranked, limit) -> tuple[int, bool]:
+    """How many candidates match the phrases exactly: counted when there are few, else
+    estimated from a sample (checking 40,000 stored texts would cost half a second)."""
+    if len(ranked) < limit:  # every candidate was checked for this page
+        return len(ranked), True
+    if len(keyed) <= _VERIFY_ALL:
+        return sum(1 for d in keyed if exact(d)), True
+    docs = list(keyed)
+    sample = random.Random(len(docs)).sample(docs, _VERIFY_SAMPLE)  # the same total on every call
+    passed = sum(1 for d in sample if exact(d))
+    return max(len(ranked), round(len(docs) * passed / len(sample))), False
 
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        if self.budget:
-            self.deadline = time.monotonic() + self.budget
 
-    def collect_matches(self):
-        child, allow, offset, deadline = self.child, self._allow, self.offset, self.deadline
-        for n, sub_docnum in enumerate(child.matches(), 1):
-            if n % 64 == 0 and time.monotonic() > deadline:
-                raise TimeLimit
-            if allow is None or offset + sub_docnum in allow:
-                child.collect(sub_docnum)
+def _filter_key(departments, kinds, statuses, matter_kinds, department, date_from, date_to) -> tuple:
+    """The filters of a query as a hashable key (the cache key of its per-segment document set)."""
+    return (
+        None if departments is None else tuple(sorted(int(d) for d in departments)),
+        tuple(sorted(map(str, kinds or ()))), tuple(sorted(map(str, statuses or ()))),
+        tuple(sorted(map(str, matter_kinds or ()))),
+        None if department is None else int(department), _as_datetime(date_from),
+        _as_datetime(date_to, end_of_day=True),
+    )
 
 
 def _as_datetime(value, end_of_day: bool = False) -> datetime | None:

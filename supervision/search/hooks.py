@@ -35,6 +35,12 @@ def init_app(app: Flask) -> None:
             event.listen(db.session, name, listener)
 
 
+def index_after_commit(session, kind: str, ids) -> None:
+    """Index these documents when ``session`` commits: for rows written in bulk (``insert()``), which
+    the ORM's flush events do not see."""
+    session.info.setdefault(PENDING, set()).update(f"{kind}:{i}" for i in ids)
+
+
 def _after_flush(session, flush_context) -> None:
     if not has_app_context() or not service.enabled():
         return

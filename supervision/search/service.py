@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from supervision.models.org import Role, User
 from supervision.search import documents
+from supervision.search.analysis import warm_up
 from supervision.search.engine import CheckReport, RebuildStats, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -110,19 +111,29 @@ def scope_for(user: User) -> Scope | None:
 
 
 def matter_ids(user: User, text: str, cap: int | None = None) -> list[int] | None:
-    """Matter ids matching ``text`` for the main list's keyword filter (at most ``cap``, unranked), or
-    None when the index cannot answer (off, not built, broken): the list then uses its LIKE filter."""
+    """Matter ids matching ``text`` for the main list's keyword filter: at most ``cap`` (the newest;
+    ``g.search_list_capped`` then tells the page that more matched), or None when the index cannot
+    answer (off, not built, broken): the list then uses its LIKE filter."""
     index = get_index()
     scope = scope_for(user)
     if not is_ready(index) or scope is None:
         return None
     cap = cap or int(current_app.config.get("SEARCH_LIST_CAP", 2000))
     try:
-        found = index.search_ids(text, **scope.arguments(["matter"]))
+        found = index.search_ids(text, limit=cap + 1, **scope.arguments(["matter"]))
     except Exception:  # noqa: BLE001
         log.exception("keyword search failed; falling back to LIKE")
         return None
+    if len(found) > cap:
+        g.search_list_capped = cap
     return [int(key.partition(":")[2]) for key in found[:cap]]
+
+
+def preload(app: Flask) -> None:
+    """Load jieba's dictionary (~1 s, ~60 MiB) now rather than in the first search of each worker:
+    called by ``wsgi.py``, so that with ``gunicorn --preload`` the workers share one copy."""
+    if enabled(app):
+        warm_up()
 
 
 # --- keeping the index in step ---------------------------------------------------------------------
