@@ -197,7 +197,8 @@ def register_through_the_form(client) -> int:
 def leaks(response) -> list[str]:
     """The markers found anywhere in a response: its body or any header (a download's file name)."""
     body = response.get_data().decode("utf-8", errors="replace")
-    body = re.sub(r'<input[^>]*name="q"[^>]*>', "", body)  # the search box echoes what the head typed
+    body = re.sub(r'<input[^>]*name="q"[^>]*>', "", body)  # the search box echoes what the head typed,
+    body = re.sub(r'([?&](?:amp;)?)q=[^"&]*', r"\1", body)  # and so do links keeping the filters (导出台账)
     seen = body + "\n" + unquote(str(response.headers))
     return [marker for marker in MARKERS if marker in seen]
 

@@ -751,7 +751,7 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
         for start in range(0, len(rows), 5000):
             session.execute(insert(model.__table__), rows[start:start + 5000])
     # The search index learns of the new matters after the commit, as of any other write.
-    session.info.setdefault(search_hooks.PENDING, set()).update(f"matter:{matter_id}" for matter_id in ids)
+    search_hooks.index_after_commit(session, "matter", ids)
 
     serials = [values["serial"] for values in matter_rows]
     audit.record_many(session, actor, [
