@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +12,7 @@ from supervision import clock, permissions
 from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError, ValidationError
 from supervision.extensions import db
+from supervision.ledgers.views import content_disposition
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
 from supervision.matters.views import light_helpers
 from supervision.models.matters import Matter
@@ -231,5 +232,5 @@ def assessment_export():
     db.session.commit()
     name = assessment.export_filename(statistics, today)
     response = Response(stream_file(path), mimetype=XLSX_MEDIA_TYPE, direct_passthrough=True)
-    response.headers["Content-Disposition"] = f"attachment; filename=\"assessment.xlsx\"; filename*=UTF-8''{quote(name, safe='')}"
+    response.headers["Content-Disposition"] = content_disposition(name, "assessment.xlsx")
     return response
