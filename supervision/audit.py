@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from supervision import clock
+from supervision import bulk, clock
 from supervision.models.audit import AuditChainHead, AuditEntry
 from supervision.models.org import User
 
@@ -35,8 +35,12 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot record {type(value).__name__} in the audit log")
 
 
+# One encoder for the process: json.dumps with these options would build a new one per call.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_jsonable)
+
+
 def canonical_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return _CANONICAL.encode(data)
 
 
 HASHED_COLUMNS = ("seq", "prev_hash", "created_at", "actor_id", "actor_name", "action", "target_type",
@@ -126,22 +130,27 @@ def record_many(session: Session, actor: User | None,
                     .values(seq=AuditChainHead.seq + len(entries)))
     last_seq, prev_hash = session.execute(
         select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID)).one()
-    seq = last_seq - len(entries)
+    first_seq = last_seq - len(entries) + 1
     now = clock.now()
+    same = {"created_at": now, "actor_id": actor.id if actor else None,
+            "actor_name": actor.display_name if actor else "系统", "ip_address": ip_address}
+    names = ("seq", "action", "target_type", "target_id", "summary", "changes", "prev_hash", "hash")
     rows = []
-    for action, target, summary, changes in entries:
-        seq += 1
+    row = dict(same)
+    changes_json: dict[int, str] = {}  # entries often share one changes dict (the sweep: one per date and step)
+    for seq, (action, target, summary, changes) in enumerate(entries, first_seq):
         target_type, target_id = target_of(target)
-        row = {"seq": seq, "created_at": now, "actor_id": actor.id if actor else None,
-               "actor_name": actor.display_name if actor else "系统", "action": action,
-               "target_type": target_type, "target_id": target_id, "summary": summary[:500],
-               "changes": canonical_json(changes or {}), "ip_address": ip_address, "prev_hash": prev_hash}
-        row["hash"] = prev_hash = hash_of(row)
-        rows.append(row)
-    for start in range(0, len(rows), 5000):
-        session.connection().execute(insert(AuditEntry.__table__), rows[start:start + 5000])
+        text = changes_json.get(id(changes))
+        if text is None:
+            text = changes_json[id(changes)] = canonical_json(changes or {})
+        row.update(seq=seq, action=action, target_type=target_type, target_id=target_id, summary=summary[:500],
+                   changes=text, prev_hash=prev_hash)
+        prev_hash = hash_of(row)
+        rows.append((seq, action, target_type, target_id, row["summary"], text, row["prev_hash"], prev_hash))
+    columns = dict(zip(names, (list(values) for values in zip(*rows))))
+    bulk.insert_rows(session, AuditEntry.__table__, columns, same)
     session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_hash=prev_hash))
-    return len(rows)
+    return len(entries)
 
 
 def diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select, text, update
@@ -9,6 +10,7 @@ from supervision import audit
 from supervision.extensions import db
 from supervision.models.audit import AuditChainHead, AuditEntry
 from supervision.models.org import Role
+from supervision.paperwork.data import SupervisionLevel
 
 
 def _write_entries(session, actor, count=3):
@@ -24,6 +26,34 @@ def test_every_entry_chains_onto_the_previous_one(session, make_user):
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     for previous, current in zip(entries, entries[1:]):
         assert current.prev_hash == previous.hash
+    assert list(audit.verify_chain(session)) == []
+
+
+def test_the_hash_format_is_unchanged():
+    """Pinned: chains written by earlier versions must still verify."""
+    values = {"seq": 7, "prev_hash": "ab" * 32, "created_at": datetime(2026, 3, 2, 9, 30, 0, 125), "actor_id": None,
+              "actor_name": "系统", "action": "escalation.escalation", "target_type": "escalation", "target_id": 42,
+              "summary": '挂牌督办：XT-2026-00017 "窗口"推诿\\（自动）', "ip_address": "",
+              "changes": audit.canonical_json({"due_on": date(2026, 2, 1), "level": SupervisionLevel.listed,
+                                               "workdays_overdue": 16})}
+    assert values["changes"] == '{"due_on":"2026-02-01","level":"listed","workdays_overdue":16}'
+    assert audit.hash_of(values) == "6f6e8593745d500e727f92d2b361d14bd8ff81af10f60e3b343ee1965a259b33"
+
+
+def test_many_entries_at_once_continue_the_chain_and_verify(session, make_user):
+    actor = make_user(Role.SUPERVISOR)
+    _write_entries(session, actor, count=2)
+    shared = {"due_on": date(2026, 2, 1), "level": SupervisionLevel.written}
+    entries = [("test.bulk", ("thing", n), f'第 {n} 条 "批量" 写入\\', shared if n % 2 else {"n": n})
+               for n in range(25)] + [("test.bulk", ("thing", None), "无变更", None)]
+    assert audit.record_many(session, None, entries) == 26
+    audit.record(session, actor, "test.write", ("thing", 99), "之后的单条写入", {"n": 99})
+    session.commit()
+    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [e.seq for e in rows] == list(range(1, 30))
+    assert [e.actor_name for e in rows[2:4]] == ["系统", "系统"]
+    assert rows[3].changes == '{"due_on":"2026-02-01","level":"written"}' and rows[27].changes == "{}"
+    assert rows[3].summary == '第 1 条 "批量" 写入\\' and rows[27].target_id is None
     assert list(audit.verify_chain(session)) == []
 
 

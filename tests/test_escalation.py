@@ -128,6 +128,8 @@ def test_two_sweeps_at_once_record_each_event_once(app, database_url, make_matte
     with app.app_context():
         counts = db.session.execute(select(Escalation.kind, func.count()).group_by(Escalation.kind)).all()
         assert dict(counts) == {EscalationKind.ESCALATION: 5}  # 7 working days late: straight to 督办, once each
+        audited = db.session.scalars(select(AuditEntry.target_id).where(AuditEntry.action == "escalation.escalation"))
+        assert sorted(audited) == sorted(db.session.scalars(select(Escalation.id)))  # audited once each
         assert list(audit.verify_chain(db.session)) == []
 
 
@@ -288,3 +290,22 @@ def test_sweep_urges_an_overdue_rectification_notice_once(session, office, make_
     assert sweep(session, POLICY, day).recorded == 0
     heads = session.scalars(select(Notification.title).where(Notification.user_id == office.head.id)).all()
     assert any(notice.number in title for title in heads)
+
+
+def test_every_event_of_a_large_sweep_is_audited_exactly_once(session, make_matter, office, make_notice):
+    matters = [make_matter("in_progress") for _ in range(4)]
+    notice = make_notice("received")
+    day = CAL.add_workdays(max([m.lead_assignment.due_on for m in matters] + [notice.due_on]), 7)
+    report = sweep(session, POLICY, day)
+    session.commit()
+    assert report.escalations == 5 and report.by_level == {"written": 5}
+    events = session.execute(select(Escalation.id, Escalation.event_key, Escalation.workdays_overdue)).all()
+    entries = session.execute(select(AuditEntry.target_id, AuditEntry.summary, AuditEntry.changes)
+                              .where(AuditEntry.action == "escalation.escalation")).all()
+    assert sorted(target_id for target_id, *_ in entries) == sorted(id_ for id_, *_ in events)
+    assert {key.split(":")[0] for _, key, _ in events} == {"assignment", "rectification_notice"}
+    assert all(summary.startswith("书面督办：") and summary.endswith("（自动）") for _, summary, _ in entries)
+    assert all('"level":"written"' in changes for *_, changes in entries)
+    assert sweep(session, POLICY, day).recorded == 0
+    session.commit()
+    assert list(audit.verify_chain(session)) == []

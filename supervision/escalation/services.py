@@ -15,11 +15,9 @@ from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from supervision import audit, clock, permissions
+from supervision import audit, bulk, clock, permissions
 from supervision.calendar import WorkCalendar
 from supervision.deadlines import office_calendar
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
@@ -151,57 +149,61 @@ def sweep(session: Session, policy: SweepPolicy, today: date | None = None) -> S
     # Deadlines share a few dozen dates: what is due (and how many working days overdue) is worked
     # out once per date, not once per deadline.
     by_date: dict[date, list[tuple[EscalationKind, SupervisionLevel | None, int]]] = {}
-    planned: list[tuple[str, OpenDeadline, EscalationKind, SupervisionLevel | None, int]] = []
+    planned: dict[str, tuple[OpenDeadline, EscalationKind, SupervisionLevel | None, int]] = {}
     for source in SOURCES:
         for item in source(session, horizon):
             report.looked_at += 1
             events = by_date.get(item.due_on)
             if events is None:
                 events = by_date[item.due_on] = planned_events(item.due_on, today, calendar, policy)
-            planned += [(event_key(item, kind, level), item, kind, level, overdue) for kind, level, overdue in events]
+            for kind, level, overdue in events:
+                planned[event_key(item, kind, level)] = (item, kind, level, overdue)
     if not planned:
         return report
-    existing = set()
-    key_list = [key for key, *_ in planned]
-    for start in range(0, len(key_list), 5000):
-        existing.update(session.scalars(select(Escalation.event_key).where(
-            Escalation.event_key.in_(key_list[start:start + 5000]))))
-    now = clock.now()  # one sweep, one moment
-    rows, new_events = [], {}
-    for key, item, kind, level, overdue in planned:
-        if key in existing or key in new_events:
-            continue
-        new_events[key] = (item, kind, level, overdue)
-        rows.append({"event_key": key, "subject_type": item.subject_type, "subject_id": item.subject_id,
-                     "matter_id": item.matter_id, "department_id": item.department_id, "kind": kind,
-                     "level": level, "due_on": item.due_on, "workdays_overdue": overdue, "note": "",
-                     "issued_at": now, "issued_by_id": None})
+    existing = bulk.existing(session, Escalation.__table__.c.event_key, list(planned))
+    new_events = {key: event for key, event in planned.items() if key not in existing}
     audits = []
+    counts: dict[tuple[EscalationKind, SupervisionLevel | None], int] = {}
     digests: dict[tuple[int, EscalationKind, SupervisionLevel | None], list[tuple[OpenDeadline, int]]] = {}
-    for id_, key in _insert_new(session, rows):
+    for id_, key in _insert_new(session, new_events):
         item, kind, level, overdue = new_events[key]
-        if kind == EscalationKind.REMINDER:
-            report.reminders += 1
-        elif kind == EscalationKind.URGE:
-            report.urges += 1
-        else:
-            report.escalations += 1
-        if level is not None:
-            report.by_level[level.value] = report.by_level.get(level.value, 0) + 1
+        counts[kind, level] = counts.get((kind, level), 0) + 1
         title, _ = MESSAGES[kind]
-        audits.append((f"escalation.{kind.value}", ("escalation", id_),
+        audits.append((_ACTIONS[kind], ("escalation", id_),
                        f"{title.format(**_message_values(item, level, overdue))}（自动）",
-                       {"due_on": item.due_on, "level": level, "workdays_overdue": overdue}))
+                       _audit_changes(item.due_on, level, overdue)))
         if item.department_id is not None:
             digests.setdefault((item.department_id, kind, level), []).append((item, overdue))
+    for (kind, level), count in counts.items():
+        if kind == EscalationKind.REMINDER:
+            report.reminders += count
+        elif kind == EscalationKind.URGE:
+            report.urges += count
+        else:
+            report.escalations += count
+        if level is not None:
+            report.by_level[level.value] = report.by_level.get(level.value, 0) + count
     _notify_departments(session, digests, policy)
     audit.record_many(session, None, audits)
     return report
 
 
+_ACTIONS = {kind: f"escalation.{kind.value}" for kind in EscalationKind}
+
+
+@lru_cache(maxsize=4096)
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _audit_changes(due_on: date, level: SupervisionLevel | None, overdue: int) -> dict:
+    """One dict per date and step, shared by its events: the audit log encodes it once. Read-only."""
+    return {"due_on": due_on, "level": level, "workdays_overdue": overdue}
+
+
 def _message_values(item: OpenDeadline, level: SupervisionLevel | None, overdue: int) -> dict:
-    return {"label": item.label, "due": item.due_on.isoformat(), "overdue": overdue,
-            "level": level.label if level else ""}
+    return {"label": item.label, "due": _iso(item.due_on), "overdue": overdue, "level": level.label if level else ""}
 
 
 DIGEST_LINES = 10
@@ -230,20 +232,29 @@ def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) ->
                link, policy.channels)
 
 
-def _insert_new(session: Session, rows: list[dict]) -> list[tuple[int, str]]:
+def _insert_new(session: Session, new_events: dict) -> list[tuple[int, str]]:
     """INSERT … ON CONFLICT DO NOTHING: a row another server inserted meanwhile is skipped, and only
     the rows this transaction really added come back, as (id, event_key)."""
-    if not rows:
+    if not new_events:
         return []
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = Escalation.__table__
-    statement = insert(table).on_conflict_do_nothing(index_elements=["event_key"]).returning(
-        table.c.id, table.c.event_key)
-    inserted = []
-    for start in range(0, len(rows), 5000):
-        inserted += session.connection().execute(statement, rows[start:start + 5000]).all()
-    return inserted
+    # In key order: two servers inserting the same events take the unique index's locks in the same
+    # order, so one waits for the other instead of deadlocking.
+    keys = sorted(new_events)
+    events = [new_events[key] for key in keys]
+    columns = {
+        "event_key": keys,
+        "subject_type": [item.subject_type for item, *_ in events],
+        "subject_id": [item.subject_id for item, *_ in events],
+        "matter_id": [item.matter_id for item, *_ in events],
+        "department_id": [item.department_id for item, *_ in events],
+        "kind": [kind for _, kind, _, _ in events],
+        "level": [level for _, _, level, _ in events],
+        "due_on": [item.due_on for item, *_ in events],
+        "workdays_overdue": [overdue for *_, overdue in events],
+    }
+    same = {"note": "", "issued_at": clock.now(), "issued_by_id": None}  # one sweep, one moment
+    return bulk.insert_rows(session, Escalation.__table__, columns, same, skip_conflicts_on="event_key",
+                            returning=("id", "event_key"))
 
 
 # --- by hand ---------------------------------------------------------------------------------------
