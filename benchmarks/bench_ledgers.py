@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.datagen import make_app, populate, reusable_sqlite  # noqa: E402
+from benchmarks.datagen import login, make_app, populate, reusable_sqlite  # noqa: E402
 from supervision.extensions import db  # noqa: E402
 
 TARGET_SECONDS, TARGET_MB = 30, 300
@@ -69,7 +69,7 @@ def child(url: str, user: str, path: str, profile: bool) -> None:
     app = make_app(url)
 
     client = app.test_client()
-    assert client.post("/login", data={"username": user, "password": "bench1234"}).status_code == 302
+    login(client, user)
     client.get("/matters/")  # warm: templates, the first query
     baseline = rss_mb()
     startup_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.datagen import make_app, populate, reusable_sqlite  # noqa: E402
+from benchmarks.datagen import add_trivial_route, login, make_app, populate, reusable_sqlite  # noqa: E402
 from supervision.calendar import WorkCalendar  # noqa: E402
 from supervision.extensions import db  # noqa: E402
 
@@ -32,11 +32,6 @@ def timed(client, path: str, n: int) -> tuple[float, float]:
         assert response.status_code == 200, (path, response.status_code)
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
-
-
-def login(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": "bench1234"})
-    assert response.status_code == 302, response.text[:500]
 
 
 def main() -> int:
@@ -58,15 +53,8 @@ def main() -> int:
                                         {"i": sample_id}).scalar()
     print(f"{engine}: {args.matters:,} matters generated in {time.perf_counter() - started:.1f} s")
 
-    # The trivial route of the same app: logged in, the layout rendered, nothing else. Every page
-    # pays for the session, the user and the layout; this measures what a page adds to that.
-    from flask import render_template
-    from flask_login import login_required
+    add_trivial_route(app)  # what every logged-in page pays; this measures what a page adds to it
 
-    @app.get("/bench/trivial")
-    @login_required
-    def trivial():
-        return render_template("base.html")
 
     client = app.test_client()
     login(client, "bench_supervisor")

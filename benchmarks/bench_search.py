@@ -195,10 +195,7 @@ def profile_indexing(n: int = 3000) -> None:
 
 def page_against_trivial(args) -> bool:
     """The search page (logged in, a broad two-word query, 20 hits) against a trivial route."""
-    from flask import render_template
-    from flask_login import login_required
-
-    from benchmarks.datagen import make_app, populate, reusable_sqlite
+    from benchmarks.datagen import add_trivial_route, login, make_app, populate, reusable_sqlite
     from supervision.extensions import db
     from supervision.search import service
 
@@ -219,14 +216,10 @@ def page_against_trivial(args) -> bool:
                   f"{stats.docs / elapsed:,.0f} docs/s wall, "
                   f"{(_cpu_seconds() - cpu0) * 1000 / max(1, stats.docs):.2f} ms CPU per document")
 
-    @app.get("/bench/trivial")
-    @login_required
-    def trivial():
-        return render_template("base.html")
+    add_trivial_route(app)
 
     client = app.test_client()
-    response = client.post("/login", data={"username": "bench_supervisor", "password": "bench1234"})
-    assert response.status_code == 302, response.text[:300]
+    login(client)
     routes = {"trivial route (logged in)": "/bench/trivial",
               "search page, broad two words": "/search/?q=窗口+推诿",
               "search page, one word": "/search/?q=窗口"}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.datagen import make_app, populate, populate_outcomes, reusable_sqlite  # noqa: E402
+from benchmarks.datagen import add_trivial_route, login, make_app, populate, populate_outcomes, reusable_sqlite  # noqa: E402,E501
 from supervision.extensions import db  # noqa: E402
 
 LIMIT = 15
@@ -39,11 +39,6 @@ def timed(client, path: str, n: int, before=None) -> tuple[float, float, float]:
         assert response.status_code == 200, (path, response.status_code)
     walls.sort()
     return statistics.median(walls), walls[max(0, int(len(walls) * 0.95) - 1)], statistics.median(cpus)
-
-
-def login(client, username: str) -> None:
-    response = client.post("/login", data={"username": username, "password": "bench1234"})
-    assert response.status_code == 302, response.text[:500]
 
 
 def main() -> int:
@@ -69,15 +64,10 @@ def main() -> int:
         total = db.session.execute(db.text("SELECT count(*) FROM matter")).scalar()
     print(f"{engine}: {total:,} matters ({in_year:,} received in {year}), ready in {time.perf_counter() - started:.1f} s")
 
-    from flask import render_template
-    from flask_login import login_required
-
     from supervision.statistics import figures
 
-    @app.get("/bench/trivial")
-    @login_required
-    def trivial():
-        return render_template("base.html")
+    add_trivial_route(app)
+
 
     client = app.test_client()
     login(client, "bench_supervisor")

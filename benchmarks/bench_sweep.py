@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, update  # noqa: E402
 
-from benchmarks.datagen import make_app, populate, populate_notices, reusable_sqlite  # noqa: E402
+from benchmarks.datagen import add_trivial_route, login, make_app, populate, populate_notices, reusable_sqlite  # noqa: E402,E501
 from supervision.escalation.services import SOURCES, SweepPolicy, sweep  # noqa: E402
 from supervision.extensions import db  # noqa: E402
 from supervision.models.escalation import Delivery, Escalation, Notification  # noqa: E402
@@ -92,16 +92,11 @@ def main() -> int:
         with app.app_context(), db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
 
-    from flask import render_template
-    from flask_login import login_required
+    add_trivial_route(app)
 
-    @app.get("/bench/trivial")
-    @login_required
-    def trivial():
-        return render_template("base.html")
 
     client = app.test_client()
-    assert client.post("/login", data={"username": "bench_supervisor", "password": "bench1234"}).status_code == 302
+    login(client)
     medians, cpu_medians = {}, {}
     for path in ("/bench/trivial", "/supervision/"):
         for _ in range(10):

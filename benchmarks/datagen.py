@@ -51,6 +51,9 @@ OPEN_ASSIGNMENT = {MatterStatus.ASSIGNED: AssignmentStatus.ASSIGNED, MatterStatu
                    MatterStatus.REWORK: AssignmentStatus.RECEIVED, MatterStatus.REPLIED: AssignmentStatus.REPLIED}
 
 
+BENCH_PASSWORD = "bench1234"  # every generated user's
+
+
 def complaint_text(rng: random.Random, unit: str) -> tuple[str, str]:
     affair, problem = rng.choice(AFFAIRS), rng.choice(PROBLEMS)
     title = f"{unit}{rng.choice(PLACES)}办理{affair}{problem}"
@@ -94,7 +97,7 @@ def populate(n_matters: int = 100_000, n_departments: int = 40, seed: int = 7, t
                                       kind=DepartmentKind.CITY, active=True))
     session.add_all(departments)
     session.flush()
-    password = hash_password("bench1234")
+    password = hash_password(BENCH_PASSWORD)
     for role in Role:
         session.add(User(username=f"bench_{role.value}", display_name=role.label, role=role, password_hash=password,
                          department_id=departments[1].id if role == Role.DEPT_HEAD else None, active=True))
@@ -285,3 +288,25 @@ def populate_outcomes(seed: int = 13, today: date | None = None) -> None:
     session.commit()
     with db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
+
+
+TRIVIAL_ROUTE = "/bench/trivial"
+
+
+def add_trivial_route(app) -> str:
+    """The yardstick of the page benchmarks: a logged-in route of the same app that renders only the
+    layout (session, user, menu, unread count) — what every staff page pays before its own work."""
+    from flask import render_template
+    from flask_login import login_required
+
+    @app.get(TRIVIAL_ROUTE)
+    @login_required
+    def trivial():
+        return render_template("base.html")
+
+    return TRIVIAL_ROUTE
+
+
+def login(client, username: str = "bench_supervisor") -> None:
+    response = client.post("/login", data={"username": username, "password": BENCH_PASSWORD})
+    assert response.status_code == 302, response.text[:500]
