@@ -344,3 +344,100 @@ def test_search_ids_with_a_limit_gives_the_newest(index):
     newest = index.search_ids("窗口", departments=None, include_identity=False, limit=3)
     assert newest == ["matter:10", "matter:9", "matter:8"]
     assert index.search_ids("窗口", departments=None, include_identity=False, limit=3, kinds=["notice"]) == []
+
+
+def _index_contents(ix) -> tuple[set, dict]:
+    """Every posting as (field, term, document id, weight, value) and every stored document, by
+    document id: what a reader sees, whatever the segments and document numbers."""
+    postings, stored = set(), {}
+    with ix.reader() as reader:
+        doc_ids = {n: fields["id"] for n, fields in reader.iter_docs()}
+        stored = {doc_ids[n]: fields for n, fields in reader.iter_docs()}
+        for fieldname, tbytes in reader.all_terms():
+            matcher = reader.postings(fieldname, tbytes)
+            while matcher.is_active():
+                postings.add((fieldname, tbytes, doc_ids[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+    return postings, stored
+
+
+def test_rebuild_writes_what_whooshs_own_writer_writes(tmp_path):
+    """The rebuild's term pool (spilling to run files when full) and its processes give the same
+    postings and stored fields as whoosh's writer with its own posting pool."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import CLEAR
+
+    from supervision.search.engine import SCHEMA, TfIdfCodec, _document_fields
+    from supervision.search.pool import TermPoolMpWriter, TermPoolSegmentWriter
+
+    bodies = ["服务窗口工作人员态度生硬，推诿扯皮。", "便民服务中心窗口排长队，群众反映办事难",
+              "社保卡补办收取加急费用不开票据", "公积金提取材料反复退回"]
+    docs = [_document_fields(make_doc(n, title=f"投诉{n}窗口", body=bodies[n % 4] * (1 + n % 3),
+                                      identity=["张三丰", "王伟"][n % 2], department_ids=[n % 5, 7],
+                                      created=datetime(2026, 1 + n % 12, 1 + n % 28), version=n))
+            for n in range(300)]
+
+    def build(name: str, writer_for) -> tuple[set, dict]:
+        path = tmp_path / name
+        path.mkdir()
+        ix = whoosh_index.create_in(str(path), SCHEMA)
+        writer = writer_for(ix)
+        for doc in docs:
+            writer.add_document(**doc)
+        writer.commit(mergetype=CLEAR)
+        assert not list(path.glob("*.run")), "run files left behind"
+        return _index_contents(whoosh_index.open_dir(str(path)))
+
+    expected = build("whoosh", lambda ix: ix.writer(codec=TfIdfCodec()))
+    pooled = TermPoolSegmentWriter
+    assert build("pool", lambda ix: pooled(ix, codec=TfIdfCodec())) == expected
+    spilled = []
+
+    def spilling(ix):
+        writer = pooled(ix, codec=TfIdfCodec(), limitmb=0.01)  # ~10 KB: a run file every few documents
+        save = writer.pool.save
+        writer.pool.save = lambda: (spilled.append(1), save())
+        return writer
+
+    assert build("spilled", spilling) == expected
+    assert len(spilled) > 5
+    assert build("processes", lambda ix: TermPoolMpWriter(ix, procs=2, batchsize=40, codec=TfIdfCodec())) == expected
+    postings, stored = expected
+    assert len(stored) == 300 and any(field == "identity" for field, *_ in postings)
+
+
+def test_common_and_rare_words_rank_as_whooshs_own_query_does(tmp_path):
+    """A rare word AND a word in nine documents of ten (probed, its list cached), an OR with the
+    identity field, department filters: the same documents, totals and order as whoosh's
+    own query on the same index, first with the posting lists decoded, then from the cache."""
+    from whoosh import query as wq
+
+    from supervision.search.engine import WEIGHTING
+    from supervision.search.matching import POSTING_CACHE_MIN
+
+    n = POSTING_CACHE_MIN + 800  # 窗口 (not in every tenth document) has more postings than that
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild([make_doc(i, title=f"投诉{i}", body=("服务大厅" if i % 10 == 0 else "服务窗口")
+                            + "推诿" * (1 + i % 3) * (i % 37 == 0 or i % 10 == 0 and i % 7 == 0) + "。" * (i % 5),
+                            identity=["推诿张三"] if i % 101 == 0 else [], department_ids=[i % 4])
+                   for i in range(n)], total=n, procs=1)
+
+    def whoosh_ids(q, departments=None) -> list[str]:
+        with index._ix.searcher(weighting=WEIGHTING) as searcher:
+            if departments:
+                q = wq.And([q, wq.Or([wq.Term("department_ids", str(d)) for d in departments])])
+            return [hit["id"] for hit in searcher.search(q, limit=None)]
+
+    both = wq.And([wq.Term("text", "窗口"), wq.Term("text", "推诿")])
+    with_identity = wq.And([wq.Or([wq.Term("text", "窗口"), wq.Term("identity", "窗口")]),
+                            wq.Or([wq.Term("text", "推诿"), wq.Term("identity", "推诿")])])
+    cases = [("窗口 推诿", False, None, whoosh_ids(both)),
+             ("窗口 推诿", True, None, whoosh_ids(with_identity)),
+             ("推诿 窗口", False, {1, 2}, whoosh_ids(both, {1, 2})),
+             ("窗口", False, {3}, whoosh_ids(wq.Term("text", "窗口"), {3}))]  # the department's set probed
+    for _ in ("decoded", "cached"):
+        for text, identity, departments, expected in cases:
+            page = index.search(text, departments=departments, include_identity=identity, per_page=100)
+            assert page.total == len(expected) > 20
+            assert ids(page) == expected[:100], (text, identity, departments)
+    assert index._state.postings.items, "the long list of 窗口 was not kept"

@@ -1,12 +1,13 @@
-"""Query evaluation on whoosh's posting lists as Python sets and dicts.
+"""Query evaluation on whoosh's posting lists as Python sets, arrays and dicts.
 
 whoosh's matchers walk postings one document at a time through several method calls each (``id()``,
 ``next()``, ``skip_to()``, ``score()``): at 100,000 documents a two-word query of common words
 (tens of thousands of postings) cost 60–100 ms of CPU that way, block skipping included. Here each
-posting list is decoded block by block into a dict ``{docnum: weight}`` (``itertools.accumulate`` on
-the stored deltas: C speed), and ANDs, ORs and the permission filter become set operations. Only
-the documents that can reach the page are looked at one by one: their score, a phrase check, their
-stored fields.
+posting list is decoded block by block into arrays (``itertools.accumulate`` on the stored deltas:
+C speed). The smallest part of an AND (or the viewer's permission filter, when smaller) becomes a
+set; the other lists are probed with it — a binary search per document when a list is much longer,
+one pass over it otherwise — and the weights found are kept for scoring. Only the documents that
+can reach the page are looked at one by one: a phrase check, their stored fields.
 
 Scores are whoosh's tf·idf (``weight × idf × boost``, summed over the matching terms); ranks tie
 by document number, as in whoosh. Phrases are matched *relaxed* (all their words) for candidates,
@@ -17,7 +18,9 @@ then checked exactly, lazily, in rank order:
 - in ``identity`` (never stored) on positions: every word at its character offset from the first.
 
 Everything is per segment (local document numbers; ``offset`` makes them global) and the filter
-sets and date columns, which only depend on a segment's immutable postings, are cached per segment.
+sets and date columns, which only depend on a segment's immutable postings, are cached per segment,
+as are the decoded posting lists of common words (:class:`PostingCache`): decoding the 80,000
+postings of a word like 窗口 was half of a query's time.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from whoosh.reading import TermNotFound
 from supervision.search.analysis import TITLE_SEPARATOR, fold_width
 
 _CACHE_SIZE = 256  # per-segment filter sets and date columns kept (LRU)
+POSTING_CACHE_MB = 48  # decoded posting lists of common words kept per process and index (LRU)
+POSTING_CACHE_MIN = 2048  # postings: shorter lists decode in well under a millisecond
 
 
 class Budget:
@@ -59,8 +64,8 @@ class Budget:
 
 # --- postings ------------------------------------------------------------------------------------
 
-def read_postings(reader, fieldname: str, text: str, *, values: bool = False, budget: Budget | None = None,
-                  offset: int = 0) -> tuple[list[int], Any, list | None]:
+def read_postings(reader, fieldname: str, text: str, *, values: bool = False,
+                  budget: Budget | None = None) -> tuple[list[int], Any, list | None]:
     """``(ids, weights, values)`` of one term in one segment (deleted documents included: callers
     remove them at the end). ``weights`` is a sequence parallel to ``ids``; ``values`` (the encoded
     per-posting values, e.g. positions) only if asked for."""
@@ -136,6 +141,41 @@ class SegmentCache:
         return value
 
 
+class PostingCache:
+    """Decoded posting lists (document numbers and weights as arrays, 8 bytes a posting) of terms
+    with at least ``min_postings`` postings, per segment, least recently used dropped beyond
+    ``megabytes``. Segments never change (deletions are applied per query), so entries never go
+    stale; those of merged-away segments age out."""
+
+    def __init__(self, megabytes: float = POSTING_CACHE_MB, min_postings: int = POSTING_CACHE_MIN):
+        self.limit = int(megabytes * 1024 * 1024)
+        self.min_postings = min_postings
+        self.size = 0
+        self.lock = threading.Lock()
+        self.items: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
+
+    def read(self, reader, fieldname: str, text: str, budget: Budget | None) -> tuple[Any, Any]:
+        """``(ids, weights)`` of a term in a segment, from the cache or decoded (and kept if long)."""
+        key = (segment_key(reader), fieldname, text)
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        ids, weights, _ = read_postings(reader, fieldname, text, budget=budget)
+        if len(ids) < self.min_postings:
+            return ids, weights
+        entry = (array("I", ids), weights)
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = entry
+                self.size += len(ids) * 8
+                while self.size > self.limit and self.items:
+                    _, (old_ids, _) = self.items.popitem(last=False)
+                    self.size -= len(old_ids) * 8
+        return entry
+
+
 def segment_key(reader) -> str:
     return reader.segment().segment_id()
 
@@ -168,8 +208,10 @@ def numeric_column(reader, fieldname: str) -> list[int]:
 class SegmentQuery:
     """One parsed query on one segment: relaxed candidates, their scores, exact checks."""
 
-    def __init__(self, searcher, reader, offset: int, tree: tuple, budget: Budget | None):
+    def __init__(self, searcher, reader, offset: int, tree: tuple, budget: Budget | None,
+                 postings: PostingCache | None = None):
         self.searcher, self.reader, self.offset, self.tree, self.budget = searcher, reader, offset, tree, budget
+        self.cache = postings
         self._postings: dict[tuple[str, str], _Postings] = {}
         self._keys: dict[int, set[int]] = {}
         self._texts: dict[tuple[int, bool], str] = {}
@@ -180,55 +222,88 @@ class SegmentQuery:
         key = (fieldname, text)
         found = self._postings.get(key)
         if found is None or (values and found.values is None):
-            found = self._postings[key] = _Postings(*read_postings(
-                self.reader, fieldname, text, values=values, budget=self.budget, offset=self.offset))
+            if values or self.cache is None:
+                found = _Postings(*read_postings(self.reader, fieldname, text, values=values, budget=self.budget))
+            else:
+                found = _Postings(*self.cache.read(self.reader, fieldname, text, self.budget), None)
+            self._postings[key] = found
         return found
 
+    def _words(self, node: tuple) -> list[_Postings]:
+        """The posting lists of a term or of a phrase's words, shortest first."""
+        if node[0] == "term":
+            return [self._term(node[1], node[2])]
+        positions = node[1] == "identity"
+        return sorted((self._term(node[1], w, values=positions) for w in dict.fromkeys(node[2])), key=len)
+
+    def estimate(self, node: tuple) -> int:
+        """An upper bound of how many documents match ``node`` relaxed (no set built)."""
+        kind = node[0]
+        if kind in ("term", "phrase"):
+            return len(self._words(node)[0])
+        sizes = [self.estimate(child) for child in node[1]]
+        return min(sizes) if kind == "and" else sum(sizes)
+
     def keys(self, node: tuple | None = None) -> set[int]:
-        """Local document numbers matching ``node`` relaxed (a phrase: all its words)."""
+        """Local document numbers matching ``node`` relaxed (a phrase: all its words). Only the
+        smallest part of an AND becomes a set; the others are probed with it (:meth:`restrict`)."""
         node = self.tree if node is None else node
         cached = self._keys.get(id(node))
         if cached is not None:
             return cached
         kind = node[0]
-        if kind == "term":
-            result = self._term(node[1], node[2]).docs()
-        elif kind == "phrase":
-            positions = node[1] == "identity"
-            sets = sorted((self._term(node[1], w, values=positions).docs() for w in dict.fromkeys(node[2])),
-                          key=len)
-            result = sets[0].intersection(*sets[1:])
+        if kind in ("term", "phrase"):
+            first, *rest = self._words(node)
+            result = first.docs()
+            for postings in rest:
+                result = postings.restrict(result)
         elif kind == "and":
-            children = sorted((self.keys(child) for child in node[1]), key=len)
-            result = children[0].intersection(*children[1:]) if children[0] else set()
+            first, *rest = sorted(node[1], key=self.estimate)
+            result = self.keys(first)
+            for child in rest:
+                result = self.restrict(child, result)
         else:
             result = set().union(*(self.keys(child) for child in node[1]))
         self._keys[id(node)] = result
         return result
 
-    def add_scores(self, docs: Iterable[int], scores: dict[int, float], node: tuple | None = None,
+    def restrict(self, node: tuple, docs: set[int]) -> set[int]:
+        """The documents of ``docs`` that match ``node`` relaxed."""
+        cached = self._keys.get(id(node))
+        if cached is not None or not docs:
+            return docs & cached if docs else set()
+        kind = node[0]
+        if kind in ("term", "phrase"):
+            for postings in self._words(node):
+                docs = postings.restrict(docs)
+            return docs
+        if kind == "and":
+            for child in sorted(node[1], key=self.estimate):
+                docs = self.restrict(child, docs)
+            return docs
+        return set().union(*(self.restrict(child, docs) for child in node[1]))
+
+    def add_scores(self, docs: set[int], scores: dict[int, float], node: tuple | None = None,
                    subset: bool = True) -> None:
         """``scores[doc] += `` the tf·idf of every term of ``node`` that the document matches
         (``subset``: every one of ``docs`` matches ``node``)."""
         node = self.tree if node is None else node
-        if not subset:
-            here = self.keys(node)
-            docs = [d for d in docs if d in here]
-        elif not isinstance(docs, list):
-            docs = list(docs)
+        kind = node[0]
+        if not subset and kind != "term":  # a term's postings say which documents it has
+            docs = self.restrict(node, docs)
         if not docs:
             return
-        kind = node[0]
         if kind in ("term", "phrase"):
             words = [node[2]] if kind == "term" else list(dict.fromkeys(node[2]))
             boost = node[3] if kind == "term" else 1.0
             for word in words:
                 factor = self.searcher.idf(node[1], word) * boost
-                for d, weight in zip(docs, self._term(node[1], word).weights_of(docs)):
-                    scores[d] = scores.get(d, 0.0) + weight * factor
+                get = scores.get
+                for d, weight in self._term(node[1], word).weighted(docs):
+                    scores[d] = get(d, 0.0) + weight * factor
         else:
             for child in node[1]:
-                self.add_scores(docs, scores, child, subset=node[0] == "and")
+                self.add_scores(docs, scores, child, subset=kind == "and")
 
     # exact matching
     def exact(self, doc: int, node: tuple | None = None) -> bool:
@@ -238,7 +313,7 @@ class SegmentQuery:
             if cached is None:
                 cached = self._exact[doc] = self.exact(doc, self.tree)
             return cached
-        if doc not in self.keys(node):
+        if not self._matches(node, doc):
             return False
         kind = node[0]
         if kind == "term":
@@ -251,6 +326,18 @@ class SegmentQuery:
         if kind == "and":
             return all(self.exact(doc, child) for child in node[1])
         return any(self.exact(doc, child) for child in node[1])
+
+    def _matches(self, node: tuple, doc: int) -> bool:
+        """Whether one document matches ``node`` relaxed (no set built for it)."""
+        cached = self._keys.get(id(node))
+        if cached is not None:
+            return doc in cached
+        kind = node[0]
+        if kind in ("term", "phrase"):
+            return all(doc in postings for postings in self._words(node))
+        if kind == "and":
+            return all(self._matches(child, doc) for child in node[1])
+        return any(self._matches(child, doc) for child in node[1])
 
     def _stored_text(self, doc: int, fold: bool = True) -> str:
         """Title and body as stored; with ``fold``, as the tokenizer sees them (half-width, lower
@@ -279,27 +366,55 @@ class SegmentQuery:
 
 
 class _Postings:
-    """One term's postings in one segment; sets and look-ups built only as needed (a dict of the
-    80,000 postings of a common word costs more than reading them)."""
+    """One term's postings in one segment; sets and look-ups built only as needed (a set of the
+    80,000 postings of a common word costs more than probing it for a few thousand documents)."""
 
-    __slots__ = ("ids", "weights", "values", "_docs")
+    __slots__ = ("ids", "weights", "values", "_docs", "_found", "_asked")
 
-    def __init__(self, ids: list[int], weights, values: list | None):
-        self.ids, self.weights, self.values = ids, weights, values
+    def __init__(self, ids, weights, values: list | None):
+        self.ids, self.weights, self.values = ids, weights, values  # ids: ascending
         self._docs: set[int] | None = None
+        self._found: dict[int, float] = {}  # document -> weight, of the documents asked about and found
+        self._asked: set[int] = set()  # the documents asked about (by restrict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, doc: int) -> bool:
+        if self._docs is not None:
+            return doc in self._docs
+        i = bisect_left(self.ids, doc)
+        return i < len(self.ids) and self.ids[i] == doc
 
     def docs(self) -> set[int]:
         if self._docs is None:
             self._docs = set(self.ids)
         return self._docs
 
-    def weights_of(self, docs: list[int]) -> list[float]:
-        """The weights of ``docs`` (all in this list), by binary search when they are few."""
+    def restrict(self, docs: set[int]) -> set[int]:
+        """The documents of ``docs`` in this list, their weights kept for scoring: a binary search
+        for each when this list is much longer, else one pass over the list."""
         ids, weights = self.ids, self.weights
-        if len(docs) * 16 < len(ids):
-            return [weights[bisect_left(ids, d)] for d in docs]
-        by_doc = dict(zip(ids, weights))
-        return [by_doc[d] for d in docs]
+        if len(ids) > 5 * len(docs):
+            n, found = len(ids), {}
+            for d in docs:
+                i = bisect_left(ids, d)
+                if i < n and ids[i] == d:
+                    found[d] = weights[i]
+        else:
+            found = {d: w for d, w in zip(ids, weights) if d in docs}
+        self._found.update(found)
+        self._asked = self._asked | docs if self._asked else docs
+        return set(found)
+
+    def weighted(self, docs: set[int]) -> list[tuple[int, float]]:
+        """``(doc, weight)`` of the documents of ``docs`` in this list."""
+        if docs <= self._asked:
+            found = self._found
+            return [(d, found[d]) for d in docs if d in found]
+        self.restrict(docs)
+        found = self._found
+        return [(d, found[d]) for d in docs if d in found]
 
     def value_of(self, doc: int):
         i = bisect_left(self.ids, doc)
