@@ -99,7 +99,9 @@ WEIGHTING = scoring.TF_IDF()
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}  # whoosh syntax typed as words
 _RUN_SEPARATORS = re.compile(r"[^\w\-./@+#&]+")  # punctuation (also full-width) splits a word
 _VERIFY_ALL = 200  # phrase candidates up to this many are all checked: an exact total
-_VERIFY_SAMPLE = 100  # beyond, the total is estimated from this many (±10%)
+_VERIFY_SAMPLE = 100  # beyond, the total is estimated from at least this many
+_VERIFY_SAMPLE_MATCHES = 20  # … holding at least this many matches (±25% or better) …
+_VERIFY_SAMPLE_MAX = 600  # … or from this many
 
 
 class SearchIndexError(Exception):
@@ -770,10 +772,16 @@ def _phrase_total(keyed, exact, ranked, limit) -> tuple[int, bool]:
         return len(ranked), True
     if len(keyed) <= _VERIFY_ALL:
         return sum(1 for d in keyed if exact(d)), True
-    docs = list(keyed)
-    sample = random.Random(len(docs)).sample(docs, _VERIFY_SAMPLE)  # the same total on every call
-    passed = sum(1 for d in sample if exact(d))
-    return max(len(ranked), round(len(docs) * passed / len(sample))), False
+    docs = sorted(keyed)
+    checked = passed = 0
+    # the same total on every call; a sample of at least _VERIFY_SAMPLE that grows, up to
+    # _VERIFY_SAMPLE_MAX, until it holds a few matches: a rare phrase among many candidates
+    for d in random.Random(len(docs)).sample(docs, min(len(docs), _VERIFY_SAMPLE_MAX)):
+        checked += 1
+        passed += exact(d)
+        if checked >= _VERIFY_SAMPLE and passed >= _VERIFY_SAMPLE_MATCHES:
+            break
+    return max(len(ranked), round(len(docs) * passed / checked)), False
 
 
 def _filter_key(departments, kinds, statuses, matter_kinds, department, date_from, date_to) -> tuple:
