@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from json.encoder import encode_basestring as _json_string  # a str as the encoder writes it
 from typing import Any
 
 from sqlalchemy import select, update
@@ -47,24 +48,41 @@ HASHED_COLUMNS = ("seq", "prev_hash", "created_at", "actor_id", "actor_name", "a
                   "target_id", "summary", "changes", "ip_address")
 
 
+def _json_value(value: Any) -> str:
+    """One value exactly as ``canonical_json`` writes it: strings and ints directly (the columns' types),
+    anything else through the encoder."""
+    if isinstance(value, str):
+        return _json_string(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return canonical_json(value)
+
+
+def _hashed_head(action: str, actor_name: str, actor_id: int | None, created_at: datetime, changes: str,
+                 ip_address: str) -> str:
+    """The hashed text up to the previous hash: the keys in canonical (sorted) order. Many entries of
+    one ``record_many`` share it."""
+    return (f'{{"action":{_json_value(action)},"actor":{_json_value(actor_name)},"actor_id":{_json_value(actor_id)},'
+            f'"at":{_json_value(created_at.isoformat())},"changes":{_json_value(changes)},'
+            f'"ip":{_json_value(ip_address)},"prev":')
+
+
+def _hash(head: str, prev_hash: str, seq: int, summary: str, target_id: int | None, target_type: str) -> str:
+    content = (f'{head}{_json_value(prev_hash)},"seq":{_json_value(seq)},"summary":{_json_value(summary)},'
+               f'"target_id":{"null" if target_id is None else _json_value(target_id)},'
+               f'"target_type":{_json_value(target_type)}}}')
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def hash_of(values: dict[str, Any]) -> str:
-    """SHA-256 over an entry's columns (and so over the previous entry's hash)."""
-    content = canonical_json(
-        {
-            "seq": values["seq"],
-            "prev": values["prev_hash"],
-            "at": values["created_at"].isoformat(),
-            "actor_id": values["actor_id"],
-            "actor": values["actor_name"],
-            "action": values["action"],
-            "target_type": values["target_type"],
-            "target_id": values["target_id"],
-            "summary": values["summary"],
-            "changes": values["changes"],
-            "ip": values["ip_address"],
-        }
-    )
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+    """SHA-256 over an entry's columns (and so over the previous entry's hash): of the canonical JSON of
+    {seq, prev, at, actor_id, actor, action, target_type, target_id, summary, changes, ip}, written key by
+    key rather than through the encoder: the sweep hashes tens of thousands, and ``record_many`` writes the
+    part of the text its entries share once."""
+    head = _hashed_head(values["action"], values["actor_name"], values["actor_id"], values["created_at"],
+                        values["changes"], values["ip_address"])
+    return _hash(head, values["prev_hash"], values["seq"], values["summary"], values["target_id"],
+                 values["target_type"])
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -134,23 +152,36 @@ def record_many(session: Session, actor: User | None,
     now = clock.now()
     same = {"created_at": now, "actor_id": actor.id if actor else None,
             "actor_name": actor.display_name if actor else "系统", "ip_address": ip_address}
-    names = ("seq", "action", "target_type", "target_id", "summary", "changes", "prev_hash", "hash")
-    rows = []
-    row = dict(same)
-    changes_json: dict[int, str] = {}  # entries often share one changes dict (the sweep: one per date and step)
-    for seq, (action, target, summary, changes) in enumerate(entries, first_seq):
-        target_type, target_id = target_of(target)
-        text = changes_json.get(id(changes))
-        if text is None:
-            text = changes_json[id(changes)] = canonical_json(changes or {})
-        row.update(seq=seq, action=action, target_type=target_type, target_id=target_id, summary=summary[:500],
-                   changes=text, prev_hash=prev_hash)
-        prev_hash = hash_of(row)
-        rows.append((seq, action, target_type, target_id, row["summary"], text, row["prev_hash"], prev_hash))
-    columns = dict(zip(names, (list(values) for values in zip(*rows))))
-    bulk.insert_rows(session, AuditEntry.__table__, columns, same)
+    # Entries often share one changes dict (the sweep: one per date and step): encoded once, and the
+    # hashed text's head (everything before the previous hash) written once per action and changes.
+    heads: dict[tuple[str, int], tuple[str, str]] = {}
+
+    def chunks() -> Iterator[dict[str, list[Any]]]:
+        """The rows, hashed a chunk at a time: the database inserts one chunk while the next is hashed."""
+        nonlocal prev_hash
+        for start in range(0, len(entries), bulk.CHUNK):
+            rows = []
+            for seq, (action, target, summary, changes) in enumerate(entries[start:start + bulk.CHUNK],
+                                                                     first_seq + start):
+                target_type, target_id = target_of(target)
+                known = heads.get((action, id(changes)))
+                if known is None:
+                    text = canonical_json(changes or {})
+                    known = heads[action, id(changes)] = (text, _hashed_head(
+                        action, same["actor_name"], same["actor_id"], now, text, ip_address))
+                text, head = known
+                summary = summary[:500]
+                hash_ = _hash(head, prev_hash, seq, summary, target_id, target_type)
+                rows.append((seq, action, target_type, target_id, summary, text, prev_hash, hash_))
+                prev_hash = hash_
+            yield dict(zip(_MANY_COLUMNS, (list(values) for values in zip(*rows))))
+
+    bulk.insert_chunks(session, AuditEntry.__table__, chunks(), same)
     session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_hash=prev_hash))
     return len(entries)
+
+
+_MANY_COLUMNS = ("seq", "action", "target_type", "target_id", "summary", "changes", "prev_hash", "hash")
 
 
 def diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:

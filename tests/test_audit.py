@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import date, datetime
 
@@ -38,6 +39,22 @@ def test_the_hash_format_is_unchanged():
                                                "workdays_overdue": 16})}
     assert values["changes"] == '{"due_on":"2026-02-01","level":"listed","workdays_overdue":16}'
     assert audit.hash_of(values) == "6f6e8593745d500e727f92d2b361d14bd8ff81af10f60e3b343ee1965a259b33"
+
+
+def test_the_hash_is_of_the_canonical_json_of_the_entry():
+    """hash_of writes the canonical JSON key by key: the same text as the encoder, for any content."""
+    for summary, target_id, actor_id, ip in [('引号 " 反斜杠 \\ 换行\n 制表\t \x00 \u2028 😀', None, None, ""),
+                                              ("plain", 2**40, 3, "2001:db8::1"), ("", 0, 0, "10.0.0.1")]:
+        values = {"seq": 12, "prev_hash": "cd" * 32, "created_at": datetime(2026, 3, 2, 9, 30), "actor_id": actor_id,
+                  "actor_name": "王 \"芳\"", "action": "matter.register", "target_type": "matter",
+                  "target_id": target_id, "summary": summary, "ip_address": ip,
+                  "changes": audit.canonical_json({"title": [summary, "新"], "n": target_id})}
+        reference = audit.canonical_json({
+            "seq": values["seq"], "prev": values["prev_hash"], "at": values["created_at"].isoformat(),
+            "actor_id": actor_id, "actor": values["actor_name"], "action": values["action"],
+            "target_type": values["target_type"], "target_id": target_id, "summary": summary,
+            "changes": values["changes"], "ip": ip})
+        assert audit.hash_of(values) == hashlib.sha256(reference.encode("utf-8")).hexdigest()
 
 
 def test_many_entries_at_once_continue_the_chain_and_verify(session, make_user):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import date, timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from matters_factories import make_matter, office, signed_in, storage, today  # noqa: F401  (fixtures)
 from test_rectification_factories import make_notice, paperwork  # noqa: F401  (fixtures)
-from supervision import audit, clock
+from supervision import audit, bulk, clock
 from supervision.calendar import WorkCalendar
 from supervision.errors import PermissionDenied, ValidationError
 from supervision.escalation import queries
@@ -292,7 +293,11 @@ def test_sweep_urges_an_overdue_rectification_notice_once(session, office, make_
     assert any(notice.number in title for title in heads)
 
 
-def test_every_event_of_a_large_sweep_is_audited_exactly_once(session, make_matter, office, make_notice):
+@pytest.mark.parametrize("chunk", [None, 2], ids=["one statement", "chunks of two"])
+def test_every_event_of_a_large_sweep_is_audited_exactly_once(session, make_matter, office, make_notice, chunk,
+                                                              monkeypatch):
+    if chunk:  # several statements (PostgreSQL: in one pipeline), the audit chain continuing across them
+        monkeypatch.setattr(bulk, "CHUNK", chunk)
     matters = [make_matter("in_progress") for _ in range(4)]
     notice = make_notice("received")
     day = CAL.add_workdays(max([m.lead_assignment.due_on for m in matters] + [notice.due_on]), 7)
@@ -309,3 +314,16 @@ def test_every_event_of_a_large_sweep_is_audited_exactly_once(session, make_matt
     assert sweep(session, POLICY, day).recorded == 0
     session.commit()
     assert list(audit.verify_chain(session)) == []
+
+
+def test_sweep_leaves_the_cycle_collector_as_it_found_it(session, make_matter, office):
+    make_matter("in_progress")
+    assert gc.isenabled()
+    sweep(session, POLICY, date(2026, 3, 2))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sweep(session, POLICY, date(2026, 3, 3))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
