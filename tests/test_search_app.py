@@ -360,6 +360,21 @@ def test_check_tells_to_reindex_an_index_built_with_the_previous_schema(app, off
     assert ids(service.get_index(), "推诿") == [f"matter:{matter.id}"]
 
 
+def test_nightly_check_with_fix_rebuilds_an_index_of_an_older_format(app, office, make_matter):
+    """After an upgrade that changes the index's layout, the nightly `search check --fix` rebuilds it."""
+    from supervision.search.engine import FORMAT_FILE
+
+    matter = make_matter("assigned", summary="窗口工作人员推诿扯皮。")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    (service.get_index().path / FORMAT_FILE).write_text('{"analysis_format": 0}')  # as an older release wrote
+    assert runner.invoke(args=["search", "check"]).exit_code != 0
+    result = runner.invoke(args=["search", "check", "--fix"])
+    assert result.exit_code == 0 and "重建" in result.output, result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    assert ids(service.get_index(), "推诿") == [f"matter:{matter.id}"]
+
+
 def test_search_commands_refuse_when_search_is_off(app):
     app.config["SEARCH_ENABLED"] = False
     result = app.test_cli_runner().invoke(args=["search", "reindex"])

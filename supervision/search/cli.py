@@ -28,7 +28,10 @@ def _index_or_fail():
 def reindex_command() -> None:
     """Rebuild the whole index from the database (safe while the application runs: searches keep the
     old index until the new one is committed; other writers wait)."""
-    index = _index_or_fail()
+    _reindex(_index_or_fail())
+
+
+def _reindex(index) -> None:
     click.echo(f"重建检索索引：{index.path}")
     bar_state: dict = {}
 
@@ -54,10 +57,15 @@ def reindex_command() -> None:
 @click.option("--fix", is_flag=True, help="补录缺失和过期的文档，删除多余的文档。")
 def check_command(fix: bool) -> None:
     """Compare the index with the database: missing, stale (changed since indexed) and extra
-    documents. Exits with status 1 when it finds any and --fix is not given (for cron / monitoring)."""
+    documents. Exits with status 1 when it finds any and --fix is not given (for cron / monitoring).
+    With --fix, an index not built yet or written by an older version is rebuilt."""
     index = _index_or_fail()
     if not service.is_ready(index):
-        raise click.ClickException("检索索引尚未建立或格式已过期，请运行 flask search reindex。")
+        if not fix:
+            raise click.ClickException("检索索引尚未建立或格式已过期，请运行 flask search reindex。")
+        click.echo("检索索引尚未建立或格式已过期：重建。")
+        _reindex(index)
+        return
     report = service.check()
     for label, ids in (("缺失", report.missing), ("过期", report.stale), ("多余", report.extra)):
         if ids:
