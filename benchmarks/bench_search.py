@@ -180,14 +180,14 @@ def profile_indexing(n: int = 3000) -> None:
 
     total = cumulative("rebuild", "search/engine.py")
     segmentation = cumulative("jieba_tokenize", "search/analysis.py")
-    analysis = cumulative("word_values", "search/analysis.py")  # segmentation + counting tokens
-    add_document = cumulative("add_document", "whoosh/writing.py")
+    items = cumulative("index_items", "search/analysis.py")  # analysis + the (bytes, count, weight, value) items
+    add_document = cumulative("add_document", "search/pool.py")
     finish = cumulative("commit", "whoosh/writing.py")
     parts = [
         ("jieba segmentation (analysis.jieba_tokenize)", segmentation),
-        ("counting tokens, title weights, positions", analysis - segmentation),
-        ("whoosh per document (fields, pool of postings)", add_document - analysis),
-        ("whoosh writing the segment (sort, posting blocks)", finish),
+        ("counting tokens, title weights, positions", items - segmentation),
+        ("pooling postings per term, stored fields, columns", add_document - items),
+        ("writing the segment (posting blocks, term table)", finish),
     ]
     parts.append(("other (documents prepared, merges, ...)", total - sum(v for _, v in parts)))
     print(f"\nindexing profile ({n:,} documents, one process):")
