@@ -269,9 +269,11 @@ class SegmentQuery:
 
     def restrict(self, node: tuple, docs: set[int]) -> set[int]:
         """The documents of ``docs`` that match ``node`` relaxed."""
+        if not docs:
+            return set()
         cached = self._keys.get(id(node))
-        if cached is not None or not docs:
-            return docs & cached if docs else set()
+        if cached is not None:
+            return docs & cached
         kind = node[0]
         if kind in ("term", "phrase"):
             for postings in self._words(node):

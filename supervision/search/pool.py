@@ -57,18 +57,11 @@ class _TermPostings:
         self.values += other.values
         self.ends.extend(end + offset for end in other.ends)
 
-    def __iter__(self) -> Iterator[tuple[int, float, bytes]]:
-        """``(docnum, weight, vbytes)`` in document order."""
-        values = bytes(self.values)
-        start = 0
-        for docnum, weight, end in zip(self.docs, self.weights, self.ends):
-            yield docnum, weight, values[start:end]
-            start = end
-
 
 class TermPool:
-    """A posting pool for whoosh's ``SegmentWriter`` (``add`` / ``iter_postings`` / ``cleanup``,
-    and ``fieldnames``), grouped by ``(fieldname, term bytes)``."""
+    """The postings of the segment being written, grouped by ``(fieldname, term bytes)``: filled
+    a document's field at a time (:meth:`add_field`), written by :meth:`write_to`; ``fieldnames``
+    and ``cleanup`` as whoosh's writers expect of a pool."""
 
     def __init__(self, limitmb: float = 128, directory: str | None = None) -> None:
         self.limit = limitmb * 1024 * 1024
@@ -78,27 +71,9 @@ class TermPool:
         self.terms: dict[tuple[str, bytes], _TermPostings] = {}
         self.runs: list[str] = []
 
-    def add(self, item: tuple) -> None:
-        fieldname, tbytes, docnum, weight, vbytes = item
-        key = (fieldname, tbytes)
-        postings = self.terms.get(key)
-        if postings is None:
-            postings = self.terms[key] = _TermPostings()
-            self.fieldnames.add(fieldname)
-            self.size += _TERM_OVERHEAD + len(tbytes)
-        postings.docs.append(docnum)
-        postings.weights.append(weight)
-        if vbytes:
-            postings.values += vbytes
-            self.size += len(vbytes)
-        postings.ends.append(len(postings.values))
-        self.size += _POSTING_SIZE
-        if self.size > self.limit:
-            self.save()
-
     def add_field(self, fieldname: str, docnum: int, items, boost: float) -> int:
-        """``add`` for every ``(tbytes, freq, weight, vbytes)`` a field gives for one document;
-        returns the sum of the frequencies (the field's length)."""
+        """The postings of one document's field: every ``(tbytes, freq, weight, vbytes)`` that
+        ``field.index`` gives; returns the sum of the frequencies (the field's length)."""
         terms, length, size = self.terms, 0, 0
         for tbytes, freq, weight, vbytes in items:
             length += freq
@@ -150,12 +125,6 @@ class TermPool:
             current_key, current = key, postings
         if current is not None:
             yield current_key[0], current_key[1], current
-
-    def iter_postings(self) -> Iterator[tuple]:
-        """whoosh's interface: ``(fieldname, tbytes, docnum, weight, vbytes)`` in order."""
-        for fieldname, tbytes, postings in self.grouped():
-            for docnum, weight, vbytes in postings:
-                yield fieldname, tbytes, docnum, weight, vbytes
 
     def write_to(self, fieldwriter, schema) -> None:
         """Write every posting list through a whoosh 3 ``FieldWriter``: its posting writer's
@@ -225,6 +194,8 @@ class TermPoolSegmentWriter(SegmentWriter):
         unsupported = [name for name, field in self.schema.items() if field.vector or field.separate_spelling()]
         if unsupported:
             raise ValueError(f"fields with vectors or separate spelling are not supported: {unsupported}")
+        if self.codec.length_stats:
+            raise ValueError("a codec with per-posting length statistics is not supported (use TfIdfCodec)")
         self.pool.cleanup()
         self.pool = TermPool(limitmb=limitmb, directory=getattr(ix.storage, "folder", None))  # beside the index
 
@@ -265,14 +236,7 @@ class TermPoolSegmentWriter(SegmentWriter):
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        if self.codec.length_stats:  # document lengths per posting: whoosh's generic path
-            pdr = self.per_document_reader()
-            try:
-                self.fieldwriter.add_postings(self.schema, pdr, self.pool.iter_postings())
-            finally:
-                pdr.close()
-        else:
-            self.pool.write_to(self.fieldwriter, self.schema)
+        self.pool.write_to(self.fieldwriter, self.schema)
         self.fieldwriter.close()
 
 
