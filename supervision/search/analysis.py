@@ -21,7 +21,7 @@ from array import array
 from math import log
 
 from whoosh.analysis import Token, Tokenizer
-from whoosh.formats import Frequency, Positions
+from whoosh.formats import Existence, Positions
 from whoosh.system import _INT_SIZE, pack_uint
 
 # Bump when the tokens produced for a text change: the index must then be rebuilt.
@@ -277,9 +277,11 @@ class JiebaTokenizer(Tokenizer):
         return out
 
 
-class TermWeights(Frequency):
-    """whoosh's ``Frequency`` posting format (count and weight per document, no positions), fed by
-    :meth:`JiebaTokenizer.term_weights`. Positions would cost a pickle per posting when indexing and
+class TermWeights(Existence):
+    """A weight per document and term, nothing else (whoosh 3 keeps weights apart from the posting
+    values, which this format leaves empty), fed by :meth:`JiebaTokenizer.term_weights`: the score
+    reads the weight (the count, the title's tokens counted TITLE_BOOST times); the count itself
+    was stored as a value no query read. Positions would cost a pickle per posting when indexing and
     a third of the index; phrases in stored fields are checked on the stored text instead."""
 
     def word_values(self, value, analyzer, **kwargs):
@@ -289,7 +291,7 @@ class TermWeights(Frequency):
             return
         fb = self.field_boost
         for word, (count, weight) in term_weights(value).items():
-            yield word, count, weight * fb, pack_uint(count)
+            yield word, count, weight * fb, b""
 
     def index_items(self, value, analyzer) -> list[tuple] | None:
         """What whoosh's ``field.index(value)`` yields, as one list (the rebuild's writer calls
@@ -298,7 +300,7 @@ class TermWeights(Frequency):
         if term_weights is None or not isinstance(value, str):
             return None
         fb = self.field_boost
-        return [(word.encode("utf-8"), count, weight * fb, pack_uint(count))
+        return [(word.encode("utf-8"), count, weight * fb, b"")
                 for word, (count, weight) in term_weights(value).items()]
 
 
