@@ -21,14 +21,15 @@ log = logging.getLogger(__name__)
 @bp.get("/")
 @requires(service.can_search)
 def index():
-    scope = service.scope_for(current_user) or abort(403)
-    form = SearchForm(request.args, user=current_user, scope=scope)
+    user = current_user._get_current_object()  # checked per hit: not through the proxy each time
+    scope = service.scope_for(user) or abort(403)
+    form = SearchForm(request.args, user=user, scope=scope)
     form.validate()
     search_index = service.get_index()
     results, unavailable = None, not service.is_ready(search_index)
     if form.text and not unavailable:
         try:
-            results = queries.search(db.session, search_index, current_user, scope, form.text, form.criteria(),
+            results = queries.search(db.session, search_index, user, scope, form.text, form.criteria(),
                                      page_number(request.args.get("page")), current_app.config["PER_PAGE"])
         except Exception:  # noqa: BLE001 — an index problem is a message on the page, not an error page
             log.exception("search failed for %r", form.text[:200])
