@@ -156,23 +156,30 @@ class PostingCache:
 
     def read(self, reader, fieldname: str, text: str, budget: Budget | None) -> tuple[Any, Any]:
         """``(ids, weights)`` of a term in a segment, from the cache or decoded (and kept if long)."""
-        key = (segment_key(reader), fieldname, text)
+        def decode() -> tuple[Any, Any]:
+            ids, weights, _ = read_postings(reader, fieldname, text, budget=budget)
+            return ids, weights
+        return self.get((segment_key(reader), fieldname, text), decode)
+
+    def get(self, key: tuple, make: Callable[[], tuple[Any, Any]]) -> tuple[Any, Any]:
+        """``(ids, weights)`` kept under ``key``, or made (and kept if long)."""
         with self.lock:
             found = self.items.get(key)
             if found is not None:
                 self.items.move_to_end(key)
                 return found
-        ids, weights, _ = read_postings(reader, fieldname, text, budget=budget)
+        ids, weights = make()
         if len(ids) < self.min_postings:
             return ids, weights
-        entry = (array("I", ids), weights)
+        entry = (ids if isinstance(ids, array) else array("I", ids), weights)
+        size = len(ids) * (4 + weights.itemsize)
         with self.lock:
             if key not in self.items:
                 self.items[key] = entry
-                self.size += len(ids) * 8
+                self.size += size
                 while self.size > self.limit and self.items:
-                    _, (old_ids, _) = self.items.popitem(last=False)
-                    self.size -= len(old_ids) * 8
+                    _, (old_ids, old_weights) = self.items.popitem(last=False)
+                    self.size -= len(old_ids) * (4 + old_weights.itemsize)
         return entry
 
 
@@ -212,7 +219,7 @@ class SegmentQuery:
                  postings: PostingCache | None = None):
         self.searcher, self.reader, self.offset, self.tree, self.budget = searcher, reader, offset, tree, budget
         self.cache = postings
-        self._postings: dict[tuple[str, str], _Postings] = {}
+        self._postings: dict[Any, _Postings] = {}  # (field, text), or id() of a merged OR
         self._keys: dict[int, set[int]] = {}
         self._texts: dict[tuple[int, bool], str] = {}
         self._exact: dict[int, bool] = {}
@@ -229,8 +236,36 @@ class SegmentQuery:
             self._postings[key] = found
         return found
 
+    def _union(self, node: tuple) -> _Postings | None:
+        """An OR of single terms — a word in the text and in the identity field, as office staff
+        search — as one posting list: the documents of either, each weighted with the tf·idf its
+        terms add to the score. Two long lists probed and scored for every candidate cost more
+        than one; kept like a long posting list (the idfs in the key: they change with the index)."""
+        if node[0] != "or" or any(child[0] != "term" for child in node[1]):
+            return None
+        found = self._postings.get(id(node))
+        if found is None:
+            parts = [(child[1], child[2], self.searcher.idf(child[1], child[2]) * child[3]) for child in node[1]]
+
+            def merge() -> tuple[array, array]:
+                total: dict[int, float] = {}
+                for fieldname, text, factor in parts:
+                    postings = self._term(fieldname, text)
+                    get = total.get
+                    for d, w in zip(postings.ids, postings.weights):
+                        total[d] = get(d, 0.0) + w * factor
+                ids = array("I", sorted(total))
+                return ids, array("d", [total[d] for d in ids])
+
+            key = (segment_key(self.reader), "or", tuple(parts))
+            ids, weights = self.cache.get(key, merge) if self.cache is not None else merge()
+            found = self._postings[id(node)] = _Postings(ids, weights, None)
+        return found
+
     def _words(self, node: tuple) -> list[_Postings]:
-        """The posting lists of a term or of a phrase's words, shortest first."""
+        """The posting lists of a term or of a phrase's words (an OR of terms: merged), shortest first."""
+        if node[0] == "or":
+            return [self._union(node)]
         if node[0] == "term":
             return [self._term(node[1], node[2])]
         positions = node[1] == "identity"
@@ -239,7 +274,7 @@ class SegmentQuery:
     def estimate(self, node: tuple) -> int:
         """An upper bound of how many documents match ``node`` relaxed (no set built)."""
         kind = node[0]
-        if kind in ("term", "phrase"):
+        if kind in ("term", "phrase") or self._union(node) is not None:
             return len(self._words(node)[0])
         sizes = [self.estimate(child) for child in node[1]]
         return min(sizes) if kind == "and" else sum(sizes)
@@ -252,7 +287,7 @@ class SegmentQuery:
         if cached is not None:
             return cached
         kind = node[0]
-        if kind in ("term", "phrase"):
+        if kind in ("term", "phrase") or self._union(node) is not None:
             first, *rest = self._words(node)
             result = first.docs()
             for postings in rest:
@@ -275,7 +310,7 @@ class SegmentQuery:
         if cached is not None:
             return docs & cached
         kind = node[0]
-        if kind in ("term", "phrase"):
+        if kind in ("term", "phrase") or self._union(node) is not None:
             for postings in self._words(node):
                 docs = postings.restrict(docs)
             return docs
@@ -291,6 +326,12 @@ class SegmentQuery:
         (``subset``: every one of ``docs`` matches ``node``)."""
         node = self.tree if node is None else node
         kind = node[0]
+        union = self._union(node)
+        if union is not None:  # the terms' tf·idf already summed per document
+            get = scores.get
+            for d, weight in union.weighted(docs):
+                scores[d] = get(d, 0.0) + weight
+            return
         if not subset and kind != "term":  # a term's postings say which documents it has
             docs = self.restrict(node, docs)
         if not docs:
@@ -335,7 +376,7 @@ class SegmentQuery:
         if cached is not None:
             return doc in cached
         kind = node[0]
-        if kind in ("term", "phrase"):
+        if kind in ("term", "phrase") or self._union(node) is not None:
             return all(doc in postings for postings in self._words(node))
         if kind == "and":
             return all(self._matches(child, doc) for child in node[1])
