@@ -45,6 +45,8 @@ from supervision.search.analysis import TITLE_SEPARATOR, fold_width
 _CACHE_SIZE = 256  # per-segment filter sets and date columns kept (LRU)
 POSTING_CACHE_MB = 48  # decoded posting lists of common words kept per process and index (LRU)
 POSTING_CACHE_MIN = 2048  # postings: shorter lists decode in well under a millisecond
+TABLE_MIN = 16384  # postings: longer kept lists get a {doc: weight} table for probing
+TABLE_BYTES = 100  # a table entry's size, roughly (dict slot, int and float objects)
 
 
 class Budget:
@@ -154,13 +156,6 @@ class PostingCache:
         self.lock = threading.Lock()
         self.items: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
 
-    def read(self, reader, fieldname: str, text: str, budget: Budget | None) -> tuple[Any, Any]:
-        """``(ids, weights)`` of a term in a segment, from the cache or decoded (and kept if long)."""
-        def decode() -> tuple[Any, Any]:
-            ids, weights, _ = read_postings(reader, fieldname, text, budget=budget)
-            return ids, weights
-        return self.get((segment_key(reader), fieldname, text), decode)
-
     def get(self, key: tuple, make: Callable[[], tuple[Any, Any]]) -> tuple[Any, Any]:
         """``(ids, weights)`` kept under ``key``, or made (and kept if long)."""
         with self.lock:
@@ -177,10 +172,29 @@ class PostingCache:
             if key not in self.items:
                 self.items[key] = entry
                 self.size += size
-                while self.size > self.limit and self.items:
-                    _, (old_ids, old_weights) = self.items.popitem(last=False)
-                    self.size -= len(old_ids) * (4 + old_weights.itemsize)
+                self._evict()
         return entry
+
+    def table(self, key: tuple, ids, weights) -> dict[int, float]:
+        """``{doc: weight}`` of a kept list, made on first use and kept with it (~100 bytes a
+        posting): a look-up per probed document instead of a binary search."""
+        key = (*key, "table")
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found[0]
+        table = dict(zip(ids, weights))
+        with self.lock:
+            self.items[key] = (table, None)
+            self.size += len(table) * TABLE_BYTES
+            self._evict()
+        return table
+
+    def _evict(self) -> None:
+        while self.size > self.limit and self.items:
+            key, (first, second) = self.items.popitem(last=False)
+            self.size -= len(first) * (TABLE_BYTES if second is None else 4 + second.itemsize)
 
 
 def segment_key(reader) -> str:
@@ -232,9 +246,20 @@ class SegmentQuery:
             if values or self.cache is None:
                 found = _Postings(*read_postings(self.reader, fieldname, text, values=values, budget=self.budget))
             else:
-                found = _Postings(*self.cache.read(self.reader, fieldname, text, self.budget), None)
+                def decode() -> tuple[Any, Any]:
+                    ids, weights, _ = read_postings(self.reader, fieldname, text, budget=self.budget)
+                    return ids, weights
+                found = self._kept((segment_key(self.reader), fieldname, text), decode)
             self._postings[key] = found
         return found
+
+    def _kept(self, key: tuple, make: Callable[[], tuple[Any, Any]]) -> _Postings:
+        """A posting list from the cache (or made and kept there), with its look-up table if long."""
+        ids, weights = self.cache.get(key, make)
+        postings = _Postings(ids, weights, None)
+        if len(ids) >= TABLE_MIN:
+            postings.table_of = functools.partial(self.cache.table, key, ids, weights)
+        return postings
 
     def _union(self, node: tuple) -> _Postings | None:
         """An OR of single terms — a word in the text and in the identity field, as office staff
@@ -258,8 +283,8 @@ class SegmentQuery:
                 return ids, array("d", [total[d] for d in ids])
 
             key = (segment_key(self.reader), "or", tuple(parts))
-            ids, weights = self.cache.get(key, merge) if self.cache is not None else merge()
-            found = self._postings[id(node)] = _Postings(ids, weights, None)
+            found = self._kept(key, merge) if self.cache is not None else _Postings(*merge(), None)
+            self._postings[id(node)] = found
         return found
 
     def _words(self, node: tuple) -> list[_Postings]:
@@ -412,10 +437,11 @@ class _Postings:
     """One term's postings in one segment; sets and look-ups built only as needed (a set of the
     80,000 postings of a common word costs more than probing it for a few thousand documents)."""
 
-    __slots__ = ("ids", "weights", "values", "_docs", "_found", "_asked")
+    __slots__ = ("ids", "weights", "values", "table_of", "_docs", "_found", "_asked")
 
     def __init__(self, ids, weights, values: list | None):
         self.ids, self.weights, self.values = ids, weights, values  # ids: ascending
+        self.table_of: Callable[[], dict[int, float]] | None = None  # {doc: weight}, for long kept lists
         self._docs: set[int] | None = None
         self._found: dict[int, float] = {}  # document -> weight, of the documents asked about and found
         self._asked: set[int] = set()  # the documents asked about (by restrict)
@@ -438,7 +464,13 @@ class _Postings:
         """The documents of ``docs`` in this list, their weights kept for scoring: a binary search
         for each when this list is much longer, else one pass over the list."""
         ids, weights = self.ids, self.weights
-        if len(ids) > 5 * len(docs):
+        if len(ids) > 5 * len(docs) and self.table_of is not None:
+            get, found = self.table_of().get, {}
+            for d in docs:
+                weight = get(d)
+                if weight is not None:
+                    found[d] = weight
+        elif len(ids) > 5 * len(docs):
             n, found = len(ids), {}
             for d in docs:
                 i = bisect_left(ids, d)
