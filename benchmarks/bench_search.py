@@ -8,8 +8,8 @@ specific, phrase, with a department filter, sorted by date) on one reused search
 median and p95, wall and CPU, highlights included, with PASS/FAIL against the targets (issue 6):
 top 20 with highlights < 50 ms median and < 200 ms p95 for queries of common words with thousands
 of hits; indexing >= 700 docs/s. Queries whose words are in most documents (tens of thousands of
-candidates) are timed and reported, marked "beyond": the target does not speak of them. It also
-checks the phrase handling against the ground truth (plain substring search).
+candidates), which the issue's target does not speak of, are held to it too. It also checks the
+phrase handling against the ground truth (plain substring search).
 
 ``--profile`` profiles indexing (3,000 documents, one process) and says what dominates.
 ``--page`` times the search page against a trivial logged-in route of the same app (in-process
@@ -248,14 +248,15 @@ def page_against_trivial(args) -> bool:
     for username in ("bench_supervisor", "bench_dept_head"):
         clients[username] = app.test_client()
         login(clients[username], username)
-    # (label, user, path, held to the target): the supervisor's search includes complainants'
-    # identity fields (the complaint's own words), the department head's only their department
-    routes = [("trivial route (logged in)", "bench_supervisor", "/bench/trivial", False),
-              ("supervisor, 窗口 推诿", "bench_supervisor", "/search/?q=窗口+推诿", True),
-              ("department head, 窗口 推诿", "bench_dept_head", "/search/?q=窗口+推诿", True),
-              ("supervisor, 窗口 (one very common word)", "bench_supervisor", "/search/?q=窗口", False)]
+    # (label, user, path): the supervisor's search includes complainants' identity fields (the
+    # complaint's own words), the department head's only their department; every search is held
+    # to the target, the word in most matters too
+    routes = [("trivial route (logged in)", "bench_supervisor", "/bench/trivial"),
+              ("supervisor, 窗口 推诿", "bench_supervisor", "/search/?q=窗口+推诿"),
+              ("department head, 窗口 推诿", "bench_dept_head", "/search/?q=窗口+推诿"),
+              ("supervisor, 窗口 (one very common word)", "bench_supervisor", "/search/?q=窗口")]
     results = {}
-    for label, username, path, _ in routes:
+    for label, username, path in routes:
         client = clients[username]
         for _ in range(10):  # warm: templates, jieba, filters
             assert client.get(path).status_code == 200
@@ -274,12 +275,12 @@ def page_against_trivial(args) -> bool:
     print(f"\nsearch page vs trivial route ({args.requests} requests each, in-process WSGI; "
           f"load average {os.getloadavg()[0]:.1f}):")
     print(f"{'route':40} {'median':>8} {'p95':>8} {'cpu med':>8} {'x trivial':>10}")
-    for label, _, path, held in routes:
+    for label, _, path in routes:
         med, p95, cpu_med = results[label]
         ratio, cpu_ratio = med / trivial_wall, cpu_med / trivial_cpu
-        passed = ratio <= TARGET_PAGE_RATIO or not held
+        passed = ratio <= TARGET_PAGE_RATIO
         verdict &= passed
-        mark = ("  PASS" if passed else "  FAIL") if held else ("" if path == routes[0][2] else "  beyond")
+        mark = "" if path == routes[0][2] else ("  PASS" if passed else "  FAIL")
         print(f"{label:40} {med:7.2f}ms {p95:7.2f}ms {cpu_med:7.2f}ms {ratio:9.1f}x (CPU {cpu_ratio:.1f}x){mark}")
     return verdict
 
@@ -339,18 +340,17 @@ def main(argv: list[str] | None = None) -> int:
 
         all_depts = None
         own = {3}
-        beyond = "beyond"  # words in most documents: timed and reported, not held to the target
         queries = [
             ("broad two words", "窗口 推诿", dict(departments=all_depts)),
-            ("broad two words (2)", "工作人员 材料", dict(departments=all_depts), beyond),
+            ("broad two words (2)", "工作人员 材料", dict(departments=all_depts)),
             ("broad, one department", "窗口 推诿", dict(departments=own)),
             ("broad, identity searched too", "窗口 推诿", dict(departments=all_depts, include_identity=True)),
             ("broad, sorted by date", "窗口 推诿", dict(departments=all_depts, sort="date")),
-            ("phrase run 政务中心", "政务中心", dict(departments=all_depts), beyond),
-            ("phrase run 服务中心窗口", "服务中心窗口", dict(departments=all_depts), beyond),
-            ("phrase, sorted by date", "政务中心", dict(departments=all_depts, sort="date"), beyond),
+            ("phrase run 政务中心", "政务中心", dict(departments=all_depts)),
+            ("phrase run 服务中心窗口", "服务中心窗口", dict(departments=all_depts)),
+            ("phrase, sorted by date", "政务中心", dict(departments=all_depts, sort="date")),
             ("complainant name (intake)", "王伟", dict(departments=all_depts, include_identity=True)),
-            ("specific", "加急费用 票据 社保卡补办", dict(departments=all_depts), beyond),
+            ("specific", "加急费用 票据 社保卡补办", dict(departments=all_depts)),
             ("specific, one department", "公积金提取 乱收费", dict(departments=own)),
             ("exact number", "XT-2025-00017", dict(departments=all_depts)),
             ("文号", "效整〔2025〕12号", dict(departments=all_depts)),
@@ -361,17 +361,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nqueries ({args.repeat} runs each, top 20 with highlights, one reused searcher):")
         print(f"load average {os.getloadavg()[0]:.1f}; ~ estimated total, * time budget ran out")
         print(f"{'query':34} {'hits':>9} {'median':>8} {'p95':>8} {'cpu med':>8} {'cpu p95':>8}")
-        for label, text, kwargs, *marks in queries:
-            held = beyond not in marks
+        for label, text, kwargs in queries:
             kwargs.setdefault("include_identity", False)
             times, cpu, page = _time_query(index, text, args.repeat, **kwargs)
             med, p95 = statistics.median(times), _percentile(times, 95)
             cpu_med, cpu_p95 = statistics.median(cpu), _percentile(cpu, 95)
             passed = med < TARGET_MEDIAN_MS and p95 < TARGET_P95_MS
-            ok &= passed or not held
+            ok &= passed
             total = f"{page.total:,}{'' if page.total_exact else '~'}{'*' if page.partial else ''}"
             print(f"{label:34} {total:>9} {med:7.1f}ms {p95:7.1f}ms {cpu_med:7.1f}ms {cpu_p95:7.1f}ms "
-                  f"{('PASS' if passed else 'FAIL') if held else 'beyond'}", flush=True)
+                  f"{'PASS' if passed else 'FAIL'}", flush=True)
 
         # Query times against ground truth (substring search over the generated texts).
         print("\nphrase handling against plain substring search (title + body):")

@@ -406,19 +406,14 @@ def test_rebuild_writes_what_whooshs_own_writer_writes(tmp_path):
     assert len(stored) == 300 and any(field == "identity" for field, *_ in postings)
 
 
-@pytest.mark.parametrize("table_min", [None, 100], ids=["binary search", "look-up tables"])
-def test_common_and_rare_words_rank_as_whooshs_own_query_does(tmp_path, monkeypatch, table_min):
-    """A rare word AND a word in nine documents of ten (probed, its list cached), an OR with the
-    identity field, department filters: the same documents, totals and order as whoosh's
+def test_common_and_rare_words_rank_as_whooshs_own_query_does(tmp_path):
+    """A rare word AND a word in nine documents of ten (searched for, its list cached), an OR with
+    the identity field, department filters: the same documents, totals and order as whoosh's
     own query on the same index, first with the posting lists decoded, then from the cache."""
     from whoosh import query as wq
 
-    from supervision.search import matching
     from supervision.search.engine import WEIGHTING
     from supervision.search.matching import POSTING_CACHE_MIN
-
-    if table_min:  # long kept lists probed through {doc: weight} tables
-        monkeypatch.setattr(matching, "TABLE_MIN", table_min)
 
     n = POSTING_CACHE_MIN + 800  # 窗口 (not in every tenth document) has more postings than that
     index = SearchIndex(tmp_path / "index")
@@ -446,5 +441,3 @@ def test_common_and_rare_words_rank_as_whooshs_own_query_does(tmp_path, monkeypa
             assert page.total == len(expected) > 20
             assert ids(page) == expected[:100], (text, identity, departments)
     assert index._state.postings.items, "the long list of 窗口 was not kept"
-    if table_min:
-        assert any(key[-1] == "table" for key in index._state.postings.items), "no look-up table was used"

@@ -10,10 +10,11 @@ Design, in short (the figures behind it: ``benchmarks/bench_search.py``):
   tf·idf, counts and weights only (no positions); title and body are only stored, for display,
   highlighting and phrase checks. An OR of a title and a body field per word costs twice the
   postings for every word.
-- **Evaluation on sets** (:mod:`.matching`): posting lists are decoded a block at a time into
-  dicts and combined with set operations; only the documents that can reach the page are scored
-  one by one, checked for phrases, and read. whoosh's own matchers and collectors cost 60–100 ms
-  of CPU for a two-word query of common words at 100,000 documents; this costs ~10.
+- **Evaluation on arrays** (:mod:`.matching`): posting lists are decoded a block at a time into
+  sorted NumPy arrays and intersected, merged, scored and ranked with vectorised operations; only
+  the documents that can reach the page are checked for phrases and read, one by one. whoosh's
+  own matchers and collectors cost 60–100 ms of CPU for a two-word query of common words at
+  100,000 documents; this costs a few.
 - **Phrases.** A run of CJK text typed into the box (政务中心) must match that run, not 政务 AND
   中心 anywhere in the file. The run is tiled by the finest dictionary words the index holds
   (see :mod:`.analysis`); documents with all of them are candidates, and a candidate matches if
@@ -22,7 +23,7 @@ Design, in short (the figures behind it: ``benchmarks/bench_search.py``):
   page is full. Words separated by spaces are ANDed; each may match ``text`` (and ``identity``,
   if allowed) or a number.
 - **Permissions inside the query.** The departments a viewer may see, and the filters chosen on
-  the page, become one set of document numbers per segment, intersected with the candidates
+  the page, become one sorted array of document numbers per segment, intersected with the candidates
   before anything is scored; cached per segment (segments never change, deletions are applied
   per query). The identity field is not searched at all unless ``include_identity``.
 - **Processes.** One writer at a time (whoosh's lock file, retried until a timeout, then
@@ -45,9 +46,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import fields, scoring
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
@@ -70,17 +73,21 @@ from supervision.search.analysis import (
     warm_up,
 )
 from supervision.search.matching import (
+    DOC,
+    NO_DOCS,
     Budget,
     Candidates,
     PostingCache,
     SegmentCache,
     SegmentQuery,
-    best,
     deleted_docs,
+    difference,
     has_phrase,
+    intersect,
     numeric_column,
     segment_key,
     term_docs,
+    union,
 )
 from supervision.search.pool import TermPoolMpWriter, TermPoolSegmentWriter
 
@@ -634,16 +641,15 @@ class SearchIndex:
             if reader.doc_count_all() == 0:
                 continue
             allowed = self._allowed(reader, scope)
-            if allowed is not None and not allowed:
+            if allowed is not None and not len(allowed):
                 continue
             segment_query = SegmentQuery(searcher, reader, offset, tree, budget, self._state.postings)
             if allowed is not None and len(allowed) < segment_query.estimate(tree):
                 docs = segment_query.restrict(tree, allowed)  # a department's documents, probed
             else:
                 docs = segment_query.keys()
-                docs = docs & allowed if allowed is not None else set(docs)
-            docs -= deleted_docs(reader)
-            found.append((segment_query, docs))
+                docs = intersect(docs, allowed) if allowed is not None else docs
+            found.append((segment_query, difference(docs, deleted_docs(reader))))
         return Candidates(found)
 
     def _search_page(self, parsed, scope, sort, page, per_page) -> SearchPage:
@@ -654,7 +660,7 @@ class SearchIndex:
         keyed = candidates.by_column(self._created) if by_date else candidates.by_score()
         limit = page * per_page
         if not has_phrase(parsed.tree):
-            ranked, complete = best(keyed, limit, not by_date), True
+            ranked, complete = keyed.best(limit, not by_date), True
             total, total_exact = len(keyed), True
         else:
             # the phrase check has a budget of its own: reading the postings may have used the first
@@ -671,7 +677,7 @@ class SearchIndex:
                 title=stored.get("title", ""),
                 highlight_html=highlight(stored.get("body", ""), parsed.terms),
                 title_html=highlight(stored.get("title", ""), parsed.terms, whole=True),
-                score=0.0 if by_date else float(keyed[docnum]), created=stored.get("created"),
+                score=0.0 if by_date else float(keyed.key_of(docnum)), created=stored.get("created"),
             ))
         return SearchPage(total=total, hits=hits, page=page, pages=math.ceil(total / per_page),
                           per_page=per_page, total_exact=total_exact, partial=partial)
@@ -696,7 +702,7 @@ class SearchIndex:
             found, _ = _verified(candidates.by_column(self._created), limit, False, candidates.exact,
                                  Budget(None))
         else:
-            found = best(candidates.by_column(self._created), limit, False)
+            found = candidates.by_column(self._created).best(limit, False)
         columns: dict[int, Any] = {}  # the id column of each segment
         ids = []
         for docnum in found:
@@ -711,39 +717,43 @@ class SearchIndex:
     def _text_fields(include_identity: bool) -> tuple[str, ...]:
         return ("text", "identity") if include_identity else ("text",)
 
-    def _created(self, reader) -> list[int]:
+    def _created(self, reader) -> np.ndarray:
         """The sortable ``created`` value of every document of a segment (cached per segment)."""
         return self._state.segments.get((segment_key(reader), "created"),
                                         lambda: numeric_column(reader, "created"))
 
-    def _allowed(self, reader, scope: tuple) -> set[int] | None:
-        """The (local) documents of this segment that a query with these filters may return
-        (None: all), cached per segment: deleted documents are removed per query."""
+    def _allowed(self, reader, scope: tuple) -> np.ndarray | None:
+        """The (local) documents of this segment that a query with these filters may return,
+        sorted (None: all), cached per segment: deleted documents are removed per query."""
         if not any(part not in (None, ()) for part in scope):
             return None
         return self._state.segments.get((segment_key(reader), "filter", scope),
                                         lambda: self._allowed_docs(reader, scope))
 
-    def _allowed_docs(self, reader, scope: tuple) -> set[int]:
+    def _allowed_docs(self, reader, scope: tuple) -> np.ndarray | None:
         departments, kinds, statuses, matter_kinds, department, date_from, date_to = scope
-        parts: list[set[int]] = []
+        parts: list[np.ndarray] = []
         if departments is not None:
-            parts.append(set().union(*(term_docs(reader, "department_ids", str(d)) for d in departments)))
+            parts.append(reduce(union, (term_docs(reader, "department_ids", str(d)) for d in departments),
+                                NO_DOCS))
         for fieldname, values in (("kind", kinds), ("status", statuses), ("matter_kind", matter_kinds)):
             if values:
-                parts.append(set().union(*(term_docs(reader, fieldname, v) for v in values)))
+                parts.append(reduce(union, (term_docs(reader, fieldname, v) for v in values)))
         if department is not None:
             parts.append(term_docs(reader, "department_ids", str(department)))
         if date_from or date_to:
             field_ = SCHEMA["created"]
-            low = field_.to_column_value(date_from) if date_from else None
-            high = field_.to_column_value(date_to) if date_to else None
-            missing = field_.default_column().default_value()
             created = self._created(reader)
-            parts.append({n for n, value in enumerate(created) if value != missing
-                          and (low is None or value >= low) and (high is None or value <= high)})
+            chosen = created != field_.default_column().default_value()
+            if date_from:
+                chosen &= created >= field_.to_column_value(date_from)
+            if date_to:
+                chosen &= created <= field_.to_column_value(date_to)
+            parts.append(np.flatnonzero(chosen).astype(DOC))
         parts.sort(key=len)
-        return parts[0].intersection(*parts[1:])
+        allowed = reduce(intersect, parts)
+        # every document of the segment (a supervisor's kinds): no filter to apply
+        return None if len(allowed) == reader.doc_count_all() else allowed
 
 
 def _verified(keyed, limit, ascending, exact, budget) -> tuple[list[int], bool]:
@@ -752,7 +762,7 @@ def _verified(keyed, limit, ascending, exact, budget) -> tuple[list[int], bool]:
     passed: list[int] = []
     want, checked = limit + 10, 0
     while True:
-        ranked = best(keyed, want, ascending)
+        ranked = keyed.best(want, ascending)
         for docnum in ranked[checked:]:
             if exact(docnum):
                 passed.append(docnum)
@@ -771,8 +781,8 @@ def _phrase_total(keyed, exact, ranked, limit) -> tuple[int, bool]:
     if len(ranked) < limit:  # every candidate was checked for this page
         return len(ranked), True
     if len(keyed) <= _VERIFY_ALL:
-        return sum(1 for d in keyed if exact(d)), True
-    docs = sorted(keyed)
+        return sum(1 for d in keyed.docs.tolist() if exact(d)), True
+    docs = keyed.docs.tolist()  # ascending
     checked = passed = 0
     # the same total on every call; a sample of at least _VERIFY_SAMPLE that grows, up to
     # _VERIFY_SAMPLE_MAX, until it holds a few matches: a rare phrase among many candidates

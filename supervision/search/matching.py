@@ -1,26 +1,28 @@
-"""Query evaluation on whoosh's posting lists as Python sets, arrays and dicts.
+"""Query evaluation on whoosh's posting lists as sorted NumPy arrays.
 
 whoosh's matchers walk postings one document at a time through several method calls each (``id()``,
 ``next()``, ``skip_to()``, ``score()``): at 100,000 documents a two-word query of common words
-(tens of thousands of postings) cost 60–100 ms of CPU that way, block skipping included. Here each
-posting list is decoded block by block into arrays (``itertools.accumulate`` on the stored deltas:
-C speed). The smallest part of an AND (or the viewer's permission filter, when smaller) becomes a
-set; the other lists are probed with it — a binary search per document when a list is much longer,
-one pass over it otherwise — and the weights found are kept for scoring. Only the documents that
-can reach the page are looked at one by one: a phrase check, their stored fields.
+(tens of thousands of postings) cost 60–100 ms of CPU that way, block skipping included, and the
+same walk in Python sets and dicts still 25 ms. Here each posting list is decoded block by block
+into two arrays — document numbers, ascending, and weights — and every step of a query is one
+vectorised operation over them: intersecting (a binary search of the shorter list's documents in
+the longer, ``searchsorted``), merging, scoring (the weights of the candidates gathered and added),
+ranking (a partition for the page's threshold, then a sort of the few above it). Only the
+documents that can reach the page are looked at one by one: a phrase check, their stored fields.
 
-Scores are whoosh's tf·idf (``weight × idf × boost``, summed over the matching terms); ranks tie
-by document number, as in whoosh. Phrases are matched *relaxed* (all their words) for candidates,
-then checked exactly, lazily, in rank order:
+Scores are whoosh's tf·idf (``weight × idf × boost``, summed over the matching terms, in float64);
+ranks tie by document number, as in whoosh. Phrases are matched *relaxed* (all their words) for
+candidates, then checked exactly, lazily, in rank order:
 
 - in ``text`` (title + body, both stored) on the stored text itself: the phrase's span of the query
   must occur in it (no positions in that field: see ``analysis.TermWeights``);
 - in ``identity`` (never stored) on positions: every word at its character offset from the first.
 
 Everything is per segment (local document numbers; ``offset`` makes them global) and the filter
-sets and date columns, which only depend on a segment's immutable postings, are cached per segment,
-as are the decoded posting lists of common words (:class:`PostingCache`): decoding the 80,000
-postings of a word like 窗口 was half of a query's time.
+arrays and date columns, which only depend on a segment's immutable postings, are cached per
+segment, as are the decoded posting lists of common words (:class:`PostingCache`): decoding the
+80,000 postings of a word like 窗口 costs more than the rest of a query. Cached arrays are
+read-only; every operation here makes new arrays.
 """
 
 from __future__ import annotations
@@ -29,24 +31,26 @@ import functools
 import threading
 import time
 from array import array
-from bisect import bisect_left, bisect_right
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from functools import reduce
 from itertools import accumulate, repeat
-from sys import byteorder
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
 from supervision.search.analysis import TITLE_SEPARATOR, fold_width
 
-_CACHE_SIZE = 256  # per-segment filter sets and date columns kept (LRU)
+_CACHE_SIZE = 256  # per-segment filter arrays and date columns kept (LRU)
 POSTING_CACHE_MB = 48  # decoded posting lists of common words kept per process and index (LRU)
 POSTING_CACHE_MIN = 2048  # postings: shorter lists decode in well under a millisecond
-TABLE_MIN = 16384  # postings: longer kept lists get a {doc: weight} table for probing
-TABLE_BYTES = 100  # a table entry's size, roughly (dict slot, int and float objects)
+
+DOC = np.int32  # a segment's (local) document numbers
+NO_DOCS = np.empty(0, dtype=DOC)
+NO_DOCS.flags.writeable = False
 
 
 class Budget:
@@ -64,17 +68,63 @@ class Budget:
         return self.ran_out
 
 
+# --- sorted arrays of document numbers -----------------------------------------------------------
+
+def docs_array(docs: Iterable[int]) -> np.ndarray:
+    """Document numbers as a sorted array without repeats."""
+    return np.unique(np.fromiter(docs, dtype=DOC))
+
+
+def found_in(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """A boolean mask over ``needles``: which of them ``haystack`` (sorted) holds."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    pos = haystack.searchsorted(needles)
+    pos[pos == len(haystack)] = 0
+    return haystack[pos] == needles
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The documents in both (sorted arrays): the shorter one's searched for in the longer."""
+    if len(a) > len(b):
+        a, b = b, a
+    return a[found_in(b, a)]
+
+
+def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if not len(a) or not len(b):
+        return b if not len(a) else a
+    if len(a) < len(b):
+        a, b = b, a
+    extra = b[~found_in(a, b)]
+    return np.sort(np.concatenate((a, extra)), kind="stable") if len(extra) else a  # radix sort
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[~found_in(b, a)] if len(b) and len(a) else a
+
+
+def holds(docs: np.ndarray, doc: int) -> bool:
+    i = int(docs.searchsorted(doc))
+    return i < len(docs) and int(docs[i]) == doc
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    values.flags.writeable = False
+    return values
+
+
 # --- postings ------------------------------------------------------------------------------------
 
 def read_postings(reader, fieldname: str, text: str, *, values: bool = False,
-                  budget: Budget | None = None) -> tuple[list[int], Any, list | None]:
+                  budget: Budget | None = None) -> tuple[np.ndarray, np.ndarray, list | None]:
     """``(ids, weights, values)`` of one term in one segment (deleted documents included: callers
-    remove them at the end). ``weights`` is a sequence parallel to ``ids``; ``values`` (the encoded
+    remove them at the end): ids and float64 weights as arrays; ``values`` (the encoded
     per-posting values, e.g. positions) only if asked for."""
     try:
         matcher = reader.postings(fieldname, text)
     except TermNotFound:
-        return [], [], [] if values else None
+        return NO_DOCS, np.empty(0), [] if values else None
     if isinstance(matcher, FilterMatcher):  # deletions: removed by the caller, all at once
         matcher = matcher.child
     ids: list[int] = []
@@ -87,7 +137,7 @@ def read_postings(reader, fieldname: str, text: str, *, values: bool = False,
             if vals is not None:
                 vals.append(matcher.value())
             matcher.next()
-        return ids, weights, vals
+        return np.array(ids, dtype=DOC), np.array(weights, dtype=np.float64), vals
     fixed = matcher.format.fixed_value_size()
     while True:
         if matcher._data is None:
@@ -111,19 +161,20 @@ def read_postings(reader, fieldname: str, text: str, *, values: bool = False,
         matcher._goto(matcher._nextoffset)
     if budget is not None:
         budget.expired()  # noted
-    return ids, weights, vals
+    # float32 as stored, widened exactly: scores are sums in float64, as whoosh's
+    return np.array(ids, dtype=DOC), np.frombuffer(weights, dtype=np.float32).astype(np.float64), vals
 
 
-def term_docs(reader, fieldname: str, text: str) -> set[int]:
+def term_docs(reader, fieldname: str, text: str) -> np.ndarray:
     ids, _, _ = read_postings(reader, fieldname, text)
-    return set(ids)
+    return ids
 
 
 # --- per-segment caches --------------------------------------------------------------------------
 
 class SegmentCache:
-    """Filter sets and date columns per segment id (a segment's postings and columns never change;
-    deletions are applied per query). Shared by the searchers of one index in one process."""
+    """Filter arrays and date columns per segment id (a segment's postings and columns never
+    change; deletions are applied per query). Shared by the searchers of one index in one process."""
 
     def __init__(self, size: int = _CACHE_SIZE):
         self.size = size
@@ -144,8 +195,8 @@ class SegmentCache:
 
 
 class PostingCache:
-    """Decoded posting lists (document numbers and weights as arrays, 8 bytes a posting) of terms
-    with at least ``min_postings`` postings, per segment, least recently used dropped beyond
+    """Decoded posting lists (document numbers and weights, 12 bytes a posting) of terms with at
+    least ``min_postings`` postings, per segment, least recently used dropped beyond
     ``megabytes``. Segments never change (deletions are applied per query), so entries never go
     stale; those of merged-away segments age out."""
 
@@ -154,72 +205,50 @@ class PostingCache:
         self.min_postings = min_postings
         self.size = 0
         self.lock = threading.Lock()
-        self.items: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
+        self.items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
-    def get(self, key: tuple, make: Callable[[], tuple[Any, Any]]) -> tuple[Any, Any]:
-        """``(ids, weights)`` kept under ``key``, or made (and kept if long)."""
+    def get(self, key: tuple, make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, weights)`` kept under ``key``, or made (and kept if long); read-only."""
         with self.lock:
             found = self.items.get(key)
             if found is not None:
                 self.items.move_to_end(key)
                 return found
         ids, weights = make()
+        entry = (_frozen(ids), _frozen(weights))
         if len(ids) < self.min_postings:
-            return ids, weights
-        entry = (ids if isinstance(ids, array) else array("I", ids), weights)
-        size = len(ids) * (4 + weights.itemsize)
+            return entry
         with self.lock:
             if key not in self.items:
                 self.items[key] = entry
-                self.size += size
-                self._evict()
+                self.size += ids.nbytes + weights.nbytes
+                while self.size > self.limit and self.items:
+                    _, (old_ids, old_weights) = self.items.popitem(last=False)
+                    self.size -= old_ids.nbytes + old_weights.nbytes
         return entry
-
-    def table(self, key: tuple, ids, weights) -> dict[int, float]:
-        """``{doc: weight}`` of a kept list, made on first use and kept with it (~100 bytes a
-        posting): a look-up per probed document instead of a binary search."""
-        key = (*key, "table")
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-                return found[0]
-        table = dict(zip(ids, weights))
-        with self.lock:
-            self.items[key] = (table, None)
-            self.size += len(table) * TABLE_BYTES
-            self._evict()
-        return table
-
-    def _evict(self) -> None:
-        while self.size > self.limit and self.items:
-            key, (first, second) = self.items.popitem(last=False)
-            self.size -= len(first) * (TABLE_BYTES if second is None else 4 + second.itemsize)
 
 
 def segment_key(reader) -> str:
     return reader.segment().segment_id()
 
 
-def deleted_docs(reader) -> frozenset[int]:
-    return frozenset(reader.segment().deleted_docs()) if reader.has_deletions() else frozenset()
+def deleted_docs(reader) -> np.ndarray:
+    return docs_array(reader.segment().deleted_docs()) if reader.has_deletions() else NO_DOCS
 
 
-def numeric_column(reader, fieldname: str) -> list[int]:
-    """A sortable column's raw values for every document of the segment (one read, one unpack)."""
+def numeric_column(reader, fieldname: str) -> np.ndarray:
+    """A sortable column's raw values for every document of the segment (one read), in the
+    column's own type (``created``: unsigned 64-bit)."""
     column = reader.column_reader(fieldname, translate=False)
     count = reader.doc_count_all()
+    dtype = np.dtype(column._typecode)
     try:
         raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
-        values = array(column._typecode)
-        values.frombytes(raw)
-        if byteorder == "little":
-            values.byteswap()  # whoosh writes columns big-endian
-        out = values.tolist()
-        out.extend(repeat(column._default, count - len(out)))
-        return out
+        out = np.full(count, column._default, dtype=dtype)
+        out[:column._count] = np.frombuffer(raw, dtype=dtype.newbyteorder(">"))  # written big-endian
     except AttributeError:  # another column implementation: the slow, general way
-        return [column[n] for n in range(count)]
+        out = np.array([column[n] for n in range(count)], dtype=dtype)
+    return _frozen(out)
 
 
 # --- evaluating a parsed query -------------------------------------------------------------------
@@ -234,7 +263,7 @@ class SegmentQuery:
         self.searcher, self.reader, self.offset, self.tree, self.budget = searcher, reader, offset, tree, budget
         self.cache = postings
         self._postings: dict[Any, _Postings] = {}  # (field, text), or id() of a merged OR
-        self._keys: dict[int, set[int]] = {}
+        self._keys: dict[int, np.ndarray] = {}
         self._texts: dict[tuple[int, bool], str] = {}
         self._exact: dict[int, bool] = {}
 
@@ -246,44 +275,34 @@ class SegmentQuery:
             if values or self.cache is None:
                 found = _Postings(*read_postings(self.reader, fieldname, text, values=values, budget=self.budget))
             else:
-                def decode() -> tuple[Any, Any]:
+                def decode() -> tuple[np.ndarray, np.ndarray]:
                     ids, weights, _ = read_postings(self.reader, fieldname, text, budget=self.budget)
                     return ids, weights
-                found = self._kept((segment_key(self.reader), fieldname, text), decode)
+                found = _Postings(*self.cache.get((segment_key(self.reader), fieldname, text), decode), None)
             self._postings[key] = found
         return found
-
-    def _kept(self, key: tuple, make: Callable[[], tuple[Any, Any]]) -> _Postings:
-        """A posting list from the cache (or made and kept there), with its look-up table if long."""
-        ids, weights = self.cache.get(key, make)
-        postings = _Postings(ids, weights, None)
-        if len(ids) >= TABLE_MIN:
-            postings.table_of = functools.partial(self.cache.table, key, ids, weights)
-        return postings
 
     def _union(self, node: tuple) -> _Postings | None:
         """An OR of single terms — a word in the text and in the identity field, as office staff
         search — as one posting list: the documents of either, each weighted with the tf·idf its
-        terms add to the score. Two long lists probed and scored for every candidate cost more
-        than one; kept like a long posting list (the idfs in the key: they change with the index)."""
+        terms add to the score. Kept like a long posting list (the idfs in the key: they change
+        with the index)."""
         if node[0] != "or" or any(child[0] != "term" for child in node[1]):
             return None
         found = self._postings.get(id(node))
         if found is None:
             parts = [(child[1], child[2], self.searcher.idf(child[1], child[2]) * child[3]) for child in node[1]]
 
-            def merge() -> tuple[array, array]:
-                total: dict[int, float] = {}
-                for fieldname, text, factor in parts:
-                    postings = self._term(fieldname, text)
-                    get = total.get
-                    for d, w in zip(postings.ids, postings.weights):
-                        total[d] = get(d, 0.0) + w * factor
-                ids = array("I", sorted(total))
-                return ids, array("d", [total[d] for d in ids])
+            def merge() -> tuple[np.ndarray, np.ndarray]:
+                lists = [(self._term(fieldname, text), factor) for fieldname, text, factor in parts]
+                ids = reduce(union, (postings.ids for postings, _ in lists))
+                total = np.zeros(len(ids))
+                for postings, factor in lists:  # in the terms' order, as the score adds them
+                    total[ids.searchsorted(postings.ids)] += postings.weights * factor
+                return ids, total
 
             key = (segment_key(self.reader), "or", tuple(parts))
-            found = self._kept(key, merge) if self.cache is not None else _Postings(*merge(), None)
+            found = _Postings(*(self.cache.get(key, merge) if self.cache is not None else merge()), None)
             self._postings[id(node)] = found
         return found
 
@@ -297,16 +316,16 @@ class SegmentQuery:
         return sorted((self._term(node[1], w, values=positions) for w in dict.fromkeys(node[2])), key=len)
 
     def estimate(self, node: tuple) -> int:
-        """An upper bound of how many documents match ``node`` relaxed (no set built)."""
+        """An upper bound of how many documents match ``node`` relaxed."""
         kind = node[0]
         if kind in ("term", "phrase") or self._union(node) is not None:
             return len(self._words(node)[0])
         sizes = [self.estimate(child) for child in node[1]]
         return min(sizes) if kind == "and" else sum(sizes)
 
-    def keys(self, node: tuple | None = None) -> set[int]:
-        """Local document numbers matching ``node`` relaxed (a phrase: all its words). Only the
-        smallest part of an AND becomes a set; the others are probed with it (:meth:`restrict`)."""
+    def keys(self, node: tuple | None = None) -> np.ndarray:
+        """Local document numbers matching ``node`` relaxed (a phrase: all its words), sorted.
+        The smallest part of an AND is searched for in the others (:meth:`restrict`)."""
         node = self.tree if node is None else node
         cached = self._keys.get(id(node))
         if cached is not None:
@@ -314,61 +333,60 @@ class SegmentQuery:
         kind = node[0]
         if kind in ("term", "phrase") or self._union(node) is not None:
             first, *rest = self._words(node)
-            result = first.docs()
+            result = first.ids
             for postings in rest:
-                result = postings.restrict(result)
+                result = intersect(result, postings.ids)
         elif kind == "and":
             first, *rest = sorted(node[1], key=self.estimate)
             result = self.keys(first)
             for child in rest:
                 result = self.restrict(child, result)
         else:
-            result = set().union(*(self.keys(child) for child in node[1]))
+            result = reduce(union, (self.keys(child) for child in node[1]))
         self._keys[id(node)] = result
         return result
 
-    def restrict(self, node: tuple, docs: set[int]) -> set[int]:
-        """The documents of ``docs`` that match ``node`` relaxed."""
-        if not docs:
-            return set()
+    def restrict(self, node: tuple, docs: np.ndarray) -> np.ndarray:
+        """The documents of ``docs`` (sorted) that match ``node`` relaxed."""
+        if not len(docs):
+            return docs
         cached = self._keys.get(id(node))
         if cached is not None:
-            return docs & cached
+            return intersect(docs, cached)
         kind = node[0]
         if kind in ("term", "phrase") or self._union(node) is not None:
             for postings in self._words(node):
-                docs = postings.restrict(docs)
+                docs = intersect(docs, postings.ids)
             return docs
         if kind == "and":
             for child in sorted(node[1], key=self.estimate):
                 docs = self.restrict(child, docs)
             return docs
-        return set().union(*(self.restrict(child, docs) for child in node[1]))
+        return reduce(union, (self.restrict(child, docs) for child in node[1]))
 
-    def add_scores(self, docs: set[int], scores: dict[int, float], node: tuple | None = None,
+    def add_scores(self, docs: np.ndarray, scores: np.ndarray, node: tuple | None = None,
                    subset: bool = True) -> None:
-        """``scores[doc] += `` the tf·idf of every term of ``node`` that the document matches
-        (``subset``: every one of ``docs`` matches ``node``)."""
+        """``scores += `` the tf·idf of every term of ``node`` that each of ``docs`` matches
+        (``scores`` parallel to ``docs``; ``subset``: every one of ``docs`` matches ``node``)."""
         node = self.tree if node is None else node
+        if not len(docs):
+            return
         kind = node[0]
-        union = self._union(node)
-        if union is not None:  # the terms' tf·idf already summed per document
-            get = scores.get
-            for d, weight in union.weighted(docs):
-                scores[d] = get(d, 0.0) + weight
-            return
-        if not subset and kind != "term":  # a term's postings say which documents it has
-            docs = self.restrict(node, docs)
-        if not docs:
-            return
-        if kind in ("term", "phrase"):
-            words = [node[2]] if kind == "term" else list(dict.fromkeys(node[2]))
-            boost = node[3] if kind == "term" else 1.0
-            for word in words:
-                factor = self.searcher.idf(node[1], word) * boost
-                get = scores.get
-                for d, weight in self._term(node[1], word).weighted(docs):
-                    scores[d] = get(d, 0.0) + weight * factor
+        union_ = self._union(node)
+        if union_ is not None:  # the terms' tf·idf already summed per document
+            scores += union_.weights_of(docs, subset)
+        elif kind == "term":  # a term's postings say which documents it has
+            scores += self._term(node[1], node[2]).weights_of(docs, subset) * (
+                self.searcher.idf(node[1], node[2]) * node[3])
+        elif not subset:  # only the documents matching the whole node score its terms
+            matching = self.restrict(node, docs)
+            if len(matching):
+                part = np.zeros(len(matching))
+                self.add_scores(matching, part, node)
+                scores[docs.searchsorted(matching)] += part
+        elif kind == "phrase":
+            for word in dict.fromkeys(node[2]):
+                scores += self._term(node[1], word).weights_of(docs) * self.searcher.idf(node[1], word)
         else:
             for child in node[1]:
                 self.add_scores(docs, scores, child, subset=kind == "and")
@@ -396,13 +414,13 @@ class SegmentQuery:
         return any(self.exact(doc, child) for child in node[1])
 
     def _matches(self, node: tuple, doc: int) -> bool:
-        """Whether one document matches ``node`` relaxed (no set built for it)."""
+        """Whether one document matches ``node`` relaxed (no array built for it)."""
         cached = self._keys.get(id(node))
         if cached is not None:
-            return doc in cached
+            return holds(cached, doc)
         kind = node[0]
         if kind in ("term", "phrase") or self._union(node) is not None:
-            return all(doc in postings for postings in self._words(node))
+            return all(holds(postings.ids, doc) for postings in self._words(node))
         if kind == "and":
             return all(self._matches(child, doc) for child in node[1])
         return any(self._matches(child, doc) for child in node[1])
@@ -434,66 +452,30 @@ class SegmentQuery:
 
 
 class _Postings:
-    """One term's postings in one segment; sets and look-ups built only as needed (a set of the
-    80,000 postings of a common word costs more than probing it for a few thousand documents)."""
+    """One term's postings in one segment: document numbers (ascending) and weights, parallel."""
 
-    __slots__ = ("ids", "weights", "values", "table_of", "_docs", "_found", "_asked")
+    __slots__ = ("ids", "weights", "values")
 
-    def __init__(self, ids, weights, values: list | None):
-        self.ids, self.weights, self.values = ids, weights, values  # ids: ascending
-        self.table_of: Callable[[], dict[int, float]] | None = None  # {doc: weight}, for long kept lists
-        self._docs: set[int] | None = None
-        self._found: dict[int, float] = {}  # document -> weight, of the documents asked about and found
-        self._asked: set[int] = set()  # the documents asked about (by restrict)
+    def __init__(self, ids: np.ndarray, weights: np.ndarray, values: list | None):
+        self.ids, self.weights, self.values = ids, weights, values
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __contains__(self, doc: int) -> bool:
-        if self._docs is not None:
-            return doc in self._docs
-        i = bisect_left(self.ids, doc)
-        return i < len(self.ids) and self.ids[i] == doc
-
-    def docs(self) -> set[int]:
-        if self._docs is None:
-            self._docs = set(self.ids)
-        return self._docs
-
-    def restrict(self, docs: set[int]) -> set[int]:
-        """The documents of ``docs`` in this list, their weights kept for scoring: a binary search
-        for each when this list is much longer, else one pass over the list."""
-        ids, weights = self.ids, self.weights
-        if len(ids) > 5 * len(docs) and self.table_of is not None:
-            get, found = self.table_of().get, {}
-            for d in docs:
-                weight = get(d)
-                if weight is not None:
-                    found[d] = weight
-        elif len(ids) > 5 * len(docs):
-            n, found = len(ids), {}
-            for d in docs:
-                i = bisect_left(ids, d)
-                if i < n and ids[i] == d:
-                    found[d] = weights[i]
-        else:
-            found = {d: w for d, w in zip(ids, weights) if d in docs}
-        self._found.update(found)
-        self._asked = self._asked | docs if self._asked else docs
-        return set(found)
-
-    def weighted(self, docs: set[int]) -> list[tuple[int, float]]:
-        """``(doc, weight)`` of the documents of ``docs`` in this list."""
-        if docs <= self._asked:
-            found = self._found
-            return [(d, found[d]) for d in docs if d in found]
-        self.restrict(docs)
-        found = self._found
-        return [(d, found[d]) for d in docs if d in found]
+    def weights_of(self, docs: np.ndarray, subset: bool = True) -> np.ndarray:
+        """The weight of each of ``docs`` (sorted) in this list; 0 for those it does not hold
+        (``subset``: it holds them all)."""
+        if subset:
+            return self.weights[self.ids.searchsorted(docs)]
+        if not len(self.ids):
+            return np.zeros(len(docs))
+        pos = self.ids.searchsorted(docs)
+        pos[pos == len(self.ids)] = 0
+        return np.where(self.ids[pos] == docs, self.weights[pos], 0.0)
 
     def value_of(self, doc: int):
-        i = bisect_left(self.ids, doc)
-        return self.values[i] if i < len(self.ids) and self.ids[i] == doc else None
+        i = int(self.ids.searchsorted(doc))
+        return self.values[i] if i < len(self.ids) and int(self.ids[i]) == doc else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -509,36 +491,42 @@ def has_phrase(node: tuple) -> bool:
     return node[0] == "phrase"
 
 
-def best(keyed: dict[int, Any], count: int, ascending_ties: bool = True) -> list[int]:
-    """The ``count`` documents with the largest keys, largest first; equal keys by document number
-    (ascending, as whoosh ranks, or descending). Linear in ``len(keyed)`` with C-speed counting:
-    sorting 40,000 candidates to show 20 would cost more than the whole query."""
-    if len(keyed) > count:
-        counts = Counter(keyed.values())
-        need, threshold = count, None
-        for value in sorted(counts, reverse=True):
-            need -= counts[value]
-            if need <= 0:
-                threshold = value
-                break
-        docs = [d for d, v in keyed.items() if v >= threshold]
-    else:
-        docs = list(keyed)
-    sign = 1 if ascending_ties else -1
-    docs.sort(key=lambda d: (-keyed[d], sign * d))
-    return docs[:count]
+class Keyed:
+    """Candidates (global document numbers, ascending) and the key they rank by (a score or a date)."""
+
+    def __init__(self, docs: np.ndarray, keys: np.ndarray):
+        self.docs, self.keys = docs, keys
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def key_of(self, doc: int):
+        return self.keys[int(self.docs.searchsorted(doc))].item()
+
+    def best(self, count: int, ascending_ties: bool = True) -> list[int]:
+        """The ``count`` documents with the largest keys, largest first; equal keys by document
+        number (ascending, as whoosh ranks, or descending). A partition finds the page's
+        threshold; only the documents at or above it are sorted."""
+        docs, keys = self.docs, self.keys
+        if len(docs) > count:
+            threshold = np.partition(keys, len(keys) - count)[len(keys) - count]
+            above = keys >= threshold
+            docs, keys = docs[above], keys[above]
+        # descending keys: negated floats, complemented integers (dates are unsigned)
+        order = np.lexsort((docs if ascending_ties else -docs, -keys if keys.dtype.kind == "f" else ~keys))
+        return docs[order[:count]].tolist()
 
 
 class Candidates:
     """The documents of one query that match it relaxed, may be seen and are not deleted, per
     segment, addressed by global document number."""
 
-    def __init__(self, segments: list[tuple[SegmentQuery, set[int]]]):
+    def __init__(self, segments: list[tuple[SegmentQuery, np.ndarray]]):
         self.segments = segments
-        self._offsets = [q.offset for q, _ in segments]
+        self._offsets = np.array([q.offset for q, _ in segments], dtype=np.int64)
 
     def local(self, docnum: int) -> tuple[SegmentQuery, int]:
-        segment_query = self.segments[bisect_right(self._offsets, docnum) - 1][0]
+        segment_query = self.segments[int(self._offsets.searchsorted(docnum, side="right")) - 1][0]
         return segment_query, docnum - segment_query.offset
 
     def exact(self, docnum: int) -> bool:
@@ -549,22 +537,21 @@ class Candidates:
         segment_query, n = self.local(docnum)
         return segment_query.reader.stored_fields(n)
 
-    def by_score(self) -> dict[int, float]:
-        keyed: dict[int, float] = {}
-        for segment_query, docs in self.segments:
-            scores: dict[int, float] = {}
-            segment_query.add_scores(docs, scores)
-            offset = segment_query.offset
-            keyed.update({offset + d: s for d, s in scores.items()} if offset else scores)
-        return keyed
+    def _global(self) -> np.ndarray:
+        return np.concatenate([docs.astype(np.int64) + q.offset for q, docs in self.segments]
+                              or [np.empty(0, dtype=np.int64)])
 
-    def by_column(self, column: Callable[[Any], list]) -> dict[int, Any]:
-        """``{docnum: value}`` from a per-segment column (``column(reader)``)."""
-        keyed: dict[int, Any] = {}
+    def by_score(self) -> Keyed:
+        scores = []
         for segment_query, docs in self.segments:
-            values, offset = column(segment_query.reader), segment_query.offset
-            keyed.update({offset + d: values[d] for d in docs})
-        return keyed
+            scores.append(np.zeros(len(docs)))
+            segment_query.add_scores(docs, scores[-1])
+        return Keyed(self._global(), np.concatenate(scores or [np.empty(0)]))
+
+    def by_column(self, column: Callable[[Any], np.ndarray]) -> Keyed:
+        """Keyed by a per-segment column (``column(reader)``: a value for every document)."""
+        values = [column(segment_query.reader)[docs] for segment_query, docs in self.segments]
+        return Keyed(self._global(), np.concatenate(values) if values else np.empty(0, dtype=np.uint64))
 
     def in_index_order(self) -> list[int]:
-        return [q.offset + n for q, docs in self.segments for n in sorted(docs)]
+        return self._global().tolist()
