@@ -134,6 +134,57 @@ def test_a_failed_index_write_keeps_the_database_write_and_check_repairs_it(app,
     assert ids(search_index, "乱收费") == [f"matter:{matter.id}"]  # … until check --fix
 
 
+def test_a_failed_index_write_is_redone_by_the_next_successful_save(app, session, office, make_matter,
+                                                                       search_index):
+    matter = make_matter("assigned", summary="群众反映窗口办事拖拉。")
+    other = make_matter("assigned", summary="群众反映道路破损。")
+    app.config["SEARCH_LOCK_TIMEOUT"] = 0.2
+    app.extensions.pop("supervision.search")  # reopen with the short timeout
+    holder = service.get_index()._ix.writer()  # another process is writing
+    try:
+        matter_services.update_summary(session, office.intake, matter, "反映停车场乱收费。", matter.version)
+        session.commit()
+    finally:
+        holder.cancel()
+    assert ids(search_index, "乱收费") == []  # behind, and the cron's check would say so:
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    assert result.exit_code == 1 and f"过期 1 个：matter:{matter.id}" in result.output
+
+    matter_services.update_summary(session, office.intake, other, "反映人行道破损。", other.version)
+    session.commit()  # any later save that reaches the index redoes the failed write too
+    assert ids(search_index, "乱收费") == [f"matter:{matter.id}"]
+    assert ids(search_index, "人行道") == [f"matter:{other.id}"]
+    assert not list(service.failed_dir().glob("*.keys"))
+    assert app.test_cli_runner().invoke(args=["search", "check"]).exit_code == 0
+
+
+def test_a_change_saved_during_a_full_reindex_is_found_after_it(app, session, office, make_matter, search_index,
+                                                                monkeypatch):
+    """The reindex holds the write lock: the save's own index write fails, is recorded, and the
+    reindex indexes it again at its end, although it had read the matter before the save."""
+    from supervision.search import documents
+
+    first = make_matter("assigned", summary="群众反映窗口办事拖拉。")
+    make_matter("assigned")
+    app.config["SEARCH_LOCK_TIMEOUT"] = 0.2
+    app.extensions.pop("supervision.search")
+    read_all = documents.all_documents
+
+    def saving_meanwhile(reading_session):
+        for n, doc in enumerate(read_all(reading_session)):
+            yield doc
+            if n == 0:  # the first matter has been read: now a clerk saves it
+                matter = session.get(Matter, first.id)
+                matter_services.update_summary(session, office.intake, matter, "反映停车场乱收费。", matter.version)
+                session.commit()
+
+    monkeypatch.setattr(documents, "all_documents", saving_meanwhile)
+    service.rebuild()
+    assert session.get(Matter, first.id).summary == "反映停车场乱收费。"
+    assert ids(service.get_index(), "乱收费") == [f"matter:{first.id}"]
+    assert app.test_cli_runner().invoke(args=["search", "check"]).exit_code == 0  # nothing stale
+
+
 # --- permissions inside the query -----------------------------------------------------------------
 def test_department_head_cannot_find_another_departments_matter(app, office, make_matter, search_index):
     assigned = make_matter("assigned", summary="窗口办事拖拉，群众多次往返。")

@@ -77,6 +77,7 @@ def check_command(fix: bool) -> None:
     if not fix:
         raise click.ClickException("检索索引与数据库不一致：运行 flask search check --fix 修复，或 flask search reindex 重建。")
     upserted, deleted = service.repair(report)
+    service.retry_failed()  # the recorded failed writes are in the repair: their records go
     after = service.check()
     if not after.ok:
         raise click.ClickException(f"修复后仍不一致（缺失 {len(after.missing)}、过期 {len(after.stale)}、"

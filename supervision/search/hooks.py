@@ -6,8 +6,10 @@ database in a session of its own and writes them to the index; ``after_rollback`
 transaction that rolled back leaves the index as it was. Because documents are always rebuilt from
 committed rows, noting too much is harmless: it only costs a re-read.
 
-An index write that fails (another process holds the lock for too long, a full disk …) is logged and
-never undoes or hides the database write; ``flask search check --fix`` (or ``reindex``) repairs it.
+An index write that fails (another process holds the lock for too long, a full reindex, a full disk …)
+is logged and recorded, and never undoes or hides the database write: the next successful write,
+``flask search reindex`` and ``flask search check --fix`` index those documents again
+(``service.record_failed``). The nightly ``check --fix`` also finds what no record covers.
 """
 
 from __future__ import annotations
@@ -68,12 +70,22 @@ def _after_commit(session) -> None:
     touched = session.info.pop(PENDING, None)
     if not touched or not has_app_context() or not service.enabled():
         return
+    keys = None
     try:
         keys = _resolve(touched)
         service.sync(keys)
     except Exception:  # noqa: BLE001 — the database write stands; the index is repaired later
-        log.exception("search index not updated for %s; run `flask search check --fix`",
+        log.exception("search index not updated for %s; recorded for the next write",
                       ", ".join(sorted(map(str, touched)))[:500])
+        try:
+            service.record_failed(keys if keys is not None else {t for t in touched if isinstance(t, str)})
+        except Exception:  # noqa: BLE001
+            log.exception("cannot record the failed index write; run `flask search check --fix`")
+        return
+    try:
+        service.retry_failed()  # writes that failed earlier, now that writing works
+    except Exception:  # noqa: BLE001
+        log.exception("search index: recorded failed writes not retried yet")
 
 
 def _resolve(touched: set[Any]) -> set[str]:

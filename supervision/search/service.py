@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from supervision.search.engine import CheckReport, RebuildStats, SearchIndex
 log = logging.getLogger(__name__)
 
 READY_FILE = "supervision-ready.json"  # written after a full rebuild: the index covers the database
+FAILED_SUFFIX = "-failed"  # beside the index directory: the documents of after-commit writes that failed
 _EXTENSION = "supervision.search"
 
 
@@ -159,17 +161,47 @@ def sync(keys: Iterable[str], index: SearchIndex | None = None) -> tuple[int, in
 
 
 def rebuild(progress: Callable[[int, int | None], None] | None = None) -> RebuildStats:
-    """The whole index again from the database, then a check for what changed meanwhile (writes made
-    while the rebuild held the lock failed with IndexBusy and were only logged)."""
+    """The whole index again from the database, then the documents saved meanwhile: their
+    after-commit writes failed with IndexBusy while the rebuild held the lock, and were recorded."""
     index = _require_index()
     with new_session() as session:
         total = documents.count_documents(session)
         stats = index.rebuild(documents.all_documents(session), total=total, progress=progress)
     _mark_ready(index, stats)
-    report = check()
-    if not report.ok:
-        repair(report)
+    try:
+        retry_failed(index)
+    except Exception:  # noqa: BLE001 — the rebuild stands; the records stay for the next write
+        log.exception("search index rebuilt, but the writes recorded meanwhile were not retried yet")
     return stats
+
+
+def failed_dir(app: Flask | None = None) -> Path:
+    path = index_dir(app)
+    return path.with_name(path.name + FAILED_SUFFIX)
+
+
+def record_failed(keys: Iterable[str]) -> None:
+    """Note the documents of an after-commit index write that failed (a file per write, safe for
+    several processes): the next successful write, ``reindex`` and ``check --fix`` index them again."""
+    directory = failed_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{os.getpid()}-{uuid.uuid4().hex}.tmp"
+    tmp.write_text("\n".join(sorted(keys)), encoding="utf-8")
+    os.replace(tmp, directory / f"{time.time_ns()}-{os.getpid()}.keys")
+
+
+def retry_failed(index: SearchIndex | None = None) -> int:
+    """Index again, from the database, the documents of every recorded failed write; the records go
+    once that succeeded (raises what ``sync`` raises, and they stay). How many documents."""
+    directory = failed_dir()
+    files = sorted(directory.glob("*.keys")) if directory.is_dir() else []
+    if not files:
+        return 0
+    keys = {key for file in files for key in file.read_text(encoding="utf-8").split()}
+    sync(keys, index)
+    for file in files:
+        file.unlink(missing_ok=True)  # another process may have retried the same file
+    return len(keys)
 
 
 def check() -> CheckReport:
