@@ -111,18 +111,24 @@ def test_a_change_to_a_related_row_reindexes_its_matter(app, session, office, ma
     assert ids(search_index, "批评教育", include_identity=False) == []  # … a department's part is its own
 
 
+def save_while_another_process_writes(app, session, office, matter, summary: str) -> None:
+    """Save a matter's summary while another process holds the index's write lock (for longer
+    than the after-commit write waits): the commit raises nothing, the index write fails."""
+    app.config["SEARCH_LOCK_TIMEOUT"] = 0.2
+    app.extensions.pop("supervision.search")  # reopen with the short timeout
+    holder = service.get_index()._ix.writer()
+    try:
+        matter_services.update_summary(session, office.intake, matter, summary, matter.version)
+        session.commit()
+    finally:
+        holder.cancel()
+
+
 def test_a_failed_index_write_keeps_the_database_write_and_check_repairs_it(app, session, office, make_matter,
                                                                             search_index, caplog):
     logging.getLogger("supervision.search.hooks").disabled = False  # alembic's fileConfig turned it off
     matter = make_matter("assigned", summary="群众反映窗口办事拖拉。")
-    app.config["SEARCH_LOCK_TIMEOUT"] = 0.2
-    app.extensions.pop("supervision.search")  # reopen with the short timeout
-    holder = service.get_index()._ix.writer()  # another process is writing
-    try:
-        matter_services.update_summary(session, office.intake, matter, "反映停车场乱收费。", matter.version)
-        session.commit()  # no exception: the database write stands
-    finally:
-        holder.cancel()
+    save_while_another_process_writes(app, session, office, matter, "反映停车场乱收费。")
     assert "search index not updated" in caplog.text
     session.expire_all()
     assert session.get(Matter, matter.id).summary == "反映停车场乱收费。"
@@ -138,14 +144,7 @@ def test_a_failed_index_write_is_redone_by_the_next_successful_save(app, session
                                                                        search_index):
     matter = make_matter("assigned", summary="群众反映窗口办事拖拉。")
     other = make_matter("assigned", summary="群众反映道路破损。")
-    app.config["SEARCH_LOCK_TIMEOUT"] = 0.2
-    app.extensions.pop("supervision.search")  # reopen with the short timeout
-    holder = service.get_index()._ix.writer()  # another process is writing
-    try:
-        matter_services.update_summary(session, office.intake, matter, "反映停车场乱收费。", matter.version)
-        session.commit()
-    finally:
-        holder.cancel()
+    save_while_another_process_writes(app, session, office, matter, "反映停车场乱收费。")
     assert ids(search_index, "乱收费") == []  # behind, and the cron's check would say so:
     result = app.test_cli_runner().invoke(args=["search", "check"])
     assert result.exit_code == 1 and f"过期 1 个：matter:{matter.id}" in result.output
