@@ -465,8 +465,8 @@ class _Postings:
     def weights_of(self, docs: np.ndarray, subset: bool = True) -> np.ndarray:
         """The weight of each of ``docs`` (sorted) in this list; 0 for those it does not hold
         (``subset``: it holds them all)."""
-        if subset:
-            return self.weights[self.ids.searchsorted(docs)]
+        if subset:  # as many as this list holds: all of them, in order
+            return self.weights if len(docs) == len(self.ids) else self.weights[self.ids.searchsorted(docs)]
         if not len(self.ids):
             return np.zeros(len(docs))
         pos = self.ids.searchsorted(docs)
