@@ -93,6 +93,6 @@ NOTIFY_CHANNELS = ["log"]  # add "email" (SMTP_HOST, SMTP_PORT, SMTP_SENDER, …
 # keyword filter uses LIKE and the search page says search is unavailable.
 SEARCH_ENABLED: bool | None = None
 SEARCH_INDEX_DIR: str | None = None  # None: <instance>/search_index, shared by every app process
-SEARCH_LOCK_TIMEOUT = 3.0  # seconds an after-commit index write waits for another process's lock
+SEARCH_LOCK_TIMEOUT = 1.0  # seconds an after-commit index write waits for the lock; then recorded, redone later
 SEARCH_TIME_BUDGET = 0.15  # seconds to rank one page of a very common word (then: best of those scanned)
 SEARCH_LIST_CAP = 2000  # the matter list's keyword filter uses at most this many matching ids

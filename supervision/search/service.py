@@ -56,7 +56,7 @@ def get_index(app: Flask | None = None) -> SearchIndex | None:
     if cached is not None and cached.path == path:
         return cached
     try:
-        index = SearchIndex(path, lock_timeout=float(app.config.get("SEARCH_LOCK_TIMEOUT", 3.0)),
+        index = SearchIndex(path, lock_timeout=float(app.config.get("SEARCH_LOCK_TIMEOUT", 1.0)),
                             time_budget=app.config.get("SEARCH_TIME_BUDGET", 0.15))
     except Exception:  # noqa: BLE001 — a broken index must not take the pages down with it
         log.exception("cannot open the search index in %s", path)
