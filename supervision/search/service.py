@@ -185,9 +185,10 @@ def record_failed(keys: Iterable[str]) -> None:
     several processes): the next successful write, ``reindex`` and ``check --fix`` index them again."""
     directory = failed_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{os.getpid()}-{uuid.uuid4().hex}.tmp"
+    name = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = directory / f".{name}.tmp"  # complete records only: retry_failed reads *.keys
     tmp.write_text("\n".join(sorted(keys)), encoding="utf-8")
-    os.replace(tmp, directory / f"{time.time_ns()}-{os.getpid()}.keys")
+    os.replace(tmp, directory / f"{name}.keys")
 
 
 def retry_failed(index: SearchIndex | None = None) -> int:
