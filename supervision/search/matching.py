@@ -92,12 +92,14 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The documents in either (sorted arrays): the shorter one's missing from the longer, merged
+    in (a stable sort of two sorted runs is one merge pass)."""
     if not len(a) or not len(b):
         return b if not len(a) else a
     if len(a) < len(b):
         a, b = b, a
     extra = b[~found_in(a, b)]
-    return np.sort(np.concatenate((a, extra)), kind="stable") if len(extra) else a  # radix sort
+    return np.sort(np.concatenate((a, extra)), kind="stable") if len(extra) else a
 
 
 def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
