@@ -441,3 +441,22 @@ def test_common_and_rare_words_rank_as_whooshs_own_query_does(tmp_path):
             assert page.total == len(expected) > 20
             assert ids(page) == expected[:100], (text, identity, departments)
     assert index._state.postings.items, "the long list of 窗口 was not kept"
+
+
+def test_document_sets_combine_as_python_sets_do():
+    """The sorted arrays that candidates, filters and deletions are combined on: empty, disjoint,
+    nested and overlapping sets give what Python's set operations give."""
+    import random
+
+    from supervision.search.matching import difference, docs_array, intersect, union
+
+    rng = random.Random(6)
+    cases = [(set(), set()), (set(), {1, 2}), ({1, 2}, set()), ({1, 3}, {2, 4}), ({5}, {5}),
+             ({0, 99}, set(range(100)))]
+    cases += [(set(rng.sample(range(500), rng.randrange(300))), set(rng.sample(range(500), rng.randrange(300))))
+              for _ in range(50)]
+    for a, b in cases:
+        left, right = docs_array(a), docs_array(b)
+        assert intersect(left, right).tolist() == sorted(a & b)
+        assert union(left, right).tolist() == sorted(a | b)
+        assert difference(left, right).tolist() == sorted(a - b)
