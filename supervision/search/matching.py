@@ -31,6 +31,7 @@ import functools
 import threading
 import time
 from array import array
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import reduce
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import TermNotFound
+from whoosh.reading import ReaderClosed, TermNotFound
 
 from supervision.search.analysis import TITLE_SEPARATOR, fold_width
 
@@ -394,14 +395,16 @@ class SegmentQuery:
                 self.add_scores(docs, scores, child, subset=kind == "and")
 
     # exact matching
-    def exact(self, doc: int, node: tuple | None = None) -> bool:
-        """Whether the (local) document matches ``node`` exactly (phrases checked)."""
+    def exact(self, doc: int, node: tuple | None = None, relaxed: bool = True) -> bool:
+        """Whether the (local) document matches ``node`` exactly (phrases checked); ``relaxed``:
+        it is known to match ``node`` relaxed — a candidate matches the whole query, and then
+        every part of an AND."""
         if node is None:
             cached = self._exact.get(doc)
             if cached is None:
                 cached = self._exact[doc] = self.exact(doc, self.tree)
             return cached
-        if not self._matches(node, doc):
+        if not relaxed and not self._matches(node, doc):
             return False
         kind = node[0]
         if kind == "term":
@@ -413,7 +416,7 @@ class SegmentQuery:
             return span in self._stored_text(doc, fold=_needs_folding(span))
         if kind == "and":
             return all(self.exact(doc, child) for child in node[1])
-        return any(self.exact(doc, child) for child in node[1])
+        return any(self.exact(doc, child, relaxed=False) for child in node[1])
 
     def _matches(self, node: tuple, doc: int) -> bool:
         """Whether one document matches ``node`` relaxed (no array built for it)."""
@@ -434,7 +437,7 @@ class SegmentQuery:
         key = (doc, fold)
         text = self._texts.get(key)
         if text is None:
-            stored = self.reader.stored_fields(doc)
+            stored = stored_fields(self.reader, doc)
             text = stored.get("title", "") + TITLE_SEPARATOR + stored.get("body", "")
             if fold:
                 text = fold_width(text).lower()
@@ -478,6 +481,18 @@ class _Postings:
     def value_of(self, doc: int):
         i = int(self.ids.searchsorted(doc))
         return self.values[i] if i < len(self.ids) and int(self.ids[i]) == doc else None
+
+
+def stored_fields(reader, doc: int) -> dict:
+    """``reader.stored_fields(doc)`` without its check of every field against the schema (for
+    fields removed from it: an index of another schema is rebuilt, see ``SearchIndex.needs_rebuild``),
+    which is half the cost of reading a document to check a phrase in it."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is None:
+        return reader.stored_fields(doc)
+    if reader.is_closed:
+        raise ReaderClosed
+    return perdoc.stored_fields(doc)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -525,10 +540,10 @@ class Candidates:
 
     def __init__(self, segments: list[tuple[SegmentQuery, np.ndarray]]):
         self.segments = segments
-        self._offsets = np.array([q.offset for q, _ in segments], dtype=np.int64)
+        self._offsets = [q.offset for q, _ in segments]
 
     def local(self, docnum: int) -> tuple[SegmentQuery, int]:
-        segment_query = self.segments[int(self._offsets.searchsorted(docnum, side="right")) - 1][0]
+        segment_query = self.segments[bisect_right(self._offsets, docnum) - 1][0]
         return segment_query, docnum - segment_query.offset
 
     def exact(self, docnum: int) -> bool:
@@ -537,7 +552,7 @@ class Candidates:
 
     def stored_fields(self, docnum: int) -> dict:
         segment_query, n = self.local(docnum)
-        return segment_query.reader.stored_fields(n)
+        return stored_fields(segment_query.reader, n)
 
     def _global(self) -> np.ndarray:
         return np.concatenate([docs.astype(np.int64) + q.offset for q, docs in self.segments]
