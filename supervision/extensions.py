@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 
 from supervision.models.base import Base
 
+SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: the pages are the OS's file cache, shared
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
@@ -22,7 +24,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside the writer; foreign keys are off in SQLite unless asked for."""
+    """WAL lets readers run beside the writer; foreign keys are off in SQLite unless asked for; the
+    file is read through the OS's page cache, memory-mapped, instead of a read() per page into each
+    connection's 2 MiB cache (a department head's list probes a few thousand wide matter rows: 10 ms
+    to 5.6 ms)."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
@@ -31,4 +36,5 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
