@@ -70,6 +70,14 @@ def main() -> int:
         for _ in range(20):
             client.get(path)
     results = {name: timed(client, path, args.requests) for name, path in pages.items()}
+    # a department head's lists: only the matters addressed to the department (reported, not held)
+    head = app.test_client()
+    login(head, "bench_dept_head")
+    for name, path in {"department head's list": "/matters/",
+                       "department head's, overdue": "/matters/?overdue=y&sort=due"}.items():
+        for _ in range(20):
+            head.get(path)
+        results[name] = timed(head, path, args.requests)
     trivial = results["trivial route (logged in)"][0]
     verdict = True
     print(f"{'page':28} {'median ms':>10} {'p95 ms':>8} {'× trivial':>10}")

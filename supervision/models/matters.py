@@ -247,6 +247,8 @@ class Assignment(Base):
     __table_args__ = (
         Index("ix_assignment_department_status_due", "department_id", "status", "due_on", "id"),
         Index("ix_assignment_status_due", "status", "due_on"),
+        # A department head's matters (permissions: every list and count of theirs), from the index alone.
+        Index("ix_assignment_department_status_matter", "department_id", "status", "matter_id"),
         # Statistics: a matter's assignments with what the figures read (sign-for, reply, deadline).
         Index("ix_assignment_statistics", "matter_id", "role", "department_id", "status", "due_on", "assigned_on",
               "received_at", "replied_at"),
