@@ -131,9 +131,15 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id: str) -> User | None:
+        """The session's user if the cookie names the user's current session generation."""
+        parsed = User.parse_session_id(session_id)
+        if parsed is None:
+            return None
+        user = db.session.get(User, parsed[0])
+        if user is None or not user.active or user.session_generation != parsed[1]:
+            return None
+        return user
 
     app.jinja_env.filters["cndate"] = format_date
     app.jinja_env.filters["dt"] = format_datetime

@@ -52,8 +52,12 @@ def set_user_active(session: Session, actor: User, user: User, active: bool) -> 
     if user.active == active:
         return
     user.active = active
+    changes: dict = {"active": active}
+    if not active:
+        user.end_sessions()  # a later re-activation must not revive a cookie from before
+        changes["session_generation"] = user.session_generation
     action, word = ("user.activated", "启用") if active else ("user.deactivated", "停用")
-    audit.record(session, actor, action, user, f"{word}用户 {user.username}", {"active": active})
+    audit.record(session, actor, action, user, f"{word}用户 {user.username}", changes)
 
 
 def reset_password(session: Session, actor: User, user: User, password: str, policy: LoginPolicy) -> None:
@@ -61,7 +65,9 @@ def reset_password(session: Session, actor: User, user: User, password: str, pol
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    audit.record(session, actor, "user.password_reset", user, f"重置用户 {user.username} 的密码")
+    user.end_sessions()
+    audit.record(session, actor, "user.password_reset", user, f"重置用户 {user.username} 的密码",
+                 {"session_generation": user.session_generation})
 
 
 def unlock_user(session: Session, actor: User, user: User) -> None:

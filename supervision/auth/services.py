@@ -85,8 +85,11 @@ def authenticate(
     return user
 
 
-def record_logout(session: Session, user: User, ip_address: str = "") -> None:
-    audit.record(session, user, "auth.logout", user, f"{user.display_name} 退出登录", ip_address=ip_address)
+def log_out(session: Session, user: User, ip_address: str = "") -> None:
+    """Logging out ends every session of the user, on every device, and their remember-me cookies."""
+    user.end_sessions()
+    audit.record(session, user, "auth.logout", user, f"{user.display_name} 退出登录",
+                 {"session_generation": user.session_generation}, ip_address=ip_address)
 
 
 def change_own_password(
@@ -99,4 +102,6 @@ def change_own_password(
     check_password_rules(new, policy)
     actor.password_hash = hash_password(new)
     actor.password_changed_at = clock.now()
-    audit.record(session, actor, "auth.password_changed", actor, f"{actor.display_name} 修改了自己的密码")
+    actor.end_sessions()  # a session opened with the old password elsewhere ends; the caller renews its own
+    audit.record(session, actor, "auth.password_changed", actor, f"{actor.display_name} 修改了自己的密码",
+                 {"session_generation": actor.session_generation})

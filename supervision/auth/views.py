@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from supervision.auth import services
@@ -45,6 +45,7 @@ def login():
             flash(str(refused), "error")
         else:
             db.session.commit()
+            session.clear()  # nothing of an earlier user (revealed identities …) carries over
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("home.index"))
     return render_template("auth/login.html", form=form)
@@ -53,9 +54,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    services.record_logout(db.session, current_user, request.remote_addr or "")
+    services.log_out(db.session, current_user, request.remote_addr or "")
     db.session.commit()
     logout_user()
+    session.clear()
     flash("您已安全退出。", "info")
     return redirect(url_for("auth.login"))
 
@@ -73,6 +75,9 @@ def change_password():
             flash(str(error), "error")
         else:
             db.session.commit()
+            # Every other session ended with the old password; this one goes on with the new generation.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash("密码已修改。", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)

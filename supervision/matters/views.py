@@ -130,7 +130,7 @@ def detail(matter_id: int):
 def render_detail(matter: Matter, failed: dict | None = None, status: int = 200):
     user = current_user
     identity, identity_reason = None, None
-    seen = session.get("identity_seen", {})
+    seen = revealed_by(user)
     if permissions.can_view_identity(user) and str(matter.id) in seen:
         identity_reason = seen[str(matter.id)]
         identity = services.view_identity(db.session, user, matter, identity_reason)
@@ -351,15 +351,27 @@ def assignment_slip(matter_id: int, assignment_id: int):
 
 
 # --- identity and files ----------------------------------------------------------------------------
+REVEALED_KEY = "identity_seen"
+
+
+def revealed_by(user) -> dict[str, str]:
+    """{matter id: reason} of the identities this user revealed in this session. Only the user who gave
+    a reason has it (the session is also cleared at login and logout; this guards the rest)."""
+    entry = session.get(REVEALED_KEY)
+    if not isinstance(entry, dict) or entry.get("owner") != user.get_id():
+        return {}
+    return dict(entry.get("matters") or {})
+
+
 @bp.post("/<int:matter_id>/identity")
 @requires(permissions.can_view_identity)
 def reveal_identity(matter_id: int):
     matter = load_matter(matter_id)
     form = IdentityForm()
     if form.validate_on_submit():
-        seen = session.get("identity_seen", {})
+        seen = revealed_by(current_user)
         seen[str(matter.id)] = form.reason.data
-        session["identity_seen"] = seen
+        session[REVEALED_KEY] = {"owner": current_user.get_id(), "matters": seen}
     else:
         flash("请填写查看反映人信息的事由。", "error")
     return redirect(url_for("matters.detail", matter_id=matter.id) + "#identity")

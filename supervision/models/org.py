@@ -71,6 +71,9 @@ class User(CreatedAtMixin, Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # Part of every session and remember-me cookie (``get_id``): raising it ends them all — on logout,
+    # a password change or reset, and deactivation. A copied cookie then names an old generation.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
 
@@ -89,7 +92,22 @@ class User(CreatedAtMixin, Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What flask-login signs into the session and the remember-me cookie: id and generation."""
+        return f"{self.id}:{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie issued so far stops working."""
+        self.session_generation = (self.session_generation or 0) + 1
+
+    @staticmethod
+    def parse_session_id(raw: str) -> tuple[int, int] | None:
+        """(id, generation) of a ``get_id`` value; None for anything else (an old or forged value)."""
+        user_id, _, generation = (raw or "").partition(":")
+        if not (user_id.isascii() and user_id.isdigit() and generation.isascii() and generation.isdigit()):
+            return None
+        if len(user_id) > 18 or len(generation) > 18:
+            return None
+        return int(user_id), int(generation)
 
     def is_locked(self, at: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > at
