@@ -97,4 +97,8 @@ def sweep_command(today) -> None:
     db.session.commit()
     sent, failed = deliver_pending(db.session, channels_from_config(current_app.config, current_app.instance_path))
     db.session.commit()
+    from supervision.portal.services import purge_portal_sessions
+
+    purge_portal_sessions(db.session)  # the public side's used CAPTCHA questions and ended look-ups
+    db.session.commit()
     click.echo(f"{report}；发送通知 {sent} 条" + (f"，失败待重试 {failed} 条" if failed else "") + "。")

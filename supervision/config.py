@@ -77,6 +77,7 @@ PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # a single file sent by a citizen
 PORTAL_MAX_CONTENT_LENGTH = 55 * 1024 * 1024  # a whole public request (files + form)
 PORTAL_RECEIPT_MINUTES = 15  # how long the receipt (number + query code) can be shown again after submitting
 PORTAL_CAPTCHA_MINUTES = 30
+PORTAL_LOOKUP_IDLE_MINUTES = 30  # a progress look-up not used for this long ends (the citizen enters the code again)
 
 # Talks (谈话函询) ------------------------------------------------------------------------------
 # 诫勉: no promotion for this many months after the measure (《问责条例》; some offices use 12).

@@ -22,6 +22,7 @@ from supervision.models.audit import AuditEntry
 from supervision.models.matters import (Attachment, Category, Channel, Complainant, Matter, MatterEvent,
                                         MatterKind, MatterStatus)
 from supervision.models.org import Department
+from supervision.models.portal import PortalCaptcha
 
 XSS = "<script>alert('x')</script>"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -34,8 +35,13 @@ def category(kind: MatterKind = MatterKind.COMPLAINT, name: str = "办事拖拉"
 
 
 def captcha_answer(client) -> str:
+    """The answer to the question this browser was asked, read where it lives: on the server."""
+    from supervision.models.portal import PortalCaptcha
+    from supervision.portal import captcha
+
     with client.session_transaction() as stored:
-        return stored["portal_captcha"]["a"]
+        token = stored["portal_captcha"]
+    return db.session.scalar(select(PortalCaptcha.answer).where(PortalCaptcha.token_digest == captcha.digest(token)))
 
 
 def complaint_fields(department: Department | None, **overrides) -> dict:
@@ -290,12 +296,14 @@ def test_a_form_posted_without_ever_asking_for_a_question_is_refused(app, client
 def test_the_captcha_question_reads_in_words_and_its_answer_is_a_small_number(app, client):
     from supervision.portal import captcha
 
-    store: dict = {}
     for _ in range(50):
-        question = captcha.issue(store)
+        question, answer = captcha.new_question()
         assert question.endswith("等于几？") and not any(ch.isdigit() for ch in question)
-        assert 0 < int(store[captcha.KEY]["a"]) <= 18
-        assert captcha.check(store, store[captcha.KEY]["a"], 60) and captcha.KEY not in store
+        assert 0 < answer <= 18
+    token, question = captcha.issue(db.session)
+    answer = db.session.scalar(select(PortalCaptcha.answer).where(PortalCaptcha.question == question))
+    assert captcha.check(db.session, token, answer, 60)
+    assert not captcha.check(db.session, token, answer, 60)  # used up
 
 
 # --- rate limits -----------------------------------------------------------------------------------

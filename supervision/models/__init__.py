@@ -18,7 +18,8 @@ from supervision.models.matters import (
 )
 from supervision.models.org import Department, DepartmentKind, Role, User
 from supervision.models.talks import Talk, TalkAttachment, TalkExchange, TalkLink, TalkParticipant
-from supervision.models.portal import CitizenRating, FigureRow, FigureSnapshot, PeriodKind
+from supervision.models.portal import (CitizenRating, FigureRow, FigureSnapshot, PeriodKind, PortalCaptcha,
+                                      PortalLookup)
 from supervision.models.statistics import AssessmentIndicator, AssessmentWeight
 from supervision.models.rectification import (
     RectificationEvent,
@@ -32,7 +33,7 @@ __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment"
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Complainant", "Delivery", "Department", "DepartmentKind",
            "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep",
-           "Matter", "MatterEvent", "Notification", "PeriodKind", "RectificationEvent",
+           "Matter", "MatterEvent", "Notification", "PeriodKind", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
            "Reply", "Role", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",
            "TalkParticipant", "TimeLimitRule", "User"]

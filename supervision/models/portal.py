@@ -96,3 +96,34 @@ class FigureRow(Base):
     @property
     def satisfaction_rate(self) -> float | None:
         return self.satisfied / self.rated if self.rated else None
+
+
+class PortalCaptcha(Base):
+    """A CAPTCHA question asked of one browser. The browser holds only a random token (its digest is
+    kept here); the answer never leaves the server, and ``answered_at`` makes it good for one attempt.
+    Rows older than a day are removed by the sweep (they are challenges, not records)."""
+
+    __tablename__ = "portal_captcha"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    question: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(String(4))
+    issued_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    answered_at: Mapped[datetime | None]
+
+
+class PortalLookup(Base):
+    """A citizen's progress look-up (number + query code accepted): the browser holds a random token;
+    it works while used at least every ``PORTAL_LOOKUP_IDLE_MINUTES`` and until 退出查询 ends it."""
+
+    __tablename__ = "portal_lookup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=clock.now)
+    ended_at: Mapped[datetime | None]
+
+    matter: Mapped[Matter] = relationship()

@@ -1,16 +1,23 @@
 """A small arithmetic question served by the app itself (no third-party service, works offline).
 
-The answer is kept in the session and is good for one attempt only: checking removes it, right or
-wrong, so a bot cannot try answers against the same question.
+The question and its answer are kept on the server (``PortalCaptcha``); the browser holds only a random
+token. A question is good for one attempt: checking marks it answered, right or wrong, with a conditional
+UPDATE, so a bot can neither try answers against the same question nor replay a solved one (also not
+by sending the same request twice at once).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-import time
-from collections.abc import MutableMapping
+from datetime import timedelta
 
-KEY = "portal_captcha"
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from supervision import clock
+from supervision.models.portal import PortalCaptcha
+
 DIGITS = "零一二三四五六七八九十"
 
 
@@ -22,26 +29,42 @@ def _number(n: int) -> str:
     return ("" if tens == 1 else DIGITS[tens]) + "十" + (DIGITS[ones] if ones else "")
 
 
-def issue(store: MutableMapping) -> str:
-    """A new question (replacing any earlier one); returns its text."""
+def digest(token: str) -> str:
+    """What the server keeps of a browser's token: a database reader cannot answer as that browser."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_question() -> tuple[str, int]:
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
     if secrets.randbelow(2):
-        question, answer = f"{_number(a + b)}减{_number(b)}等于几？", a
-    else:
-        question, answer = f"{_number(a)}加{_number(b)}等于几？", a + b
-    store[KEY] = {"q": question, "a": str(answer), "t": int(time.time())}
-    return question
+        return f"{_number(a + b)}减{_number(b)}等于几？", a
+    return f"{_number(a)}加{_number(b)}等于几？", a + b
 
 
-def current(store: MutableMapping) -> str | None:
-    entry = store.get(KEY)
-    return entry["q"] if entry else None
+def issue(session: Session) -> tuple[str, str]:
+    """A new question: (the token for the browser, the question's text)."""
+    question, answer = new_question()
+    token = secrets.token_urlsafe(24)
+    session.add(PortalCaptcha(token_digest=digest(token), question=question, answer=str(answer),
+                              issued_at=clock.now()))
+    return token, question
 
 
-def check(store: MutableMapping, answer: str, max_age_seconds: int) -> bool:
-    """Whether ``answer`` answers the question in ``store``; the question is used up either way."""
-    entry = store.pop(KEY, None)
-    if not entry or int(time.time()) - int(entry.get("t", 0)) > max_age_seconds:
+def check(session: Session, token: object, answer: str, max_age_seconds: int) -> bool:
+    """Whether ``answer`` answers the question of ``token``; the question is used up either way. The
+    caller commits at once, so the use is kept whatever the rest of the request does."""
+    if not isinstance(token, str) or not token:
+        return False
+    now = clock.now()
+    used = session.execute(
+        update(PortalCaptcha)
+        .where(PortalCaptcha.token_digest == digest(token), PortalCaptcha.answered_at.is_(None),
+               PortalCaptcha.issued_at >= now - timedelta(seconds=max_age_seconds))
+        .values(answered_at=now)
+        .returning(PortalCaptcha.answer)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if used is None:
         return False
     given = (answer or "").strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    return secrets.compare_digest(given, entry["a"])
+    return secrets.compare_digest(given, used)

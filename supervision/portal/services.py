@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hmac
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from supervision import audit, clock, permissions, workflow
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters import services as matters
+from supervision.portal import captcha
 from supervision.models.matters import (
     Category,
     Channel,
@@ -29,6 +31,8 @@ from supervision.models.portal import (
     FigureRow,
     FigureSnapshot,
     PeriodKind,
+    PortalCaptcha,
+    PortalLookup,
 )
 from supervision.statistics.figures import LEAD_JOIN, Lead, matter_condition
 from supervision.uploads import Storage
@@ -96,6 +100,54 @@ def find_for_citizen(session: Session, serial: str, query_code: str) -> Matter |
     expected = matter.query_code if matter is not None else _NO_CODE
     matched = hmac.compare_digest(expected.encode(), query_code.encode())
     return matter if matched and matter is not None else None
+
+
+# --- the look-up's session: a token in the browser, the state here ---------------------------------
+LOOKUP_SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+
+
+def open_lookup(session: Session, matter: Matter) -> str:
+    """After a number and query code matched: a new look-up, returned as the token for the browser."""
+    token = secrets.token_urlsafe(24)
+    now = clock.now()
+    session.add(PortalLookup(token_digest=captcha.digest(token), matter=matter, opened_at=now, last_seen_at=now))
+    return token
+
+
+def looked_up_matter(session: Session, token: object, idle: timedelta) -> Matter | None:
+    """The matter of a look-up still open: not ended by 退出查询 and used within ``idle``. A look-up
+    left idle longer is ended here, so it cannot come back."""
+    if not isinstance(token, str) or not token:
+        return None
+    lookup = session.scalar(select(PortalLookup).where(PortalLookup.token_digest == captcha.digest(token)))
+    if lookup is None or lookup.ended_at is not None:
+        return None
+    now = clock.now()
+    if now - lookup.last_seen_at > idle:
+        lookup.ended_at = now
+        return None
+    if now - lookup.last_seen_at >= LOOKUP_SEEN_EVERY:
+        lookup.last_seen_at = now
+    return lookup.matter
+
+
+def end_lookup(session: Session, token: object) -> None:
+    """退出查询: the token no longer shows the matter, also from a copy of the cookie."""
+    if isinstance(token, str) and token:
+        session.execute(update(PortalLookup)
+                        .where(PortalLookup.token_digest == captcha.digest(token), PortalLookup.ended_at.is_(None))
+                        .values(ended_at=clock.now()).execution_options(synchronize_session=False))
+
+
+def purge_portal_sessions(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
+    """Remove CAPTCHA questions and look-ups older than a day: challenges and browser sessions, not
+    records (the matter, its rating and their audit rows say what the citizen did). Run by the sweep."""
+    cutoff = clock.now() - older_than
+    removed = session.execute(delete(PortalCaptcha).where(PortalCaptcha.issued_at < cutoff)
+                              .execution_options(synchronize_session=False)).rowcount
+    removed += session.execute(delete(PortalLookup).where(PortalLookup.opened_at < cutoff)
+                               .execution_options(synchronize_session=False)).rowcount
+    return removed
 
 
 # --- the citizen's rating --------------------------------------------------------------------------

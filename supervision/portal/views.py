@@ -7,6 +7,7 @@ They are apart on purpose: an office may expose only /public/ and /static/ throu
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
@@ -29,7 +30,8 @@ bp = Blueprint("portal", __name__, url_prefix="/public")
 staff_bp = Blueprint("publication", __name__, url_prefix="/publication")
 
 RECEIPT_KEY = "portal_receipt"
-MATTER_KEY = "portal_matter"
+CAPTCHA_KEY = "portal_captcha"  # the token of the question asked; the answer is on the server
+LOOKUP_KEY = "portal_lookup"  # the token of an open progress look-up (services.open_lookup)
 
 # Per client address; only POSTs count (reading the form is free).
 submit_limit = limiter.shared_limit(lambda: current_app.config["PORTAL_SUBMIT_RATE"], scope="portal-submit",
@@ -69,10 +71,13 @@ def submit(kind: str):
     config = current_app.config
     form = SubmitForm(kind, config["PORTAL_MAX_FILES"], config["PORTAL_UPLOAD_MAX_BYTES"])
     if request.method == "POST":
+        token = session.pop(CAPTCHA_KEY, None)
         if form.website.data:  # the honeypot: a bot. Store nothing, tell nothing.
-            captcha.check(session, "", 0)
+            captcha.check(db.session, token, "", 0)
+            db.session.commit()
             return render_template("portal/received.html")
-        answered = captcha.check(session, form.captcha.data, config["PORTAL_CAPTCHA_MINUTES"] * 60)
+        answered = captcha.check(db.session, token, form.captcha.data, config["PORTAL_CAPTCHA_MINUTES"] * 60)
+        db.session.commit()  # the question is used up, whatever happens next
         valid = form.validate_on_submit()
         if not answered:
             form.captcha.errors = ["验证问题回答不正确或已过期，请回答下面的新问题。"]
@@ -87,7 +92,9 @@ def submit(kind: str):
                 session[RECEIPT_KEY] = {"id": matter.id, "t": int(time.time())}
                 return redirect(url_for("portal.receipt"))
         form.captcha.data = ""
-    form.captcha.label.text = f"验证问题：{captcha.issue(session)}"
+    session[CAPTCHA_KEY], question = captcha.issue(db.session)
+    db.session.commit()
+    form.captcha.label.text = f"验证问题：{question}"
     status = 400 if request.method == "POST" else 200
     return render_template("portal/submit.html", form=form, kind=kind), status
 
@@ -117,10 +124,12 @@ def track():
     form = LookupForm()
     if form.validate_on_submit():
         matter = services.find_for_citizen(db.session, form.serial.data, form.query_code.data)
+        services.end_lookup(db.session, session.pop(LOOKUP_KEY, None))
         if matter is not None:
-            session[MATTER_KEY] = matter.id
+            session[LOOKUP_KEY] = services.open_lookup(db.session, matter)
+            db.session.commit()
             return redirect(url_for("portal.progress"))
-        session.pop(MATTER_KEY, None)
+        db.session.commit()
         form.query_code.data = ""
         return private(render_template("portal/track.html", form=form, not_found=True)), 404
     form.query_code.data = ""  # the code is never written back into a page
@@ -129,8 +138,15 @@ def track():
 
 
 def looked_up() -> Matter | None:
-    matter_id = session.get(MATTER_KEY)
-    return db.session.get(Matter, matter_id) if isinstance(matter_id, int) else None
+    """The matter of this browser's open look-up; None (and a message) when it has ended or timed out."""
+    token = session.get(LOOKUP_KEY)
+    idle = timedelta(minutes=current_app.config["PORTAL_LOOKUP_IDLE_MINUTES"])
+    matter = services.looked_up_matter(db.session, token, idle)
+    db.session.commit()  # the look-up's last use, or its end
+    if matter is None and token is not None:
+        session.pop(LOOKUP_KEY, None)
+        flash("查询已结束或超时，请重新输入事项编号和查询码。", "info")
+    return matter
 
 
 def render_progress(matter: Matter, form: RatingForm | None = None, status: int = 200):
@@ -171,7 +187,8 @@ def rate():
 
 @bp.post("/track/exit")
 def exit_lookup():
-    session.pop(MATTER_KEY, None)
+    services.end_lookup(db.session, session.pop(LOOKUP_KEY, None))
+    db.session.commit()
     return redirect(url_for("portal.index"))
 
 
