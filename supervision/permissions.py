@@ -96,6 +96,25 @@ def can_view_content(user: User) -> bool:
     return can_view_identity(user)
 
 
+# --- the title of a matter -----------------------------------------------------------------------
+PENDING_TITLE = "（交办标题待确认）"  # what a department reads until the office approves a title
+
+
+def department_title(matter) -> str:
+    """The 交办标题: a title office staff wrote or approved, or a neutral placeholder. What every
+    department, notice, delivery, export row, search field and document addressed to one carries."""
+    return (matter.assigned_title or "").strip() or PENDING_TITLE
+
+
+def visible_title(user: User | None, matter) -> str:
+    """THE title ``user`` may see of ``matter`` (a Matter, or any row with ``title`` and
+    ``assigned_title``): office staff the title as received, everyone else the 交办标题.
+    A citizen's words reach a department only once the office has approved them (SPEC §14)."""
+    if user is not None and is_role(user, *OFFICE_ROLES):
+        return matter.title
+    return department_title(matter)
+
+
 def can_act(user: User, matter: Matter, action: Action) -> bool:
     """Whether this user's role (and department) may take ``action`` on the matter."""
     if not is_role(user, *ACTION_ROLES[action]):

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from supervision.extensions import db, login_manager
 from supervision.models.org import Role, User
+from supervision.permissions import visible_title
 
 
 def requires(predicate: Callable[[User], bool]):
@@ -144,6 +145,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["cndate"] = format_date
     app.jinja_env.filters["dt"] = format_datetime
     app.jinja_env.filters["nl2br"] = nl2br
+    # {{ matter|shown_title }}: a matter's title as the viewer may see it (permissions.visible_title).
+    app.jinja_env.filters["shown_title"] = lambda matter: visible_title(current_user, matter)
     app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor

@@ -64,7 +64,7 @@ def drive_to_approved(session, office, matter: Matter, progress=None) -> None:
     session.commit()
     progress(MatterStatus.ACCEPTED)
     matters.assign_matter(session, office.intake, matter, lead=office.department, co_handling=[office.co_department],
-                          requirements="交办要求秘标", avoidance_reason="协办单位即被投诉单位，仅配合提供材料")
+                          assigned_title="反映窗口未一次性告知", requirements="交办要求秘标", avoidance_reason="协办单位即被投诉单位，仅配合提供材料")
     session.commit()
     progress(MatterStatus.ASSIGNED)
     matters.sign_assignment(session, office.head, matter.lead_assignment)
@@ -312,7 +312,7 @@ def test_an_intake_call_back_shows_as_the_rating(app, client, session, office, m
 def test_the_deadline_shown_is_the_extended_one(app, client, session, office, citizen_matter):
     matters.update_summary(session, office.intake, citizen_matter, "摘要", citizen_matter.version)
     matters.accept_matter(session, office.intake, citizen_matter)
-    matters.assign_matter(session, office.intake, citizen_matter, lead=office.department)
+    matters.assign_matter(session, office.intake, citizen_matter, lead=office.department, assigned_title="反映窗口")
     matters.sign_assignment(session, office.head, citizen_matter.lead_assignment)
     extension = matters.request_extension(session, office.head, citizen_matter.lead_assignment,
                                           TODAY + timedelta(days=60), "需要调查")

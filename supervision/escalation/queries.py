@@ -35,7 +35,8 @@ def due_between(session: Session, start: date, end: date, limit: int = 20) -> tu
     """How many open matters fall due in [start, end], and the first of them (only the columns shown)."""
     where = (Matter.due_on >= start, Matter.due_on <= end)  # due_on is set only while a matter is open
     total = session.scalar(select(func.count()).select_from(Matter).where(*where))
-    rows = session.execute(select(Matter.id, Matter.serial, Matter.title, Matter.due_on, Matter.due_provisional)
+    rows = session.execute(select(Matter.id, Matter.serial, Matter.title, Matter.assigned_title, Matter.due_on,
+                                  Matter.due_provisional)
                            .where(*where).order_by(Matter.due_on, Matter.id).limit(limit))
     return total, list(rows)
 

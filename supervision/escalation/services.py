@@ -78,13 +78,13 @@ class SweepReport:
 def matter_assignments(session: Session, horizon: date) -> Iterable[OpenDeadline]:
     rows = session.execute(
         select(Assignment.id, Assignment.due_on, Assignment.department_id, Assignment.matter_id, Matter.serial,
-               Matter.title)
+               Matter.assigned_title)
         .join(Matter, Matter.id == Assignment.matter_id)
         .where(Assignment.status.in_([AssignmentStatus.ASSIGNED, AssignmentStatus.RECEIVED]),
                Assignment.due_on <= horizon))
-    for id_, due_on, department_id, matter_id, serial, title in rows:
-        yield OpenDeadline("assignment", id_, due_on, department_id, matter_id, f"{serial} {title}",
-                           f"/matters/{matter_id}")
+    for row in rows:  # the label goes to the department: its 交办标题, never a citizen's title
+        yield OpenDeadline("assignment", row.id, row.due_on, row.department_id, row.matter_id,
+                           f"{row.serial} {permissions.department_title(row)}", f"/matters/{row.matter_id}")
 
 
 def rectification_notices(session: Session, horizon: date) -> Iterable[OpenDeadline]:
@@ -318,7 +318,7 @@ def urge_by_hand(session: Session, actor: User, assignment: Assignment, level: S
             matter.due_on, matter.due_provisional = new_due, False
     add_event(session, matter, actor, kind.value, f"{level.label}：{note}", audience="department",
               department=assignment.department, old_due=old_due if new_due else None, new_due=new_due)
-    notify(session, department_heads(session, assignment.department_id), f"{level.label}：{matter.serial} {matter.title}",
+    notify(session, department_heads(session, assignment.department_id), f"{level.label}：{matter.serial} {permissions.department_title(matter)}",
            note + (f" 新的办理时限：{new_due:%Y-%m-%d}。" if new_due else ""), f"/matters/{matter.id}", channels)
     audit.record(session, actor, f"escalation.{kind.value}", escalation,
                  f"{matter.serial} {level.label}（{assignment.department.name}）",

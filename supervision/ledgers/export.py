@@ -111,7 +111,7 @@ MATTER_COLUMNS = [
     Column("是否逾期", 8), Column("催办次数", 8, "int"), Column("督办级别", 10), Column("重办次数", 8, "int"),
     Column("满意度", 8), Column("办结日期", 11, "date"),
 ]
-OFFICE_MATTER_COLUMNS = [Column("匿名", 6), Column("要求保密", 8)]
+OFFICE_MATTER_COLUMNS = [Column("交办标题", 36), Column("匿名", 6), Column("要求保密", 8)]
 IDENTITY_COLUMNS = [Column("反映人姓名", 10), Column("联系电话", 14), Column("身份证号", 20), Column("住址", 30),
                     Column("工作单位", 22), Column("反映内容", 60)]
 
@@ -135,7 +135,7 @@ def matter_sheets(session: Session, user: User, filters: matter_queries.MatterFi
     departments, categories = _names(session, Department), _names(session, Category)
     escalations = _escalations(user)
     columns = [Matter.id, Matter.serial, Matter.kind, Matter.channel, Matter.received_on, Matter.title,
-               Matter.summary, Matter.category_id, Matter.respondent_department_id, Matter.respondent_unit,
+               Matter.assigned_title, Matter.summary, Matter.category_id, Matter.respondent_department_id, Matter.respondent_unit,
                Matter.respondent_person, Matter.lead_department_id, Matter.status, Matter.due_on,
                escalations.c.urges, escalations.c.level, Matter.rework_count, Matter.satisfaction,
                Matter.closed_at]
@@ -152,17 +152,17 @@ def matter_sheets(session: Session, user: User, filters: matter_queries.MatterFi
 
     def rows() -> Iterator[list]:
         for row in _stream(session, statement):
-            (id_, serial, kind, channel, received_on, title, summary, category_id, respondent_department_id,
-             respondent_unit, respondent_person, lead_department_id, status, due_on, urges, level, rework_count,
-             satisfaction, closed_at, *rest) = row
-            line = [serial, kind.label, channel.label, received_on, title, summary, categories.get(category_id, ""),
+            (id_, serial, kind, channel, received_on, _, assigned_title, summary, category_id,
+             respondent_department_id, respondent_unit, respondent_person, lead_department_id, status, due_on, urges,
+             level, rework_count, satisfaction, closed_at, *rest) = row
+            line = [serial, kind.label, channel.label, received_on, permissions.visible_title(user, row), summary, categories.get(category_id, ""),
                     respondent_unit or departments.get(respondent_department_id, ""), respondent_person,
                     departments.get(lead_department_id, ""), status.label, due_on,
                     _yes(due_on is not None and due_on < today), urges or 0,
                     RANK_LEVEL[level].label if level else "", rework_count, _label(satisfaction), _day(closed_at)]
             if office:
                 anonymous, confidential, *rest = rest
-                line += [_yes(anonymous), _yes(confidential)]
+                line += [assigned_title, _yes(anonymous), _yes(confidential)]
             if identity:
                 line += rest
                 if any(rest[:5]) and context.identity_matters is not None:
@@ -188,7 +188,7 @@ def assignment_sheets(session: Session, user: User, filters: matter_queries.Matt
     departments = _names(session, Department)
     extensions = (select(Extension.assignment_id, func.count().label("n"))
                   .where(Extension.status == ExtensionStatus.APPROVED).group_by(Extension.assignment_id).subquery())
-    statement = (select(Matter.serial, Matter.title, Assignment.department_id, Assignment.role,
+    statement = (select(Matter.serial, Matter.title, Matter.assigned_title, Assignment.department_id, Assignment.role,
                         Assignment.assigned_on, Assignment.due_on, Assignment.received_at, Assignment.returned_at,
                         Assignment.replied_at, Assignment.status, extensions.c.n)
                  .join(Matter, Matter.id == Assignment.matter_id)
@@ -201,9 +201,10 @@ def assignment_sheets(session: Session, user: User, filters: matter_queries.Matt
     open_statuses = (AssignmentStatus.ASSIGNED, AssignmentStatus.RECEIVED)
 
     def rows() -> Iterator[list]:
-        for (serial, title, department_id, role, assigned_on, due_on, received_at, returned_at, replied_at, status,
-             extended) in _stream(session, statement):
-            yield [serial, title, departments.get(department_id, ""), role.label, assigned_on, due_on, received_at,
+        for row in _stream(session, statement):
+            (serial, _, _, department_id, role, assigned_on, due_on, received_at, returned_at, replied_at, status,
+             extended) = row
+            yield [serial, permissions.visible_title(user, row), departments.get(department_id, ""), role.label, assigned_on, due_on, received_at,
                    returned_at, replied_at, status.label, _yes(status in open_statuses and due_on < today),
                    extended or 0]
 

@@ -791,7 +791,8 @@ class _Plan:
         values = dict(
             kind=row.kind, year=year, seq=seq, serial=format_serial(row.kind, year, seq),
             query_code=new_query_code(), channel=row.channel, category_id=row.category.id if row.category else None,
-            title=row.title, content=row.content, summary=row.summary,
+            # A ledger's 标题 may be a citizen's words: not approved for departments until intake confirms it.
+            title=row.title, assigned_title="", content=row.content, summary=row.summary,
             respondent_department_id=row.respondent_department.id if row.respondent_department else None,
             respondent_unit=row.respondent_unit, respondent_person=row.respondent_person,
             received_on=row.received_on, anonymous=row.anonymous, confidential=row.confidential,

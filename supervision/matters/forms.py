@@ -83,7 +83,11 @@ class ReasonForm(VersionedForm):
     note = limited(M.decision_reason, "理由", textarea=True, render_kw={"rows": 3})
 
 
+ASSIGNED_TITLE_HINT = "交办单位看到的标题。群众自拟的标题可能含姓名、电话等，须由受理人员改写或确认后方可交办。"
+
+
 class SummaryForm(VersionedForm):
+    assigned_title = limited(M.assigned_title, "交办标题", optional=True)
     summary = limited(M.summary, "内容摘要", textarea=True, render_kw={"rows": 5})
 
 
@@ -93,6 +97,7 @@ class DuplicateForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
+    assigned_title = limited(M.assigned_title, "交办标题", optional=True)
     lead_id = SelectField("主办单位", validators=[required()])
     co_ids = SelectMultipleField("协办单位", validators=[Optional()], render_kw={"size": 5})
     requirements = limited(Assignment.__table__.c.requirements, "交办意见 / 办理要求", optional=True, textarea=True,

@@ -3,6 +3,7 @@ the assignment only — the data class has no field for the complainant, so none
 
 from __future__ import annotations
 
+from supervision import permissions
 from supervision.errors import WorkflowError
 from supervision.models.matters import Assignment, AssignmentRole, AssignmentStatus, ReviewResult
 from supervision.paperwork.data import AssignmentSlip, DocNumber
@@ -19,7 +20,8 @@ def assignment_slip(assignment: Assignment, number: DocNumber | None, object_wor
                  and a.status != AssignmentStatus.WITHDRAWN), assignment)
     approved = next((r for r in reversed(assignment.replies) if r.review_result == ReviewResult.APPROVED), None)
     return AssignmentSlip(
-        number=number, matter_number=matter.serial, channel=matter.channel.label, received_on=matter.received_on,
+        number=number, matter_number=matter.serial, title=permissions.department_title(matter),
+        channel=matter.channel.label, received_on=matter.received_on,
         category=matter.category.name if matter.category else "", respondent_unit=matter.respondent_unit,
         respondent_person=matter.respondent_person, summary=matter.summary, lead_unit=lead.department.name,
         co_units=co_units, assigned_on=assignment.assigned_on, deadline=assignment.due_on,

@@ -112,11 +112,13 @@ def _keyword_clause(user: User, q: str):
     words = [w for w in q.replace("　", " ").split() if w][:5]
     clauses = []
     for word in words:
-        fields = [Matter.serial.contains(word, autoescape=True), Matter.title.contains(word, autoescape=True),
+        fields = [Matter.serial.contains(word, autoescape=True),
+                  Matter.assigned_title.contains(word, autoescape=True),
                   Matter.summary.contains(word, autoescape=True),
                   Matter.respondent_unit.contains(word, autoescape=True),
                   Matter.respondent_person.contains(word, autoescape=True)]
-        if user.role in OFFICE_ROLES:
+        if user.role in OFFICE_ROLES:  # the title as received is a citizen's words: the office's only
+            fields.append(Matter.title.contains(word, autoescape=True))
             fields.append(Matter.content.contains(word, autoescape=True))
             fields.append(exists().where(Complainant.matter_id == Matter.id, or_(
                 Complainant.name.contains(word, autoescape=True), Complainant.phone.contains(word, autoescape=True))))

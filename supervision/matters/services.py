@@ -182,7 +182,8 @@ def register_matter(session: Session, actor: User | None, data: MatterInput, *,
     matter = Matter(
         kind=data.kind, year=year, seq=seq, serial=format_serial(data.kind, year, seq),
         query_code=new_query_code(), channel=data.channel, category=data.category, title=title,
-        content=content, summary=data.summary.strip(), respondent_department=data.respondent_department,
+        # Office staff wrote this title themselves: approved for departments. A citizen's is not (SPEC §14).
+        assigned_title="" if public else title, content=content, summary=data.summary.strip(), respondent_department=data.respondent_department,
         respondent_unit=data.respondent_unit.strip() or (data.respondent_department.name
                                                          if data.respondent_department else ""),
         respondent_person=data.respondent_person.strip(), received_on=data.received_on,
@@ -209,15 +210,29 @@ def register_matter(session: Session, actor: User | None, data: MatterInput, *,
     return matter
 
 
-def update_summary(session: Session, actor: User, matter: Matter, summary: str, expected_version: int) -> None:
-    """Intake edits the 摘要 that departments will see."""
+def update_summary(session: Session, actor: User, matter: Matter, summary: str, expected_version: int,
+                   assigned_title: str | None = None) -> None:
+    """Intake edits what departments will see: the 摘要 and (given) the 交办标题."""
     _check_version(matter, expected_version)
     if not permissions.can_act(actor, matter, Action.ASSIGN):
         raise PermissionDenied("您无权修改摘要。")
-    changes = audit.diff(matter, {"summary": summary.strip()})
+    values = {"summary": summary.strip()}
+    if assigned_title is not None:
+        values["assigned_title"] = _approved_title(matter, assigned_title)
+    changes = audit.diff(matter, values)
     if changes:
-        add_event(session, matter, actor, "summary_edited", "修改内容摘要")
-        audit.record(session, actor, "matter.summary_edited", matter, f"{matter.serial} 修改摘要", changes)
+        text = "修改交办标题和内容摘要" if len(changes) > 1 else (
+            "修改交办标题" if "assigned_title" in changes else "修改内容摘要")
+        add_event(session, matter, actor, "summary_edited", text)
+        audit.record(session, actor, "matter.summary_edited", matter, f"{matter.serial} {text}", changes)
+
+
+def _approved_title(matter: Matter, assigned_title: str) -> str:
+    """The 交办标题 as intake confirms it: required once the matter has gone (or goes) to a department."""
+    assigned_title = (assigned_title or "").strip()
+    if not assigned_title and matter.department_ids():
+        raise ValidationError("已交办的事项须有交办标题：交办单位看到的是交办标题。")
+    return assigned_title
 
 
 # --- acceptance ------------------------------------------------------------------------------------
@@ -263,8 +278,11 @@ def _avoidance_conflicts(matter: Matter, departments: list[Department]) -> list[
 
 def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Department,
                   co_handling: list[Department] = (), requirements: str = "", due_on: date | None = None,
-                  avoidance_reason: str = "", expected_version: int | None = None) -> Assignment:
-    """交办 to a lead department (and co-handling ones), each with its own deadline."""
+                  avoidance_reason: str = "", expected_version: int | None = None,
+                  assigned_title: str | None = None) -> Assignment:
+    """交办 to a lead department (and co-handling ones), each with its own deadline. ``assigned_title``
+    (given) is the 交办标题 intake writes or confirms here: a department sees that, never the title as
+    the citizen wrote it."""
     # May this actor assign this matter now at all? Asked before the input is judged (回避, summary):
     # no point asking for an override reason on a matter that is not accepted yet.
     _check_version(matter, expected_version)
@@ -277,6 +295,9 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
             raise ValidationError(f"单位“{department.name}”已停用，不能交办。")
     if not matter.summary.strip():
         raise ValidationError("交办前请先填写内容摘要：交办单位只能看到摘要，看不到原始内容和反映人信息。")
+    title = (assigned_title if assigned_title is not None else matter.assigned_title).strip()
+    if not title:
+        raise ValidationError("交办前请填写或确认交办标题：群众自拟的标题可能含有反映人信息，交办单位只能看到交办标题。")
     today = clock.today()
     if due_on is not None and due_on <= today:
         raise ValidationError("办理时限必须晚于今天。")
@@ -305,17 +326,19 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
         created.append(assignment)
     lead_assignment = created[0]
     co_names = "、".join(d.name for d in departments[1:])
+    title_change = {"assigned_title": [matter.assigned_title, title]} if title != matter.assigned_title else {}
+    matter.assigned_title = title
     _transition(session, actor, matter, Action.ASSIGN, expected_version=expected_version,
                 summary=f"交办 {lead.name}" + (f"，协办 {co_names}" if co_names else ""),
                 event_text=f"交办{lead.name}办理" + (f"，{co_names}协办" if co_names else "")
                 + f"，办理时限 {lead_assignment.due_on:%Y-%m-%d}",
                 audience="public",
                 changes={"lead": lead.name, "co": co_names, "due_on": lead_assignment.due_on,
-                         "avoidance_reason": avoidance_reason.strip() or None})
+                         "avoidance_reason": avoidance_reason.strip() or None, **title_change})
     matter.lead_department = lead
     matter.due_on, matter.due_provisional = lead_assignment.due_on, lead_assignment.due_provisional
     for assignment in created:
-        _tell_department(session, assignment.department_id, f"新交办（{assignment.role.label}）：{matter.serial} {matter.title}",
+        _tell_department(session, assignment.department_id, f"新交办（{assignment.role.label}）：{matter.serial} {permissions.department_title(matter)}",
                          f"办理时限 {assignment.due_on:%Y-%m-%d}。请及时签收。摘要：{matter.summary[:200]}", matter)
     return lead_assignment
 

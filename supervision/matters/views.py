@@ -180,6 +180,9 @@ def action_forms(matter: Matter) -> dict:
         forms["review"].public_reply.data = matter.lead_assignment.replies[-1].public_reply
     if "summary" in forms:
         forms["summary"].summary.data = matter.summary
+        forms["summary"].assigned_title.data = matter.assigned_title
+    if "assign" in forms:
+        forms["assign"].assigned_title.data = matter.assigned_title
     return forms
 
 
@@ -215,6 +218,11 @@ class MatterAction:
         return permissions.can_act(user, matter, self.action) and (matter.status, self.action) in TRANSITIONS
 
 
+def _given(field) -> str | None:
+    """A field's text, or None when the form did not carry it at all (keep what is stored)."""
+    return (field.data or "") if field.raw_data else None
+
+
 def _extension(matter: Matter, form) -> Extension:
     extension = db.session.get(Extension, int(form.extension_id.data)) if form.extension_id.data.isdigit() else None
     if extension is None or extension.assignment.matter_id != matter.id:
@@ -231,11 +239,13 @@ ACTIONS: dict[str, MatterAction] = {
         db.session, u, m, _original(f.original.data), f.note.data, expected_version=f.expected_version()),
         "已作为重复件存查。", Action.FILE_DUPLICATE),
     "summary": MatterAction(SummaryForm, lambda u, m, f: services.update_summary(
-        db.session, u, m, f.summary.data, f.expected_version()), "摘要已保存。"),
+        db.session, u, m, f.summary.data, f.expected_version(), assigned_title=_given(f.assigned_title)),
+        "交办标题和摘要已保存。"),
     "assign": MatterAction(AssignForm, lambda u, m, f: services.assign_matter(
         db.session, u, m, lead=_department(f.lead_id.data) or abort(400),
         co_handling=[d for d in map(_department, f.co_ids.data or []) if d], requirements=f.requirements.data,
-        due_on=f.due_on.data, avoidance_reason=f.avoidance_reason.data, expected_version=f.expected_version()),
+        due_on=f.due_on.data, avoidance_reason=f.avoidance_reason.data, expected_version=f.expected_version(),
+        assigned_title=_given(f.assigned_title)),
         "已交办。", Action.ASSIGN),
     "decide_extension": MatterAction(DecideExtensionForm, lambda u, m, f: services.decide_extension(
         db.session, u, _extension(m, f), f.decision.data == "approve", f.note.data, f.new_due_on.data),

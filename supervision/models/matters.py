@@ -138,7 +138,11 @@ class Matter(Base):
     query_code: Mapped[str] = mapped_column(String(12))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    # 标题 as received: a citizen's own words when it came through the portal or a ledger import, so
+    # office staff only. What a department sees is the office-written or approved 交办标题 below,
+    # always through ``permissions.visible_title`` (SPEC §14).
     title: Mapped[str] = mapped_column(String(120))
+    assigned_title: Mapped[str] = mapped_column(String(120), default="", server_default="")  # "": not approved
     content: Mapped[str] = long_text(20000)  # the complainant's own words: office staff only
     summary: Mapped[str] = long_text(4000, default="")  # 摘要: what departments see
     respondent_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
@@ -193,7 +197,7 @@ class Matter(Base):
     events: Mapped[list[MatterEvent]] = relationship(back_populates="matter", order_by="MatterEvent.id")
 
     def __str__(self) -> str:
-        return f"{self.serial} {self.title}"
+        return self.serial  # never the title: which one a reader may see depends on who reads
 
     @property
     def lead_assignment(self) -> Assignment | None:

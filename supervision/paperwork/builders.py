@@ -84,6 +84,7 @@ def build_assignment_slip(data: AssignmentSlip, profile: OfficeProfile) -> bytes
             label("问题类别"),
             value(data.category),
         ],
+        [label("交办标题"), value(data.title, 3)],
         [label("被投诉单位\n（人员）"), value(respondent, 3)],
         [label("内容摘要"), value(data.summary, 3)],
         [label("拟办意见"), value(data.proposed_handling, 3)],
@@ -103,7 +104,7 @@ def build_assignment_slip(data: AssignmentSlip, profile: OfficeProfile) -> bytes
     paper.table(
         FORM_COLUMNS_MM,
         rows,
-        min_heights_mm={r: 8.5 for r in range(len(rows))} | {3: 22, 5: 10, 9: 22},
+        min_heights_mm={r: 8.5 for r in range(len(rows))} | {4: 22, 6: 10, 10: 22},
     )
     days = data.return_within_workdays
     paper.note(

@@ -98,6 +98,7 @@ class AssignmentSlip:
     review_opinion: str = ""  # 审核意见
     follow_up: str = ""  # 回访情况
     return_within_workdays: int = 5  # 退回 limit (信访工作条例 §23), from the time-limit rules
+    title: str = ""  # 交办标题 — written or approved by the office (permissions.department_title)
 
 
 @dataclass(frozen=True)

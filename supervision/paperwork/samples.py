@@ -44,6 +44,7 @@ def sample_assignment_slip() -> AssignmentSlip:
     return AssignmentSlip(
         number=DocNumber(2026, 17),
         matter_number="XT-2026-00017",
+        title="不动产登记中心窗口多次推诿未予受理转移登记",
         channel="12345转办",
         received_on=date(2026, 3, 2),
         category="办事拖拉",

@@ -95,7 +95,7 @@ def problems_of(matter: Matter) -> list[str]:
     complainant's own words (the department reads the notice)."""
     if matter.kind == MatterKind.FINDING and matter.problem_list():
         return matter.problem_list()
-    return [matter.summary.strip() or matter.title]
+    return [matter.summary.strip() or permissions.department_title(matter)]
 
 
 def add_event(session: Session, notice: RectificationNotice, actor: User | None, action: str, text: str,

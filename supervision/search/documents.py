@@ -105,7 +105,12 @@ def matter_document(matter, complainant=None) -> dict:
     body = _join(facts, matter.summary, matter.problems, _labelled("处理说明", matter.decision_reason),
                  _labelled("对外答复", matter.public_reply),
                  matter.serial)  # last: shown with the title anyway; here so that 00017 alone finds it
-    office_only = [matter.content, matter.followup_note]
+    from supervision.permissions import department_title
+
+    # The stored title is the 交办标题 (what every department reads); the title as received (a
+    # citizen's words) is searchable by the office only.
+    title = department_title(matter)
+    office_only = [matter.title if matter.title != title else "", matter.content, matter.followup_note]
     if complainant is not None:
         office_only += [complainant.name, complainant.phone, complainant.id_number, complainant.address,
                         complainant.work_unit]
@@ -114,7 +119,7 @@ def matter_document(matter, complainant=None) -> dict:
                         assignment.avoidance_override]
         office_only += [text for r in assignment.replies for text in (r.result, r.public_reply, r.review_note)]
     return _finish({
-        "id": f"matter:{matter.id}", "kind": "matter", "number": matter.serial, "title": matter.title,
+        "id": f"matter:{matter.id}", "kind": "matter", "number": matter.serial, "title": title,
         "body": body, "identity": [v for v in office_only if v],
         "department_ids": sorted(matter.department_ids()),
         "status": f"matter:{matter.status.value}", "matter_kind": matter.kind.value,

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -32,6 +33,7 @@ class Result:
     url_args: dict
     status_label: str
     unit: str  # the department (or unit) the record is addressed to
+    title_html: str | None = None  # the viewer's own title of the record, when not the stored one
 
 
 @dataclass
@@ -84,6 +86,15 @@ KINDS: dict[str, KindView] = {
 }
 
 
+def _own_title(user: User, kind: str, row, hit: Hit) -> str | None:
+    """The index stores a matter's 交办标题 (what departments read); office staff see the title as
+    received instead, as on the matter's own page (``permissions.visible_title``)."""
+    if kind != "matter":
+        return None
+    title = permissions.visible_title(user, row)
+    return None if title == permissions.department_title(row) else str(escape(title))
+
+
 def search(session: Session, index: SearchIndex, user: User, scope: Scope, text: str, criteria: dict,
            page: int, per_page: int) -> Results:
     criteria = dict(criteria)
@@ -104,7 +115,8 @@ def search(session: Session, index: SearchIndex, user: User, scope: Scope, text:
             dropped += 1
             continue
         results.append(Result(hit=hit, kind_label=view.label, endpoint=view.endpoint,
-                              url_args={view.arg: row.id}, status_label=row.status.label, unit=view.unit(row)))
+                              url_args={view.arg: row.id}, status_label=row.status.label, unit=view.unit(row),
+                              title_html=_own_title(user, kind, row, hit)))
     if dropped:
         log.warning("search: %d hit(s) dropped for user %s: the index is behind the database; "
                     "run `flask search check --fix`", dropped, user.id)

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 DEPARTMENT = "市市场监督管理局"  # the demo head 刘海燕's department: it will handle the complaint
 RESPONDENT = "市交通运输局"  # complained about (not the handler, so no 回避)
 TITLE = "出租车营运证年审窗口让人来回跑"
+ASSIGNED_TITLE = "反映营运证年审窗口未一次性告知"
 CONTENT = "我于上周到市交通运输局窗口办理出租车营运证年审，工作人员要求我先去另一栋楼打印材料，回来后又说需要预约，前后跑了三次。"
 NAME, PHONE = "钱网民", "13655550000"
 SUMMARY = "群众反映交通部门营运证年审窗口未一次性告知，群众往返三次。"
@@ -137,10 +138,11 @@ def test_citizen_submits_follows_and_rates_a_complaint(page, phone_page, desk, s
     expect(intake.locator("dl.facts")).to_contain_text("网络")
     panel(intake, "受理").get_by_role("button", name="受理").click()
     expect(flash(intake)).to_have_text("已受理。")
-    summary = panel(intake, "编辑摘要")
+    summary = panel(intake, "编辑交办标题和摘要")  # the citizen's own title never goes to the department
+    field(summary, "assigned_title").fill(ASSIGNED_TITLE)
     field(summary, "summary").fill(SUMMARY)
-    summary.get_by_role("button", name="保存摘要").click()
-    expect(flash(intake)).to_have_text("摘要已保存。")
+    summary.get_by_role("button", name="保存").click()
+    expect(flash(intake)).to_have_text("交办标题和摘要已保存。")
     assign = panel(intake, "交办")
     field(assign, "lead_id").select_option(label=DEPARTMENT)
     field(assign, "requirements").fill("请核实并答复群众（内部要求）。")
@@ -156,6 +158,7 @@ def test_citizen_submits_follows_and_rates_a_complaint(page, phone_page, desk, s
     # 6. The department signs and reports; the supervisor approves.
     depthead = desk("depthead")
     depthead.goto(matter_url)
+    expect(depthead.get_by_role("heading", level=1)).to_have_text(f"{serial} {ASSIGNED_TITLE}")
     lead_assignment(depthead).get_by_role("button", name="签收").click()
     expect(flash(depthead)).to_have_text("已签收。")
     reply = panel(lead_assignment(depthead), "报送办理结果")
