@@ -1,7 +1,7 @@
 """交办标题: the office-written or approved title departments see instead of a citizen's own
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0014b
 Create Date: 2026-12-07 06:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0014'
+down_revision = '0014b'
 branch_labels = None
 depends_on = None
 
