@@ -30,9 +30,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from supervision.search import hooks as search_hooks
+    from supervision.search import service as search_service
 
-    search_hooks.init_app(app)  # index after commit (a no-op while SEARCH_ENABLED is off)
+    search_service.init_app(app)  # the change log in every writing transaction; this server applies it
 
     from supervision import web
 

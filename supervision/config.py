@@ -54,6 +54,8 @@ def from_environment() -> dict:
         found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("SUPERVISION_OFFICE_NAME"):
         found["OFFICE_NAME"] = os.environ["SUPERVISION_OFFICE_NAME"]
+    if os.environ.get("SUPERVISION_SEARCH_INDEX_DIR"):
+        found["SEARCH_INDEX_DIR"] = os.environ["SUPERVISION_SEARCH_INDEX_DIR"]
     if os.environ.get("RATELIMIT_STORAGE_URI"):
         found["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
     return found
@@ -93,7 +95,13 @@ NOTIFY_CHANNELS = ["log"]  # add "email" (SMTP_HOST, SMTP_PORT, SMTP_SENDER, …
 # None: on, except under TESTING (tests that need the index set it True). False: the matter list's
 # keyword filter uses LIKE and the search page says search is unavailable.
 SEARCH_ENABLED: bool | None = None
-SEARCH_INDEX_DIR: str | None = None  # None: <instance>/search_index, shared by every app process
-SEARCH_LOCK_TIMEOUT = 1.0  # seconds an after-commit index write waits for the lock; then recorded, redone later
+SEARCH_INDEX_DIR: str | None = None  # None: <instance>/search_index — this server's own, never on shared storage
+SEARCH_LOCK_TIMEOUT = 1.0  # seconds an index write waits for whoosh's lock (the change stays in the log until applied)
+SEARCH_APPLY_INTERVAL = 2.0  # seconds between background applications of the change log (0: no thread)
+SEARCH_APPLY_BATCH = 500  # change-log rows applied per index commit
+SEARCH_CATCH_UP_SECONDS = 2.0  # a search first applies the pending log for at most this long
+SEARCH_LOG_GAP_SECONDS = 600  # an id skipped by the log is re-read this long (a transaction still running)
+SEARCH_LOG_KEEP_DAYS = 30  # `flask search prune` deletes older change-log rows
+SEARCH_AUTO_REBUILD = True  # the background applier rebuilds an index never built or behind the pruned log
 SEARCH_TIME_BUDGET = 0.15  # seconds to rank one page of a very common word (then: best of those scanned)
 SEARCH_LIST_CAP = 2000  # the matter list's keyword filter uses at most this many matching ids

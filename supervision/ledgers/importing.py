@@ -57,7 +57,7 @@ from supervision.models.matters import (
     Satisfaction,
 )
 from supervision.models.org import Department, User
-from supervision.search import hooks as search_hooks
+from supervision.search.changes import record_change
 
 M = Matter.__table__.c
 C = Complainant.__table__.c
@@ -712,6 +712,7 @@ class ImportResult:
     serials: list[str]
     skipped: int
     counts: dict[tuple[MatterKind, MatterStatus], int]
+    change_ids: list[int] = field(default_factory=list)  # the search change-log rows of the new matters
 
 
 def _at(day: date) -> datetime:
@@ -750,8 +751,9 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
     for model, rows in children.items():
         for start in range(0, len(rows), 5000):
             session.execute(insert(model.__table__), rows[start:start + 5000])
-    # The search index learns of the new matters after the commit, as of any other write.
-    search_hooks.index_after_commit(session, "matter", ids)
+    # The new matters go into the search change log in this transaction; each server's index applies
+    # it after the commit (in the background), so the request only writes rows (SPEC §15).
+    change_ids = record_change(session, "matter", ids)
 
     serials = [values["serial"] for values in matter_rows]
     audit.record_many(session, actor, [
@@ -765,7 +767,7 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
                  {"file": file_name, "sha256": file_sha256, "imported": len(ids),
                   "skipped": len(parsed.duplicates), "serials": serials[:1] + serials[-1:]})
     return ImportResult(matter_ids=ids, serials=serials, skipped=len(parsed.duplicates),
-                        counts=dict(parsed.counts()))
+                        counts=dict(parsed.counts()), change_ids=change_ids)
 
 
 class _Plan:

@@ -20,6 +20,7 @@ from supervision.models.org import Department, DepartmentKind, Role, User
 from supervision.models.talks import Talk, TalkAttachment, TalkExchange, TalkLink, TalkParticipant
 from supervision.models.portal import (CitizenRating, FigureRow, FigureSnapshot, PeriodKind, PortalCaptcha,
                                       PortalLookup)
+from supervision.models.search import SearchChange, SearchLogPrune
 from supervision.models.statistics import AssessmentIndicator, AssessmentWeight
 from supervision.models.rectification import (
     RectificationEvent,
@@ -35,5 +36,5 @@ __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment"
            "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep",
            "Matter", "MatterEvent", "Notification", "PeriodKind", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
-           "Reply", "Role", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",
+           "Reply", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",
            "TalkParticipant", "TimeLimitRule", "User"]

@@ -8,8 +8,8 @@ and each department's own part of a matter) goes to the engine's ``identity`` fi
 searched only for office staff and never stored or shown.
 
 Each kind of record is a :class:`Source` in :data:`SOURCES`: how to count and page through its rows,
-how to turn a batch of ids into documents, and which ORM objects touch it (for the after-commit hook).
-A new area adds one ``Source``; the hook, ``flask search reindex`` and ``flask search check`` pick
+how to turn a batch of ids into documents, and which ORM objects touch it (for the change log).
+A new area adds one ``Source``; the change log, ``flask search reindex`` and ``flask search check`` pick
 it up from there.
 """
 
@@ -35,7 +35,7 @@ class Source:
     model: type  # the root row; its primary key is the document's number
     build: Callable[[Session, list[int]], list[dict]]  # documents of these ids (missing ids: no document)
     # ORM classes whose change means "reindex that root": class -> function(obj) -> root id or a
-    # (Parent class, parent id) pair resolved to a root id at commit time (see hooks.py)
+    # (Parent class, parent id) pair resolved to a root id in the flushing transaction (see changes.py)
     touched_by: dict[type, Callable[[Any], Any]]
     # which parent rows resolve to a root id: (Parent class) -> column of the root id
     parents: dict[type, Any]

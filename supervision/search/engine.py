@@ -41,6 +41,7 @@ import math
 import os
 import random
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -529,6 +530,7 @@ class SearchIndex:
             factory = functools.partial(TermPoolMpWriter, self._ix, procs=procs, batchsize=200)
         else:
             factory = functools.partial(TermPoolSegmentWriter, self._ix)
+        self.remove_unused_files(lock_timeout)  # what a killed or failed rebuild left behind
         writer = self._writer(timeout=lock_timeout, factory=factory, limitmb=128)
         seen: set[str] = set()
         duplicates = 0
@@ -542,10 +544,13 @@ class SearchIndex:
                 writer.add_document(**prepared)
                 if progress and len(seen) % 1000 == 0:
                     progress(len(seen), total)
+            writer.commit(mergetype=CLEAR)
         except BaseException:
-            writer.cancel()
+            # a full disk, a dead indexing process, Ctrl-C: the old generation stays the index, and
+            # the new segments written so far are removed (they would keep the disk full)
+            _abandon(writer)
+            self.remove_unused_files(lock_timeout)
             raise
-        writer.commit(mergetype=CLEAR)
         if progress:
             progress(len(seen), total)
         searcher = self._searcher()
@@ -569,6 +574,29 @@ class SearchIndex:
         with self._state.lock:
             self._state.ix = whoosh_index.open_dir(str(self.path))
             self._state.searcher = None
+
+    def remove_unused_files(self, lock_timeout: float = 5.0) -> int:
+        """Delete what no generation of the index uses: segments, postings runs and job files of a
+        writer that failed or was killed. Under the write lock (no writer is at work); how many."""
+        storage = FileStorage(str(self.path))
+        lock = storage.lock(f"{whoosh_index._DEF_INDEX_NAME}_WRITELOCK")
+        if not _acquire(lock, lock_timeout):
+            return 0
+        try:
+            before = set(os.listdir(self.path))
+            ix = self._state.ix
+            if ix is not None:
+                whoosh_index.clean_files(storage, whoosh_index._DEF_INDEX_NAME, ix.latest_generation(),
+                                         ix._segments())
+            for leftover in (*self.path.glob("postings-*.run"), *self.path.glob(f"{FORMAT_FILE}.*")):
+                leftover.unlink(missing_ok=True)
+            shutil.rmtree(self.path / f"{whoosh_index._DEF_INDEX_NAME}.tmp", ignore_errors=True)  # job files
+            removed = len(before - set(os.listdir(self.path)))
+        finally:
+            lock.release()
+        if removed:
+            log.warning("search index in %s: removed %d file(s) left by an unfinished write", self.path, removed)
+        return removed
 
     def optimize(self, lock_timeout: float = 60.0) -> None:
         """Merge all segments into one. Minutes at 100k documents: a maintenance command only."""
@@ -813,6 +841,21 @@ def _as_datetime(value, end_of_day: bool = False) -> datetime | None:
     if isinstance(value, date):
         return datetime.combine(value, dtime.max if end_of_day else dtime.min)
     return None  # not a date: ignored rather than raised (it comes from a query string)
+
+
+def _abandon(writer) -> None:
+    """Give up a rebuild's writer whatever state it is in: its indexing processes stopped, its lock
+    released (whoosh's ``cancel`` does neither for a multiprocessing writer that failed mid-commit)."""
+    terminate = getattr(writer, "terminate_tasks", None)
+    if terminate is not None:
+        terminate()
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 — already closed, or its files are gone with the disk space
+        log.debug("cancelling the failed writer", exc_info=True)
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        lock.release()
 
 
 def _acquire(lock, timeout: float) -> bool:

@@ -13,15 +13,22 @@ the same as whoosh would write (``tests/test_search_engine.py`` compares both).
 
 from __future__ import annotations
 
+import ctypes
 import heapq
 import marshal
 import os
+import signal
+import sys
 import tempfile
 from array import array
 from collections.abc import Iterator
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
+
+class IncompleteSegments(Exception):
+    """A rebuild's indexing processes did not write every document (nothing was committed)."""
+
 
 _TERM_OVERHEAD = 400  # bytes: the key tuple, four arrays and the dict slot of a new term
 _POSTING_SIZE = 20  # bytes: document number, weight (double), value end offset, and slack
@@ -240,10 +247,31 @@ class TermPoolSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this (forked) process when its parent dies (Linux): an indexing process
+    inherits the parent's lock files, and one outliving a killed ``flask search reindex`` would hold
+    the index's write lock for ever."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the parent's own clean-up still terminates us
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
 class _TermPoolTask(SubWriterTask):
     """whoosh's indexing subprocess, writing its own segment with :class:`TermPoolSegmentWriter`."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.parent_pid = os.getpid()
+
     def run(self) -> None:  # SubWriterTask.run with the writer class replaced (multisegment only)
+        die_with_parent(self.parent_pid)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = TermPoolSegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -265,6 +293,28 @@ class TermPoolMpWriter(MpWriter):
 
     def __init__(self, ix, procs: int, **kwargs) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self.added = 0
+
+    def add_document(self, **fields) -> None:
+        super().add_document(**fields)
+        self.added += 1
+
+    def _commit_toc(self, segments) -> None:
+        """whoosh drops the segment of an indexing process that died (killed, out of memory, a full
+        disk) without a word: refuse to commit an index that lacks documents (a rebuild clears the
+        old segments, so the new ones must hold every document added)."""
+        written = sum(segment.doc_count_all() for segment in segments)
+        if written != self.added:
+            raise IncompleteSegments(f"the indexing processes wrote {written} of {self.added} documents")
+        super()._commit_toc(segments)
+
+    def terminate_tasks(self) -> None:
+        """Stop the indexing processes (whoosh's ``cancel`` only flags its own copies of them)."""
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join(5)
 
     def _new_task(self):
         task = _TermPoolTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,

@@ -1,5 +1,5 @@
 """The search index of the running application: where it lives, who may search what, and keeping it
-in step with the database (full rebuild, check and repair, and the after-commit updates of hooks.py).
+in step with the database (the change log applied by ``applier.py``, full rebuild, check and repair).
 
 Permissions are applied *inside* the query (``departments``, ``include_identity``, ``kinds``), never
 by filtering a page afterwards; the view only double-checks the hits of one page against the database
@@ -8,11 +8,8 @@ in case the index is behind (see ``views.py``).
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +18,28 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from supervision.models.org import Role, User
-from supervision.search import documents
+from supervision.search import applier, documents
 from supervision.search.analysis import warm_up
-from supervision.search.engine import CheckReport, RebuildStats, SearchIndex
+from supervision.search.engine import CheckReport, IndexBusy, RebuildStats, SearchIndex
 
 log = logging.getLogger(__name__)
 
-READY_FILE = "supervision-ready.json"  # written after a full rebuild: the index covers the database
-FAILED_SUFFIX = "-failed"  # beside the index directory: the documents of after-commit writes that failed
+READY_FILE = applier.STATE_FILE  # written by a full rebuild, then by every applied batch: the position
 _EXTENSION = "supervision.search"
+
+
+def init_app(app: Flask) -> None:
+    """Every transaction that changes an indexed row writes its change-log rows (always, whether or not
+    this server searches: other servers do); this server's worker processes each start a thread that
+    applies the log to the local index, on their first request (after gunicorn's fork)."""
+    from supervision.search import changes
+
+    changes.init_app()
+
+    @app.before_request
+    def _start_applier() -> None:
+        if enabled(app) and not app.testing:
+            applier.start_background(app)
 
 
 def enabled(app: Flask | None = None) -> bool:
@@ -42,7 +52,7 @@ def enabled(app: Flask | None = None) -> bool:
 
 def index_dir(app: Flask | None = None) -> Path:
     app = app or current_app
-    return Path(app.config.get("SEARCH_INDEX_DIR") or Path(app.instance_path) / "search_index")
+    return Path(app.config.get("SEARCH_INDEX_DIR") or Path(app.instance_path) / "search_index")  # this server's own
 
 
 def get_index(app: Flask | None = None) -> SearchIndex | None:
@@ -66,15 +76,10 @@ def get_index(app: Flask | None = None) -> SearchIndex | None:
 
 
 def is_ready(index: SearchIndex | None) -> bool:
-    """The index was fully built from the database (``flask search reindex``) with this code's format.
-    A fresh, empty index on an existing database would make every search come back empty."""
-    return index is not None and not index.needs_rebuild and (index.path / READY_FILE).exists()
-
-
-def _mark_ready(index: SearchIndex, stats: RebuildStats) -> None:
-    tmp = index.path / f"{READY_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps({"docs": stats.docs, "seconds": round(stats.seconds, 2), "at": time.time()}))
-    os.replace(tmp, index.path / READY_FILE)
+    """The index was fully built from the database (``flask search reindex``) with this code's format,
+    and knows its position in the change log. A fresh, empty index on an existing database would make
+    every search come back empty."""
+    return index is not None and not index.needs_rebuild and applier.read_position(index.path) is not None
 
 
 # --- who may search what ---------------------------------------------------------------------------
@@ -120,6 +125,7 @@ def matter_ids(user: User, text: str, cap: int | None = None) -> list[int] | Non
     scope = scope_for(user)
     if not is_ready(index) or scope is None:
         return None
+    catch_up(index)
     cap = cap or int(current_app.config.get("SEARCH_LIST_CAP", 2000))
     try:
         found = index.search_ids(text, limit=cap + 1, **scope.arguments(["matter"]))
@@ -140,69 +146,122 @@ def preload(app: Flask) -> None:
 
 # --- keeping the index in step ---------------------------------------------------------------------
 def new_session() -> Session:
-    """A session of its own: reads what is committed, and no hook fires for it."""
+    """A session of its own: reads what is committed."""
     from supervision.extensions import db
 
     return Session(bind=db.engine, autoflush=False)
 
 
-def sync(keys: Iterable[str], index: SearchIndex | None = None) -> tuple[int, int]:
+def sync(keys: Iterable[str], index: SearchIndex | None = None, *, session: Session | None = None) -> tuple[int, int]:
     """Re-read these documents from the database and upsert them (or delete those whose row is gone).
-    Raises what the index raises (IndexBusy …): the caller logs it."""
+    Raises what the index raises (IndexBusy …)."""
     index = index or get_index()
     keys = sorted(set(keys))
     if index is None or not keys:
         return 0, 0
-    with new_session() as session:
+    if session is None:
+        with new_session() as own:
+            docs, gone = documents.documents_for(own, keys)
+    else:
         docs, gone = documents.documents_for(session, keys)
+        session.expunge_all()
     upserted = index.upsert(docs) if docs else 0
     deleted = index.delete(gone) if gone else 0
     return upserted, deleted
 
 
-def rebuild(progress: Callable[[int, int | None], None] | None = None) -> RebuildStats:
-    """The whole index again from the database, then the documents saved meanwhile: their
-    after-commit writes failed with IndexBusy while the rebuild held the lock, and were recorded."""
+def apply_pending(*, background: bool = False, timeout: float | None = None) -> applier.Applied:
+    """Apply the change log to this server's index until it is at the end (or ``timeout`` seconds have
+    passed). In the background, an index that was never built or is behind the pruned log is rebuilt
+    (``SEARCH_AUTO_REBUILD``). Raises what the index raises."""
     index = _require_index()
-    with new_session() as session:
-        total = documents.count_documents(session)
-        stats = index.rebuild(documents.all_documents(session), total=total, progress=progress)
-    _mark_ready(index, stats)
+    config = current_app.config
+    limit = int(config.get("SEARCH_APPLY_BATCH", 500))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    total = applier.Applied()
+    while True:
+        wait = 0.0 if background else max(0.0, deadline - time.monotonic()) if deadline else 5.0
+        applied = applier.apply_batch(index, sync, limit=limit, lock_timeout=wait)
+        total.rows += applied.rows
+        total.documents += applied.documents
+        total.busy, total.needs_rebuild = applied.busy, applied.needs_rebuild
+        if applied.needs_rebuild and background and config.get("SEARCH_AUTO_REBUILD", True):
+            log.warning("search index in %s is not built or is behind the pruned change log: rebuilding", index.path)
+            rebuild(procs=1)
+            total.needs_rebuild = False
+            continue
+        if not applied.more or applied.busy or (deadline and time.monotonic() >= deadline):
+            total.more = applied.more
+            return total
+
+
+def catch_up(index: SearchIndex, timeout: float | None = None) -> bool:
+    """Before answering a search: apply what the log holds beyond this server's position, waiting at
+    most ``SEARCH_CATCH_UP_SECONDS`` (then the search answers from what is indexed). True when the
+    index is at the end of the log. One small query when nothing is pending."""
+    timeout = float(current_app.config.get("SEARCH_CATCH_UP_SECONDS", 2.0)) if timeout is None else timeout
+    deadline = time.monotonic() + timeout
     try:
-        retry_failed(index)
-    except Exception:  # noqa: BLE001 — the rebuild stands; the records stay for the next write
-        log.exception("search index rebuilt, but the writes recorded meanwhile were not retried yet")
+        while True:
+            state = applier.read_position(index.path)
+            if state is None:
+                return False
+            with new_session() as session:
+                if not applier.unapplied(session, state):
+                    return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            applied = apply_pending(timeout=left)
+            if applied.needs_rebuild:
+                return False
+    except Exception:  # noqa: BLE001 — a search answers from what is indexed; the background retries
+        log.exception("search index in %s could not catch up with the change log", index.path)
+    g.search_behind = True
+    return False
+
+
+def rebuild(progress: Callable[[int, int | None], None] | None = None, *, procs: int | None = None,
+            lock_timeout: float = 60.0) -> RebuildStats:
+    """The whole index again from the database, holding this server's apply lock: its position is
+    the log's end when the documents were read; the changes committed meanwhile are applied after."""
+    index = _require_index()
+    with applier.apply_lock(index.path, lock_timeout) as mine:
+        if not mine:
+            raise IndexBusy(f"the search index in {index.path} is being rebuilt or updated by another process")
+        with new_session() as session:
+            start = applier.start_position(session)
+            total = documents.count_documents(session)
+            stats = index.rebuild(documents.all_documents(session), total=total, progress=progress, procs=procs,
+                                  lock_timeout=lock_timeout)
+        start.built = {"docs": stats.docs, "seconds": round(stats.seconds, 2), "at": time.time()}
+        applier.write_position(index.path, start)
+        while applier.apply_locked(index, sync, limit=int(current_app.config.get("SEARCH_APPLY_BATCH", 500))).more:
+            pass  # the changes saved while the documents were read
     return stats
 
 
-def failed_dir(app: Flask | None = None) -> Path:
-    path = index_dir(app)
-    return path.with_name(path.name + FAILED_SUFFIX)
+@dataclass(frozen=True)
+class Status:
+    """This server's index against the log: for ``flask search status`` and readiness checks."""
+
+    ready: bool
+    position: int | None
+    unapplied: int | None  # log rows not applied yet (None: not built)
+    gaps: int
+    applied_at: float | None
+    path: Path
 
 
-def record_failed(keys: Iterable[str]) -> None:
-    """Note the documents of an after-commit index write that failed (a file per write, safe for
-    several processes): the next successful write, ``reindex`` and ``check --fix`` index them again."""
-    directory = failed_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    name = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = directory / f".{name}.tmp"  # complete records only: retry_failed reads *.keys
-    tmp.write_text("\n".join(sorted(keys)), encoding="utf-8")
-    os.replace(tmp, directory / f"{name}.keys")
-
-
-def retry_failed(index: SearchIndex | None = None) -> int:
-    """Index again, from the database, the documents of every recorded failed write; the records go
-    once that succeeded (raises what ``sync`` raises, and they stay). How many documents."""
-    directory = failed_dir()
-    files = sorted(directory.glob("*.keys")) if directory.is_dir() else []
-    if not files:
-        return 0
-    keys = {key for file in files for key in file.read_text(encoding="utf-8").split()}
-    sync(keys, index)
-    for file in files:
-        file.unlink(missing_ok=True)  # another process may have retried the same file
-    return len(keys)
+def status() -> Status:
+    index = get_index()
+    path = index_dir()
+    state = applier.read_position(path) if index is not None else None
+    if state is None or not is_ready(index):
+        return Status(False, state.position if state else None, None, 0, None, path)
+    with new_session() as session:
+        behind = applier.unapplied(session, state)
+    return Status(True, state.position, behind, len(state.gaps), state.applied_at, path)
 
 
 def check() -> CheckReport:
@@ -213,11 +272,15 @@ def check() -> CheckReport:
 
 
 def repair(report: CheckReport) -> tuple[int, int]:
-    """Upsert the missing and stale documents, delete the extra ones."""
+    """Upsert the missing and stale documents, delete the extra ones (under the apply lock, so that
+    a document re-read here cannot overwrite a newer one the applier writes meanwhile)."""
     index = _require_index()
-    upserted, deleted = sync([*report.missing, *report.stale])
-    if report.extra:
-        deleted += index.delete(report.extra)
+    with applier.apply_lock(index.path, 60.0) as mine:
+        if not mine:
+            raise IndexBusy(f"the search index in {index.path} is being rebuilt or updated by another process")
+        upserted, deleted = sync([*report.missing, *report.stale])
+        if report.extra:
+            deleted += index.delete(report.extra)
     return upserted, deleted
 
 

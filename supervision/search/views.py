@@ -28,6 +28,7 @@ def index():
     search_index = service.get_index()
     results, unavailable = None, not service.is_ready(search_index)
     if form.text and not unavailable:
+        service.catch_up(search_index)  # this server's index applies the change log first (bounded)
         try:
             results = queries.search(db.session, search_index, user, scope, form.text, form.criteria(),
                                      page_number(request.args.get("page")), current_app.config["PER_PAGE"])
