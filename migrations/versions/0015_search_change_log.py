@@ -1,7 +1,7 @@
 """search change log: the outbox each server's index applies (replaces the after-commit hook)
 
 Revision ID: 0015
-Revises: 0014b
+Revises: 0013
 Create Date: 2026-12-07 06:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0014b'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
