@@ -26,8 +26,12 @@ SQLALCHEMY_DATABASE_URI: str | None = None  # None: sqlite file in the instance 
 SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
 # Accounts -------------------------------------------------------------------------------------
-LOGIN_MAX_FAILURES = 5
+# Password guessing is throttled, never by locking an account (see supervision.auth.services):
+LOGIN_MAX_FAILURES = 5  # per typed name and address, within LOGIN_LOCK_MINUTES
 LOGIN_LOCK_MINUTES = 15
+LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # one address, every name
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 20  # one name, from addresses it has not logged in from
+LOGIN_KNOWN_ADDRESS_DAYS = 90
 PASSWORD_MIN_LENGTH = 8
 
 # Uploads --------------------------------------------------------------------------------------

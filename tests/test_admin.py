@@ -70,11 +70,14 @@ def test_deactivated_department_cannot_receive_new_users(client, make_user, make
     assert session.scalar(select(User).where(User.username == "late")) is None
 
 
-def test_locked_user_can_be_unlocked_by_admin(client, make_user, login, session):
+def test_admin_lifts_the_login_limit_of_a_user(app, client, make_user, login, session):
     target = make_user(Role.INTAKE)
     for _ in range(5):
         client.post("/login", data={"username": target.username, "password": "bad-pass1"})
     login(make_user(Role.ADMIN))
+    assert "登录失败 5 次" in client.get("/admin/users").text
+    assert "解除登录限制" in client.get(f"/admin/users/{target.id}/edit").text
     client.post(f"/admin/users/{target.id}/unlock")
-    session.expire_all()
-    assert session.get(User, target.id).locked_until is None
+    assert "登录失败 5 次" not in client.get("/admin/users").text
+    assert app.test_client().post("/login", data={"username": target.username, "password": "pass1234"}
+                                  ).status_code == 302

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from supervision import audit
-from supervision.auth.services import LoginPolicy, check_password_rules, hash_password
+from supervision.auth.services import (LoginPolicy, check_password_rules, clear_failures, hash_password,
+                                        password_rules_for)
 from supervision.errors import ValidationError
 from supervision.models.org import Department, DepartmentKind, Role, User
 
@@ -24,7 +25,7 @@ def create_user(session: Session, actor: User, *, username: str, display_name: s
     username = username.strip()
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise ValidationError(f"用户名“{username}”已存在。")
-    check_password_rules(password, policy)
+    check_password_rules(password, policy, username=username, display_name=display_name, phone=phone, email=email)
     _check_department_for_role(role, department)
     user = User(username=username, display_name=display_name, role=role, department=department,
                 password_hash=hash_password(password), phone=phone, email=email, active=True)
@@ -61,19 +62,18 @@ def set_user_active(session: Session, actor: User, user: User, active: bool) -> 
 
 
 def reset_password(session: Session, actor: User, user: User, password: str, policy: LoginPolicy) -> None:
-    check_password_rules(password, policy)
+    check_password_rules(password, policy, **password_rules_for(user))
     user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    clear_failures(session, user.username)
     user.end_sessions()
     audit.record(session, actor, "user.password_reset", user, f"重置用户 {user.username} 的密码",
                  {"session_generation": user.session_generation})
 
 
 def unlock_user(session: Session, actor: User, user: User) -> None:
-    user.failed_logins = 0
-    user.locked_until = None
-    audit.record(session, actor, "user.unlocked", user, f"解锁用户 {user.username}")
+    """解除登录限制: the failed logins typed with this user's name stop counting, from every address."""
+    cleared = clear_failures(session, user.username)
+    audit.record(session, actor, "user.unlocked", user, f"解除用户 {user.username} 的登录限制", {"failures": cleared})
 
 
 def _check_parent(department: Department | None, parent: Department | None) -> None:

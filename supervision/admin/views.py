@@ -7,6 +7,7 @@ from sqlalchemy import select
 from supervision import permissions
 from supervision.admin import services
 from supervision.admin.forms import DepartmentForm, ResetPasswordForm, UserForm
+from supervision.auth.services import recent_failures
 from supervision.auth.views import login_policy
 from supervision.errors import DomainError
 from supervision.extensions import db
@@ -41,8 +42,9 @@ def users():
     role = request.args.get("role")
     if role in Role._value2member_map_:
         query = query.where(User.role == role)
-    return render_template("admin/users.html", users=db.session.scalars(query).all(),
-                           roles=Role, selected_role=role, action_form=BaseForm())
+    found = db.session.scalars(query).all()
+    return render_template("admin/users.html", users=found, roles=Role, selected_role=role, action_form=BaseForm(),
+                           failures=recent_failures(db.session, [u.username for u in found], login_policy()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -76,7 +78,9 @@ def edit_user(user_id: int):
         if _commit_or_flash(update, f"已保存用户 {user.username}。"):
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user,
-                           reset_form=ResetPasswordForm(), action_form=BaseForm())
+                           reset_form=ResetPasswordForm(), action_form=BaseForm(),
+                           failures=recent_failures(db.session, [user.username], login_policy()),
+                           policy=login_policy())
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -110,7 +114,7 @@ def unlock_user(user_id: int):
     user = db.get_or_404(User, user_id)
     if BaseForm().validate_on_submit():
         _commit_or_flash(lambda: services.unlock_user(db.session, current_user, user),
-                         f"已解锁用户 {user.username}。")
+                         f"已解除用户 {user.username} 的登录限制。")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

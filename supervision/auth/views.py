@@ -16,7 +16,8 @@ bp = Blueprint("auth", __name__)
 def login_policy() -> services.LoginPolicy:
     config = current_app.config
     return services.LoginPolicy(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"],
-                                config["PASSWORD_MIN_LENGTH"])
+                                config["PASSWORD_MIN_LENGTH"], config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                                config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], config["LOGIN_KNOWN_ADDRESS_DAYS"])
 
 
 def safe_next(target: str | None) -> str | None:

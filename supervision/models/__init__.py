@@ -16,6 +16,7 @@ from supervision.models.matters import (
     MatterEvent,
     Reply,
 )
+from supervision.models.logins import LoginAttempt
 from supervision.models.org import Department, DepartmentKind, Role, User
 from supervision.models.talks import Talk, TalkAttachment, TalkExchange, TalkLink, TalkParticipant
 from supervision.models.portal import (CitizenRating, FigureRow, FigureSnapshot, PeriodKind, PortalCaptcha,
@@ -33,7 +34,7 @@ from supervision.models.rectification import (
 __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry",
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Complainant", "Delivery", "Department", "DepartmentKind",
-           "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep",
+           "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep", "LoginAttempt",
            "Matter", "MatterEvent", "Notification", "PeriodKind", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
            "Reply", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",

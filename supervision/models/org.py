@@ -67,8 +67,6 @@ class User(CreatedAtMixin, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
     # Part of every session and remember-me cookie (``get_id``): raising it ends them all — on logout,
@@ -108,6 +106,3 @@ class User(CreatedAtMixin, Base):
         if len(user_id) > 18 or len(generation) > 18:
             return None
         return int(user_id), int(generation)
-
-    def is_locked(self, at: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > at
