@@ -1,7 +1,7 @@
 """login_attempt: throttle password guessing per typed name and per address, not by locking accounts
 
 Revision ID: 0014c
-Revises: 0014b
+Revises: 0015
 Create Date: 2026-12-07 07:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014c'
-down_revision = '0014b'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
