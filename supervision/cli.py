@@ -17,6 +17,9 @@ def register_commands(app: Flask) -> None:
     from supervision.search.cli import search_group
 
     app.cli.add_command(search_group)
+    from supervision.documents.cli import paperwork_group
+
+    app.cli.add_command(paperwork_group)
 
 
 @click.command("create-user")

@@ -63,6 +63,11 @@ def can_register_matter(user: User) -> bool:
     return is_role(user, Role.INTAKE, Role.SUPERVISOR)
 
 
+def can_classify_matter(user: User) -> bool:
+    """Correct a matter's 信访类别 (set on acceptance): the intake side."""
+    return is_role(user, Role.INTAKE, Role.SUPERVISOR)
+
+
 def can_list_matters(user: User) -> bool:
     return is_role(user, *CASE_ROLES)
 

@@ -44,6 +44,7 @@ EXPECTED = {
     "POST act/reject":                  (403, 302, 302, 403, 404, 404),
     "POST act/duplicate":               (403, 302, 302, 403, 404, 404),
     "POST act/summary":                 (403, 302, 302, 403, 404, 404),
+    "POST act/classify":                (403, 302, 302, 403, 404, 404),
     "POST act/assign":                  (403, 302, 302, 403, 404, 404),
     "POST act/decide_extension":        (403, 403, 302, 302, 403, 404),
     "POST act/review":                  (403, 403, 302, 403, 403, 404),
@@ -104,11 +105,13 @@ PAGES = {
     "GET  /matters/": Page(None, "/matters/"),
     "GET  /matters/new/complaint": Page(None, "/matters/new/complaint"),
     "GET  /matters/<id>": Page("assigned", "/matters/{m.id}"),
-    "POST act/accept": Page("registered", "/matters/{m.id}/act/accept", _act()),
+    "POST act/accept": Page("registered", "/matters/{m.id}/act/accept", _act(complaint_class="claim")),
     "POST act/reject": Page("registered", "/matters/{m.id}/act/reject", _act(note="不属于受理范围")),
     "POST act/duplicate": Page("registered", "/matters/{m.id}/act/duplicate",
                                _act(original=lambda m, x: x["original"]), _original),
     "POST act/summary": Page("accepted", "/matters/{m.id}/act/summary", _act(summary="修改后的摘要")),
+    "POST act/classify": Page("accepted", "/matters/{m.id}/act/classify",
+                              _act(complaint_class="proposal", note="实为建议")),
     "POST act/assign": Page("accepted", "/matters/{m.id}/act/assign", _act(lead_id=lambda m, x: x["lead_id"]),
                             lambda ctx, m: {"lead_id": ctx.office.department.id}),
     "POST act/decide_extension": Page("in_progress", "/matters/{m.id}/act/decide_extension",
@@ -215,7 +218,8 @@ def test_department_head_never_sees_the_complainant_nor_the_complaint_itself(app
     services.attach_files(session, office.intake, matter, [(f"{IDENTITY['name']}拍摄.jpg", JPEG_BYTES)],
                           storage, shared=True)
     session.commit()
-    assert intake.post(f"/matters/{matter_id}/act/accept", data={"version": matter.version}).status_code == 302
+    assert intake.post(f"/matters/{matter_id}/act/accept", data={
+        "version": matter.version, "complaint_class": "claim"}).status_code == 302
     session.expire_all()
     assert intake.post(f"/matters/{matter_id}/act/assign", data={
         "version": matter.version, "lead_id": office.department.id, "co_ids": [office.co_department.id]},

@@ -72,7 +72,8 @@ def test_action_sent_from_a_stale_page_is_refused_with_a_message(app, session, o
     seen = matter.version
     services.update_summary(session, office.supervisor, matter, "督查人员改过的摘要", seen)
     session.commit()
-    response = signed_in(app, office.intake).post(f"/matters/{matter.id}/act/accept", data={"version": seen})
+    response = signed_in(app, office.intake).post(f"/matters/{matter.id}/act/accept", data={
+        "version": seen, "complaint_class": "claim"})
     assert response.status_code == 400 and "该事项已被他人修改，请刷新页面" in response.text
     session.expire_all()
     assert matter.status == MatterStatus.REGISTERED

@@ -212,7 +212,7 @@ def test_the_statistics_are_plain_data_without_complainant_identity(session, off
 
 # --- the page ------------------------------------------------------------------------------------------------
 LINK = re.compile(r'<a href="(/statistics/matters\?[^"]+)">(\d+)</a>')
-SLICES = ("in_department", "in_month", "in_category", "in_channel", "in_unit")
+SLICES = ("in_department", "in_month", "in_category", "in_channel", "in_unit", "in_class")
 
 
 def linked_numbers(page: str) -> dict[tuple, int]:

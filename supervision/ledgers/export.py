@@ -111,7 +111,7 @@ MATTER_COLUMNS = [
     Column("是否逾期", 8), Column("催办次数", 8, "int"), Column("督办级别", 10), Column("重办次数", 8, "int"),
     Column("满意度", 8), Column("办结日期", 11, "date"),
 ]
-OFFICE_MATTER_COLUMNS = [Column("交办标题", 36), Column("匿名", 6), Column("要求保密", 8)]
+OFFICE_MATTER_COLUMNS = [Column("交办标题", 36), Column("匿名", 6), Column("要求保密", 8), Column("信访类别", 10)]
 IDENTITY_COLUMNS = [Column("反映人姓名", 10), Column("联系电话", 14), Column("身份证号", 20), Column("住址", 30),
                     Column("工作单位", 22), Column("反映内容", 60)]
 
@@ -140,7 +140,7 @@ def matter_sheets(session: Session, user: User, filters: matter_queries.MatterFi
                escalations.c.urges, escalations.c.level, Matter.rework_count, Matter.satisfaction,
                Matter.closed_at]
     if office:
-        columns += [Matter.anonymous, Matter.confidential]
+        columns += [Matter.anonymous, Matter.confidential, Matter.complaint_class]
     if identity:
         columns += [Complainant.name, Complainant.phone, Complainant.id_number, Complainant.address,
                     Complainant.work_unit, Matter.content]
@@ -161,8 +161,8 @@ def matter_sheets(session: Session, user: User, filters: matter_queries.MatterFi
                     _yes(due_on is not None and due_on < today), urges or 0,
                     RANK_LEVEL[level].label if level else "", rework_count, _label(satisfaction), _day(closed_at)]
             if office:
-                anonymous, confidential, *rest = rest
-                line += [assigned_title, _yes(anonymous), _yes(confidential)]
+                anonymous, confidential, complaint_class, *rest = rest
+                line += [assigned_title, _yes(anonymous), _yes(confidential), _label(complaint_class)]
             if identity:
                 line += rest
                 if any(rest[:5]) and context.identity_matters is not None:

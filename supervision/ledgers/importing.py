@@ -50,6 +50,7 @@ from supervision.models.matters import (
     Category,
     Channel,
     Complainant,
+    ComplaintClass,
     Matter,
     MatterEvent,
     MatterKind,
@@ -800,6 +801,9 @@ class _Plan:
             received_on=row.received_on, anonymous=row.anonymous, confidential=row.confidential,
             inspected_on=row.received_on if row.kind == MatterKind.FINDING else None, place="", inspectors="",
             problems=row.content if row.kind == MatterKind.FINDING else "", status=row.status,
+            # An old ledger has no 信访类别: a suggestion is a proposal, a complaint stays 未分类 until set.
+            complaint_class=ComplaintClass.PROPOSAL if row.kind == MatterKind.SUGGESTION
+            and row.status != MatterStatus.NOT_ACCEPTED else None,
             due_on=None, due_provisional=False, lead_department_id=row.lead.id if row.lead else None,
             accept_due_on=accept_due.due, accept_due_provisional=accept_due.provisional,
             decision_reason=row.result if row.status == MatterStatus.NOT_ACCEPTED else "",

@@ -12,6 +12,7 @@ from supervision.models.matters import (
     Assignment,
     Category,
     Complainant,
+    ComplaintClass,
     Matter,
     MatterKind,
     MatterStatus,
@@ -77,6 +78,26 @@ class VersionedForm(BaseForm):
 
 class NoteForm(VersionedForm):
     note = limited(M.decision_reason, "说明", optional=True, textarea=True, render_kw={"rows": 2})
+
+
+class AcceptForm(NoteForm):
+    complaint_class = RadioField("信访类别", choices=ComplaintClass.choices(), validators=[Optional()])
+
+    def chosen_class(self, matter: Matter) -> ComplaintClass | None:
+        """The class chosen; intake must choose one for a complaint (a suggestion defaults to 建议意见)."""
+        if self.complaint_class.data in ComplaintClass._value2member_map_:
+            return ComplaintClass(self.complaint_class.data)
+        if matter.kind == MatterKind.COMPLAINT:
+            from supervision.errors import ValidationError
+
+            raise ValidationError("请选择信访类别：建议意见、检举控告或申诉求决。")
+        return None
+
+
+class ClassifyForm(VersionedForm):
+    complaint_class = RadioField("更正为", choices=ComplaintClass.choices(),
+                                 validators=[InputRequired(message="请选择信访类别。")])
+    note = limited(M.decision_reason, "更正理由", textarea=True, render_kw={"rows": 2})
 
 
 class ReasonForm(VersionedForm):

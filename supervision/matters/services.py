@@ -24,6 +24,7 @@ from supervision.models.matters import (
     Category,
     Channel,
     Complainant,
+    ComplaintClass,
     Extension,
     ExtensionStatus,
     Matter,
@@ -33,6 +34,7 @@ from supervision.models.matters import (
     Reply,
     ReviewResult,
     Satisfaction,
+    default_complaint_class,
 )
 from supervision.models.org import Department, Role, User
 from supervision.notifications.services import department_heads, notify, office_staff
@@ -237,10 +239,46 @@ def _approved_title(matter: Matter, assigned_title: str) -> str:
 
 # --- acceptance ------------------------------------------------------------------------------------
 def accept_matter(session: Session, actor: User, matter: Matter, note: str = "", *,
-                  expected_version: int | None = None) -> None:
+                  complaint_class: ComplaintClass | None = None, expected_version: int | None = None) -> None:
+    """受理, setting the 信访类别 (SPEC §11). Without a class the kind's default is taken (a suggestion is
+    a proposal, a complaint a claim); the intake page always asks for one."""
+    if matter.kind == MatterKind.FINDING:
+        complaint_class = None  # the office's own inspection: no complainant, no class
+    else:
+        complaint_class = complaint_class or default_complaint_class(matter.kind)
     _transition(session, actor, matter, Action.ACCEPT, expected_version=expected_version,
-                summary="受理", event_text=note or "予以受理", audience="public")
+                summary=f"受理（{complaint_class.label}）" if complaint_class else "受理",
+                event_text=note or "予以受理", audience="public",
+                changes={"complaint_class": complaint_class} if complaint_class else None)
+    matter.complaint_class = complaint_class
     matter.due_on, matter.due_provisional = None, False
+
+
+def correct_complaint_class(session: Session, actor: User, matter: Matter, complaint_class: ComplaintClass,
+                            reason: str, *, expected_version: int | None = None) -> None:
+    """更正信访类别: the class set on acceptance was wrong. Audited with the reason; the statistics follow."""
+    _check_version(matter, expected_version)
+    if not permissions.can_classify_matter(actor):
+        raise PermissionDenied("您无权更正信访类别。")
+    if matter.kind == MatterKind.FINDING or matter.status == MatterStatus.REGISTERED:
+        raise WorkflowError("该事项尚未受理或不分信访类别，受理时再选择类别。")
+    reason = _required(reason, "请填写更正信访类别的理由。")
+    if complaint_class == matter.complaint_class:
+        raise ValidationError(f"信访类别已是“{complaint_class.label}”。")
+    old = matter.complaint_class
+    matter.complaint_class = complaint_class
+    add_event(session, matter, actor, "class_corrected",
+              f"信访类别由“{old.label if old else '未分类'}”更正为“{complaint_class.label}”：{reason}")
+    audit.record(session, actor, "matter.class_corrected", matter,
+                 f"{matter.serial} 信访类别更正为{complaint_class.label}",
+                 {"complaint_class": [old, complaint_class], "reason": reason})
+
+
+def accused_departments(matter: Matter, departments: list[Department]) -> list[Department]:
+    """The departments a 检举控告 accuses (its own staff): such a matter is never handed to them (SPEC §11)."""
+    if matter.complaint_class != ComplaintClass.ACCUSATION:
+        return []
+    return _avoidance_conflicts(matter, departments)
 
 
 def reject_matter(session: Session, actor: User, matter: Matter, reason: str, *,
@@ -301,6 +339,11 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
     today = clock.today()
     if due_on is not None and due_on <= today:
         raise ValidationError("办理时限必须晚于今天。")
+    accused = accused_departments(matter, departments)
+    if accused:  # no override: the law forbids it, the clue register takes such reports (issue 16)
+        names = "、".join(d.name for d in accused)
+        raise ValidationError(f"该事项为检举控告类，检举的是“{names}”的人员，不得交由被检举单位办理；"
+                              "应作为问题线索由本机关按干部管理权限处置。")
     conflicts = _avoidance_conflicts(matter, departments)
     if conflicts and not avoidance_reason.strip():
         names = "、".join(d.name for d in conflicts)

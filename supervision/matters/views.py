@@ -23,11 +23,12 @@ from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
 from supervision.pagination import page_number
 from supervision.search import service as search
-from supervision.matters.forms import (AssignForm, AssignmentForm, DecideExtensionForm, DuplicateForm,
+from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
+                                       DuplicateForm,
                                        ExtensionForm, FollowUpForm, IdentityForm, ListFilterForm, NoteForm,
                                        ReasonForm, RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm)
-from supervision.models.matters import (Attachment, Category, Channel, Extension, Matter, MatterKind, MatterStatus,
-                                        Satisfaction)
+from supervision.models.matters import (Attachment, Category, Channel, ComplaintClass, Extension, Matter, MatterKind,
+                                        MatterStatus, Satisfaction)
 from supervision.models.org import Department
 from supervision.uploads import Storage
 from supervision.web import requires
@@ -183,6 +184,11 @@ def action_forms(matter: Matter) -> dict:
         forms["summary"].assigned_title.data = matter.assigned_title
     if "assign" in forms:
         forms["assign"].assigned_title.data = matter.assigned_title
+    if "accept" in forms:
+        if matter.kind == MatterKind.FINDING:
+            del forms["accept"].complaint_class  # the office's own inspection has no 信访类别
+        elif forms["accept"].complaint_class.data is None and matter.kind == MatterKind.SUGGESTION:
+            forms["accept"].complaint_class.data = "proposal"
     return forms
 
 
@@ -209,10 +215,13 @@ class MatterAction:
     run: Callable  # (actor, matter, form) -> None
     success: str
     action: Action | None = None
+    when: Callable | None = None  # (user, matter) -> bool, for an action outside the workflow
 
     def available(self, user, matter: Matter) -> bool:
         from supervision.workflow import TRANSITIONS
 
+        if self.when is not None:
+            return self.when(user, matter)
         if self.action is None:
             return permissions.can_act(user, matter, Action.ASSIGN) and matter.is_open
         return permissions.can_act(user, matter, self.action) and (matter.status, self.action) in TRANSITIONS
@@ -231,8 +240,13 @@ def _extension(matter: Matter, form) -> Extension:
 
 
 ACTIONS: dict[str, MatterAction] = {
-    "accept": MatterAction(NoteForm, lambda u, m, f: services.accept_matter(
-        db.session, u, m, f.note.data, expected_version=f.expected_version()), "已受理。", Action.ACCEPT),
+    "accept": MatterAction(AcceptForm, lambda u, m, f: services.accept_matter(
+        db.session, u, m, f.note.data, complaint_class=f.chosen_class(m), expected_version=f.expected_version()),
+        "已受理。", Action.ACCEPT),
+    "classify": MatterAction(ClassifyForm, lambda u, m, f: services.correct_complaint_class(
+        db.session, u, m, ComplaintClass(f.complaint_class.data), f.note.data, expected_version=f.expected_version()),
+        "信访类别已更正。", when=lambda u, m: permissions.can_classify_matter(u) and m.kind != MatterKind.FINDING
+        and m.status != MatterStatus.REGISTERED),
     "reject": MatterAction(ReasonForm, lambda u, m, f: services.reject_matter(
         db.session, u, m, f.note.data, expected_version=f.expected_version()), "已作不予受理处理。", Action.REJECT),
     "duplicate": MatterAction(DuplicateForm, lambda u, m, f: services.file_as_duplicate(

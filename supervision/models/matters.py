@@ -63,6 +63,20 @@ class MatterStatus(LabelledEnum):
     ARCHIVED = "archived", "已归档"
 
 
+class ComplaintClass(LabelledEnum):
+    """信访类别 (《信访工作条例》, SPEC §11): each class has its own route."""
+
+    PROPOSAL = "proposal", "建议意见"  # studied by the department concerned; the proposer is told
+    ACCUSATION = "accusation", "检举控告"  # about an official: a 问题线索, never to the accused's department
+    CLAIM = "claim", "申诉求决"  # the ordinary 交办 route
+
+
+def default_complaint_class(kind: MatterKind) -> ComplaintClass | None:
+    """The class a matter takes when nobody chose one (imports, demo data): a suggestion is a proposal,
+    an efficiency complaint most often a claim; a finding of the office's own inspection has none."""
+    return {MatterKind.SUGGESTION: ComplaintClass.PROPOSAL, MatterKind.COMPLAINT: ComplaintClass.CLAIM}.get(kind)
+
+
 class Satisfaction(LabelledEnum):
     SATISFIED = "satisfied", "满意"
     FAIRLY_SATISFIED = "fairly_satisfied", "基本满意"
@@ -151,6 +165,8 @@ class Matter(Base):
     received_on: Mapped[date]
     anonymous: Mapped[bool] = mapped_column(default=False)
     confidential: Mapped[bool] = mapped_column(default=False)
+    # 信访类别, set by intake on acceptance (correctable, audited); None before acceptance and for findings.
+    complaint_class: Mapped[ComplaintClass | None] = mapped_column(enum_column(ComplaintClass, "complaint_class"))
 
     # Finding (检查发现)
     inspected_on: Mapped[date | None]

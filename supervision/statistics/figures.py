@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import (
     Date,
     Integer,
+    String,
     and_,
     case,
     cast,
@@ -52,6 +53,7 @@ from supervision.models.matters import (
     AssignmentStatus,
     Category,
     Channel,
+    ComplaintClass,
     Extension,
     ExtensionStatus,
     Matter,
@@ -432,6 +434,7 @@ class Statistics:
     by_month: tuple[GroupRow, ...]  # every month of the period, also empty ones
     by_category: tuple[GroupRow, ...]
     by_channel: tuple[GroupRow, ...]
+    by_class: tuple[GroupRow, ...]  # 信访类别 (SPEC §11), in the law's order, 未分类 (findings, old matters) last
     top_units: tuple[LabelledCount, ...]  # 被投诉最多的单位 (效能投诉), key "d<id>" or "u<name>"
     definitions: tuple[Definition, ...]
     sign_for_workdays: int = SIGN_FOR_WORKDAYS
@@ -439,6 +442,10 @@ class Statistics:
 
     def department(self, department_id: int | None) -> DepartmentRow | None:
         return next((row for row in self.departments if row.department_id == department_id), None)
+
+
+NO_CLASS = "none"  # the drill-down key of matters without a 信访类别
+CLASS_ORDER = {c.value: n for n, c in enumerate(ComplaintClass)}
 
 
 # --- the queries ---------------------------------------------------------------------------------------
@@ -480,8 +487,10 @@ def _count(condition) -> ColumnElement:
 
 
 def _matter_counts(session: Session, ctx: Context, period: Period, filters: StatisticsFilters
-                   ) -> tuple[list[tuple[tuple, MatterCounts]], list[tuple[tuple, MatterCounts]]]:
-    """The matter figures by (department, year, month) and by (category, channel), in one statement.
+                   ) -> tuple[list[tuple[tuple, MatterCounts]], list[tuple[tuple, MatterCounts]],
+                              list[tuple[str | None, MatterCounts]]]:
+    """The matter figures by (department, year, month), by (category, channel) and by 信访类别, in one
+    statement.
 
     Each figure's condition is evaluated once per matter, in a common table expression joined once to
     the lead assignment; both groupings then sum that table (a CTE used twice is materialised by SQLite
@@ -490,28 +499,38 @@ def _matter_counts(session: Session, ctx: Context, period: Period, filters: Stat
                     (extract("year", Matter.received_on) * 100 + extract("month", Matter.received_on))
                     .label("month"),
                     Matter.category_id.label("category_id"), Matter.channel.label("channel"),
+                    Matter.complaint_class.label("complaint_class"),
                     *[case((FIGURES[k].condition(ctx), 1), else_=0).label(k) for k in MATTER_KEYS])
              .select_from(Matter).outerjoin(Lead, LEAD_JOIN).where(*matter_cohort(period, filters))
              .cte("matter_figures"))
     sums = [func.sum(flags.c[k]).label(k) for k in MATTER_KEYS]
     by_department_month = select(literal(1).label("grouping"), flags.c.department_id.label("k1"),
                                  cast(flags.c.month, Integer).label("k2"),
-                                 null().cast(flags.c.channel.type).label("k3"), *sums) \
+                                 null().cast(String(20)).label("k3"), *sums) \
         .group_by(flags.c.department_id, flags.c.month)
+    # k3 is plain text in every branch: a channel here, a 信访类别 below.
     by_category_channel = select(literal(2).label("grouping"), flags.c.category_id.label("k1"),
-                                 null().cast(Integer).label("k2"), flags.c.channel.label("k3"), *sums) \
+                                 null().cast(Integer).label("k2"), cast(flags.c.channel, String(20)).label("k3"),
+                                 *sums) \
         .group_by(flags.c.category_id, flags.c.channel)
+    by_class = select(literal(3).label("grouping"), null().cast(Integer).label("k1"),
+                      null().cast(Integer).label("k2"), cast(flags.c.complaint_class, String(20)).label("k3"),
+                      *sums) \
+        .group_by(flags.c.complaint_class)
     months: list[tuple[tuple, MatterCounts]] = []
     categories: list[tuple[tuple, MatterCounts]] = []
-    for row in session.execute(union_all(by_department_month, by_category_channel)):
+    classes: list[tuple[str | None, MatterCounts]] = []
+    for row in session.execute(union_all(by_department_month, by_category_channel, by_class)):
         values = row._mapping
         counts = MatterCounts.of(**{k: values[k] for k in MATTER_KEYS})
         if row.grouping == 1:
             month = int(row.k2)
             months.append(((row.k1, month // 100, month % 100), counts))
-        else:
+        elif row.grouping == 2:
             categories.append(((row.k1, row.k3), counts))
-    return months, categories
+        else:
+            classes.append((row.k3, counts))
+    return months, categories, classes
 
 
 def _rolled_up(rows: list[tuple[tuple, MatterCounts]], key_of) -> dict:
@@ -644,7 +663,7 @@ def filter_labels(session: Session, filters: StatisticsFilters) -> tuple[str, ..
 def _compute(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
     ctx = make_context(session, period, today)
     # One statement for the matter figures (both groupings), one for the assignment figures.
-    by_department_month, by_category_channel = _matter_counts(session, ctx, period, filters)
+    by_department_month, by_category_channel, by_class_rows = _matter_counts(session, ctx, period, filters)
     by_department = _rolled_up(by_department_month, lambda key: key[0])
     handled_by, assignment_total = _assignment_counts(session, ctx, period, filters)
     escalations = _escalations(session, period, filters)
@@ -693,11 +712,14 @@ def _compute(session: Session, period: Period, filters: StatisticsFilters, today
          for channel, counts in _rolled_up(by_category_channel, lambda key: key[1]).items()),
         key=lambda row: (-row.matters.received, row.label)))
 
+    by_class = tuple(GroupRow(value or NO_CLASS, ComplaintClass(value).label if value else "未分类", counts)
+                     for value, counts in sorted(by_class_rows, key=lambda row: CLASS_ORDER.get(row[0], 9)))
+
     from supervision import clock
 
     return Statistics(period=period, filters=filters, filter_labels=filter_labels(session, filters), today=today,
                       totals=totals, departments=tuple(rows), by_month=by_month, by_category=by_category,
-                      by_channel=by_channel, top_units=_top_units(session, period, filters),
+                      by_channel=by_channel, by_class=by_class, top_units=_top_units(session, period, filters),
                       definitions=definitions(), computed_at=clock.now())
 
 
@@ -741,6 +763,7 @@ class Slice:
     category: str = ""  # a category id, or NO_DEPARTMENT for 未分类
     channel: str = ""
     respondent: str = ""  # a top_units key
+    complaint_class: str = ""  # a ComplaintClass value, or NO_CLASS
 
     def department_condition(self, column) -> list:
         if not self.department:
@@ -767,6 +790,10 @@ class Slice:
             where.append(Matter.channel == self.channel if self.channel in Channel._value2member_map_ else false())
         if self.respondent:
             where.extend([Matter.kind == MatterKind.COMPLAINT, respondent_condition(self.respondent)])
+        if self.complaint_class:
+            where.append(Matter.complaint_class.is_(None) if self.complaint_class == NO_CLASS
+                         else Matter.complaint_class == self.complaint_class
+                         if self.complaint_class in ComplaintClass._value2member_map_ else false())
         return where
 
 
@@ -810,7 +837,8 @@ __all__ = ["AssignmentCounts", "DepartmentRow", "Definition", "EscalationCounts"
 def counted_on_page(statistics: Statistics, key: str, part: Slice) -> int | None:
     """The number the page showed for figure ``key`` in ``part`` — the list's length without counting
     again (the page and the list use one condition). None when the page has no such cell."""
-    sliced = [name for name in ("department", "month", "category", "channel", "respondent") if getattr(part, name)]
+    sliced = [name for name in ("department", "month", "category", "channel", "respondent", "complaint_class")
+              if getattr(part, name)]
     if len(sliced) > 1:
         return None
     grain = FIGURES[key].definition.grain
@@ -827,6 +855,7 @@ def counted_on_page(statistics: Statistics, key: str, part: Slice) -> int | None
     if name == "respondent":
         unit = next((u for u in statistics.top_units if u.key == part.respondent), None)
         return unit.count if unit is not None and key == "received" else None
-    rows = {"month": statistics.by_month, "category": statistics.by_category, "channel": statistics.by_channel}[name]
+    rows = {"month": statistics.by_month, "category": statistics.by_category, "channel": statistics.by_channel,
+            "complaint_class": statistics.by_class}[name]
     row = next((r for r in rows if r.key == getattr(part, name)), None)
     return getattr(row.matters, key, None) if row is not None else None

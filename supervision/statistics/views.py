@@ -27,7 +27,7 @@ from supervision.web import requires
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
 SLICE_ARGS = {"department": "in_department", "month": "in_month", "category": "in_category",
-              "channel": "in_channel", "respondent": "in_unit"}
+              "channel": "in_channel", "respondent": "in_unit", "complaint_class": "in_class"}
 
 
 def _id(raw) -> int | None:
@@ -175,7 +175,8 @@ def slice_label(statistics, part: Slice) -> str:
         row = statistics.department(int(part.department)) if part.department.isdigit() else statistics.department(None)
         labels.append(row.name if row else "")
     for name, rows in (("month", statistics.by_month), ("category", statistics.by_category),
-                       ("channel", statistics.by_channel), ("respondent", statistics.top_units)):
+                       ("channel", statistics.by_channel), ("respondent", statistics.top_units),
+                       ("complaint_class", statistics.by_class)):
         value = getattr(part, name)
         if value:
             labels.append(next((r.label for r in rows if r.key == value), value))
