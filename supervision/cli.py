@@ -14,6 +14,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(files_group)
     from supervision.search.cli import search_group
 
     app.cli.add_command(search_group)
@@ -105,3 +106,33 @@ def sweep_command(today) -> None:
     purge_portal_sessions(db.session)  # the public side's used CAPTCHA questions and ended look-ups
     db.session.commit()
     click.echo(f"{report}；发送通知 {sent} 条" + (f"，失败待重试 {failed} 条" if failed else "") + "。")
+
+
+@click.group("files")
+def files_group() -> None:
+    """Uploaded evidence and generated documents under the instance folder."""
+
+
+@files_group.command("check")
+@click.option("--fix", is_flag=True, help="把提交后中断而留在暂存区的完整文件移入原位，清理过期的暂存残留。")
+def files_check_command(fix: bool) -> None:
+    """Report missing, corrupt (sha256 differs), orphan (no row names it) and staged files; exit 1 if any.
+    Run it nightly; --fix never deletes a file in place."""
+    from pathlib import Path
+
+    from supervision.filecheck import check_files
+
+    problems = check_files(db.session, Path(current_app.instance_path), fix=fix)
+    for problem in problems:
+        click.echo(str(problem))
+    serious = [p for p in problems if p.kind in ("missing", "corrupt") or (p.kind == "staged" and not fix)]
+    counts = {kind: sum(1 for p in problems if p.kind == kind) for kind in ("missing", "corrupt", "orphan", "staged")}
+    summary = "，".join(f"{label} {counts[kind]} 个" for kind, label in
+                       (("missing", "缺失"), ("corrupt", "损坏"), ("orphan", "孤立"), ("staged", "暂存未移入")))
+    if problems:
+        message = f"文件检查发现问题：{summary}" + ("（暂存文件已移入原位）" if fix and counts["staged"] else "") + "。"
+        if serious or counts["orphan"]:
+            raise click.ClickException(message)
+        click.echo(message)
+        return
+    click.echo("文件检查通过：所有登记的文件都在，校验值一致，没有孤立文件。")

@@ -4,12 +4,14 @@ names and no extension, so nothing uploaded can ever be served as a page or exec
 from __future__ import annotations
 
 import hashlib
-import secrets
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from supervision import filestore
 from supervision.errors import ValidationError
 
 # (media type, Chinese description): what the office accepts.
@@ -86,7 +88,8 @@ class Storage:
     root: Path
     max_bytes: int
 
-    def save(self, filename: str, data: bytes) -> StoredFile:
+    def check(self, filename: str, data: bytes) -> tuple[str, str]:
+        """(name, media type) of an acceptable file; ValidationError otherwise."""
         name = Path(filename or "").name.strip() or "附件"
         if not data:
             raise ValidationError(f"文件“{name}”是空的。")
@@ -97,12 +100,28 @@ class Storage:
         if media_type is None:
             raise ValidationError(
                 f"文件“{name}”的类型不允许上传。可上传：图片（JPG/PNG/GIF）、PDF、Word/Excel/PPT 文档、录音（MP3/WAV/M4A/AMR）。")
-        stored_name = secrets.token_hex(16)
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / stored_name).write_bytes(data)
+        return name, media_type
+
+    def save(self, session: Session, filename: str, data: bytes) -> StoredFile:
+        """Check and stage one file: it appears under ``root`` when the session commits and is removed
+        if it rolls back (``filestore``)."""
+        name, media_type = self.check(filename, data)
+        stored_name = filestore.stage(session, self.root, data)
         return StoredFile(name[:200], stored_name, media_type, len(data), hashlib.sha256(data).hexdigest())
 
+    def save_all(self, session: Session, files: list[tuple[str, bytes]]) -> list[StoredFile]:
+        """Every file checked before any is written: one refused file refuses the upload whole."""
+        files = [(name, data) for name, data in files if data]
+        for name, data in files:
+            self.check(name, data)
+        return [self.save(session, name, data) for name, data in files]
+
+    def read(self, stored_name: str, sha256: str, label: str = "附件") -> bytes:
+        """The stored bytes, checked against the recorded sha256 (filestore.FileMissing / FileCorrupt)."""
+        return filestore.read_checked(self.root, stored_name, sha256, label)
+
     def path(self, stored_name: str) -> Path:
+        """Where a committed file lies (a staged one appears here after the commit)."""
         if not stored_name.isalnum():
             raise ValueError("bad stored name")
         return self.root / stored_name

@@ -6,11 +6,17 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
 
-from flask import Flask, abort, render_template, request
+from io import BytesIO
+from pathlib import Path
+
+from flask import Flask, abort, current_app, g, has_request_context, render_template, request, send_file
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
+from supervision import filestore
 from supervision.extensions import db, login_manager
 from supervision.models.org import Role, User
 from supervision.permissions import visible_title
@@ -30,6 +36,14 @@ def requires(predicate: Callable[[User], bool]):
         return wrapped
 
     return decorator
+
+
+def send_stored(folder: Path, stored_name: str, sha256: str, *, mimetype: str, download_name: str,
+                label: str = "文件"):
+    """Send a registered file after checking it against its recorded sha256; a missing or damaged
+    file raises filestore.FileMissing / FileCorrupt, which the error handler turns into a clear page."""
+    data = filestore.read_checked(folder, stored_name, sha256, label)
+    return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0)
 
 
 def client_ip() -> str:
@@ -99,6 +113,41 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+_COMMITTED = "supervision_committed"
+SAVED_BUT_FAILED = ("您的操作已经保存，但随后显示页面时出错。请不要重复提交：返回上一页并刷新，即可看到保存的结果；"
+                    "如反复出现，请联系系统管理员。")
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_commit(session: Session) -> None:
+    """A request that committed and then failed (reading the result, rendering, redirecting) must say
+    its write was saved: the error page reads this mark."""
+    if has_request_context():
+        setattr(g, _COMMITTED, True)
+
+
+def readiness(app: Flask) -> tuple[dict, bool]:
+    """What a load balancer asks before sending requests here: the database answers, the instance
+    folder's file areas can be written, the search index has applied the change log (when it has one)."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 — any failure means "not ready", said in the answer
+        db.session.rollback()
+        checks["database"] = f"error: {type(error).__name__}"
+    instance = Path(app.instance_path)
+    for area in ("uploads", "documents"):
+        checks[area] = filestore.writable(instance / area)
+    from supervision.search import service as search
+
+    applied = getattr(search, "readiness", None)  # the search index's applied position, once it has one
+    if applied is not None:
+        checks["search"] = applied()
+    return checks, all(value == "ok" for value in checks.values())
+
+
 def init_app(app: Flask) -> None:
     from supervision.admin.views import bp as admin_bp
     from supervision.auditlog.views import bp as auditlog_bp
@@ -159,8 +208,14 @@ def init_app(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        """For load balancers and monitoring: the process answers (no database, no login)."""
+        """Liveness: the process answers (no database, no login). Readiness is /readyz."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        """Readiness for load balancers: 200 when this server can serve, 503 with what is wrong."""
+        checks, ready = readiness(app)
+        return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
 
     @app.after_request
     def security_headers(response):
@@ -178,6 +233,9 @@ def init_app(app: Flask) -> None:
         def handler(error):
             if code == 500:
                 db.session.rollback()
+                if request.method != "GET" and g.get(_COMMITTED):  # never tell a user a saved write failed
+                    return render_template("errors/error.html", code=code, title="已保存，页面显示出错",
+                                           message=SAVED_BUT_FAILED), code
             return render_template("errors/error.html", code=code, title=title, message=message), code
         return handler
 
@@ -187,6 +245,20 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(413, error_page(413, "文件过大", "上传的内容超过了大小限制，请压缩或分批上传。"))
     app.register_error_handler(429, error_page(429, "操作过于频繁", "您的操作过于频繁，请稍后再试。"))
     app.register_error_handler(500, error_page(500, "系统错误", "系统出现错误，您的操作未完成。请稍后重试；如反复出现，请联系系统管理员。"))
+
+    @app.errorhandler(filestore.StoredFileProblem)
+    def stored_file_problem(error):
+        current_app.logger.error("stored file problem on %s: %s", request.path, error)
+        missing = isinstance(error, filestore.FileMissing)
+        code = 404 if missing else 422
+        return render_template("errors/error.html", code=code, title="文件缺失" if missing else "文件已损坏",
+                               message=str(error)), code
+
+    @app.errorhandler(filestore.StorageError)
+    def storage_error(error):
+        """A write a view did not expect to fail on storage (the views with forms catch it and keep the form)."""
+        db.session.rollback()
+        return render_template("errors/error.html", code=507, title="存储不可用", message=str(error)), 507
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from matters_factories import PDF_BYTES, make_matter, office, signed_in, storage, today  # noqa: F401
 from supervision.errors import ValidationError
@@ -36,40 +37,47 @@ def files(tmp_path) -> Storage:
 
 
 # --- the storage itself (no database) -----------------------------------------------------------------
-def test_pdf_named_jpg_is_stored_as_pdf(files):
-    stored = files.save("现场照片.jpg", PDF_BYTES)
+@pytest.fixture
+def tx() -> Session:
+    """A session without a database: staged files are moved into place when it commits."""
+    return Session()
+
+
+def test_pdf_named_jpg_is_stored_as_pdf(files, tx):
+    stored = files.save(tx, "现场照片.jpg", PDF_BYTES)
     assert stored.media_type == "application/pdf" and stored.original_name == "现场照片.jpg"
 
 
-def test_office_document_is_recognised_inside_its_zip(files):
-    assert files.save("情况说明.docx", docx_bytes()).media_type.endswith("wordprocessingml.document")
+def test_office_document_is_recognised_inside_its_zip(files, tx):
+    assert files.save(tx, "情况说明.docx", docx_bytes()).media_type.endswith("wordprocessingml.document")
     plain_zip = BytesIO()
     with zipfile.ZipFile(plain_zip, "w") as archive:
         archive.writestr("payload.exe", EXE)
     with pytest.raises(ValidationError, match="类型不允许上传"):
-        files.save("情况说明.docx", plain_zip.getvalue())
+        files.save(tx, "情况说明.docx", plain_zip.getvalue())
 
 
 @pytest.mark.parametrize("content", [EXE, HTML], ids=["exe", "html"])
 def test_program_or_page_renamed_jpg_is_refused(files, content):
     with pytest.raises(ValidationError, match="“照片.jpg”的类型不允许上传"):
-        files.save("照片.jpg", content)
+        files.save(tx, "照片.jpg", content)
     assert not files.root.exists() or not any(files.root.iterdir())
 
 
-def test_empty_file_is_refused(files):
+def test_empty_file_is_refused(files, tx):
     with pytest.raises(ValidationError, match="是空的"):
-        files.save("空白.pdf", b"")
+        files.save(tx, "空白.pdf", b"")
 
 
-def test_file_over_the_limit_is_refused_with_the_limit_readable(files):
+def test_file_over_the_limit_is_refused_with_the_limit_readable(files, tx):
     with pytest.raises(ValidationError, match="过大") as refused:
-        files.save("扫描件.pdf", PDF_BYTES + b"0" * 1024)
+        files.save(tx, "扫描件.pdf", PDF_BYTES + b"0" * 1024)
     assert "1 KB" in str(refused.value)  # the configured limit, not "0 MB"
 
 
-def test_files_are_stored_under_random_names_without_extension(files):
-    first, second = files.save("a.pdf", PDF_BYTES), files.save("a.pdf", PDF_BYTES)
+def test_files_are_stored_under_random_names_without_extension(files, tx):
+    first, second = files.save(tx, "a.pdf", PDF_BYTES), files.save(tx, "a.pdf", PDF_BYTES)
+    tx.commit()
     assert first.stored_name != second.stored_name
     for stored in (first, second):
         assert len(stored.stored_name) == 32 and stored.stored_name.isalnum()
@@ -78,8 +86,8 @@ def test_files_are_stored_under_random_names_without_extension(files):
     assert first.sha256 == hashlib.sha256(PDF_BYTES).hexdigest() and first.size == len(PDF_BYTES)
 
 
-def test_uploaded_name_cannot_climb_out_of_the_folder(files):
-    stored = files.save("../../instance/config.py.pdf", PDF_BYTES)
+def test_uploaded_name_cannot_climb_out_of_the_folder(files, tx):
+    stored = files.save(tx, "../../instance/config.py.pdf", PDF_BYTES)
     assert stored.original_name == "config.py.pdf"
     with pytest.raises(ValueError):
         files.path("../config.py")

@@ -5,7 +5,6 @@ regenerated document keeps its number and gets a new revision."""
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supervision import audit, clock, sequences
+from supervision import audit, clock, filestore, sequences
 from supervision.models.documents import GeneratedDocument
 from supervision.models.org import User
 from supervision.paperwork.builders import BUILDERS, DOCUMENT_TITLES
@@ -57,9 +56,7 @@ def generate(session: Session, actor: User | None, *, doc_type: str, subject: tu
         number = DocNumber(year, sequences.next_value(session, f"doc:{prefix}", year))
         number_text = format_doc_number(prefix, number.year, number.seq)
     content = BUILDERS[doc_type](build_data(number), profile)
-    stored_name = secrets.token_hex(16)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_name).write_bytes(content)
+    stored_name = filestore.stage(session, folder, content)  # in place only once the row is committed
     document = GeneratedDocument(
         doc_type=doc_type, title=title or DOCUMENT_TITLES[doc_type], number=number_text,
         subject_type=subject_type, subject_id=subject_id, matter_id=matter_id, department_id=department_id,

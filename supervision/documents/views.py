@@ -4,7 +4,7 @@ from pathlib import Path
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from supervision.extensions import db
 from supervision.models.documents import GeneratedDocument
 from supervision.pagination import Page, page_number
 from supervision.paperwork.builders import DOCUMENT_TITLES
-from supervision.web import requires
+from supervision.web import requires, send_stored
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -62,5 +62,5 @@ def download(document_id: int):
     document = db.get_or_404(GeneratedDocument, document_id)
     if not permissions.can_download_document(current_user, document.department_id, document.doc_type):
         abort(404)
-    return send_file(documents_folder() / document.stored_name, mimetype=DOCX, as_attachment=True,
-                     download_name=document.filename, max_age=0)
+    return send_stored(documents_folder(), document.stored_name, document.sha256, mimetype=DOCX,
+                       download_name=document.filename, label=f"文书“{document.filename}”")

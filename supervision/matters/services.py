@@ -144,7 +144,7 @@ def _required(text: str, message: str) -> str:
 
 def attach_files(session: Session, actor: User | None, matter: Matter, files: list[tuple[str, bytes]],
                  storage: Storage, *, shared: bool = False, reply: Reply | None = None) -> list[Attachment]:
-    stored: list[StoredFile] = [storage.save(name, data) for name, data in files if data]
+    stored: list[StoredFile] = storage.save_all(session, files)
     attachments = []
     for item in stored:
         attachment = Attachment(matter=matter, reply_id=reply.id if reply else None,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from supervision.models.matters import (Attachment, Category, Channel, Complaint
                                         MatterStatus, Satisfaction)
 from supervision.models.org import Department
 from supervision.uploads import Storage
-from supervision.web import requires
+from supervision.web import requires, send_stored
 from supervision.workflow import Action
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
@@ -411,8 +411,8 @@ def download(matter_id: int, attachment_id: int):
         abort(404)
     # A department head sees a neutral name: an original file name can carry a complainant's name.
     name = attachment.original_name if permissions.can_view_identity(current_user) else neutral_name(attachment)
-    return send_file(storage().path(attachment.stored_name), mimetype=attachment.media_type,
-                     as_attachment=True, download_name=name, max_age=0)
+    return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
+                       download_name=name, label=f"附件“{name}”")
 
 
 def neutral_name(attachment: Attachment) -> str:

@@ -252,7 +252,7 @@ def report_item(session: Session, actor: User, item: RectificationItem, content:
     item.status = next_item_status(notice.status, old, NoticeAction.REPORT, item.position)
     report = RectificationReport(item=item, content=content, submitted_at=clock.now(), submitted_by_id=actor.id)
     session.add(report)
-    stored = [storage.save(name, data) for name, data in files if data] if files else []
+    stored = storage.save_all(session, list(files)) if files else []
     for file in stored:
         report.evidence.append(RectificationEvidence(
             original_name=file.original_name, stored_name=file.stored_name, media_type=file.media_type,

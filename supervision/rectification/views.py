@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,7 +22,7 @@ from supervision.rectification import queries, services
 from supervision.rectification.forms import IssueForm, ListFilterForm, ReportForm, VerifyForm
 from supervision.rectification.workflow import NoticeAction, item_actions
 from supervision.uploads import Storage
-from supervision.web import requires
+from supervision.web import requires, send_stored
 
 bp = Blueprint("rectification", __name__, url_prefix="/rectification")
 
@@ -242,5 +242,5 @@ def evidence(notice_id: int, evidence_id: int):
     file = db.get_or_404(RectificationEvidence, evidence_id)
     if file.report.item.notice_id != notice.id:
         abort(404)
-    return send_file(storage().path(file.stored_name), mimetype=file.media_type, as_attachment=True,
-                     download_name=file.original_name, max_age=0)
+    return send_stored(storage().root, file.stored_name, file.sha256, mimetype=file.media_type,
+                       download_name=file.original_name, label=f"佐证材料“{file.original_name}”")

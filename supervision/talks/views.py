@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from supervision import clock, permissions
+from supervision import clock, filestore, permissions
 from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError, StaleObjectError, ValidationError
 from supervision.extensions import db
@@ -26,7 +26,7 @@ from supervision.talks.forms import (FollowUpForm, HoldForm, ListFilterForm, Not
                                      parse_people, people_text)
 from supervision.talks.workflow import TalkAction
 from supervision.uploads import Storage
-from supervision.web import requires
+from supervision.web import requires, send_stored
 
 bp = Blueprint("talks", __name__, url_prefix="/talks")
 TALK_DOCUMENT_TYPES = frozenset({*services.DOCUMENT_RULES, "talk_register"})
@@ -248,7 +248,8 @@ def pdf(document_id: int):
     document = db.get_or_404(GeneratedDocument, document_id)
     if document.doc_type not in TALK_DOCUMENT_TYPES:
         abort(404)
-    converted = to_pdf((documents_folder() / document.stored_name).read_bytes())
+    converted = to_pdf(filestore.read_checked(documents_folder(), document.stored_name, document.sha256,
+                                               document.title))
     if converted is None:
         flash("本机未安装 LibreOffice（或转换失败），无法生成 PDF，请下载 Word 文档。", "error")
         return redirect(request.referrer or url_for("talks.index"))
@@ -297,8 +298,8 @@ def download(talk_id: int, attachment_id: int):
     attachment = db.get_or_404(TalkAttachment, attachment_id)
     if attachment.talk_id != talk.id:
         abort(404)
-    return send_file(storage().path(attachment.stored_name), mimetype=attachment.media_type, as_attachment=True,
-                     download_name=attachment.original_name, max_age=0)
+    return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
+                       download_name=attachment.original_name, label=f"附件“{attachment.original_name}”")
 
 
 # --- 廉政档案 --------------------------------------------------------------------------------------
