@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from supervision import permissions
 from supervision.errors import DomainError
@@ -29,11 +30,17 @@ def generate_and_send(make: Callable[[], GeneratedDocument], back: str):
     with the refusal (a document for a state that has none, a missing setting …)."""
     try:
         document = make()
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(back)
-    db.session.commit()
+    except IntegrityError:
+        # The same revision was registered a moment ago (a double click, a second tab): one document,
+        # its number kept; this request's staged file goes with the rollback.
+        db.session.rollback()
+        flash("该文书刚刚已生成（可能是重复点击），未重复生成、未占用新文号。请在本页的文书列表中下载。", "info")
+        return redirect(back)
     return redirect(url_for("documents.download", document_id=document.id))
 
 

@@ -8,7 +8,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from supervision import audit, clock, permissions, sequences, workflow
@@ -460,6 +461,10 @@ def request_extension(session: Session, actor: User, assignment: Assignment, req
     extension = Extension(assignment=assignment, reason=reason, previous_due_on=assignment.due_on,
                           requested_due_on=requested_due, requested_by_id=actor.id, requested_at=clock.now())
     session.add(extension)
+    try:
+        session.flush()
+    except IntegrityError as error:  # the same request a moment ago (a double click, a second tab)
+        raise WorkflowError("已有一份延期申请待审批（刚刚已提交），请勿重复提交，等待审批结果即可。") from error
     add_event(session, matter, actor, "extension_requested",
               f"{assignment.department.name}申请延期至 {requested_due:%Y-%m-%d}：{reason}",
               audience="department", department=assignment.department)
@@ -488,8 +493,16 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
     granted = new_due or extension.requested_due_on
     if approve and granted <= old_due:  # checked before anything changes: a refused decision decides nothing
         raise ValidationError("批准的新时限须晚于原时限。")
-    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
-    extension.decided_at, extension.decided_by_id, extension.decision_note = clock.now(), actor.id, note.strip()
+    # The decision is taken only from "pending", in one statement: of two decisions at once (approve in
+    # one tab, refuse in another) the second finds the row decided and changes nothing.
+    decided = session.execute(
+        update(Extension).where(Extension.id == extension.id, Extension.status == ExtensionStatus.PENDING)
+        .values(status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED, decided_at=clock.now(),
+                decided_by_id=actor.id, decision_note=note.strip())
+        .execution_options(synchronize_session=False)).rowcount
+    if decided != 1:
+        raise WorkflowError("该延期申请刚刚已由他人审批，本次审批未生效。请刷新页面查看审批结果。")
+    session.refresh(extension)
     if approve:
         assignment.due_on, assignment.due_provisional = granted, False
         assignment.limit_amount = assignment.limit_unit = None

@@ -336,6 +336,11 @@ class Extension(Base):
     """延期申请: requested by the department, decided by a supervisor or leader."""
 
     __tablename__ = "extension"
+    __table_args__ = (
+        # One pending request per assignment, held by the database: two clicks at once make one request.
+        Index("ux_extension_one_pending", "assignment_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
