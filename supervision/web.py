@@ -126,10 +126,11 @@ def _remember_commit(session: Session) -> None:
         setattr(g, _COMMITTED, True)
 
 
-def readiness(app: Flask) -> tuple[dict, bool]:
+def readiness(app: Flask) -> tuple[dict, dict, bool]:
     """What a load balancer asks before sending requests here: the database answers, the instance
     folder's file areas can be written, the search index has applied the change log (when it has one)."""
     checks: dict[str, str] = {}
+    details: dict[str, int | None] = {}
     try:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
@@ -142,10 +143,15 @@ def readiness(app: Flask) -> tuple[dict, bool]:
         checks[area] = filestore.writable(instance / area)
     from supervision.search import service as search
 
-    applied = getattr(search, "readiness", None)  # the search index's applied position, once it has one
-    if applied is not None:
-        checks["search"] = applied()
-    return checks, all(value == "ok" for value in checks.values())
+    if search.enabled(app):  # this server's own index: built, and how far it has applied the change log
+        try:
+            state = search.status()
+        except Exception as error:  # noqa: BLE001
+            checks["search"] = f"error: {type(error).__name__}"
+        else:
+            checks["search"] = "ok" if state.ready else "error: index not built"
+            details["search_position"], details["search_unapplied"] = state.position, state.unapplied
+    return checks, details, all(value == "ok" for value in checks.values())
 
 
 def init_app(app: Flask) -> None:
@@ -214,8 +220,8 @@ def init_app(app: Flask) -> None:
     @app.get("/readyz")
     def readyz():
         """Readiness for load balancers: 200 when this server can serve, 503 with what is wrong."""
-        checks, ready = readiness(app)
-        return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
+        checks, details, ready = readiness(app)
+        return {"status": "ready" if ready else "not ready", "checks": checks, **details}, 200 if ready else 503
 
     @app.after_request
     def security_headers(response):

@@ -130,6 +130,17 @@ def test_readiness_reports_the_database_and_the_file_areas(app, client):
     assert client.get("/healthz").json == {"status": "ok"}
 
 
+def test_readiness_reports_this_servers_search_index(app, client, tmp_path):
+    app.config.update(SEARCH_ENABLED=True, SEARCH_INDEX_DIR=str(tmp_path / "own_index"))
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json["checks"]["search"] == "error: index not built"
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.json["checks"]["search"] == "ok", response.json
+    assert isinstance(response.json["search_position"], int) and response.json["search_unapplied"] == 0
+
+
 def test_readiness_fails_when_the_database_is_gone(app, client):
     from supervision.extensions import db
 
