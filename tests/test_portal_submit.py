@@ -68,7 +68,7 @@ def stored_rows() -> dict[str, int]:
 
 def uploaded_files(app) -> list[Path]:
     folder = Path(app.instance_path) / "uploads"
-    return sorted(folder.iterdir()) if folder.exists() else []
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []  # staged ones too
 
 
 # --- a good submission -----------------------------------------------------------------------------
