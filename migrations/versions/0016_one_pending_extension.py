@@ -1,7 +1,7 @@
 """one pending extension request per assignment (a double click made two)
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-07 06:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0015'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
