@@ -134,10 +134,15 @@ def can_act_on_assignment(user: User, assignment: Assignment) -> bool:
     return is_role(user, Role.DEPT_HEAD) and user.department_id == assignment.department_id
 
 
-def can_view_attachment(user: User, matter: Matter, shared_with_department: bool) -> bool:
+def can_view_attachment(user: User, matter: Matter, attachment) -> bool:
+    """Office staff every file (evidence only behind the identity gate, see the views); a department a
+    file shared with it — and a reply's file only if it may read that reply (a 协办 department never
+    downloads the lead's report files)."""
     if is_role(user, *OFFICE_ROLES):
         return True
-    return shared_with_department and can_view_matter(user, matter)
+    if not attachment.shared_with_department or not can_view_matter(user, matter):
+        return False
+    return attachment.reply is None or can_view_assignment(user, attachment.reply.assignment)
 
 
 def can_manage_calendar(user: User) -> bool:

@@ -225,6 +225,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        # Whatever a logged-in user sees may be identity or case content (pages, exports, downloads), and
+        # the portal shows a citizen's own matter: no browser or proxy may keep a copy (issue 14 item 9).
+        if request.endpoint != "static" and (request.blueprint == "portal" or current_user.is_authenticated):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")

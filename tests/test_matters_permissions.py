@@ -57,8 +57,9 @@ EXPECTED = {
     "POST assignment/extension":        (403, 403, 403, 403, 302, 404),
     "POST assignment/reply":            (403, 403, 403, 403, 302, 404),
     "POST /matters/<id>/identity":      (403, 302, 302, 302, 403, 403),
-    "GET  file shared with the unit":   (403, 200, 200, 200, 200, 404),
-    "GET  evidence not shared":         (403, 200, 200, 200, 404, 404),
+    # Evidence is identity (SPEC §14): office staff are sent to give a reason first (302 to the form).
+    "GET  file shared with the unit":   (403, 302, 302, 302, 200, 404),
+    "GET  evidence not shared":         (403, 302, 302, 302, 404, 404),
 }
 
 
@@ -225,7 +226,10 @@ def test_department_head_never_sees_the_complainant_nor_the_complaint_itself(app
         "version": matter.version, "lead_id": office.department.id, "co_ids": [office.co_department.id]},
     ).status_code == 302
     session.expire_all()
-    # The office itself does see the content, and finds the matter by the complainant's name:
+    # The office itself does see the content (after giving a reason), and finds the matter by the
+    # complainant's name:
+    assert CONTENT not in intake.get(f"/matters/{matter_id}").text
+    intake.post(f"/matters/{matter_id}/identity", data={"reason": "核实反映内容"})
     assert CONTENT in intake.get(f"/matters/{matter_id}").text
     assert matter.serial in intake.get("/matters/", query_string={"q": IDENTITY["name"]}).text
 
@@ -272,9 +276,10 @@ def test_attachment_named_after_the_complainant_reaches_the_department_under_a_n
     download = head.get(f"/matters/{matter.id}/files/{attachment.id}")
     assert download.status_code == 200 and download.data == PDF_BYTES
     assert f"附件{attachment.id}.pdf" in unquote_header(download) and leaks(download) == []
-    # The office keeps the original name.
-    assert IDENTITY["name"] in unquote_header(signed_in(app, office.intake).get(
-        f"/matters/{matter.id}/files/{attachment.id}"))
+    # The office keeps the original name (once it has given a reason: evidence is identity).
+    intake = signed_in(app, office.intake)
+    intake.post(f"/matters/{matter.id}/identity", data={"reason": "核对证据材料"})
+    assert IDENTITY["name"] in unquote_header(intake.get(f"/matters/{matter.id}/files/{attachment.id}"))
 
 
 def test_intake_sees_the_identity_only_after_giving_a_reason_and_the_look_is_audited(

@@ -126,7 +126,9 @@ def test_download_is_an_attachment_the_browser_may_not_sniff(app, session, offic
     matter = make_matter("registered")
     (attachment,) = services.attach_files(session, office.intake, matter, [("现场照片.jpg", PDF_BYTES)], storage)
     session.commit()
-    response = signed_in(app, office.intake).get(f"/matters/{matter.id}/files/{attachment.id}")
+    intake = signed_in(app, office.intake)
+    intake.post(f"/matters/{matter.id}/identity", data={"reason": "核对现场照片"})  # evidence is identity
+    response = intake.get(f"/matters/{matter.id}/files/{attachment.id}")
     assert response.status_code == 200 and response.data == PDF_BYTES
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"

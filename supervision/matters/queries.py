@@ -126,6 +126,20 @@ def _keyword_clause(user: User, q: str):
     return and_(*clauses) if clauses else True
 
 
+def identity_matches(session: Session, q: str, matter_ids: list[int], limit: int = 50) -> list[tuple[int, str]]:
+    """(id, serial) of those of ``matter_ids`` whose complainant's name, phone, ID number, address or work
+    unit contains a word of ``q``: an office search that found a matter by its complainant is a look
+    at identity, and is audited (SPEC §14)."""
+    words = [w for w in q.replace("　", " ").split() if len(w) >= 2][:5]
+    if not words or not matter_ids:
+        return []
+    fields = (Complainant.name, Complainant.phone, Complainant.id_number, Complainant.address, Complainant.work_unit)
+    matched = or_(*(f.contains(w, autoescape=True) for w in words for f in fields))
+    return [tuple(row) for row in session.execute(
+        select(Matter.id, Matter.serial).join(Complainant, Complainant.matter_id == Matter.id)
+        .where(Matter.id.in_(matter_ids), matched).order_by(Matter.id).limit(limit))]
+
+
 # --- the to-do list of each role ------------------------------------------------------------------
 @dataclass(frozen=True)
 class TodoItem:

@@ -640,6 +640,29 @@ def view_identity(session: Session, actor: User, matter: Matter, reason: str) ->
     if not permissions.can_view_identity(actor):
         raise PermissionDenied("您无权查看反映人信息。")
     reason = _required(reason, "请填写查看反映人信息的事由。")
-    audit.record(session, actor, "identity.viewed", matter, f"查看 {matter.serial} 的反映人信息",
+    audit.record(session, actor, "identity.viewed", matter, f"查看 {matter.serial} 的反映人信息及反映内容原文",
                  {"reason": reason})
     return session.scalar(select(Complainant).where(Complainant.matter_id == matter.id))
+
+
+def record_identity_search(session: Session, actor: User, matched: list[tuple[int, str]], where: str) -> None:
+    """An office search whose words matched complainants' identity fields: who searched, where, and
+    which matters it showed (SPEC §14). The words themselves (a phone number, a name) are identity and
+    stay out of the log. Nothing is written when nothing matched."""
+    if not matched:
+        return
+    serials = [serial for _, serial in matched]
+    audit.record(session, actor, "identity.searched", ("matter", matched[0][0]),
+                 f"{where}检索命中 {len(serials)} 件事项的反映人信息：{'、'.join(serials[:10])}"
+                 + ("等" if len(serials) > 10 else ""), {"matters": serials})
+
+
+def record_evidence_download(session: Session, actor: User, matter: Matter, attachment: Attachment,
+                             reason: str) -> None:
+    """下载证据材料: the complainant's own files are identity too (SPEC §14) — office staff only, under
+    the reason they gave when revealing the identity, each download audited."""
+    if not permissions.can_view_identity(actor):
+        raise PermissionDenied("您无权下载证据材料。")
+    reason = _required(reason, "请填写查看反映人信息的事由。")
+    audit.record(session, actor, "evidence.downloaded", matter,
+                 f"下载 {matter.serial} 的证据材料（附件{attachment.id}）", {"reason": reason, "attachment": attachment.id})

@@ -65,6 +65,10 @@ def index():
     form, filters = list_filters(request.args)
     page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
+    if filters.q and permissions.can_view_identity(current_user):
+        services.record_identity_search(db.session, current_user, queries.identity_matches(
+            db.session, filters.q, [m.id for m in page.items]), "事项台账关键词")
+        db.session.commit()
     return render_template("matters/index.html", page=page, form=form, **light_helpers())
 
 
@@ -140,8 +144,7 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     forms.update(failed or {})
     attachments = db.session.scalars(select(Attachment).where(Attachment.matter_id == matter.id)
                                      .order_by(Attachment.id)).all()
-    if not permissions.can_view_identity(user):
-        attachments = [a for a in attachments if a.shared_with_department]
+    attachments = [a for a in attachments if permissions.can_view_attachment(user, matter, a)]
     duplicates = queries.possible_duplicates(db.session, matter) if (
         permissions.can_view_identity(user) and matter.status in TRIAGE_STATUSES) else []
     events = [e for e in matter.events if permissions.can_view_event(user, e.audience, e.department_id)]
@@ -406,11 +409,18 @@ def reveal_identity(matter_id: int):
 def download(matter_id: int, attachment_id: int):
     matter = load_matter(matter_id)
     attachment = db.get_or_404(Attachment, attachment_id)
-    if attachment.matter_id != matter.id or not permissions.can_view_attachment(
-            current_user, matter, attachment.shared_with_department):
+    if attachment.matter_id != matter.id or not permissions.can_view_attachment(current_user, matter, attachment):
         abort(404)
+    office = permissions.can_view_identity(current_user)
+    if office and attachment.is_evidence:  # the complainant's own files: the identity gate (SPEC §14)
+        reason = revealed_by(current_user).get(str(matter.id))
+        if reason is None:
+            flash("证据材料属于反映人信息：请先填写事由查看反映人信息及原文，再下载。", "error")
+            return redirect(url_for("matters.detail", matter_id=matter.id) + "#identity")
+        services.record_evidence_download(db.session, current_user, matter, attachment, reason)
+        db.session.commit()
     # A department head sees a neutral name: an original file name can carry a complainant's name.
-    name = attachment.original_name if permissions.can_view_identity(current_user) else neutral_name(attachment)
+    name = attachment.original_name if office else neutral_name(attachment)
     return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
                        download_name=name, label=f"附件“{name}”")
 

@@ -400,3 +400,10 @@ class Attachment(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     matter: Mapped[Matter] = relationship()
+    reply: Mapped[Reply | None] = relationship()
+
+    @property
+    def is_evidence(self) -> bool:
+        """Evidence came with the complaint (the complainant's own files); a reply's files are the
+        department's. Evidence is identity (SPEC §14)."""
+        return self.reply_id is None

@@ -35,6 +35,23 @@ def index():
         except Exception:  # noqa: BLE001 — an index problem is a message on the page, not an error page
             log.exception("search failed for %r", form.text[:200])
             unavailable = True
+        else:
+            audit_identity_hits(user, form.text, results)
     return render_template("search/index.html", form=form, results=results, unavailable=unavailable,
                            searched="q" in request.args, has_words=any(ch.isalnum() for ch in form.text),
                            max_chars=MAX_QUERY_CHARS)
+
+
+def audit_identity_hits(user, text: str, results) -> None:
+    """Office staff search identity too: the matters of this page found by a complainant's name or phone
+    are an identity look, audited (SPEC §14)."""
+    from supervision import permissions
+    from supervision.matters import queries as matter_queries, services as matter_services
+
+    if not permissions.can_view_identity(user):
+        return
+    ids = [r.url_args["matter_id"] for r in results.page.items if "matter_id" in r.url_args]
+    matched = matter_queries.identity_matches(db.session, text, ids)
+    if matched:
+        matter_services.record_identity_search(db.session, user, matched, "全文检索")
+        db.session.commit()

@@ -20,7 +20,7 @@ from supervision.documents import services as documents
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
-from supervision.models.matters import Matter
+from supervision.models.matters import Complainant, Matter
 from supervision.models.org import Department, User
 from supervision.models.talks import (
     SERIAL_PREFIX,
@@ -133,6 +133,24 @@ def _people(talk: Talk, talkers: list[PersonInput], recorder: PersonInput | None
 
 
 # --- proposal and approval -----------------------------------------------------------------------
+def names_a_complainant(session: Session, text: str, matters: list[Matter]) -> bool:
+    """Whether ``text`` carries the name, phone or ID number of a linked matter's complainant. A talk's
+    事由 is printed on the notice its subject's department receives (SPEC §1: never identity)."""
+    if not matters:
+        return False
+    digits = "".join(ch for ch in text if ch.isdigit())
+    compact = "".join(text.split())
+    for person in session.scalars(select(Complainant).where(Complainant.matter_id.in_([m.id for m in matters]))):
+        name = "".join((person.name or "").split())
+        if len(name) >= 2 and name in compact:
+            return True
+        for number in (person.phone, person.id_number):
+            number = "".join(ch for ch in (number or "") if ch.isdigit())
+            if len(number) >= 7 and number in digits:
+                return True
+    return False
+
+
 def propose_talk(session: Session, actor: User, data: TalkInput) -> Talk:
     """拟谈话 / 拟函询: a supervisor proposes, with the reason and the matters behind it."""
     if not permissions.can_propose_talk(actor):
@@ -146,6 +164,9 @@ def propose_talk(session: Session, actor: User, data: TalkInput) -> Talk:
         data.subject_unit, "请选择或填写谈话对象所在单位。")
     reason = _required(data.reason, "请填写事由（反映的问题）。")
     matters = list({m.id: m for m in data.matters}.values())
+    if names_a_complainant(session, reason, matters):
+        raise ValidationError("事由中含有关联事项反映人的姓名或联系方式：谈话（函询）通知将送达被谈话人所在单位，"
+                              "不得写入反映人信息，请改写事由。")
     if kind == TalkKind.INQUIRY:
         if department is None:
             raise ValidationError("函询须发给系统内的单位：请选择被函询单位。")
