@@ -22,16 +22,20 @@ def upgrade():
     with op.batch_alter_table('matter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assigned_title', sa.String(length=120), server_default='', nullable=False))
 
+    approve_and_scrub(op.get_bind())
+
+
+def approve_and_scrub(bind) -> None:
+    """The data step (tests call it on a database whose titles are all unapproved)."""
     # A matter office staff registered themselves: its title is theirs, approved. One a citizen submitted
     # on the portal (no registering user) or that came from a ledger import (an 'imported' event) keeps
     # its title for the office; departments read a neutral placeholder until intake confirms a title.
-    op.execute(sa.text(
+    bind.execute(sa.text(
         "UPDATE matter SET assigned_title = title WHERE registered_by_id IS NOT NULL AND NOT EXISTS "
         "(SELECT 1 FROM matter_event e WHERE e.matter_id = matter.id AND e.action = 'imported')"))
 
     # Notices already sent to department heads named those titles: the placeholder replaces them there
     # too (their e-mail and SMS deliveries are sent from the notice's text).
-    bind = op.get_bind()
     rows = bind.execute(sa.text(
         "SELECT m.id, m.title FROM matter m WHERE m.assigned_title = '' AND m.title <> '' AND EXISTS "
         "(SELECT 1 FROM notification n WHERE n.link = '/matters/' || CAST(m.id AS VARCHAR(20)))")).all()
