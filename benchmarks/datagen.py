@@ -71,7 +71,7 @@ def make_app(database_url: str | None = None):
     instance = Path(tempfile.mkdtemp(prefix="supervision-bench-"))
     os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
     url = database_url or f"sqlite:///{instance}/bench.sqlite3"
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+    app = create_app({"SECRET_KEY": "bench", "AUDIT_KEY": "bench-audit-key", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
                       "WTF_CSRF_ENABLED": False})
     with app.app_context():
         upgrade()

@@ -68,6 +68,22 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
                 "(SECRET_KEY is not set: set it in the environment, or run "
                 "`python -m supervision.setup_instance` to write one to instance/config.py)."
             )
+    _configure_audit_key(app)
+
+
+def _configure_audit_key(app: Flask) -> None:
+    """The audit log's HMAC key: never a default in production, where entries written with a throwaway
+    key could not be verified later. Maintenance commands that write no entry (`flask db upgrade`)
+    run without it; the first entry they would write raises the same message."""
+    config = app.config
+    if config.get("AUDIT_KEY") or config.get("AUDIT_KEY_ID") in (config.get("AUDIT_KEYS") or {}):
+        return
+    if app.debug or app.testing:
+        config["AUDIT_KEY"], config["AUDIT_KEY_ID"] = "development-only-audit-key", "dev"
+    elif not _maintenance_command():
+        from supervision.audit_keys import MISSING_KEY
+
+        raise RuntimeError(MISSING_KEY)
 
 
 def _maintenance_command() -> bool:

@@ -73,19 +73,97 @@ def audit_group() -> None:
     """The audit log."""
 
 
-@audit_group.command("verify")
-def audit_verify_command() -> None:
-    """Check the hash chain: an edited, inserted or deleted row is reported."""
-    from supervision.audit import verify_chain
-    from supervision.models.audit import AuditChainHead
+def _anchor_path():
+    from supervision.audit_anchor import anchor_path
 
-    breaks = list(verify_chain(db.session))
-    head = db.session.get(AuditChainHead, 1)
-    if breaks:
-        for item in breaks:
-            click.echo(f"第 {item.seq} 条：{item.reason}", err=True)
-        raise click.ClickException(f"审计日志校验失败：发现 {len(breaks)} 处问题。")
-    click.echo(f"审计日志完整：共 {head.seq if head else 0} 条记录，哈希链校验通过。")
+    return anchor_path(current_app.config, current_app.instance_path)
+
+
+def _keyring():
+    from supervision.audit_keys import MissingKey, keyring
+
+    try:
+        return keyring()
+    except MissingKey as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _report(verification, rows: bool) -> int:
+    """Print what verification found; the number of problems."""
+    walk = verification.walk
+    for item in walk.breaks:
+        click.echo(f"第 {item.seq} 条：{item.reason}", err=True)
+    for problem in verification.anchor_problems:
+        click.echo(problem, err=True)
+    if verification.rows is not None:
+        for mismatch in verification.rows.mismatches:
+            click.echo(f"业务记录 {mismatch}", err=True)
+    last = verification.anchors.last
+    anchored = (f"锚点文件 {len(verification.anchors.lines)} 行，最后锚定于第 {last.seq} 条（{last.at}）"
+                if last else "尚无锚点（运行 flask audit anchor 写入第一个锚点）")
+    if verification.ok:
+        click.echo(f"审计日志完整：共 {walk.count} 条记录，哈希链与密钥校验通过；{anchored}。")
+        if rows:
+            click.echo(f"业务记录与审计摘要一致：共核对 {verification.rows.checked} 行。")
+    return verification.problem_count
+
+
+@audit_group.command("verify")
+@click.option("--rows", is_flag=True, help="同时核对业务记录（事项、交办、整改、谈话……）与其最后一次审计摘要。")
+def audit_verify_command(rows: bool) -> None:
+    """Check the keyed hash chain against the anchor file (an edited, deleted, truncated, wiped or
+    recomputed log is reported), and with --rows every audited business row against its last digest."""
+    from supervision.audit_anchor import verify
+
+    verification = verify(db.session, _keyring(), _anchor_path(), rows=rows)
+    problems = _report(verification, rows)
+    if problems:
+        first = verification.walk.first_bad_seq
+        raise click.ClickException(f"审计日志校验失败：发现 {problems} 处问题"
+                                   + (f"，最早的问题位于第 {first} 条" if first is not None else "") + "。")
+
+
+@audit_group.command("anchor")
+def audit_anchor_command() -> None:
+    """Append the chain's head to the anchor file (and record that in the chain)."""
+    from supervision.audit_anchor import write
+
+    line = write(db.session, _keyring(), _anchor_path())
+    db.session.commit()
+    if line is None:
+        click.echo("自上次锚定以来审计日志没有新记录，未写入新的锚点。")
+    else:
+        click.echo(f"已锚定：第 {line.seq} 条 {line.hash}（{_anchor_path()} 第 {line.number} 行）。")
+
+
+@audit_group.command("baseline")
+def audit_baseline_command() -> None:
+    """Record the digests of business rows that have none yet (once, after upgrading to row digests).
+    A row whose digest differs is NOT re-recorded: that is what `verify --rows` reports."""
+    from supervision.audit_rows import record_baseline
+
+    counts = record_baseline(db.session, _keyring())
+    db.session.commit()
+    total = sum(counts.values())
+    click.echo(f"已为 {total} 行业务记录建立审计摘要" + ("：" + "、".join(f"{t} {n}" for t, n in counts.items() if n)
+                                                      if total else "（都已有摘要）") + "。")
+
+
+@audit_group.command("nightly")
+def audit_nightly_command() -> None:
+    """The nightly check: anchor the head, then verify the chain, the anchor file and every business row.
+    Run it from cron once a night; a non-zero exit and the lines on stderr are for the administrator."""
+    from supervision.audit_anchor import verify, write
+
+    ring = _keyring()
+    line = write(db.session, ring, _anchor_path())
+    db.session.commit()
+    if line is not None:
+        click.echo(f"锚点：{line.text()}")
+    verification = verify(db.session, ring, _anchor_path(), rows=True)
+    problems = _report(verification, True)
+    if problems:
+        raise click.ClickException(f"夜间核查发现 {problems} 处问题，请立即核实。")
 
 
 @click.command("sweep")
@@ -104,6 +182,10 @@ def sweep_command(today) -> None:
     from supervision.portal.services import purge_portal_sessions
 
     purge_portal_sessions(db.session)  # the public side's used CAPTCHA questions and ended look-ups
+    db.session.commit()
+    from supervision.audit_anchor import write
+
+    write(db.session, _keyring(), _anchor_path())  # the chain's head, outside the database
     db.session.commit()
     click.echo(f"{report}；发送通知 {sent} 条" + (f"，失败待重试 {failed} 条" if failed else "") + "。")
 

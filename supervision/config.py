@@ -25,6 +25,15 @@ MAX_CONTENT_LENGTH = 60 * 1024 * 1024  # whole request; a single upload is limit
 SQLALCHEMY_DATABASE_URI: str | None = None  # None: sqlite file in the instance folder
 SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
+# Audit log (see README, "The audit log cannot be rewritten") ---------------------------------
+# Entries and the anchor file are keyed (HMAC-SHA256) with a secret kept outside the database.
+# AUDIT_KEY is the current key, AUDIT_KEY_ID its name (recorded in every entry); AUDIT_KEYS holds the
+# older keys by name, kept after a rotation so that entries written with them still verify.
+AUDIT_KEY: str | None = None
+AUDIT_KEY_ID = "k1"
+AUDIT_KEYS: dict[str, str] = {}
+AUDIT_ANCHOR_FILE: str | None = None  # None: <instance>/audit_anchor.log (append-only; back it up)
+
 # Accounts -------------------------------------------------------------------------------------
 # Password guessing is throttled, never by locking an account (see supervision.auth.services):
 LOGIN_MAX_FAILURES = 5  # per typed name and address, within LOGIN_LOCK_MINUTES
@@ -54,6 +63,12 @@ def from_environment() -> dict:
     found: dict = {}
     if os.environ.get("SECRET_KEY"):
         found["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("AUDIT_KEY"):
+        found["AUDIT_KEY"] = os.environ["AUDIT_KEY"]
+    if os.environ.get("AUDIT_KEY_ID"):
+        found["AUDIT_KEY_ID"] = os.environ["AUDIT_KEY_ID"]
+    if os.environ.get("AUDIT_KEYS"):  # older keys: "k1=…,k0=…"
+        found["AUDIT_KEYS"] = dict(item.split("=", 1) for item in os.environ["AUDIT_KEYS"].split(",") if "=" in item)
     if os.environ.get("DATABASE_URL"):
         found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     if os.environ.get("SUPERVISION_OFFICE_NAME"):

@@ -25,6 +25,7 @@ from supervision.models.org import Department, DepartmentKind, Role, User
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 ENGINES = ["sqlite", "postgresql"]
 TEST_PASSWORD = "pass1234"
+TEST_AUDIT_KEY = "test-audit-key"
 
 # Tests need no slow password hashing; the production default (scrypt) is unchanged.
 auth_services.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -32,6 +33,7 @@ auth_services.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 def _base_config(url: str, tmp: Path) -> dict:
     return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+            "AUDIT_KEY": TEST_AUDIT_KEY, "AUDIT_KEY_ID": "t1",
             "RATELIMIT_ENABLED": False, "SERVER_NAME": None}
 
 
@@ -79,6 +81,8 @@ def postgres_template(tmp_path_factory) -> str:
 
 @pytest.fixture(params=ENGINES)
 def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite" and request.node.get_closest_marker("postgres_only"):
+        pytest.skip("PostgreSQL only")
     if request.param == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)

@@ -17,6 +17,7 @@ def test_environment_overrides_instance_config(tmp_path, monkeypatch):
     (tmp_path / "config.py").write_text('SECRET_KEY = "from-file"\nOFFICE_NAME = "文件里的机关"\n')
     monkeypatch.setenv("SUPERVISION_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("AUDIT_KEY", "audit-from-env")
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h:5432/d")
     app = create_app()
     assert app.config["SECRET_KEY"] == "from-env"
@@ -27,6 +28,7 @@ def test_environment_overrides_instance_config(tmp_path, monkeypatch):
 def test_sqlite_file_lives_in_the_instance_folder_by_default(tmp_path, monkeypatch):
     monkeypatch.setenv("SUPERVISION_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("AUDIT_KEY", "a")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/supervision.sqlite3"

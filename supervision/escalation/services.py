@@ -19,7 +19,8 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supervision import audit, bulk, clock, permissions
+from supervision import audit, audit_rows, bulk, clock, permissions
+from supervision.audit_keys import keyring
 from supervision.calendar import WorkCalendar
 from supervision.deadlines import office_calendar
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
@@ -184,14 +185,20 @@ def _sweep(session: Session, policy: SweepPolicy, today: date) -> SweepReport:
     existing = bulk.existing(session, Escalation.__table__.c.event_key, list(planned))
     new_events = {key: event for key, event in planned.items() if key not in existing}
     summaries: dict[str, str] = {}
-    audits = []
+    audits, row_digests = [], []
+    ring, tags = keyring(), {}
+    issued_at = clock.now()  # one sweep, one moment
     counts: dict[tuple[EscalationKind, SupervisionLevel | None], int] = {}
     digests: dict[tuple[int, EscalationKind, SupervisionLevel | None], list[tuple[OpenDeadline, int]]] = {}
-    for id_, key in _insert_new(session, new_events, summaries):
+    for id_, key in _insert_new(session, new_events, summaries, issued_at):
         item, kind, level, overdue = new_events[key]
         counts[kind, level] = counts.get((kind, level), 0) + 1
         audits.append((_ACTIONS[kind], ("escalation", id_), summaries[key],
                        _audit_changes(item.due_on, level, overdue)))
+        # The row as inserted (audit_rows.AUDITED_FIELDS["escalation"]): its digest goes with its entry.
+        row_digests.append(audit_rows.digest_line(ring, "escalation", id_, (
+            key, item.subject_type, item.subject_id, item.matter_id, item.department_id, kind, level, item.due_on,
+            overdue, None, "", issued_at, None), tags))
         if item.department_id is not None:
             digests.setdefault((item.department_id, kind, level), []).append((item, overdue))
     for (kind, level), count in counts.items():
@@ -204,7 +211,7 @@ def _sweep(session: Session, policy: SweepPolicy, today: date) -> SweepReport:
         if level is not None:
             report.by_level[level.value] = report.by_level.get(level.value, 0) + count
     _notify_departments(session, digests, policy)
-    audit.record_many(session, None, audits)
+    audit.record_many(session, None, audits, rows=row_digests)
     return report
 
 
@@ -252,7 +259,8 @@ def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) ->
                link, policy.channels)
 
 
-def _insert_new(session: Session, new_events: dict, summaries: dict[str, str]) -> list[tuple[int, str]]:
+def _insert_new(session: Session, new_events: dict, summaries: dict[str, str],
+                issued_at) -> list[tuple[int, str]]:
     """INSERT … ON CONFLICT DO NOTHING: a row another server inserted meanwhile is skipped, and only
     the rows this transaction really added come back, as (id, event_key). Fills ``summaries`` (event key:
     its audit entry's summary) while the database inserts: ON CONFLICT may yet skip some of them."""
@@ -261,7 +269,7 @@ def _insert_new(session: Session, new_events: dict, summaries: dict[str, str]) -
     # In key order: two servers inserting the same events take the unique index's locks in the same
     # order, so one waits for the other instead of deadlocking.
     keys = sorted(new_events)
-    same = {"note": "", "issued_at": clock.now(), "issued_by_id": None}  # one sweep, one moment
+    same = {"note": "", "issued_at": issued_at, "issued_by_id": None}
 
     def chunks() -> Iterator[dict[str, list]]:
         for start in range(0, len(keys), bulk.CHUNK):

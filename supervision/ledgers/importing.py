@@ -34,7 +34,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from supervision import audit, clock, permissions, sequences
+from supervision import audit, audit_rows, clock, permissions, sequences
+from supervision.audit_keys import keyring
 from supervision.calendar import Deadline
 from supervision.deadlines import limit_for, office_calendar
 from supervision.errors import PermissionDenied, ValidationError
@@ -757,12 +758,17 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
     change_ids = record_change(session, "matter", ids)
 
     serials = [values["serial"] for values in matter_rows]
+    # Each matter's entry carries the digests of the rows written for it (read back: defaults included).
+    ring = keyring()
+    written = [audit_rows.digests_from_database(session, ring, table, ids, by)
+               for table, by in (("matter", "id"), ("complainant", "matter_id"), ("assignment", "matter_id"))]
     audit.record_many(session, actor, [
         ("matter.imported", ("matter", matter_id), f"自台账导入{row.kind.label} {serial}",
          {"row": row.row, "original_number": row.original_number or None, "status": row.status,
           "lead": row.lead.name if row.lead else None,
           "identity": not row.anonymous and bool(row.complainant_name or row.phone)})  # whether, never whose
-        for matter_id, serial, row in zip(ids, serials, ordered, strict=True)])
+        for matter_id, serial, row in zip(ids, serials, ordered, strict=True)],
+        rows=["\n".join(line for lines in written for line in lines.get(matter_id, ())) for matter_id in ids])
     audit.record(session, actor, "ledger.imported", ("ledger_import", None),
                  f"导入历史台账 {file_name}：{len(ids)} 件，跳过重复 {len(parsed.duplicates)} 件",
                  {"file": file_name, "sha256": file_sha256, "imported": len(ids),

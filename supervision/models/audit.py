@@ -1,4 +1,5 @@
-"""The append-only audit log, hash-chained so that an edited or deleted row is detectable."""
+"""The append-only audit log, chained with keyed hashes (HMAC) so that an edited, deleted or recomputed
+row is detectable; on PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE of its entries."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ class AuditEntry(Base):
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The key the hash was made with ("" for the unkeyed SHA-256 entries written before keys existed).
+    key_id: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # Digests of the business rows this write left behind, "table:id=digest" a line (supervision/audit_rows.py).
+    row_digests: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class AuditChainHead(Base):
@@ -37,3 +42,6 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # Entries up to this seq were written before keyed hashing and are plain SHA-256; the first keyed
+    # entry chains onto the last of them, so they cannot be recomputed unnoticed either.
+    legacy_seq: Mapped[int] = mapped_column(default=0, server_default="0")

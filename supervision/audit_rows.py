@@ -1,0 +1,298 @@
+"""Digests of business rows, so that a row changed behind the application's back is found.
+
+Every audited write records, in its audit entry (and so under the chain's keyed hash), a digest of the
+audited fields of each business row it wrote: an HMAC-SHA256 with the audit key (kept outside the
+database) and, to tell which field differs, a short keyed tag per field. ``flask audit verify --rows``
+compares every current row with the last digest the chain holds for it.
+
+How the rows are found: the ORM tells after each flush which rows of the tables below were inserted or
+had an audited field changed; ``audit.record`` takes the digests of those rows written since the
+previous entry. Rows written after the transaction's last entry get one more entry at commit
+(``audit.rows``). Rows written in bulk with ``insert()`` pass their digests to ``audit.record_many``
+(``digest_line`` / ``digests_from_database``).
+
+Writes to these tables outside the ORM that are not given to ``record_many`` show up as mismatches:
+that is the point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from supervision.audit_keys import Keyring
+from supervision.models.base import Base
+
+# The one list of what is digested: table -> audited fields. Bookkeeping that changes without a
+# decision (updated_at, version, login counters) stays out; so do tables that are logs themselves.
+AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
+    "matter": ("kind", "year", "seq", "serial", "query_code", "channel", "category_id", "title", "content", "summary",
+               "respondent_department_id", "respondent_unit", "respondent_person", "received_on", "anonymous",
+               "confidential", "inspected_on", "place", "inspectors", "problems", "status", "due_on",
+               "due_provisional", "lead_department_id", "accept_due_on", "accept_due_provisional",
+               "decision_reason", "duplicate_of_id", "rework_count", "public_reply", "satisfaction",
+               "followup_note", "followed_up_at", "registered_at", "registered_by_id", "closed_at"),
+    "complainant": ("matter_id", "name", "phone", "id_number", "address", "work_unit"),
+    "assignment": ("matter_id", "department_id", "role", "status", "requirements", "assigned_on", "assigned_at",
+                   "assigned_by_id", "limit_amount", "limit_unit", "due_on", "due_provisional", "object_due_on",
+                   "avoidance_override", "received_at", "received_by_id", "returned_at", "return_reason",
+                   "replied_at"),
+    "reply": ("assignment_id", "result", "public_reply", "submitted_at", "submitted_by_id", "review_result",
+              "review_note", "reviewed_at", "reviewed_by_id"),
+    "extension": ("assignment_id", "reason", "previous_due_on", "requested_due_on", "status", "requested_at",
+                  "requested_by_id", "decided_at", "decided_by_id", "decision_note"),
+    "rectification_notice": ("number", "year", "seq", "department_id", "source", "inspected_on", "basis",
+                             "requirements", "consequence", "contact_person", "contact_phone", "status", "issued_on",
+                             "issued_at", "issued_by_id", "limit_amount", "limit_unit", "due_on", "due_provisional",
+                             "received_at", "received_by_id", "closed_at"),
+    "rectification_item": ("notice_id", "position", "problem", "matter_id", "status", "closed_at"),
+    "rectification_report": ("item_id", "content", "submitted_at", "submitted_by_id", "verdict", "verify_note",
+                             "verified_at", "verified_by_id"),
+    "talk": ("kind", "year", "seq", "serial", "status", "subject_name", "subject_department_id", "subject_unit",
+             "subject_post", "subject_party_branch", "reason", "studied_by", "proposal_note", "proposed_at",
+             "proposed_by_id", "approved_at", "approved_by_id", "approval_note", "scheduled_at", "place",
+             "notified_at", "started_at", "ended_at", "statement", "commitments", "recorded_by_id", "measure_on",
+             "influence_months", "influence_ends_on", "reply_due_on", "reply_due_provisional", "reply_text",
+             "replied_at", "replied_by_id", "conclusion", "follow_up_note", "followed_up_at", "closed_at",
+             "close_note"),
+    "escalation": ("event_key", "subject_type", "subject_id", "matter_id", "department_id", "kind", "level", "due_on",
+                   "workdays_overdue", "new_due_on", "note", "issued_at", "issued_by_id"),
+    "user_account": ("username", "display_name", "password_hash", "role", "department_id", "active"),
+    "department": ("code", "name", "kind", "parent_id", "active"),
+}
+
+PENDING = "audit_rows.pending"  # session.info: {(table, id): instance} written since the last entry
+ACTOR = "audit_rows.actor"  # session.info: the actor of the transaction's last entry
+ROWS_ACTION = "audit.rows"
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                           default=lambda value: value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+                           ).encode
+
+
+def _parts(values: Iterable[Any]) -> list[bytes]:
+    """Each value as canonical JSON (enums are str, so their value), as bytes."""
+    return [_ENCODE(value).encode() for value in values]
+
+
+def digest(key: bytes, table: str, row_id: int, values: Sequence[Any],
+           tags: dict[tuple[int, bytes], str] | None = None) -> str:
+    """``<HMAC-SHA256 of the row, 32 hex>.<4 hex a field>``: the HMAC decides, the field tags (keyed
+    BLAKE2b, 16 bits) only tell which field differs. ``tags`` caches the tags of repeated values."""
+    parts = _parts(values)
+    mac = hmac.digest(key, b"\x1f".join([table.encode(), str(row_id).encode(), *parts]), "sha256").hex()[:32]
+    if tags is None:
+        tags = {}
+    hints = []
+    for index, part in enumerate(parts):
+        tag = tags.get((index, part))
+        if tag is None:
+            if len(tags) > 100_000:
+                tags.clear()
+            tag = tags[index, part] = hashlib.blake2b(part, key=key[:64], digest_size=2,
+                                                      person=str(index).encode()[:16]).hexdigest()
+        hints.append(tag)
+    return f"{mac}.{''.join(hints)}"
+
+
+def digest_line(ring: Keyring, table: str, row_id: int, values: Mapping[str, Any] | Sequence[Any],
+                tags: dict | None = None) -> str:
+    """One line of an entry's ``row_digests``: ``table:id=digest``. ``values`` by field name, or in
+    ``AUDITED_FIELDS`` order."""
+    if isinstance(values, Mapping):
+        values = [values[name] for name in AUDITED_FIELDS[table]]
+    return f"{table}:{row_id}={digest(ring.current, table, row_id, values, tags)}"
+
+
+def _object_line(ring: Keyring, table: str, obj: Any) -> str:
+    return digest_line(ring, table, obj.id, [getattr(obj, name) for name in AUDITED_FIELDS[table]])
+
+
+def _table(name: str):
+    return Base.metadata.tables[name]
+
+
+def digests_from_database(session: Session, ring: Keyring, table: str, ids: Sequence[int],
+                          by: str = "id", chunk: int = 5000) -> dict[int, list[str]]:
+    """Digest lines of rows just written in bulk, read back as the database holds them: by ``by``
+    (their id, or e.g. ``matter_id`` for a matter's assignments) for each of ``ids``."""
+    columns = _table(table).c
+    found: dict[int, list[str]] = {}
+    tags: dict = {}
+    for start in range(0, len(ids), chunk):
+        rows = session.execute(select(columns[by], columns.id, *(columns[name] for name in AUDITED_FIELDS[table]))
+                               .where(columns[by].in_(ids[start:start + chunk])).order_by(columns.id))
+        for row in rows:
+            found.setdefault(row[0], []).append(digest_line(ring, table, row[1], row[2:], tags))
+    return found
+
+
+# --- capture ----------------------------------------------------------------------------------------
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, flush_context: Any) -> None:
+    """Note the audited rows this flush inserted or changed (the lists still show the flush's work)."""
+    pending = None
+    for obj in session.new:
+        table = getattr(obj, "__tablename__", None)
+        if table in AUDITED_FIELDS:
+            pending = pending if pending is not None else session.info.setdefault(PENDING, {})
+            pending[table, obj.id] = obj
+    for obj in session.dirty:
+        fields = AUDITED_FIELDS.get(getattr(obj, "__tablename__", None))
+        if fields is None:
+            continue
+        attrs = inspect(obj).attrs
+        if any(attrs[name].history.has_changes() for name in fields):
+            pending = pending if pending is not None else session.info.setdefault(PENDING, {})
+            pending[obj.__tablename__, obj.id] = obj
+
+
+def take_pending(session: Session, ring: Keyring) -> str:
+    """The digest lines of the rows written since the last entry (flushed), and forget them."""
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return ""
+    return "\n".join(_object_line(ring, table, obj) for (table, _), obj in sorted(pending.items(),
+                                                                                  key=lambda item: item[0]))
+
+
+def entry_written(session: Session, actor: Any) -> None:
+    session.info[ACTOR] = actor
+
+
+@event.listens_for(Session, "before_commit")
+def _record_leftovers(session: Session) -> None:
+    """Rows written after the transaction's last entry (or in a transaction that wrote none): one
+    more entry carries their digests, so that nothing the application wrote looks tampered with."""
+    session.flush()
+    if not session.info.get(PENDING):
+        return
+    from flask import has_app_context
+
+    if not has_app_context():
+        return
+    from supervision import audit
+
+    pending = session.info[PENDING]
+    tables = sorted({table for table, _ in pending})
+    audit.record(session, session.info.get(ACTOR), ROWS_ACTION, ("audit", None),
+                 f"记录 {len(pending)} 行业务数据的摘要（{'、'.join(tables)}）", {"rows": len(pending)})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(PENDING, None)
+    session.info.pop(ACTOR, None)
+
+
+# --- verification -----------------------------------------------------------------------------------
+@dataclass
+class RowMismatch:
+    table: str
+    row_id: int
+    problem: str
+    fields: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{self.table} #{self.row_id}：{self.problem}"
+                + (f"（不同的字段：{'、'.join(self.fields)}）" if self.fields else ""))
+
+
+@dataclass
+class RowReport:
+    checked: int = 0
+    mismatches: list[RowMismatch] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+def _differing_fields(key: bytes, table: str, row_id: int, values: Sequence[Any], recorded: str,
+                      tags: dict) -> list[str]:
+    hints = recorded.partition(".")[2]
+    current = digest(key, table, row_id, values, tags).partition(".")[2]
+    names = AUDITED_FIELDS[table]
+    if len(hints) != 4 * len(names):
+        return []
+    return [name for index, name in enumerate(names) if hints[4 * index:4 * index + 4] != current[4 * index:4 * index + 4]]
+
+
+def verify_rows(session: Session, ring: Keyring, recorded: dict[str, tuple[str, str]],
+                batch: int = 5000) -> RowReport:
+    """Compare every row of the audited tables with its last recorded digest. ``recorded`` ("table:id"
+    -> (key id, digest), from ``audit.walk_chain(collect_rows=True)``) is consumed."""
+    report = RowReport()
+    for table, names in AUDITED_FIELDS.items():
+        columns = _table(table).c
+        tags: dict = {}
+        query = select(columns.id, *(columns[name] for name in names)).order_by(columns.id)
+        count = 0
+        for row in session.execute(query.execution_options(yield_per=batch)):
+            row_id, values = row[0], row[1:]
+            count += 1
+            expected = recorded.pop(f"{table}:{row_id}", None)
+            if expected is None:
+                report.mismatches.append(RowMismatch(table, row_id, "没有审计摘要（未经应用写入，或升级后尚未建立基线）"))
+                continue
+            key_id, recorded_digest = expected
+            key = ring.key(key_id)
+            if key is None:
+                report.mismatches.append(RowMismatch(table, row_id, f"摘要所用的密钥 {key_id} 未配置，无法校验"))
+                continue
+            if digest_mac(key, table, row_id, values) != recorded_digest.partition(".")[0]:
+                report.mismatches.append(RowMismatch(
+                    table, row_id, "当前内容与最后一次审计记录的摘要不符（在应用之外被修改）",
+                    _differing_fields(key, table, row_id, values, recorded_digest, tags)))
+        report.tables[table] = count
+        report.checked += count
+    for name in sorted(recorded, key=_name_order):
+        table, _, row_id = name.partition(":")
+        report.mismatches.append(RowMismatch(table, int(row_id) if row_id.isdigit() else 0,
+                                             "审计日志记有此行，数据库中却已没有（被删除）"))
+    recorded.clear()
+    return report
+
+
+def _name_order(name: str) -> tuple[str, int]:
+    table, _, row_id = name.partition(":")
+    return table, int(row_id) if row_id.isdigit() else 0
+
+
+def digest_mac(key: bytes, table: str, row_id: int, values: Sequence[Any]) -> str:
+    """Only the HMAC part of ``digest`` (what verification needs unless it differs)."""
+    parts = _parts(values)
+    return hmac.digest(key, b"\x1f".join([table.encode(), str(row_id).encode(), *parts]), "sha256").hex()[:32]
+
+
+# --- baseline ---------------------------------------------------------------------------------------
+BASELINE_ACTION = "audit.baseline"
+BASELINE_ROWS_PER_ENTRY = 1000
+
+
+def record_baseline(session: Session, ring: Keyring) -> dict[str, int]:
+    """Digest every audited row the chain holds no digest for: the rows written before row digests
+    existed. Rows that have one are left alone, even when they differ from it."""
+    from supervision import audit
+
+    known = audit.walk_chain(session, ring, collect_rows=True).rows
+    counts: dict[str, int] = {}
+    for table, names in AUDITED_FIELDS.items():
+        columns = _table(table).c
+        tags: dict = {}
+        lines = [digest_line(ring, table, row[0], row[1:], tags)
+                 for row in session.execute(select(columns.id, *(columns[name] for name in names))
+                                            .order_by(columns.id).execution_options(yield_per=5000))
+                 if f"{table}:{row[0]}" not in known]
+        counts[table] = len(lines)
+        chunks = [lines[start:start + BASELINE_ROWS_PER_ENTRY] for start in range(0, len(lines), BASELINE_ROWS_PER_ENTRY)]
+        audit.record_many(session, None, [
+            (BASELINE_ACTION, ("audit", None), f"建立业务记录摘要基线：{table} {len(chunk)} 行", {"table": table, "rows": len(chunk)})
+            for chunk in chunks], rows=["\n".join(chunk) for chunk in chunks])
+    return counts
