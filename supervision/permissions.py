@@ -29,6 +29,27 @@ def can_view_audit_log(user: User) -> bool:
     return is_role(user, Role.ADMIN, Role.SUPERVISOR, Role.LEADER)
 
 
+# The admin's part of the audit log: accounts and the system, never case events (SPEC §1: no case
+# content "not on a page, not through the audit log"). An allow-list, so that a new kind of case event
+# stays hidden from the admin without anyone remembering to hide it.
+SYSTEM_AUDIT_PREFIXES = ("auth.", "user.", "department.", "category.", "time_limit.", "calendar.", "settings.",
+                         "audit.", "backup.", "search.", "system.")
+
+
+def audit_actions_visible(user: User) -> tuple[str, ...] | None:
+    """The action prefixes of the audit entries ``user`` may read; None: all of them."""
+    if is_role(user, Role.SUPERVISOR, Role.LEADER):
+        return None
+    if is_role(user, Role.ADMIN):
+        return SYSTEM_AUDIT_PREFIXES
+    return ()
+
+
+def can_view_audit_entry(user: User, action: str) -> bool:
+    prefixes = audit_actions_visible(user)
+    return prefixes is None or action.startswith(prefixes)
+
+
 # --- whistleblower protection ------------------------------------------------------------------
 def can_view_identity(user: User) -> bool:
     """Complainant identity: never a department head, and not the IT administrator either."""

@@ -177,3 +177,37 @@ def test_audit_page_filters_by_action(client, make_user, login, session):
     page = client.get("/audit/?action=matter.").text
     assert "交办事项七" in page and "创建用户九" not in page
 
+
+CASE_EVENTS = {"matter.assign": "交办事项七号", "talk.propose": "谈话事由：收受礼金",
+               "rectification.issued": "整改通知八号", "identity.viewed": "查看反映人张三",
+               "escalation.escalation": "挂牌督办九号", "deadline.recomputed": "事项十号时限重算"}
+SYSTEM_EVENTS = {"user.created": "创建用户九", "department.updated": "修改单位", "auth.login": "登录成功",
+                 "calendar.override_saved": "调休安排", "audit.anchored": "审计日志锚定"}
+
+
+def _log_every_kind(session, actor):
+    for action, summary in {**CASE_EVENTS, **SYSTEM_EVENTS}.items():
+        audit.record(session, actor, action, ("thing", 1), summary)
+    session.commit()
+
+
+def test_the_admin_sees_account_and_system_events_but_no_case_event(client, make_user, login, session):
+    admin = make_user(Role.ADMIN)
+    _log_every_kind(session, make_user(Role.SUPERVISOR))
+    login(admin)
+    page = client.get("/audit/").text
+    assert all(summary in page for summary in SYSTEM_EVENTS.values())
+    assert not any(summary in page for summary in CASE_EVENTS.values())
+    for action in ("talk.", "matter.", "rectification.", "identity.", "escalation."):  # not even by asking
+        asked = client.get(f"/audit/?action={action}").text
+        assert not any(summary in asked for summary in CASE_EVENTS.values()), action
+    assert "谈话事由" not in client.get("/audit/?target_type=thing&target_id=1").text
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.LEADER])
+def test_supervisors_and_leaders_see_case_events(client, make_user, login, session, role):
+    _log_every_kind(session, make_user(Role.INTAKE))
+    login(make_user(role))
+    page = client.get("/audit/").text
+    assert all(summary in page for summary in {**CASE_EVENTS, **SYSTEM_EVENTS}.values())
+    assert "谈话事由：收受礼金" in client.get("/audit/?action=talk.").text

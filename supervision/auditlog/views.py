@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import or_, select
 
 from supervision import permissions
 from supervision.extensions import db
@@ -24,6 +25,9 @@ def _date_arg(name: str) -> date | None:
 @requires(permissions.can_view_audit_log)
 def index():
     query = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    visible = permissions.audit_actions_visible(current_user)
+    if visible is not None:  # the admin: account and system events only
+        query = query.where(or_(*(AuditEntry.action.startswith(prefix, autoescape=True) for prefix in visible)))
     filters = {key: request.args.get(key, "").strip() for key in ("actor", "action", "target_type", "target_id")}
     if filters["actor"]:
         query = query.where(AuditEntry.actor_name.contains(filters["actor"], autoescape=True))
@@ -40,4 +44,4 @@ def index():
         query = query.where(AuditEntry.created_at < date_to + timedelta(days=1))
     page = db.paginate(query, per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
     return render_template("auditlog/index.html", page=page, filters=filters,
-                           date_from=date_from, date_to=date_to)
+                           date_from=date_from, date_to=date_to, system_only=visible is not None)
