@@ -35,7 +35,7 @@ from supervision.models.base import Base
 # decision (updated_at, version, login counters) stays out; so do tables that are logs themselves.
 AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "matter": ("kind", "year", "seq", "serial", "query_code", "channel", "category_id", "title", "assigned_title",
-               "content", "summary",
+               "content", "summary", "complaint_class",
                "respondent_department_id", "respondent_unit", "respondent_person", "received_on", "anonymous",
                "confidential", "inspected_on", "place", "inspectors", "problems", "status", "due_on",
                "due_provisional", "lead_department_id", "accept_due_on", "accept_due_provisional",
