@@ -1,7 +1,7 @@
 """audit log: key ids and row digests on entries, the legacy boundary, append-only triggers (PostgreSQL)
 
 Revision ID: 0012
-Revises: 0017
+Revises: 0016
 Create Date: 2026-12-07 06:00:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
