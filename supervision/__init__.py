@@ -30,18 +30,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from supervision import pipeline, web
     from supervision.search import service as search_service
 
+    pipeline.init_app(app)  # first: it notes the commit before any other after-commit work runs
     search_service.init_app(app)  # the change log in every writing transaction; this server applies it
-
-    from supervision import web
-
+    _register_blueprints(app)
     web.init_app(app)
 
     from supervision.cli import register_commands
 
     register_commands(app)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from supervision.admin.views import bp as admin_bp
+    from supervision.auditlog.views import bp as auditlog_bp
+    from supervision.auth.views import bp as auth_bp
+    from supervision.documents.views import bp as documents_bp
+    from supervision.escalation.views import bp as escalation_bp
+    from supervision.home.views import bp as home_bp
+    from supervision.ledgers.import_views import bp as ledger_import_bp
+    from supervision.ledgers.views import bp as ledgers_bp
+    from supervision.matters.views import bp as matters_bp
+    from supervision.notifications.views import bp as notifications_bp
+    from supervision.portal.views import bp as portal_bp
+    from supervision.portal.views import staff_bp as publication_bp
+    from supervision.rectification.views import bp as rectification_bp
+    from supervision.search.views import bp as search_bp
+    from supervision.settings.views import bp as settings_bp
+    from supervision.statistics.views import bp as statistics_bp
+    from supervision.talks.views import bp as talks_bp
+
+    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp, documents_bp,
+                      escalation_bp, notifications_bp, rectification_bp, portal_bp, publication_bp, talks_bp,
+                      search_bp, ledgers_bp, ledger_import_bp, statistics_bp):
+        app.register_blueprint(blueprint)
 
 
 def _configure(app: Flask, overrides: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ def register_commands(app: Flask) -> None:
 def create_user_command(username: str, display_name: str, role: str, department_code: str, password: str) -> None:
     """Create a user account (the first admin of a new installation, for instance)."""
     from supervision.admin.services import create_user
-    from supervision.auth.views import login_policy
+    from supervision.auth.services import LoginPolicy
     from supervision.errors import DomainError
     from supervision.models.org import Department, Role
 
@@ -43,7 +43,7 @@ def create_user_command(username: str, display_name: str, role: str, department_
             raise click.ClickException(f"没有代码为 {department_code} 的单位。")
     try:
         create_user(db.session, None, username=username, display_name=display_name, role=Role(role),
-                    password=password, policy=login_policy(), department=department)
+                    password=password, policy=LoginPolicy.from_config(current_app.config), department=department)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

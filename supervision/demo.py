@@ -74,7 +74,7 @@ def load(session: Session, config) -> list[tuple[str, str, str]]:
 def _load_rectification(session: Session, by_code: dict[str, Department], config) -> None:
     """Rectification notices in every state (their .docx go to the instance's documents folder)."""
     from supervision.documents.services import office_profile
-    from supervision.documents.views import documents_folder
+    from supervision.web import documents_folder
     from supervision.rectification import demo as rectification_demo
     from supervision.rectification.services import Paperwork
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
-
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import Flask, abort, current_app, g, has_request_context, render_template, request, send_file
+from flask import Flask, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session
+from sqlalchemy import text
 
-from supervision import filestore
+from supervision import clock, filestore
+from supervision.deadlines import LIGHT_LABELS, light_for, office_calendar
 from supervision.extensions import db, login_manager
+from supervision.models.documents import GeneratedDocument
 from supervision.models.org import Role, User
 from supervision.permissions import visible_title
+from supervision.pipeline import committed, submit
+from supervision.uploads import Storage
 
 
 def requires(predicate: Callable[[User], bool]):
@@ -48,6 +51,49 @@ def send_stored(folder: Path, stored_name: str, sha256: str, *, mimetype: str, d
 
 def client_ip() -> str:
     return request.remote_addr or ""
+
+
+# --- helpers the views of several areas share (views never import other views) ----------------------
+def storage(max_bytes: int | None = None) -> Storage:
+    """The uploaded files of this instance (the limit of staff uploads unless another is given)."""
+    return Storage(Path(current_app.instance_path) / "uploads", max_bytes or current_app.config["UPLOAD_MAX_BYTES"])
+
+
+def uploaded(field) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of each file sent in a multiple-file field."""
+    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+def documents_folder() -> Path:
+    return Path(current_app.instance_path) / "documents"
+
+
+def generate_and_send(make: Callable[[], GeneratedDocument], back: str):
+    """The pipeline for a document: run one document service, commit, and send the new file — or roll
+    back and go back to ``back`` with the refusal (a document for a state that has none …)."""
+    return submit(None, make, success=None, otherwise=back,
+                  then=lambda document: redirect(url_for("documents.download", document_id=document.id)),
+                  # The same revision was registered a moment ago (a double click, a second tab): one
+                  # document, its number kept; this request's staged file goes with the rollback.
+                  conflict="该文书刚刚已生成（可能是重复点击），未重复生成、未占用新文号。请在本页的文书列表中下载。")
+
+
+def light_helpers() -> dict:
+    """``light(due)`` and its labels for pages that show deadlines as traffic lights."""
+    calendar, today = office_calendar(db.session), clock.today()
+    return {"light": lambda due: light_for(calendar, due, today), "light_labels": LIGHT_LABELS}
+
+
+def content_disposition(name: str, ascii_name: str) -> str:
+    """RFC 6266 / 5987: a plain ASCII name for old clients, the Chinese one for every current browser."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def url_by_id(endpoint: str, argument: str):
+    """``url_for(endpoint, argument=id)`` for the many rows of a page: the rule is built once (a
+    url_for costs about as much as a row's share of the page)."""
+    head, _, tail = url_for(endpoint, **{argument: 987654321}).partition("987654321")
+    return lambda id_: f"{head}{id_}{tail}"
 
 
 # Navigation per role: (endpoint, label, roles). One place for the menu.
@@ -107,23 +153,14 @@ def nl2br(text: str | None) -> Markup:
 
 def page_url(number: int) -> str:
     """The current page's URL with every filter kept and another page number."""
-    from flask import url_for
-
     args = {**request.view_args, **request.args.to_dict(), "page": number}
     return url_for(request.endpoint, **args)
 
 
-_COMMITTED = "supervision_committed"
+# A request that committed and then failed (reading the result, rendering, redirecting) says its write
+# was saved (pipeline.committed()).
 SAVED_BUT_FAILED = ("您的操作已经保存，但随后显示页面时出错。请不要重复提交：返回上一页并刷新，即可看到保存的结果；"
                     "如反复出现，请联系系统管理员。")
-
-
-@event.listens_for(Session, "after_commit")
-def _remember_commit(session: Session) -> None:
-    """A request that committed and then failed (reading the result, rendering, redirecting) must say
-    its write was saved: the error page reads this mark."""
-    if has_request_context():
-        setattr(g, _COMMITTED, True)
 
 
 def readiness(app: Flask) -> tuple[dict, dict, bool]:
@@ -155,31 +192,8 @@ def readiness(app: Flask) -> tuple[dict, dict, bool]:
 
 
 def init_app(app: Flask) -> None:
-    from supervision.admin.views import bp as admin_bp
-    from supervision.auditlog.views import bp as auditlog_bp
-    from supervision.auth.views import bp as auth_bp
-    from supervision.documents.views import bp as documents_bp
-    from supervision.escalation.views import bp as escalation_bp
-    from supervision.home.views import bp as home_bp
-    from supervision.ledgers.import_views import bp as ledger_import_bp
-    from supervision.ledgers.views import bp as ledgers_bp
-    from supervision.matters.views import bp as matters_bp
-    from supervision.notifications.views import bp as notifications_bp
-    from supervision.portal.views import bp as portal_bp
-    from supervision.portal.views import staff_bp as publication_bp
-    from supervision.rectification.views import bp as rectification_bp
-    from supervision.search.views import bp as search_bp
-    from supervision.settings.views import bp as settings_bp
-    from supervision.talks.views import bp as talks_bp
-
-    for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp, documents_bp,
-                      escalation_bp, notifications_bp, rectification_bp, portal_bp, publication_bp, talks_bp,
-                      search_bp, ledgers_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(ledger_import_bp)
-    from supervision.statistics.views import bp as statistics_bp
-
-    app.register_blueprint(statistics_bp)
+    """Login manager, template helpers, error pages. Call after the blueprints are registered (the menu
+    lists only endpoints that exist)."""
     _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
 
     login_manager.login_view = "auth.login"
@@ -244,7 +258,7 @@ def init_app(app: Flask) -> None:
         def handler(error):
             if code == 500:
                 db.session.rollback()
-                if request.method != "GET" and g.get(_COMMITTED):  # never tell a user a saved write failed
+                if request.method != "GET" and committed():  # never tell a user a saved write failed
                     return render_template("errors/error.html", code=code, title="已保存，页面显示出错",
                                            message=SAVED_BUT_FAILED), code
             return render_template("errors/error.html", code=code, title=title, message=message), code

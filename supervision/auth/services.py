@@ -52,6 +52,12 @@ class LoginPolicy:
     def throttled_message(self) -> str:
         return f"登录失败次数过多，请 {self.lock_minutes} 分钟后再试；如忘记密码，请联系系统管理员。"
 
+    @classmethod
+    def from_config(cls, config) -> "LoginPolicy":
+        return cls(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"], config["PASSWORD_MIN_LENGTH"],
+                   config["LOGIN_MAX_FAILURES_PER_ADDRESS"], config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+                   config["LOGIN_KNOWN_ADDRESS_DAYS"])
+
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_HASH_METHOD)

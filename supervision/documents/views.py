@@ -1,47 +1,18 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-from collections.abc import Callable
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from supervision import permissions
-from supervision.errors import DomainError
 from supervision.extensions import db
 from supervision.models.documents import GeneratedDocument
 from supervision.pagination import Page, page_number
 from supervision.paperwork.builders import DOCUMENT_TITLES
-from supervision.web import requires, send_stored
+from supervision.web import documents_folder, requires, send_stored
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def documents_folder() -> Path:
-    return Path(current_app.instance_path) / "documents"
-
-
-def generate_and_send(make: Callable[[], GeneratedDocument], back: str):
-    """Run one document service; commit and send the new file — or roll back and go back to ``back``
-    with the refusal (a document for a state that has none, a missing setting …)."""
-    try:
-        document = make()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(back)
-    except IntegrityError:
-        # The same revision was registered a moment ago (a double click, a second tab): one document,
-        # its number kept; this request's staged file goes with the rollback.
-        db.session.rollback()
-        flash("该文书刚刚已生成（可能是重复点击），未重复生成、未占用新文号。请在本页的文书列表中下载。", "info")
-        return redirect(back)
-    return redirect(url_for("documents.download", document_id=document.id))
 
 
 @bp.get("/")

@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 from flask_login import current_user
 
 from supervision import clock, permissions
 from supervision.deadlines import office_calendar
-from supervision.errors import DomainError
 from supervision.escalation import queries, services
 from supervision.escalation.forms import UrgeForm
 from supervision.extensions import db
-from supervision.matters.views import light_helpers, load_matter
+from supervision.matters.queries import viewable_matter
 from supervision.paperwork.data import SupervisionLevel
-from supervision.web import requires
+from supervision.pipeline import submit
+from supervision.web import light_helpers, requires, url_by_id
 
 bp = Blueprint("escalation", __name__, url_prefix="/supervision")
 
@@ -42,30 +42,18 @@ def dashboard():
                            notice_url=url_by_id("rectification.detail", "notice_id"), **light_helpers())
 
 
-def url_by_id(endpoint: str, argument: str):
-    """``url_for(endpoint, argument=id)`` for the many rows of a page: the rule is built once (a
-    url_for costs about as much as a row's share of the page)."""
-    head, _, tail = url_for(endpoint, **{argument: 987654321}).partition("987654321")
-    return lambda id_: f"{head}{id_}{tail}"
-
-
 @bp.post("/matters/<int:matter_id>/urge")
 @requires(permissions.can_escalate)
 def urge(matter_id: int):
-    matter = load_matter(matter_id)
+    matter = viewable_matter(db.session, current_user, matter_id) or abort(404)
     form = UrgeForm()
-    if form.validate_on_submit():
+
+    def urge_assignment():
         assignment = next((a for a in matter.assignments if str(a.id) == form.assignment_id.data), None) or abort(404)
-        try:
-            services.urge_by_hand(db.session, current_user, assignment, SupervisionLevel(form.level.data),
-                                  form.note.data, form.new_due_on.data,
-                                  channels=current_app.config.get("NOTIFY_CHANNELS", ["log"]))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"已{SupervisionLevel(form.level.data).label}。", "success")
-    else:
-        flash("请填写催办、督办意见。", "error")
-    return redirect(url_for("matters.detail", matter_id=matter.id) + "#escalations")
+        services.urge_by_hand(db.session, current_user, assignment, SupervisionLevel(form.level.data),
+                              form.note.data, form.new_due_on.data,
+                              channels=current_app.config.get("NOTIFY_CHANNELS", ["log"]))
+
+    back = url_for("matters.detail", matter_id=matter.id) + "#escalations"
+    return submit(form, urge_assignment, success=lambda _: f"已{SupervisionLevel(form.level.data).label}。",
+                  then=back, otherwise=back, invalid="请填写催办、督办意见。")

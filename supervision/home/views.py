@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from supervision import permissions
 from supervision.extensions import db
 from supervision.matters import queries
-from supervision.matters.views import light_helpers
+from supervision.web import light_helpers
 
 bp = Blueprint("home", __name__)
 

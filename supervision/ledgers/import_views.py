@@ -17,16 +17,15 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField
 
 from supervision import clock, permissions
-from supervision.errors import DomainError
 from supervision.extensions import db
 from supervision.forms import BaseForm
 from supervision.ledgers import importing
 from supervision.ledgers.import_files import PendingImports
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE
+from supervision.pipeline import perform
 from supervision.models.matters import Matter, MatterKind
 from supervision.web import requires
 
@@ -130,20 +129,17 @@ def confirm():
         store.release(claimed.token)
         return _errors_page(parsed, file_name)
     try:
-        result = importing.import_ledger(db.session, current_user, parsed, file_name=file_name,
-                                         file_sha256=claimed.meta["sha256"])
-        db.session.commit()
-    except (DomainError, IntegrityError) as error:
-        db.session.rollback()
-        store.release(claimed.token)
-        message = str(error) if isinstance(error, DomainError) else \
-            "导入时数据库拒绝了其中一条记录（可能有人同时在登记事项），未导入任何事项。请稍后重新确认导入。"
-        flash(message, "error")
-        return redirect(url_for("ledger_import.index"))
+        imported = perform(lambda: importing.import_ledger(db.session, current_user, parsed, file_name=file_name,
+                                                           file_sha256=claimed.meta["sha256"]),
+                           conflict="导入时数据库拒绝了其中一条记录（可能有人同时在登记事项），未导入任何事项。请稍后重新确认导入。")
     except Exception:
         db.session.rollback()
         store.release(claimed.token)
         raise
+    if not imported.ok:
+        store.release(claimed.token)
+        return redirect(url_for("ledger_import.index"))
+    result = imported.result
     days = sorted(row.received_on for row in parsed.rows)
     store.finish(claimed.token, claimed.meta, {
         "matter_ids": result.matter_ids, "skipped": result.skipped, "counts": _count_table(parsed),

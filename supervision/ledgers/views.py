@@ -7,25 +7,28 @@ is audited and committed, and only then is the file streamed — and removed onc
 from __future__ import annotations
 
 import os
-from urllib.parse import quote
-
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length
 
 from supervision import clock, permissions
-from supervision.errors import DomainError
 from supervision.extensions import db
 from supervision.forms import BaseForm, required
 from supervision.ledgers import export
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
-from supervision.matters.views import list_filters as matter_filters
-from supervision.rectification.views import list_filters as notice_filters
-from supervision.talks.views import list_filters as talk_filters
-from supervision.web import client_ip, requires
+from supervision.matters.forms import list_filters as _matter_filters
+from supervision.pipeline import perform
+from supervision.rectification.queries import list_filters as notice_filters
+from supervision.talks.queries import list_filters as talk_filters
+from supervision.web import client_ip, content_disposition, requires
 
 bp = Blueprint("ledgers", __name__, url_prefix="/ledgers")
+
+
+def matter_filters(args):
+    return _matter_filters(args, current_user)
+
 LIST_ONLY = frozenset({"page", "csrf_token"})  # query-string keys that are not filters
 
 
@@ -97,31 +100,23 @@ def send_ledger(key: str, selection, form, identity_reason: str | None = None) -
     path = temporary_path(os.path.join(current_app.instance_path, "tmp", "ledgers"))
     try:
         # The user itself, not the proxy: an identity export reads it for each of thousands of audit rows.
-        export.export_ledger(db.session, current_user._get_current_object(), key, selection, path,
-                             criteria=describe(form),
-                             query={k: v for k, v in request.args.items() if k not in LIST_ONLY},
-                             identity_reason=identity_reason, ip_address=client_ip())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        os.unlink(path)
-        flash(str(error), "error")
-        return redirect(ledger_url(BACK[key]))
+        exported = perform(lambda: export.export_ledger(
+            db.session, current_user._get_current_object(), key, selection, path, criteria=describe(form),
+            query={k: v for k, v in request.args.items() if k not in LIST_ONLY},
+            identity_reason=identity_reason, ip_address=client_ip()))
     except BaseException:
         db.session.rollback()
         os.unlink(path)
         raise
+    if not exported.ok:  # refused: rolled back, the reason flashed
+        os.unlink(path)
+        return redirect(ledger_url(BACK[key]))
     name = f"{export.LEDGERS[key].title}_{clock.today().isoformat()}.xlsx"
     response = Response(stream_file(path), mimetype=XLSX_MEDIA_TYPE)
     response.headers["Content-Disposition"] = content_disposition(name, f"{key}_{clock.today().isoformat()}.xlsx")
     response.headers["Content-Length"] = str(os.path.getsize(path))
     response.headers["Cache-Control"] = "no-store"  # never left in a shared cache (department data, identity)
     return response
-
-
-def content_disposition(name: str, ascii_name: str) -> str:
-    """RFC 6266 / 5987: a plain ASCII name for old clients, the Chinese one for every current browser."""
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def describe(form) -> list[str]:

@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Optional
 
 from supervision.extensions import db
 from supervision.forms import BaseForm, limited, required
+from supervision.matters.queries import MatterFilters
 from supervision.models.matters import (
     CHANNELS_BY_KIND,
     Assignment,
@@ -216,3 +217,20 @@ class ListFilterForm(BaseForm):
             (str(c.id), f"{c.matter_kind.label}·{c.name}") for c in
             db.session.scalars(select(Category).where(Category.active).order_by(Category.matter_kind, Category.sort_order))]
         self.channel.choices = [("", "全部")] + Channel.choices()
+
+
+def list_filters(args, user) -> tuple[ListFilterForm, MatterFilters]:
+    """The list's filters from a query string: one parser for the list page and its .xlsx ledgers."""
+    from supervision.search import service as search
+
+    form = ListFilterForm(args)
+    form.validate()
+    filters = MatterFilters(
+        kind=form.kind.data or "", status=form.status.data or "",
+        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
+        category_id=int(form.category.data) if (form.category.data or "").isdigit() else None,
+        channel=form.channel.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
+        overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
+    if filters.q:  # the same full-text index as the search page; LIKE when it is off or not built
+        filters.keyword_matter_ids = search.matter_ids(user, filters.q)
+    return form, filters

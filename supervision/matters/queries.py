@@ -21,7 +21,7 @@ from supervision.models.matters import (
 )
 from supervision.models.org import Role, User
 from supervision.pagination import Page
-from supervision.permissions import OFFICE_ROLES
+from supervision.permissions import OFFICE_ROLES, can_view_matter
 
 
 @dataclass
@@ -283,3 +283,10 @@ def similarity(a: str, b: str) -> float:
 def count_by_status(session: Session, user: User) -> dict[str, int]:
     query = visible_matters(user).with_only_columns(Matter.status, func.count()).group_by(Matter.status)
     return {status: n for status, n in session.execute(query)}
+
+
+def viewable_matter(session: Session, user: User, matter_id: int) -> Matter | None:
+    """The matter if this user may see it; None for another department's matter (not even its existence
+    is told) as for one that does not exist."""
+    matter = session.get(Matter, matter_id)
+    return matter if matter is not None and can_view_matter(user, matter) else None

@@ -4,34 +4,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, permissions
-from supervision.deadlines import LIGHT_LABELS, light_for, office_calendar
-from supervision.errors import DomainError, StaleObjectError
-from supervision.extensions import db
 from supervision.deadlines import limit_for
 from supervision.documents import services as documents
-from supervision.documents.views import documents_folder, generate_and_send
+from supervision.extensions import db
 from supervision.forms import BaseForm
 from supervision.matters import paperwork, queries, services
+from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
+                                       DuplicateForm, ExtensionForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
+                                       RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm, list_filters)
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
-from supervision.pagination import page_number
-from supervision.search import service as search
-from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
-                                       DuplicateForm,
-                                       ExtensionForm, FollowUpForm, IdentityForm, ListFilterForm, NoteForm,
-                                       ReasonForm, RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm)
 from supervision.models.matters import (Attachment, Category, Channel, ComplaintClass, Extension, Matter, MatterKind,
                                         MatterStatus, Satisfaction)
 from supervision.models.org import Department
-from supervision.uploads import Storage
-from supervision.web import requires, send_stored
+from supervision.pagination import page_number
+from supervision.pipeline import perform, submit
+from supervision.web import documents_folder, generate_and_send, light_helpers, requires, send_stored, storage, uploaded
 from supervision.workflow import Action
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
@@ -39,30 +32,19 @@ bp = Blueprint("matters", __name__, url_prefix="/matters")
 TRIAGE_STATUSES = frozenset({MatterStatus.REGISTERED, MatterStatus.ACCEPTED, MatterStatus.RETURNED})
 
 
-def storage() -> Storage:
-    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
-
-
-def uploaded(field) -> list[tuple[str, bytes]]:
-    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
-
-
 def _department(raw) -> Department | None:
     return db.session.get(Department, int(raw)) if raw and str(raw).isdigit() else None
 
 
 def load_matter(matter_id: int) -> Matter:
-    matter = db.get_or_404(Matter, matter_id)
-    if not permissions.can_view_matter(current_user, matter):
-        abort(404)  # another department's matter: not even its existence is told
-    return matter
+    return queries.viewable_matter(db.session, current_user, matter_id) or abort(404)
 
 
 # --- lists -----------------------------------------------------------------------------------------
 @bp.get("/")
 @requires(permissions.can_list_matters)
 def index():
-    form, filters = list_filters(request.args)
+    form, filters = list_filters(request.args, current_user)
     page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
     if filters.q and permissions.can_view_identity(current_user):
@@ -70,26 +52,6 @@ def index():
             db.session, filters.q, [m.id for m in page.items]), "事项台账关键词")
         db.session.commit()
     return render_template("matters/index.html", page=page, form=form, **light_helpers())
-
-
-def list_filters(args) -> tuple[ListFilterForm, queries.MatterFilters]:
-    """The list's filters from a query string: one parser for the list page and its .xlsx ledgers."""
-    form = ListFilterForm(args)
-    form.validate()
-    filters = queries.MatterFilters(
-        kind=form.kind.data or "", status=form.status.data or "",
-        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
-        category_id=int(form.category.data) if (form.category.data or "").isdigit() else None,
-        channel=form.channel.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
-        overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
-    if filters.q:  # the same full-text index as the search page; LIKE when it is off or not built
-        filters.keyword_matter_ids = search.matter_ids(current_user, filters.q)
-    return form, filters
-
-
-def light_helpers() -> dict:
-    calendar, today = office_calendar(db.session), clock.today()
-    return {"light": lambda due: light_for(calendar, due, today), "light_labels": LIGHT_LABELS}
 
 
 # --- registration ----------------------------------------------------------------------------------
@@ -100,7 +62,8 @@ def new(kind: str):
         abort(404)
     kind = MatterKind(kind)
     form = RegisterForm(kind, received_on=clock.today())
-    if form.validate_on_submit():
+
+    def register():
         data = services.MatterInput(
             kind=kind, channel=Channel(form.channel.data), title=form.title.data, content=form.content.data,
             summary=form.summary.data, received_on=form.received_on.data,
@@ -112,17 +75,11 @@ def new(kind: str):
             problems=form.problems.data,
             identity=services.IdentityInput(form.name.data, form.phone.data, form.id_number.data,
                                             form.address.data, form.work_unit.data))
-        try:
-            matter = services.register_matter(db.session, current_user, data, files=uploaded(form.files),
-                                              storage=storage())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"已登记 {matter.serial}，查询码 {matter.query_code}。", "success")
-            return redirect(url_for("matters.detail", matter_id=matter.id))
-    return render_template("matters/new.html", form=form, kind=kind)
+        return services.register_matter(db.session, current_user, data, files=uploaded(form.files), storage=storage())
+
+    return submit(form, register, success=lambda matter: f"已登记 {matter.serial}，查询码 {matter.query_code}。",
+                  then=lambda matter: url_for("matters.detail", matter_id=matter.id), invalid=None,
+                  otherwise=lambda: render_template("matters/new.html", form=form, kind=kind), status=200)
 
 
 # --- the matter page -------------------------------------------------------------------------------
@@ -138,8 +95,8 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     seen = revealed_by(user)
     if permissions.can_view_identity(user) and str(matter.id) in seen:
         identity_reason = seen[str(matter.id)]
-        identity = services.view_identity(db.session, user, matter, identity_reason)
-        db.session.commit()
+        # Seeing the identity is itself recorded (audited and committed) before the page shows it.
+        identity = perform(lambda: services.view_identity(db.session, user, matter, identity_reason)).result
     forms = action_forms(matter)
     forms.update(failed or {})
     attachments = db.session.scalars(select(Attachment).where(Attachment.matter_id == matter.id)
@@ -315,25 +272,19 @@ def _original(serial: str) -> Matter:
 
 
 def _run(matter: Matter, form, run: Callable, success: str, form_key: str, target):
-    """Validate, call the one service, commit, flash, redirect — or show the page again with input kept."""
-    if form.validate_on_submit():
-        try:
-            run(current_user, target, form)
-            db.session.commit()
-        except (DomainError, StaleDataError) as error:
-            db.session.rollback()
-            message = str(error) if isinstance(error, DomainError) else str(StaleObjectError())
-            flash(message, "error")
-            if isinstance(error, services.AvoidanceRequired):
-                form.avoidance_reason.errors = [message]
-        else:
-            flash(success, "success")
-            return redirect(url_for("matters.detail", matter_id=matter.id))
-    else:
-        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
-    db.session.expire_all()
-    matter = db.session.get(Matter, matter.id)
-    return render_detail(matter, {form_key: form}, status=400)
+    """One action of the matter page through the pipeline; a refused form is shown again, open, on the page."""
+    matter_id = matter.id
+
+    def refused(error: Exception) -> None:
+        if isinstance(error, services.AvoidanceRequired):
+            form.avoidance_reason.errors = [str(error)]
+
+    def page():
+        db.session.expire_all()
+        return render_detail(db.session.get(Matter, matter_id), {form_key: form})
+
+    return submit(form, lambda: run(current_user, target, form), success=success, refused=refused,
+                  then=url_for("matters.detail", matter_id=matter_id), otherwise=page)
 
 
 @bp.post("/<int:matter_id>/act/<name>")

@@ -9,6 +9,7 @@ from supervision.forms import BaseForm
 from supervision.models.escalation import Notification
 from supervision.notifications import services
 from supervision.pagination import Page, page_number
+from supervision.pipeline import submit
 
 bp = Blueprint("notifications", __name__, url_prefix="/inbox")
 
@@ -29,18 +30,18 @@ def index():
 @login_required
 def open_notification(notification_id: int):
     notification = db.get_or_404(Notification, notification_id)
-    if notification.user_id != current_user.id or not BaseForm().validate_on_submit():
-        return redirect(url_for("notifications.index"))
-    services.mark_read(db.session, current_user, notification.id)
-    db.session.commit()
-    target = notification.link if notification.link.startswith("/") and not notification.link.startswith("//") else None
-    return redirect(target or url_for("notifications.index"))
+    inbox = url_for("notifications.index")
+    if notification.user_id != current_user.id:
+        return redirect(inbox)
+    link = notification.link
+    target = link if link.startswith("/") and not link.startswith("//") else None
+    return submit(BaseForm(), lambda: services.mark_read(db.session, current_user, notification.id),
+                  success=None, then=target or inbox, otherwise=inbox, invalid=None)
 
 
 @bp.post("/read-all")
 @login_required
 def read_all():
-    if BaseForm().validate_on_submit():
-        services.mark_read(db.session, current_user)
-        db.session.commit()
-    return redirect(url_for("notifications.index"))
+    inbox = url_for("notifications.index")
+    return submit(BaseForm(), lambda: services.mark_read(db.session, current_user), success=None, then=inbox,
+                  otherwise=inbox, invalid=None)

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, permissions
 from supervision.errors import DomainError
 from supervision.extensions import db, limiter
 from supervision.models.matters import Matter, MatterKind, Satisfaction
+from supervision import pipeline
 from supervision.portal import captcha, queries, services
 from supervision.portal.forms import LookupForm, PeriodForm, RatingForm, SubmitForm
-from supervision.uploads import Storage
-from supervision.web import requires
+from supervision.web import requires, storage
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 staff_bp = Blueprint("publication", __name__, url_prefix="/publication")
@@ -38,10 +35,6 @@ submit_limit = limiter.shared_limit(lambda: current_app.config["PORTAL_SUBMIT_RA
                                     methods=["POST"])
 lookup_limit = limiter.shared_limit(lambda: current_app.config["PORTAL_LOOKUP_RATE"], scope="portal-lookup",
                                     methods=["POST"])
-
-
-def storage() -> Storage:
-    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["PORTAL_UPLOAD_MAX_BYTES"])
 
 
 def private(response):
@@ -82,14 +75,10 @@ def submit(kind: str):
         if not answered:
             form.captcha.errors = ["验证问题回答不正确或已过期，请回答下面的新问题。"]
         elif valid:
-            try:
-                matter = services.submit_matter(db.session, form.submission(), files=form.uploads, storage=storage())
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error), "error")
-            else:
-                session[RECEIPT_KEY] = {"id": matter.id, "t": int(time.time())}
+            submitted = pipeline.perform(lambda: services.submit_matter(
+                db.session, form.submission(), files=form.uploads, storage=storage(config["PORTAL_UPLOAD_MAX_BYTES"])))
+            if submitted.ok:
+                session[RECEIPT_KEY] = {"id": submitted.result.id, "t": int(time.time())}
                 return redirect(url_for("portal.receipt"))
         form.captcha.data = ""
     session[CAPTCHA_KEY], question = captcha.issue(db.session)
@@ -169,20 +158,13 @@ def rate():
     if matter is None:
         return redirect(url_for("portal.track"))
     form = RatingForm()
-    if form.validate_on_submit():
-        try:
-            services.rate_matter(db.session, matter, Satisfaction(form.satisfaction.data), form.comment.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        except (IntegrityError, StaleDataError):  # two submissions at once: the first one counts
-            db.session.rollback()
-            flash("您已对该事项作出评价，每件事项只能评价一次。", "error")
-        else:
-            flash("感谢您的评价！", "success")
-        return redirect(url_for("portal.progress"))
-    return render_progress(matter, form, 400)
+    if not form.validate_on_submit():
+        return render_progress(matter, form, 400)
+    once = "您已对该事项作出评价，每件事项只能评价一次。"  # two submissions at once: the first one counts
+    back = url_for("portal.progress")
+    return pipeline.submit(None, lambda: services.rate_matter(db.session, matter, Satisfaction(form.satisfaction.data),
+                                                     form.comment.data),
+                  success="感谢您的评价！", then=back, otherwise=back, conflict=once, stale=once)
 
 
 @bp.post("/track/exit")
@@ -205,9 +187,12 @@ def figures():
 # --- error pages in the public layout ---------------------------------------------------------------
 def _public_error(code: int, title: str, message: str):
     def handler(error):
+        shown = message
         if code == 500:
             db.session.rollback()
-        return render_template("portal/error.html", code=code, title=title, message=message), code
+            if pipeline.committed():  # never tell a citizen that a saved submission failed
+                shown = "您的提交已保存，但显示结果时出现错误。请勿重复提交；可稍后凭查询码查询办理进度。"
+        return render_template("portal/error.html", code=code, title=title, message=shown), code
     return handler
 
 
@@ -252,15 +237,8 @@ def publish():
         return redirect(url_for("publication.index"))
     args = {"period_kind": form.period_kind.data, "year": form.year.data, "month": form.month.data,
             "quarter": form.quarter.data}
-    try:
-        snapshot = services.publish_figures(db.session, current_user, form.period())
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    except IntegrityError:  # another supervisor published the same period at the same moment
-        db.session.rollback()
-        flash("同一期间的数据刚刚由他人发布，请刷新后查看，如需替换请重新发布。", "error")
-    else:
-        flash(f"已发布{snapshot.label}公开数据，公众页面即时可见。", "success")
-    return redirect(url_for("publication.index", **args))
+    back = url_for("publication.index", **args)
+    return pipeline.submit(None, lambda: services.publish_figures(db.session, current_user, form.period()),
+                  success=lambda snapshot: f"已发布{snapshot.label}公开数据，公众页面即时可见。", then=back, otherwise=back,
+                  # another supervisor published the same period at the same moment
+                  conflict="同一期间的数据刚刚由他人发布，请刷新后查看，如需替换请重新发布。")

@@ -46,6 +46,16 @@ class IssueForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.department_id.choices = department_choices()
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.deadline_mode.data == "workdays" and self.workdays.data is None:
+            self.workdays.errors = ["请填写工作日天数。"]
+            return False
+        if valid and self.deadline_mode.data == "date" and self.due_on.data is None:
+            self.due_on.errors = ["请填写截止日期。"]
+            return False
+        return valid
+
     def matter_id_list(self) -> list[int]:
         return [int(x) for x in (self.matter_ids.data or "").split(",") if x.strip().isdigit()]
 

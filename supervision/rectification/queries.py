@@ -95,3 +95,15 @@ def open_notice_deadlines(session: Session, horizon: date):
     for id_, due_on, department_id, number in rows:
         yield OpenDeadline("rectification_notice", id_, due_on, department_id, None, f"整改通知书 {number or ''}",
                            f"/rectification/{id_}")
+
+
+def list_filters(args) -> tuple:
+    """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
+    from supervision.rectification.forms import ListFilterForm
+
+    form = ListFilterForm(args)
+    form.validate()
+    filters = NoticeFilters(
+        status=form.status.data or "", overdue=bool(form.overdue.data),
+        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None)
+    return form, filters

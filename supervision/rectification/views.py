@@ -1,28 +1,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, permissions
 from supervision.documents import services as documents
-from supervision.documents.views import documents_folder, generate_and_send
-from supervision.errors import DomainError
 from supervision.extensions import db
 from supervision.forms import BaseForm
-from supervision.matters.views import light_helpers, uploaded
 from supervision.models.org import Department
 from supervision.models.rectification import RectificationEvidence, RectificationNotice, RectificationSource
 from supervision.pagination import page_number
+from supervision.pipeline import submit
 from supervision.rectification import queries, services
-from supervision.rectification.forms import IssueForm, ListFilterForm, ReportForm, VerifyForm
+from supervision.rectification.forms import IssueForm, ReportForm, VerifyForm
+from supervision.rectification.queries import list_filters
 from supervision.rectification.workflow import NoticeAction, item_actions
-from supervision.uploads import Storage
-from supervision.web import requires, send_stored
+from supervision.web import (documents_folder, generate_and_send, light_helpers, requires, send_stored, storage,
+                             uploaded)
 
 bp = Blueprint("rectification", __name__, url_prefix="/rectification")
 
@@ -32,10 +29,6 @@ def can_issue_rectification_from(matter) -> bool:
     """For the matter page: may this user issue a notice from this matter (a supervisor, a finding or a
     substantiated matter)?"""
     return permissions.can_issue_rectification(current_user) and services.can_be_rectified(matter)
-
-
-def storage() -> Storage:
-    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
 
 
 def paperwork() -> services.Paperwork:
@@ -62,16 +55,6 @@ def index():
                            can_issue=permissions.can_issue_rectification(current_user), **light_helpers())
 
 
-def list_filters(args) -> tuple[ListFilterForm, queries.NoticeFilters]:
-    """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
-    form = ListFilterForm(args)
-    form.validate()
-    filters = queries.NoticeFilters(
-        status=form.status.data or "", overdue=bool(form.overdue.data),
-        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None)
-    return form, filters
-
-
 # --- issue -----------------------------------------------------------------------------------------
 @bp.route("/new", methods=["GET", "POST"])
 @requires(permissions.can_issue_rectification)
@@ -80,7 +63,8 @@ def new():
     if request.method == "GET":
         _prefill(form, queries.matters_by_id(db.session, [int(x) for x in request.args.getlist("matter")
                                                           if x.isdigit()]))
-    elif form.validate_on_submit():
+
+    def issue():
         data = services.NoticeInput(
             department=db.session.get(Department, int(form.department_id.data))
             if form.department_id.data.isdigit() else None,
@@ -91,23 +75,14 @@ def new():
             requirements=services.lines(form.requirements.data), consequence=form.consequence.data,
             contact_person=form.contact_person.data, contact_phone=form.contact_phone.data,
             matters=queries.matters_by_id(db.session, form.matter_id_list()))
-        if form.deadline_mode.data == "workdays" and form.workdays.data is None:
-            form.workdays.errors = ["请填写工作日天数。"]
-        elif form.deadline_mode.data == "date" and form.due_on.data is None:
-            form.due_on.errors = ["请填写截止日期。"]
-        else:
-            try:
-                notice = services.issue_rectification_notice(db.session, current_user, data, paperwork=paperwork())
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error), "error")
-            else:
-                db.session.commit()
-                flash(f"已下发整改通知书 {notice.number}。", "success")
-                return redirect(url_for("rectification.detail", notice_id=notice.id))
-    sources = queries.matters_by_id(db.session, form.matter_id_list())
-    return render_template("rectification/new.html", form=form, sources=sources,
-                           choices=queries.rectifiable_matters(db.session)), 400 if request.method == "POST" else 200
+        return services.issue_rectification_notice(db.session, current_user, data, paperwork=paperwork())
+
+    def page():
+        return render_template("rectification/new.html", form=form, choices=queries.rectifiable_matters(db.session),
+                               sources=queries.matters_by_id(db.session, form.matter_id_list()))
+
+    return submit(form, issue, success=lambda notice: f"已下发整改通知书 {notice.number}。", invalid=None,
+                  then=lambda notice: url_for("rectification.detail", notice_id=notice.id), otherwise=page)
 
 
 def _prefill(form: IssueForm, matters: list) -> None:
@@ -180,23 +155,16 @@ ITEM_ACTIONS: dict[str, NoticeAct] = {
 
 
 def _run(notice: RectificationNotice, spec: NoticeAct, form, target, failed_key):
-    """Validate, call the one service, commit, flash, redirect — or show the page again with the input kept."""
-    if form.validate_on_submit():
-        try:
-            spec.run(current_user, target, form)
-            db.session.commit()
-        except (DomainError, StaleDataError) as error:
-            db.session.rollback()
-            flash(str(error) if isinstance(error, DomainError) else
-                  "该整改通知书已被他人修改，请刷新页面查看最新内容后重试。", "error")
-        else:
-            flash(spec.success, "success")
-            return redirect(url_for("rectification.detail", notice_id=notice.id))
-    else:
-        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
+    """One action of the notice page through the pipeline; a refused form is shown again on the page."""
     notice_id = notice.id
-    db.session.expire_all()
-    return render_detail(db.session.get(RectificationNotice, notice_id), {failed_key: form}, status=400)
+
+    def page():
+        db.session.expire_all()
+        return render_detail(db.session.get(RectificationNotice, notice_id), {failed_key: form})
+
+    return submit(form, lambda: spec.run(current_user, target, form), success=spec.success, otherwise=page,
+                  then=url_for("rectification.detail", notice_id=notice_id),
+                  stale="该整改通知书已被他人修改，请刷新页面查看最新内容后重试。")
 
 
 @bp.post("/<int:notice_id>/act/<name>")

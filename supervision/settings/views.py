@@ -2,34 +2,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from supervision import clock, permissions
 from supervision.calendar import DaySource, LimitUnit
 from supervision.deadlines import DEFAULT_LIMITS, limit_for, office_calendar
-from supervision.errors import DomainError
 from supervision.extensions import db
 from supervision.models.calendar import LimitStep, TimeLimitRule
 from supervision.models.matters import Category, MatterKind
+from supervision.pipeline import submit
 from supervision.settings import services
 from supervision.settings.forms import CategoryForm, ImportForm, OverrideForm, TimeLimitForm
 from supervision.web import requires
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
-
-
-def _run(action, success: str) -> bool:
-    try:
-        result = action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return False
-    db.session.commit()
-    flash(success.format(result=result) if result is not None else success, "success")
-    return True
 
 
 def special_days(year: int) -> list:
@@ -51,23 +39,29 @@ def calendar():
     year = request.args.get("year", type=int) or clock.today().year
     year = min(max(year, 2004), 2100)
     form = OverrideForm()
-    if form.validate_on_submit():
+
+    def page():
+        days = special_days(year)
+        estimated = any(d.source == DaySource.ESTIMATED for d in days)
+        return render_template("settings/calendar.html", form=form, import_form=ImportForm(), year=year,
+                               days=days, estimated=estimated, sources=DaySource)
+
+    def save():
         row = services.OverrideRow(form.day.data, form.is_workday.data == "1", form.name.data,
                                    form.source_notice.data)
-        if _run(lambda: services.save_override(db.session, current_user, row) and None,
-                f"已保存 {row.day:%Y-%m-%d} 的安排，推定时限已按新安排重算。"):
-            return redirect(url_for("settings.calendar", year=row.day.year))
-    days = special_days(year)
-    estimated = any(d.source == DaySource.ESTIMATED for d in days)
-    return render_template("settings/calendar.html", form=form, import_form=ImportForm(), year=year, days=days,
-                           estimated=estimated, sources=DaySource)
+        services.save_override(db.session, current_user, row)
+        return row
+
+    return submit(form, save, success=lambda row: f"已保存 {row.day:%Y-%m-%d} 的安排，推定时限已按新安排重算。",
+                  then=lambda row: url_for("settings.calendar", year=row.day.year), otherwise=page, invalid=None, status=200)
 
 
 @bp.post("/calendar/import")
 @requires(permissions.can_manage_calendar)
 def import_calendar():
     form = ImportForm()
-    if form.validate_on_submit():
+
+    def import_text():
         text = form.text.data
         if form.file.data and form.file.data.filename:
             raw = form.file.data.read()
@@ -75,9 +69,11 @@ def import_calendar():
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("gb18030", errors="replace")  # Excel in Chinese Windows saves GBK
-        _run(lambda: "{} 天，重算 {} 个时限".format(*services.import_overrides(db.session, current_user, text or "")),
-             "导入完成：{result}。")
-    return redirect(url_for("settings.calendar"))
+        return services.import_overrides(db.session, current_user, text or "")
+
+    back = url_for("settings.calendar")
+    return submit(form, import_text, success=lambda counts: "导入完成：{} 天，重算 {} 个时限。".format(*counts),
+                  then=back, otherwise=back, invalid=None)
 
 
 @bp.route("/time-limits", methods=["GET", "POST"])
@@ -87,19 +83,21 @@ def time_limits():
     form.category_id.choices = [("", "全部类别")] + [
         (str(c.id), f"{c.matter_kind.label}·{c.name}") for c in db.session.scalars(
             select(Category).where(Category.active).order_by(Category.matter_kind, Category.sort_order))]
-    if form.validate_on_submit():
-        category = db.session.get(Category, int(form.category_id.data)) if form.category_id.data else None
-        if _run(lambda: services.save_time_limit(
-                db.session, current_user, step=LimitStep(form.step.data),
-                matter_kind=MatterKind(form.matter_kind.data) if form.matter_kind.data else None,
-                category=category, amount=form.amount.data, unit=LimitUnit(form.unit.data),
-                source=form.source.data) and None, "时限已保存，此后交办的事项按新时限计算。"):
-            return redirect(url_for("settings.time_limits"))
-    rules = db.session.scalars(select(TimeLimitRule).order_by(TimeLimitRule.step, TimeLimitRule.matter_kind)).all()
-    categories = {c.id: c for c in db.session.scalars(select(Category))}
-    effective = {step: limit_for(db.session, step) for step in LimitStep}
-    return render_template("settings/time_limits.html", form=form, rules=rules, categories=categories,
-                           effective=effective, defaults=DEFAULT_LIMITS, kinds=MatterKind)
+
+    def page():
+        rules = db.session.scalars(select(TimeLimitRule).order_by(TimeLimitRule.step, TimeLimitRule.matter_kind)).all()
+        categories = {c.id: c for c in db.session.scalars(select(Category))}
+        effective = {step: limit_for(db.session, step) for step in LimitStep}
+        return render_template("settings/time_limits.html", form=form, rules=rules, categories=categories,
+                               effective=effective, defaults=DEFAULT_LIMITS, kinds=MatterKind)
+
+    return submit(form, lambda: services.save_time_limit(
+        db.session, current_user, step=LimitStep(form.step.data),
+        matter_kind=MatterKind(form.matter_kind.data) if form.matter_kind.data else None,
+        category=db.session.get(Category, int(form.category_id.data)) if form.category_id.data else None,
+        amount=form.amount.data, unit=LimitUnit(form.unit.data), source=form.source.data),
+        success="时限已保存，此后交办的事项按新时限计算。", then=url_for("settings.time_limits"), otherwise=page,
+        invalid=None, status=200)
 
 
 @bp.route("/categories", methods=["GET", "POST"])
@@ -108,10 +106,12 @@ def time_limits():
 def categories(category_id: int | None = None):
     category = db.get_or_404(Category, category_id) if category_id else None
     form = CategoryForm(obj=category)
-    if form.validate_on_submit():
-        if _run(lambda: services.save_category(db.session, current_user, matter_kind=MatterKind(form.matter_kind.data),
-                                               name=form.name.data, category=category, active=form.active.data)
-                and None, "类别已保存。"):
-            return redirect(url_for("settings.categories"))
-    rows = db.session.scalars(select(Category).order_by(Category.matter_kind, Category.sort_order)).all()
-    return render_template("settings/categories.html", form=form, rows=rows, category=category)
+
+    def page():
+        rows = db.session.scalars(select(Category).order_by(Category.matter_kind, Category.sort_order)).all()
+        return render_template("settings/categories.html", form=form, rows=rows, category=category)
+
+    return submit(form, lambda: services.save_category(
+        db.session, current_user, matter_kind=MatterKind(form.matter_kind.data), name=form.name.data,
+        category=category, active=form.active.data),
+        success="类别已保存。", then=url_for("settings.categories"), otherwise=page, invalid=None, status=200)

@@ -9,12 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from supervision import clock, permissions
-from supervision.documents.views import documents_folder, generate_and_send
-from supervision.errors import DomainError, ValidationError
+from supervision.errors import ValidationError
 from supervision.extensions import db
-from supervision.ledgers.views import content_disposition
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
-from supervision.matters.views import light_helpers
 from supervision.models.matters import Matter
 from supervision.pagination import Page, page_number
 from supervision.statistics import assessment, periods, report
@@ -22,7 +19,8 @@ from supervision.statistics.charts import Bar, Series, bar_chart, column_chart
 from supervision.statistics.figures import (FIGURES, Slice, StatisticsFilters, compute_statistics, counted_on_page,
                                             drilldown_select)
 from supervision.statistics.forms import StatisticsFilterForm, WeightsForm, WorkReportForm
-from supervision.web import requires
+from supervision.pipeline import perform, submit
+from supervision.web import content_disposition, documents_folder, generate_and_send, light_helpers, requires
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
@@ -204,17 +202,10 @@ def render_assessment(weights_form: WeightsForm, status: int = 200):
 @requires(permissions.can_configure_assessment)
 def weights():
     form = WeightsForm()
-    if form.validate_on_submit():
-        try:
-            changes = assessment.update_weights(db.session, current_user, form.weights())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return render_assessment(form, 400)
-        db.session.commit()
-        flash("考核权重已保存。" if changes else "权重没有变化。", "success")
-        return redirect(url_for("statistics.assessment_page", **request.args.to_dict()))
-    return render_assessment(form, 400)
+    return submit(form, lambda: assessment.update_weights(db.session, current_user, form.weights()),
+                  success=lambda changes: "考核权重已保存。" if changes else "权重没有变化。",
+                  then=url_for("statistics.assessment_page", **request.args.to_dict()),
+                  otherwise=lambda: render_assessment(form), invalid=None)
 
 
 @bp.get("/assessment.xlsx")
@@ -224,13 +215,15 @@ def assessment_export():
     statistics = compute_statistics(db.session, period, filters, today)
     path = temporary_path(f"{current_app.instance_path}/tmp")
     try:
-        assessment.export_ranking(db.session, current_user, statistics, assessment.current_weights(db.session), path,
-                                  current_app.config.get("OFFICE_NAME", ""))
-    except DomainError:
-        db.session.rollback()
+        exported = perform(lambda: assessment.export_ranking(
+            db.session, current_user, statistics, assessment.current_weights(db.session), path,
+            current_app.config.get("OFFICE_NAME", "")))
+    except BaseException:
         os.unlink(path)  # never streamed: nothing else removes it
         raise
-    db.session.commit()
+    if not exported.ok:
+        os.unlink(path)
+        return redirect(url_for("statistics.assessment_page", **request.args.to_dict()))
     name = assessment.export_filename(statistics, today)
     response = Response(stream_file(path), mimetype=XLSX_MEDIA_TYPE, direct_passthrough=True)
     response.headers["Content-Disposition"] = content_disposition(name, "assessment.xlsx")

@@ -85,3 +85,12 @@ def person_record(session: Session, name: str, unit: str, today: date) -> Person
         select(Matter).where(Matter.respondent_person.contains(name, autoescape=True))
         .order_by(Matter.received_on.desc(), Matter.id.desc()).limit(200))) if name else []
     return PersonRecord(name, unit, talks, [t for t in talks if t.influence_active(today)], matters)
+
+
+def list_filters(args) -> tuple:
+    """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
+    from supervision.talks.forms import ListFilterForm
+
+    form = ListFilterForm(args)
+    form.validate()
+    return form, {"kind": form.kind.data or "", "status": form.status.data or "", "q": (form.q.data or "")[:40]}

@@ -1,39 +1,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, filestore, permissions
-from supervision.documents.views import documents_folder, generate_and_send
-from supervision.errors import DomainError, StaleObjectError, ValidationError
+from supervision.errors import ValidationError
 from supervision.extensions import db
 from supervision.forms import BaseForm
-from supervision.matters.views import light_helpers
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.models.org import Department
 from supervision.models.talks import InquiryConclusion, Talk, TalkAttachment, TalkKind
 from supervision.paperwork.pdf import to_pdf
+from supervision.pipeline import submit
 from supervision.talks import queries, services, workflow
-from supervision.talks.forms import (FollowUpForm, HoldForm, ListFilterForm, NoteForm, NotifyForm, ProposeForm,
-                                     ReasonForm, RegisterForm, ReplyForm, matter_serials, parse_exchanges,
-                                     parse_people, people_text)
+from supervision.talks.forms import (FollowUpForm, HoldForm, NoteForm, NotifyForm, ProposeForm, ReasonForm,
+                                     RegisterForm, ReplyForm, matter_serials, parse_exchanges, parse_people,
+                                     people_text)
+from supervision.talks.queries import list_filters
 from supervision.talks.workflow import TalkAction
-from supervision.uploads import Storage
-from supervision.web import requires, send_stored
+from supervision.web import (documents_folder, generate_and_send, light_helpers, requires, send_stored, storage,
+                             uploaded)
 
 bp = Blueprint("talks", __name__, url_prefix="/talks")
 TALK_DOCUMENT_TYPES = frozenset({*services.DOCUMENT_RULES, "talk_register"})
-
-
-def storage() -> Storage:
-    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
 
 
 def load_talk(talk_id: int) -> Talk:
@@ -56,13 +50,6 @@ def index():
                            **light_helpers())
 
 
-def list_filters(args) -> tuple[ListFilterForm, dict[str, str]]:
-    """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
-    form = ListFilterForm(args)
-    form.validate()
-    return form, {"kind": form.kind.data or "", "status": form.status.data or "", "q": (form.q.data or "")[:40]}
-
-
 # --- proposal --------------------------------------------------------------------------------------
 @bp.route("/new/<kind>", methods=["GET", "POST"])
 @requires(permissions.can_propose_talk)
@@ -71,19 +58,10 @@ def new(kind: str):
         abort(404)
     kind = TalkKind(kind)
     form = ProposeForm(kind)
-    if form.validate_on_submit():
-        try:
-            talk = services.propose_talk(db.session, current_user, _talk_input(kind, form))
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"已提出{kind.label} {talk.serial}，待领导审批。", "success")
-            return redirect(url_for("talks.detail", talk_id=talk.id))
-    elif request.method == "POST":
-        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
-    return render_template("talks/new.html", form=form, kind=kind), 400 if request.method == "POST" else 200
+    return submit(form, lambda: services.propose_talk(db.session, current_user, _talk_input(kind, form)),
+                  success=lambda talk: f"已提出{kind.label} {talk.serial}，待领导审批。",
+                  then=lambda talk: url_for("talks.detail", talk_id=talk.id),
+                  otherwise=lambda: render_template("talks/new.html", form=form, kind=kind))
 
 
 def _talk_input(kind: TalkKind, form: ProposeForm) -> services.TalkInput:
@@ -153,10 +131,6 @@ class TalkActionSpec:
         return self.form_class(**kwargs)
 
 
-def _uploaded(field) -> list[tuple[str, bytes]]:
-    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
-
-
 def _hold(user, talk: Talk, form: HoldForm) -> None:
     months = services.influence_months_from(current_app.config) if talk.kind == TalkKind.ADMONITION else None
     held = services.HeldInput(started_at=form.started_at.data, ended_at=form.ended_at.data,
@@ -176,7 +150,7 @@ ACTIONS: dict[str, TalkActionSpec] = {
         expected_version=f.expected_version()), "已发出通知。", TalkAction.NOTIFY),
     "hold": TalkActionSpec(HoldForm, _hold, "谈话情况已记录。", TalkAction.HOLD),
     "reply": TalkActionSpec(ReplyForm, lambda u, t, f: services.reply_inquiry(
-        db.session, u, t, f.text.data, files=_uploaded(f.files), storage=storage(),
+        db.session, u, t, f.text.data, files=uploaded(f.files), storage=storage(),
         expected_version=f.expected_version()), "函询回复已提交。", TalkAction.REPLY),
     "follow_up": TalkActionSpec(FollowUpForm, lambda u, t, f: services.follow_up_talk(
         db.session, u, t, f.note.data,
@@ -194,21 +168,14 @@ def act(talk_id: int, name: str):
     spec = ACTIONS.get(name) or abort(404)
     if not permissions.can_act_on_talk(current_user, talk, spec.action):
         abort(403)
-    form = spec.build(talk)
-    if form.validate_on_submit():
-        try:
-            spec.run(current_user, talk, form)
-            db.session.commit()
-        except (DomainError, StaleDataError) as error:
-            db.session.rollback()
-            flash(str(error) if isinstance(error, DomainError) else str(StaleObjectError()), "error")
-        else:
-            flash(spec.success, "success")
-            return redirect(url_for("talks.detail", talk_id=talk.id))
-    else:
-        flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
-    db.session.expire_all()
-    return render_detail(db.session.get(Talk, talk.id), {name: form}, status=400)
+    form, talk_id = spec.build(talk), talk.id
+
+    def page():
+        db.session.expire_all()
+        return render_detail(db.session.get(Talk, talk_id), {name: form})
+
+    return submit(form, lambda: spec.run(current_user, talk, form), success=spec.success, otherwise=page,
+                  then=url_for("talks.detail", talk_id=talk_id))
 
 
 # --- the notice a department head may see ----------------------------------------------------------
@@ -265,29 +232,21 @@ def register():
     """谈话登记表: choose a period, download the table of the talks held in it."""
     today = clock.today()
     form = RegisterForm(date_from=today.replace(month=1, day=1), date_to=today)
-    if request.method == "POST":
-        if not permissions.can_propose_talk(current_user):
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                document = services.generate_talk_register(
-                    db.session, current_user, form.date_from.data, form.date_to.data, config=current_app.config,
-                    folder=documents_folder())
-            except DomainError as error:
-                db.session.rollback()
-                flash(str(error), "error")
-            else:
-                db.session.commit()
-                return redirect(url_for("documents.download", document_id=document.id))
-        else:
-            flash("请选择登记期间的起止日期。", "error")
-    talks = services.talks_held_between(db.session, form.date_from.data, form.date_to.data) if (
-        form.date_from.data and form.date_to.data and form.date_from.data <= form.date_to.data) else []
-    recent = db.session.scalars(select(GeneratedDocument).where(GeneratedDocument.doc_type == "talk_register")
-                                .order_by(GeneratedDocument.id.desc()).limit(10)).all()
-    return render_template("talks/register.html", form=form, talks=talks, recent=recent,
-                           can_generate=permissions.can_propose_talk(current_user)), (
-        400 if request.method == "POST" else 200)
+    if request.method == "POST" and not permissions.can_propose_talk(current_user):
+        abort(403)
+
+    def page():
+        talks = services.talks_held_between(db.session, form.date_from.data, form.date_to.data) if (
+            form.date_from.data and form.date_to.data and form.date_from.data <= form.date_to.data) else []
+        recent = db.session.scalars(select(GeneratedDocument).where(GeneratedDocument.doc_type == "talk_register")
+                                    .order_by(GeneratedDocument.id.desc()).limit(10)).all()
+        return render_template("talks/register.html", form=form, talks=talks, recent=recent,
+                               can_generate=permissions.can_propose_talk(current_user))
+
+    return submit(form, lambda: services.generate_talk_register(
+        db.session, current_user, form.date_from.data, form.date_to.data, config=current_app.config,
+        folder=documents_folder()), success=None, otherwise=page, invalid="请选择登记期间的起止日期。",
+        then=lambda document: url_for("documents.download", document_id=document.id))
 
 
 # --- files -----------------------------------------------------------------------------------------

@@ -1,0 +1,153 @@
+"""The one request pipeline for views that write (docs/architecture.md, "The request pipeline").
+
+A writing view loads its object and checks the actor's right (``requires``, ``load_*``), then hands the
+rest to ``submit``: validate the form → call the one service → commit once → flash → redirect; or, when
+the form or a rule refuses, roll back and show the page again with the input kept (status 400).
+
+The steps follow Indico's request handler (``RH._process_args`` loads, ``_check_access`` refuses,
+``_process`` does the work, and the handler — not the work — commits once at the end). Here they are
+plain functions, because the views are functions:
+
+- ``submit(form, service, success=…, then=…, otherwise=…)`` — the whole pipeline for a form.
+- ``perform(service)`` — its middle (service → commit once, or refuse with a Chinese message), for the
+  few views whose answer is not "redirect or re-render": a file download, the public box's captcha.
+
+Refusals become messages in Chinese: a ``DomainError`` (``WorkflowError``, ``PermissionDenied``,
+``ValidationError`` …) says its own words; a concurrent change (``StaleDataError``) and, where the view
+names one, a unique-constraint race (``IntegrityError``) say the view's. Anything else is a bug and goes
+to the 500 page — which, once this request's write is committed, says that the write is saved: a user is
+never told that a committed write failed (``committed()``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import Flask, Response, flash, g, has_request_context, redirect
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from supervision.errors import DomainError, StaleObjectError
+from supervision.extensions import db
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+INVALID_INPUT = "提交的内容有误，请按提示修改（已填写的内容已保留）。"
+_COMMITTED = "supervision_write_committed"  # flask.g key, set when this request's transaction commits
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What ``perform`` gives back: the service's result, or the refusal (already flashed, rolled back)."""
+
+    ok: bool
+    result: T | None = None
+    error: Exception | None = None
+
+
+def perform(service: Callable[[], T], *, stale: str | None = None, conflict: str | None = None,
+            refused: Callable[[Exception], None] | None = None,
+            commit_refusal: bool = False) -> Outcome[T]:
+    """Call the one service, then commit once. On a refusal roll back (or, with ``commit_refusal``, keep
+    what the service recorded of the refusal, such as a failed login) and flash the reason in Chinese.
+
+    ``stale``: the message when someone else changed the row meanwhile (optimistic locking);
+    ``conflict``: catch a unique-constraint race at flush and say this; ``refused(error)``: called after
+    the message is flashed, to mark the field the refusal concerns."""
+    caught: tuple[type[Exception], ...] = (DomainError, StaleDataError) + ((IntegrityError,) if conflict else ())
+    try:
+        result = service()
+        db.session.flush()  # the database refuses now, before anything is committed
+    except caught as error:
+        return _refuse(error, stale, conflict, refused, commit_refusal)
+    try:
+        db.session.commit()
+    except caught as error:  # a constraint checked at COMMIT (deferred): nothing was written
+        if not committed():
+            return _refuse(error, stale, conflict, refused, False)
+        raise
+    except Exception:
+        if committed():  # the write stands; work listening after the commit failed: the 500 page says saved
+            log.exception("after-commit work failed; the write is committed")
+            db.session.close()  # the session cannot go on from a transaction that raised after committing
+        raise
+    return Outcome(True, result)
+
+
+def submit(form: Any, service: Callable[[], T], *, success: str | Callable[[T], str | None] | None,
+           then: str | Callable[[T], str | Response], otherwise: str | Callable[[], Any],
+           invalid: str | None = INVALID_INPUT, status: int = 400, **perform_options: Any):
+    """The pipeline of a writing view.
+
+    ``form``: a WTForm (validated with its CSRF token), or None when the view has already checked its
+    input. While the form is not submitted (a GET) the page is shown: ``otherwise()``, status 200.
+    ``service()``: calls the one service (which checks the rules, writes and audits, never commits).
+    ``success``: the flash after the commit (or a function of the service's result; None: no flash).
+    ``then``: where to go after the commit — a URL, or a function of the result giving a URL or a
+    response (a file to download).
+    ``otherwise``: on invalid input or a refusal, a page function re-rendering the form as submitted
+    (answered with ``status``: 400, or 200 for the pages that have always answered so), or a URL to go
+    back to.
+    ``invalid``: the flash for invalid input (None: the field errors say it all).
+    Other keywords go to ``perform`` (stale=, conflict=, refused=, commit_refusal=).
+    """
+    if form is not None and not form.is_submitted():
+        return _page(otherwise, 200)
+    if form is not None and not form.validate_on_submit():
+        if invalid:
+            flash(invalid, "error")
+        return _page(otherwise, status)
+    outcome = perform(service, **perform_options)
+    if not outcome.ok:
+        return _page(otherwise, status)
+    message = success(outcome.result) if callable(success) else success
+    if message:
+        flash(message, "success")
+    target = then(outcome.result) if callable(then) else then
+    return redirect(target) if isinstance(target, str) else target
+
+
+def committed() -> bool:
+    """Has this request committed a write? (The 500 page then says the write is saved.)"""
+    return has_request_context() and bool(g.get(_COMMITTED))
+
+
+def init_app(app: Flask) -> None:
+    """Note every commit of the request's session, before any other after-commit listener runs."""
+    if not event.contains(db.session, "after_commit", _note_commit):
+        event.listen(db.session, "after_commit", _note_commit, insert=True)
+
+
+def _note_commit(session) -> None:
+    if has_request_context():
+        setattr(g, _COMMITTED, True)
+
+
+def _refuse(error: Exception, stale: str | None, conflict: str | None,
+            refused: Callable[[Exception], None] | None, commit_refusal: bool) -> Outcome:
+    if commit_refusal and isinstance(error, DomainError):
+        db.session.commit()  # the refusal itself is on record (a failed login, a lock)
+    else:
+        db.session.rollback()
+    if isinstance(error, DomainError):
+        message = str(error)
+    elif isinstance(error, StaleDataError):
+        message = stale or str(StaleObjectError())
+    else:
+        message = conflict or ""
+    flash(message, "error")
+    if refused is not None:
+        refused(error)
+    return Outcome(False, error=error)
+
+
+def _page(otherwise: str | Callable[[], Any], status: int):
+    if isinstance(otherwise, str):
+        return redirect(otherwise)
+    page = otherwise()
+    return (page[0] if isinstance(page, tuple) else page), status
