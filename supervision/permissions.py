@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from supervision.models.matters import Assignment, Matter, MatterStatus
 from supervision.models.org import Role, User
-from supervision.workflow import Action
+from supervision.models.talks import TalkKind, TalkStatus
+from supervision.workflow import Action, NoticeAction, TalkAction
 
 CASE_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})
 IDENTITY_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER})
@@ -214,8 +215,6 @@ def can_view_rectification(user: User, notice) -> bool:
 
 def can_act_on_rectification(user: User, notice, action) -> bool:
     """签收 and reports: the addressee's head; 验收 and (re)generating the notice: a supervisor."""
-    from supervision.rectification.workflow import NoticeAction
-
     if action in (NoticeAction.SIGN, NoticeAction.REPORT):
         return is_role(user, Role.DEPT_HEAD) and user.department_id == notice.department_id
     return is_role(user, Role.SUPERVISOR)
@@ -228,9 +227,6 @@ def can_publish_figures(user: User) -> bool:
 
 
 # --- talks and written inquiries (谈话函询) ------------------------------------------------------
-from supervision.models.talks import TalkKind, TalkStatus  # noqa: E402  (appended area)
-from supervision.talks.workflow import TalkAction  # noqa: E402
-
 TALK_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER})  # the office's talk business; not intake
 TALK_SENT_STATUSES = frozenset({TalkStatus.NOTIFIED, TalkStatus.HELD, TalkStatus.REPLIED, TalkStatus.FOLLOWED_UP,
                                 TalkStatus.CLOSED})

@@ -1,17 +1,59 @@
-"""The matter lifecycle as data (SPEC §3): (state, action) -> state. Pure: no Flask, no database.
+"""The three procedures as data — a matter, a talk or inquiry, a rectification notice and its items:
+(state, action) -> state. Pure: no Flask, no database (docs/domain.md, "The life of a matter" and after).
 
-Who may take an action is in ``permissions``; what happens besides the state change is in the
-services. Overlays — overdue, 催办 count, 督办 level, a pending extension — are not states.
+Each procedure is one ``StateMachine``: its transition table, the Chinese names of its actions and the
+sentence that refuses an illegal move. Who may take an action is in ``permissions``; what else happens
+on a step (the audit row, the deadline, the document) is in the area's services. Overlays — overdue,
+催办 count, 督办 level, a pending extension — are not states.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from supervision.errors import WorkflowError
 from supervision.models.matters import MatterStatus as S
+from supervision.models.rectification import ItemStatus as I
+from supervision.models.rectification import NoticeStatus as N
+from supervision.models.talks import TalkKind, TalkStatus
+
+State = TypeVar("State", bound=StrEnum)
+Move = TypeVar("Move", bound=StrEnum)
 
 
+@dataclass(frozen=True)
+class StateMachine(Generic[State, Move]):
+    """One procedure: which action leads from which state to which, and how a refusal is worded."""
+
+    transitions: Mapping[tuple[State, Move], State]
+    action_labels: Mapping[Move, str]
+    refusal: str = "当前状态为“{state}”，不能进行“{action}”操作。"
+    # Actions a variant of the procedure never takes (a talk is not answered in writing …).
+    excluded: Callable[[object], frozenset] = field(default=lambda variant: frozenset())
+
+    def next(self, current: State, action: Move, variant: object = None, **wording: object) -> State:
+        """The state after ``action``, or WorkflowError with a sentence a clerk understands (``wording``
+        fills the refusal's other blanks)."""
+        if action in self.excluded(variant):
+            raise WorkflowError(f"{variant.label}不能进行“{self.action_labels[action]}”操作。")
+        try:
+            return self.transitions[(current, action)]
+        except KeyError:
+            raise WorkflowError(self.refusal.format(state=current.label, action=self.action_labels[action],
+                                                    **wording)) from None
+
+    def allows(self, current: State, action: Move, variant: object = None) -> bool:
+        return action not in self.excluded(variant) and (current, action) in self.transitions
+
+    def actions(self, current: State, variant: object = None) -> list[Move]:
+        excluded = self.excluded(variant)
+        return [action for (state, action) in self.transitions if state == current and action not in excluded]
+
+
+# --- the matter (信访件 / 投诉 / 建议 …) ----------------------------------------------------------------
 class Action(StrEnum):
     ACCEPT = "accept"
     REJECT = "reject"
@@ -77,15 +119,125 @@ TRANSITIONS: dict[tuple[S, Action], S] = {
 }
 
 
+MATTER = StateMachine(TRANSITIONS, ACTION_LABELS)
+
+
 def next_status(current: S, action: Action) -> S:
     """The state after ``action``, or WorkflowError with a message a clerk understands."""
-    try:
-        return TRANSITIONS[(current, action)]
-    except KeyError:
-        raise WorkflowError(
-            f"当前状态为“{current.label}”，不能进行“{ACTION_LABELS[action]}”操作。"
-        ) from None
+    return MATTER.next(current, action)
 
 
 def allowed_actions(current: S) -> list[Action]:
-    return [action for (state, action) in TRANSITIONS if state == current]
+    return MATTER.actions(current)
+
+
+# --- the talk and the inquiry (谈话函询) ----------------------------------------------------------------
+# proposed → approved (leader) → notified → held (a talk) / replied (an inquiry) → followed up → closed;
+# a leader may also decline a proposal.
+class TalkAction(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+    NOTIFY = "notify"
+    HOLD = "hold"
+    REPLY = "reply"
+    FOLLOW_UP = "follow_up"
+    CLOSE = "close"
+
+
+TALK_ACTION_LABELS: dict[TalkAction, str] = {
+    TalkAction.APPROVE: "批准",
+    TalkAction.DECLINE: "不予批准",
+    TalkAction.NOTIFY: "发出通知",
+    TalkAction.HOLD: "记录谈话",
+    TalkAction.REPLY: "回复函询",
+    TalkAction.FOLLOW_UP: "跟踪落实",
+    TalkAction.CLOSE: "了结",
+}
+
+TALK_TRANSITIONS: dict[tuple[TalkStatus, TalkAction], TalkStatus] = {
+    (TalkStatus.PROPOSED, TalkAction.APPROVE): TalkStatus.APPROVED,
+    (TalkStatus.PROPOSED, TalkAction.DECLINE): TalkStatus.DECLINED,
+    (TalkStatus.APPROVED, TalkAction.NOTIFY): TalkStatus.NOTIFIED,
+    (TalkStatus.NOTIFIED, TalkAction.HOLD): TalkStatus.HELD,
+    (TalkStatus.NOTIFIED, TalkAction.REPLY): TalkStatus.REPLIED,
+    (TalkStatus.HELD, TalkAction.FOLLOW_UP): TalkStatus.FOLLOWED_UP,
+    (TalkStatus.REPLIED, TalkAction.FOLLOW_UP): TalkStatus.FOLLOWED_UP,
+    (TalkStatus.FOLLOWED_UP, TalkAction.CLOSE): TalkStatus.CLOSED,
+}
+
+# A talk is held, an inquiry is answered in writing: each kind has only one of the two.
+TALK_ONLY = frozenset({TalkAction.HOLD})
+INQUIRY_ONLY = frozenset({TalkAction.REPLY})
+TALK_TERMINAL = frozenset({TalkStatus.DECLINED, TalkStatus.CLOSED})
+
+
+TALK = StateMachine(TALK_TRANSITIONS, TALK_ACTION_LABELS,
+                    excluded=lambda kind: TALK_ONLY if kind == TalkKind.INQUIRY else INQUIRY_ONLY)
+
+
+def next_talk_status(kind: TalkKind, current: TalkStatus, action: TalkAction) -> TalkStatus:
+    return TALK.next(current, action, kind)
+
+
+def talk_allows(kind: TalkKind, current: TalkStatus, action: TalkAction) -> bool:
+    return TALK.allows(current, action, kind)
+
+
+# --- the rectification notice and its items (整改通知) --------------------------------------------------
+# Notice: issued → 签收 received → closed (when its last item is closed).
+# Item:   open → reported → closed (销号), or → returned (sent back) → reported again …
+class NoticeAction(StrEnum):
+    SIGN = "sign"
+    REPORT = "report"
+    ACCEPT = "accept"
+    SEND_BACK = "send_back"
+    CLOSE = "close"
+    REGENERATE = "regenerate"
+
+
+NOTICE_ACTION_LABELS = {
+    NoticeAction.SIGN: "签收",
+    NoticeAction.REPORT: "报送整改情况",
+    NoticeAction.ACCEPT: "验收销号",
+    NoticeAction.SEND_BACK: "退回整改",
+    NoticeAction.CLOSE: "整改销号",
+    NoticeAction.REGENERATE: "重新生成通知书",
+}
+
+NOTICE_TRANSITIONS: dict[tuple[N, NoticeAction], N] = {
+    (N.ISSUED, NoticeAction.SIGN): N.RECEIVED,
+    (N.RECEIVED, NoticeAction.CLOSE): N.CLOSED,
+}
+
+ITEM_TRANSITIONS: dict[tuple[I, NoticeAction], I] = {
+    (I.OPEN, NoticeAction.REPORT): I.REPORTED,
+    (I.RETURNED, NoticeAction.REPORT): I.REPORTED,
+    (I.REPORTED, NoticeAction.ACCEPT): I.CLOSED,
+    (I.REPORTED, NoticeAction.SEND_BACK): I.RETURNED,
+}
+
+# Items are worked on only while the notice is signed for and open.
+ITEM_WORK_STATUS = N.RECEIVED
+
+NOTICE = StateMachine(NOTICE_TRANSITIONS, NOTICE_ACTION_LABELS,
+                      refusal="整改通知书当前为“{state}”，不能进行“{action}”操作。")
+ITEM = StateMachine(ITEM_TRANSITIONS, NOTICE_ACTION_LABELS,
+                    refusal="第 {position} 项当前为“{state}”，不能进行“{action}”操作。")
+
+
+def next_notice_status(current: N, action: NoticeAction) -> N:
+    return NOTICE.next(current, action)
+
+
+def next_item_status(notice_status: N, current: I, action: NoticeAction, position: int) -> I:
+    if notice_status != ITEM_WORK_STATUS:
+        if notice_status == N.ISSUED:
+            raise WorkflowError("整改通知书尚未签收，请先签收再报送整改情况。")
+        raise WorkflowError(f"整改通知书当前为“{notice_status.label}”，不能再进行“{NOTICE_ACTION_LABELS[action]}”操作。")
+    if action in (NoticeAction.ACCEPT, NoticeAction.SEND_BACK) and current in (I.OPEN, I.RETURNED):
+        raise WorkflowError(f"第 {position} 项尚未报送整改情况，不能验收。")
+    return ITEM.next(current, action, position=position)
+
+
+def item_actions(notice_status: N, current: I) -> list[NoticeAction]:
+    return ITEM.actions(current) if notice_status == ITEM_WORK_STATUS else []
