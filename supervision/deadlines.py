@@ -89,3 +89,16 @@ def light_for(calendar: WorkCalendar, due: date | None, today: date | None = Non
     if calendar.workdays_between(today, due) <= WARNING_WORKDAYS:
         return Light.YELLOW
     return Light.GREEN
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    """Something open with a due date, as the deadline sweep sees it (an assignment, a notice …)."""
+
+    subject_type: str
+    subject_id: int
+    due_on: date
+    department_id: int | None
+    matter_id: int | None
+    label: str  # e.g. "XT-2026-00017 窗口推诿（主办）" — never identity
+    link: str

@@ -11,7 +11,7 @@ from supervision import audit
 from supervision.extensions import db
 from supervision.models.audit import AuditChainHead, AuditEntry
 from supervision.models.org import Role
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 
 
 def _write_entries(session, actor, count=3):

@@ -22,7 +22,7 @@ from supervision.models.audit import AuditEntry
 from supervision.models.escalation import Delivery, DeliveryStatus, Escalation, EscalationKind, Notification
 from supervision.notifications.channels import DeliveryError, LogChannel
 from supervision.notifications.services import deliver_pending, notify
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 
 POLICY = SweepPolicy(remind_workdays=2, steps=((1, SupervisionLevel.phone), (6, SupervisionLevel.written)))
 CAL = WorkCalendar()

@@ -46,7 +46,7 @@ from supervision.matters import services
 from supervision.models.matters import Category, Channel, Matter, MatterKind, Satisfaction
 from supervision.models.statistics import AssessmentIndicator
 from supervision.models.talks import TalkKind
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 from supervision.statistics import assessment, periods
 from supervision.statistics.figures import FIGURES, StatisticsFilters, clear_cache, compute_statistics
 

@@ -5,7 +5,7 @@ from wtforms.validators import Optional
 
 from supervision.forms import BaseForm, limited, required
 from supervision.models.escalation import Escalation
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 
 
 class UrgeForm(BaseForm):

@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 from supervision import audit, audit_rows, bulk, clock, permissions
 from supervision.audit_keys import keyring
 from supervision.calendar import WorkCalendar
-from supervision.deadlines import office_calendar
+from supervision.deadlines import OpenDeadline, office_calendar
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters.services import add_event
 from supervision.models.escalation import Escalation, EscalationKind
 from supervision.models.matters import Assignment, AssignmentStatus, Matter
 from supervision.models.org import User
 from supervision.notifications.services import department_heads, notify
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,6 @@ class SweepPolicy:
         steps = tuple((int(n), SupervisionLevel(level)) for n, level in config.get(
             "SWEEP_STEPS", [(1, "phone"), (6, "written"), (16, "listed")]))
         return cls(int(config.get("SWEEP_REMIND_WORKDAYS", 2)), steps, tuple(config.get("NOTIFY_CHANNELS", ["log"])))
-
-
-@dataclass(frozen=True)
-class OpenDeadline:
-    subject_type: str
-    subject_id: int
-    due_on: date
-    department_id: int | None
-    matter_id: int | None
-    label: str  # e.g. "XT-2026-00017 窗口推诿（主办）" — never identity
-    link: str
 
 
 @dataclass

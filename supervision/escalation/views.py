@@ -11,7 +11,7 @@ from supervision.escalation import queries, services
 from supervision.escalation.forms import UrgeForm
 from supervision.extensions import db
 from supervision.matters.queries import viewable_matter
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 from supervision.pipeline import submit
 from supervision.web import light_helpers, requires, url_by_id
 

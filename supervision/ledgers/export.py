@@ -42,7 +42,7 @@ from supervision.models.rectification import (
     RectificationNotice,
 )
 from supervision.models.talks import ParticipantRole, Talk, TalkParticipant
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 from supervision.rectification import queries as rectification_queries
 from supervision.talks import queries as talk_queries
 

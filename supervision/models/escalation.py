@@ -7,6 +7,7 @@ several servers at once and still records each step exactly once (INSERT … ON 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +15,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from supervision import clock
 from supervision.models.base import Base, LabelledEnum, enum_column, long_text
 from supervision.models.org import Department, User
-from supervision.paperwork.data import SupervisionLevel
+
+
+class SupervisionLevel(StrEnum):
+    """How hard an overdue matter is pushed (督办 level, docs/domain.md)."""
+
+    phone = "phone"
+    written = "written"
+    listed = "listed"
+    elevated = "elevated"
+
+    @property
+    def label(self) -> str:
+        return _LEVEL_LABELS[self]
+
+    @property
+    def is_escalation(self) -> bool:
+        """Anything beyond a phone call is a 督办通知书, numbered as an escalation."""
+        return self is not SupervisionLevel.phone
+
+
+_LEVEL_LABELS = {
+    SupervisionLevel.phone: "电话催办",
+    SupervisionLevel.written: "书面督办",
+    SupervisionLevel.listed: "挂牌督办",
+    SupervisionLevel.elevated: "提级督办",
+}
 
 
 class EscalationKind(LabelledEnum):

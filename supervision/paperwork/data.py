@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from supervision.models.escalation import SupervisionLevel  # noqa: F401  (documents carry the level)
+
 
 @dataclass(frozen=True)
 class DocNumber:
@@ -34,32 +36,6 @@ class Person:
         """``张三（某某局副局长）``."""
         where = f"{self.unit}{self.post}"
         return f"{self.name}（{where}）" if where else self.name
-
-
-class SupervisionLevel(StrEnum):
-    """How hard an overdue matter is pushed (SPEC §3, 督办 level)."""
-
-    phone = "phone"
-    written = "written"
-    listed = "listed"
-    elevated = "elevated"
-
-    @property
-    def label(self) -> str:
-        return _LEVEL_LABELS[self]
-
-    @property
-    def is_escalation(self) -> bool:
-        """Anything beyond a phone call is a 督办通知书, numbered as an escalation."""
-        return self is not SupervisionLevel.phone
-
-
-_LEVEL_LABELS = {
-    SupervisionLevel.phone: "电话催办",
-    SupervisionLevel.written: "书面督办",
-    SupervisionLevel.listed: "挂牌督办",
-    SupervisionLevel.elevated: "提级督办",
-}
 
 
 class AdmonitionMethod(StrEnum):

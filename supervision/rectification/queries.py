@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from supervision.deadlines import OpenDeadline
 from supervision.models.matters import Matter, MatterKind
 from supervision.models.org import Role, User
 from supervision.models.rectification import ItemStatus, NoticeStatus, RectificationItem, RectificationNotice
@@ -86,8 +87,6 @@ def matters_by_id(session: Session, ids: list[int]) -> list[Matter]:
 # --- for the deadline sweep ------------------------------------------------------------------------
 def open_notice_deadlines(session: Session, horizon: date):
     """Open notices due by ``horizon``, as the sweep's OpenDeadline rows (registered in SOURCES)."""
-    from supervision.escalation.services import OpenDeadline
-
     rows = session.execute(
         select(RectificationNotice.id, RectificationNotice.due_on, RectificationNotice.department_id,
                RectificationNotice.number)

@@ -64,7 +64,7 @@ from supervision.models.matters import (
 from supervision.models.org import Department
 from supervision.models.rectification import NoticeStatus, RectificationNotice
 from supervision.models.talks import Talk, TalkKind, TalkStatus
-from supervision.paperwork.data import SupervisionLevel
+from supervision.models.escalation import SupervisionLevel
 from supervision.statistics.periods import Period
 
 # 签收时限: an assignment is signed for on time within this many working days after the day it was
