@@ -1,7 +1,7 @@
 # Two commands on a fresh machine (needs only python3 >= 3.11 and make):
 #   make run    venv, install, migrate, demo data (once), serve at http://127.0.0.1:$(PORT)
-#   make test   venv with the dev extra, the whole test suite (SQLite; PostgreSQL too when
-#               TEST_POSTGRES_URL is set; the browser tests need Debian's chromium)
+#   make test   venv with the dev extra, the layering contracts (lint-imports), the whole test suite
+#               (SQLite; PostgreSQL too when TEST_POSTGRES_URL is set; the browser tests need Debian's chromium)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -41,6 +41,7 @@ serve:
 run: demo serve
 
 test: install-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 
