@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from supervision.paperwork import BUILDERS  # noqa: E402
-from supervision.paperwork.samples import SAMPLE_PROFILE, SAMPLES  # noqa: E402
+from supervision.demo.paperwork import SAMPLE_PROFILE, SAMPLES  # noqa: E402
 
 TARGET_MS = 50.0
 TRACED_GROWTH_LIMIT = 512 * 1024  # bytes of Python objects between document 100 and the last

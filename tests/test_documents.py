@@ -95,7 +95,7 @@ def test_talk_records_in_the_register_are_for_supervisors_and_leaders_only(app, 
     from pathlib import Path
 
     from supervision.documents import services as documents
-    from supervision.paperwork.samples import sample_talk_record
+    from supervision.demo.paperwork import sample_talk_record
 
     record = documents.generate(session, office.supervisor, doc_type="talk_record", subject=("talk", 1),
                                 build_data=lambda number: sample_talk_record(),

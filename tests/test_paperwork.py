@@ -30,7 +30,7 @@ from supervision.paperwork import (
     format_doc_number,
 )
 from supervision.paperwork import layout, pdf
-from supervision.paperwork.samples import SAMPLE_PROFILE, SAMPLES
+from supervision.demo.paperwork import SAMPLE_PROFILE, SAMPLES
 
 PORTRAIT_DOCUMENTS = [k for k in BUILDERS if k != "talk_register"]
 DEPARTMENT_DOCUMENTS = {

@@ -1,4 +1,7 @@
-"""A realistic demo office for `flask demo-data`: a newcomer's first look should show a living office."""
+"""A realistic demo office for `flask demo-data`: a newcomer's first look should show a living office.
+
+The demo and sample data live in this package only; the application imports it from the `demo-data`
+command (and the paperwork samples), never at run time."""
 
 from __future__ import annotations
 
@@ -59,7 +62,7 @@ def load(session: Session, config) -> list[tuple[str, str, str]]:
                               password=DEMO_PASSWORD, policy=policy,
                               department=by_code[department] if department else None)
     session.flush()
-    from supervision import demo_matters
+    from supervision.demo import matters as demo_matters
 
     demo_matters.load(session, by_code)
     _load_portal(session)
@@ -75,7 +78,7 @@ def _load_rectification(session: Session, by_code: dict[str, Department], config
     """Rectification notices in every state (their .docx go to the instance's documents folder)."""
     from supervision.documents.services import office_profile
     from supervision.web import documents_folder
-    from supervision.rectification import demo as rectification_demo
+    from supervision.demo import rectification as rectification_demo
     from supervision.rectification.services import Paperwork
 
     rectification_demo.load(session, by_code, Paperwork(office_profile(config), documents_folder()))
@@ -99,14 +102,14 @@ def _load_portal(session: Session) -> None:
 
 def _load_talks(session: Session, config) -> None:
     """Talks and inquiries of each kind in several states, with their documents."""
-    from supervision.talks import demo as talks_demo
+    from supervision.demo import talks as talks_demo
 
     talks_demo.load(session, config)
 
 
 def _load_statistics_history(session: Session, config) -> None:
     """Eleven past months of handled matters, so the statistics page has a trend and a ranking."""
-    from supervision.statistics import demo as statistics_demo
+    from supervision.demo import statistics as statistics_demo
 
     statistics_demo.load(session, config)
 
