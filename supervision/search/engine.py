@@ -34,18 +34,15 @@ Design, in short (the figures behind it: ``benchmarks/bench_search.py``):
 from __future__ import annotations
 
 import functools
-import html
 import json
 import logging
 import math
 import os
 import random
-import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime
 from functools import reduce
 from pathlib import Path
@@ -68,9 +65,6 @@ from supervision.search.analysis import (
     JiebaTokenizer,
     NumberTokenizer,
     TermWeights,
-    fold_width,
-    normalize_number,
-    query_tokens,
     warm_up,
 )
 from supervision.search.matching import (
@@ -91,21 +85,28 @@ from supervision.search.matching import (
     union,
 )
 from supervision.search.pool import TermPoolMpWriter, TermPoolSegmentWriter
+from supervision.search.query import (  # noqa: F401  (moved out of this module; importable here as before)
+    FRAGMENT_CHARS,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    MAX_TOKENS_PER_RUN,
+    NUMBER_BOOST,
+    CheckReport,
+    Hit,
+    ParsedQuery,
+    RebuildStats,
+    SearchPage,
+    highlight,
+    parse_query,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 200  # longer input is cut, not rejected
-MAX_QUERY_WORDS = 12
-MAX_TOKENS_PER_RUN = 16
 MAX_PER_PAGE = 100
-NUMBER_BOOST = 20.0  # an exact case / document number outranks texts that mention it
-FRAGMENT_CHARS = 120
 FORMAT_FILE = "supervision-search.json"
 # tf·idf, no length normalisation: complaint texts are 100–400 characters (and matching.py
 # computes exactly whoosh's TF_IDF: weight × idf × boost, idf from the searcher).
 WEIGHTING = scoring.TF_IDF()
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}  # whoosh syntax typed as words
-_RUN_SEPARATORS = re.compile(r"[^\w\-./@+#&]+")  # punctuation (also full-width) splits a word
 _VERIFY_ALL = 200  # phrase candidates up to this many are all checked: an exact total
 _VERIFY_SAMPLE = 100  # beyond, the total is estimated from at least this many
 _VERIFY_SAMPLE_MATCHES = 20  # … holding at least this many matches (±25% or better) …
@@ -185,153 +186,6 @@ class TfIdfCodec(W3Codec):
 def _format_description() -> dict:
     """The contents of FORMAT_FILE, written when an index is created: what it was built with."""
     return {"analysis_format": ANALYSIS_FORMAT, "schema": schema_signature(SCHEMA)}
-
-
-# --- results ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    kind: str
-    number: str
-    title: str
-    highlight_html: str  # escaped body fragment, matches in <mark>; safe to render as is
-    score: float
-    created: datetime | None
-    title_html: str = ""  # escaped title, matches in <mark>
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    total: int  # exact when total_exact, otherwise an estimate
-    hits: list[Hit]
-    page: int
-    pages: int
-    per_page: int = 20
-    total_exact: bool = True
-    partial: bool = False  # the time budget ran out: totals estimated, phrase checks maybe cut short
-
-    @classmethod
-    def empty(cls, page: int = 1, per_page: int = 20) -> SearchPage:
-        return cls(total=0, hits=[], page=page, pages=0, per_page=per_page)
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    missing: list[str] = field(default_factory=list)  # in the database, not in the index
-    stale: list[str] = field(default_factory=list)  # indexed with another version
-    extra: list[str] = field(default_factory=list)  # in the index, not (or no longer) in the database
-
-    @property
-    def ok(self) -> bool:
-        return not (self.missing or self.stale or self.extra)
-
-
-@dataclass(frozen=True)
-class RebuildStats:
-    docs: int
-    seconds: float
-    segments: int
-    duplicates: int = 0
-
-    def __str__(self) -> str:
-        rate = self.docs / self.seconds if self.seconds else 0.0
-        return (f"{self.docs:,} documents in {self.seconds:.1f} s ({rate:,.0f}/s), "
-                f"{self.segments} segment(s), {self.duplicates} duplicate id(s) skipped")
-
-
-# --- query parsing ---------------------------------------------------------------------------
-# A parsed query is a small tree: ("and", [..]), ("or", [..]), ("term", field, text, boost) and
-# ("phrase", field, words, offsets, span). :mod:`.matching` evaluates it on the posting lists:
-# phrases relaxed (all their words) for candidates, then exactly, lazily, for the documents that
-# can reach the page.
-
-@dataclass
-class ParsedQuery:
-    tree: tuple | None
-    terms: list[str]  # what to highlight: the runs (a phrase is marked whole, not char by char)
-
-
-def _node(kind: str, children: list) -> tuple:
-    return children[0] if len(children) == 1 else (kind, children)
-
-
-def parse_query(text: Any, text_fields: tuple[str, ...]) -> ParsedQuery:
-    """The search box, made safe: words separated by spaces are ANDed; within a word, punctuation
-    (also full-width, also whoosh syntax) separates runs; a run of several tokens is an exact
-    phrase; a word with a digit may also be a case or document number. Nothing here raises."""
-    text = fold_width(str(text or ""))[:MAX_QUERY_CHARS]
-    word_nodes: list[tuple] = []
-    terms: set[str] = set()
-    for word in [w for w in text.split() if w not in _OPERATORS][:MAX_QUERY_WORDS]:
-        alternatives: list[tuple] = []
-        run_nodes = []
-        for run in _RUN_SEPARATORS.split(word):
-            tokens = query_tokens(run)[:MAX_TOKENS_PER_RUN]
-            if not tokens:
-                continue
-            terms.add(run.lower() if len(tokens) > 1 else tokens[0][0])
-            if len(tokens) == 1:
-                per_field = [("term", f, tokens[0][0], 1.0) for f in text_fields]
-            else:
-                words = tuple(t for t, _ in tokens)
-                offsets = tuple(start - tokens[0][1] for _, start in tokens)
-                # what the stored text must contain: the run from its first token to its last
-                span = run[tokens[0][1]:tokens[-1][1] + len(tokens[-1][0])].lower()
-                per_field = [("phrase", f, words, offsets, span) for f in text_fields]
-            run_nodes.append(_node("or", per_field))
-        if run_nodes:
-            alternatives.append(_node("and", run_nodes))
-        if any(ch.isdigit() for ch in word):
-            alternatives.append(("term", "number", normalize_number(word), NUMBER_BOOST))
-        if alternatives:
-            word_nodes.append(_node("or", alternatives))
-    if not word_nodes:
-        return ParsedQuery(None, [])
-    return ParsedQuery(_node("and", word_nodes), sorted(terms, key=len, reverse=True))
-
-
-# --- highlighting ----------------------------------------------------------------------------
-
-def highlight(text: str, terms: list[str], fragment_chars: int = FRAGMENT_CHARS,
-              whole: bool = False) -> str:
-    """Escaped ``text`` (a fragment around the densest matches unless ``whole``) with each
-    occurrence of a term in <mark>. Plain substring search on the stored text: no second jieba
-    pass, and a token found inside a longer word is what matched it anyway."""
-    if not text:
-        return ""
-    spans: list[list[int]] = []
-    if terms:
-        pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
-        for m in pattern.finditer(fold_width(text)):  # same length as text
-            if spans and m.start() <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], m.end())
-            else:
-                spans.append([m.start(), m.end()])
-    start, end = 0, len(text)
-    if not whole and len(text) > fragment_chars:
-        if spans:
-            # the window (starting a little before a match) that holds the most matches
-            best, best_count = 0, -1
-            for i, (s, _) in enumerate(spans):
-                count = sum(1 for s2, _ in spans[i:] if s2 < s + fragment_chars)
-                if count > best_count:
-                    best, best_count = s, count
-            start = max(0, min(best - 20, len(text) - fragment_chars))
-        end = start + fragment_chars
-    out = ["…"] if start > 0 else []
-    pos = start
-    for s, e in spans:
-        if e <= start or s >= end:
-            continue
-        s, e = max(s, start), min(e, end)
-        out.append(html.escape(text[pos:s]))
-        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
-        pos = e
-    out.append(html.escape(text[pos:end]))
-    if end < len(text):
-        out.append("…")
-    return "".join(out)
 
 
 # --- documents -------------------------------------------------------------------------------
