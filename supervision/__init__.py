@@ -51,7 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     from supervision.documents.views import bp as documents_bp
     from supervision.escalation.views import bp as escalation_bp
     from supervision.home.views import bp as home_bp
-    from supervision.ledgers.import_views import bp as ledger_import_bp
+    from supervision.ledger_import.views import bp as ledger_import_bp
     from supervision.ledgers.views import bp as ledgers_bp
     from supervision.matters.views import bp as matters_bp
     from supervision.notifications.views import bp as notifications_bp

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from supervision import audit
-from supervision.ledgers import importing
+from supervision.ledger_import import importing
 from supervision.models.audit import AuditEntry
 from supervision.models.counters import SerialCounter
 from supervision.models.matters import (

@@ -22,8 +22,8 @@ from wtforms import HiddenField
 from supervision import clock, permissions
 from supervision.extensions import db
 from supervision.forms import BaseForm
-from supervision.ledgers import importing
-from supervision.ledgers.import_files import PendingImports
+from supervision.ledger_import import importing
+from supervision.ledger_import.files import PendingImports
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE
 from supervision.pipeline import perform
 from supervision.models.matters import Matter, MatterKind
