@@ -10,7 +10,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from supervision.paperwork.builders import BUILDERS, DOCUMENT_TITLES
-from supervision.paperwork.samples import SAMPLES
 
 
 @click.group("paperwork", cls=AppGroup)
@@ -21,6 +20,8 @@ def paperwork_group() -> None:
 def write_samples(folder: Path, profile) -> list[Path]:
     """``<kind>.docx`` for every kind the system produces, in ``folder``; a kind without sample data is
     a programming error (every builder has its sample, see tests)."""
+    from supervision.demo.paperwork import SAMPLES  # sample data: loaded only when the command runs
+
     missing = sorted(set(BUILDERS) - set(SAMPLES))
     if missing:
         raise click.ClickException(f"以下文书没有示例数据：{', '.join(missing)}。")
