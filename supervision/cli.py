@@ -177,8 +177,9 @@ def sweep_command(today) -> None:
 
     report = sweep(db.session, SweepPolicy.from_config(current_app.config), today.date() if today else None)
     db.session.commit()
-    sent, failed = deliver_pending(db.session, channels_from_config(current_app.config, current_app.instance_path))
-    db.session.commit()
+    # After the sweep's commit: each delivery is marked before and after sending (at most one resent after a crash).
+    sent, failed = deliver_pending(db.session, channels_from_config(current_app.config, current_app.instance_path),
+                                   lease_seconds=current_app.config.get("DELIVERY_LEASE_SECONDS", 600))
     from supervision.portal.services import purge_portal_sessions
 
     purge_portal_sessions(db.session)  # the public side's used CAPTCHA questions and ended look-ups

@@ -225,7 +225,7 @@ class FailingChannel:
     name = "email"
     address_field = "email"
 
-    def send(self, address, subject, body):
+    def send(self, address, subject, body, *, idempotency_key=""):
         raise DeliveryError("SMTP: connection refused")
 
 

@@ -100,6 +100,7 @@ class Notification(Base):
 
 class DeliveryStatus(LabelledEnum):
     PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"  # marked (and committed) before the channel is called
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
 
@@ -118,5 +119,8 @@ class Delivery(Base):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
+    # Given to the gateway / mail server with every attempt: a resend after a crash is recognisable.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    sending_since: Mapped[datetime | None]  # the attempt in flight (status sending)
 
     notification: Mapped[Notification] = relationship()

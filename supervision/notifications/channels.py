@@ -21,7 +21,9 @@ class Channel(Protocol):
     name: str
     address_field: str  # the User attribute holding this channel's address ("" for the log)
 
-    def send(self, address: str, subject: str, body: str) -> None: ...
+    def send(self, address: str, subject: str, body: str, *, idempotency_key: str = "") -> None:
+        """Deliver one message. ``idempotency_key`` is the same on every attempt of one delivery, so a
+        gateway (or a person reading the log) can recognise the resend after a crash."""
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,10 @@ class LogChannel:
     name: str = "log"
     address_field: str = "username"
 
-    def send(self, address: str, subject: str, body: str) -> None:
+    def send(self, address: str, subject: str, body: str, *, idempotency_key: str = "") -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"at": datetime.now().isoformat(timespec="seconds"), "to": address,
-                           "subject": subject, "body": body}, ensure_ascii=False)
+                           "subject": subject, "body": body, "key": idempotency_key}, ensure_ascii=False)
         with self.path.open("a", encoding="utf-8") as log:
             log.write(line + "\n")
 
@@ -49,9 +51,11 @@ class SmtpChannel:
     name: str = "email"
     address_field: str = "email"
 
-    def send(self, address: str, subject: str, body: str) -> None:
+    def send(self, address: str, subject: str, body: str, *, idempotency_key: str = "") -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, address, subject
+        if idempotency_key:  # the same Message-ID on a resend: mail systems drop the duplicate
+            message["Message-ID"] = f"<{idempotency_key}@{self.sender.rpartition('@')[2] or 'localhost'}>"
         message.set_content(body)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
@@ -66,17 +70,20 @@ class SmtpChannel:
 
 @dataclass(frozen=True)
 class SmsGatewayChannel:
-    """POSTs JSON {"phone", "text"} (plus a token header) to the office's SMS gateway."""
+    """POSTs JSON {"phone", "text", "id"} (plus a token header and an Idempotency-Key header carrying
+    the same id on every attempt of one message) to the office's SMS gateway."""
 
     url: str
     token: str = ""
     name: str = "sms"
     address_field: str = "phone"
 
-    def send(self, address: str, subject: str, body: str) -> None:
-        payload = json.dumps({"phone": address, "text": f"【{subject}】{body}"[:300]}, ensure_ascii=False).encode()
+    def send(self, address: str, subject: str, body: str, *, idempotency_key: str = "") -> None:
+        payload = json.dumps({"phone": address, "text": f"【{subject}】{body}"[:300], "id": idempotency_key},
+                             ensure_ascii=False).encode()
         request = urllib.request.Request(self.url, data=payload, method="POST",
-                                         headers={"Content-Type": "application/json", "X-Token": self.token})
+                                         headers={"Content-Type": "application/json", "X-Token": self.token,
+                                                  "Idempotency-Key": idempotency_key})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 if response.status >= 300:

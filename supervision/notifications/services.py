@@ -3,10 +3,11 @@ serial number and the summary only — never from complainant identity or the co
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from supervision import audit, clock
@@ -15,6 +16,7 @@ from supervision.models.org import Role, User
 from supervision.notifications.channels import Channel, DeliveryError
 
 MAX_ATTEMPTS = 6
+SENDING_LEASE_SECONDS = 600  # a delivery "sending" this long was abandoned by a killed process
 
 
 def department_heads(session: Session, department_id: int) -> list[User]:
@@ -43,40 +45,75 @@ def notify(session: Session, users: Iterable[User], title: str, body: str = "", 
             if address:
                 deliveries.append({"notification_id": notification_id, "channel": channel, "address": address,
                                    "status": DeliveryStatus.PENDING, "attempts": 0, "last_error": "",
-                                   "next_attempt_at": clock.now()})
+                                   "next_attempt_at": clock.now(), "idempotency_key": secrets.token_hex(16)})
     if deliveries:
         session.execute(insert(Delivery), deliveries)
     return len(rows)
 
 
-def deliver_pending(session: Session, channels: list[Channel], limit: int = 500) -> tuple[int, int]:
-    """Send what is due; a failure waits longer each time and stops after MAX_ATTEMPTS.
-    Returns (sent, failed)."""
+def deliver_pending(session: Session, channels: list[Channel], limit: int = 500,
+                    lease_seconds: float = SENDING_LEASE_SECONDS) -> tuple[int, int]:
+    """Send what is due, one delivery at a time, **committing** before and after each send (this is a
+    worker, run by the sweep after the transaction that recorded the deliveries): a delivery is marked
+    "sending" and committed, sent with its idempotency key, then marked sent (or failed, to retry) and
+    committed. A process killed meanwhile leaves at most the one delivery in flight marked "sending";
+    it is sent again — with the same key — once ``lease_seconds`` have passed. A failure waits longer
+    each time and stops after MAX_ATTEMPTS. Returns (sent, failed)."""
     by_name = {c.name: c for c in channels}
-    now = clock.now()
-    due = session.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.PENDING,
-                                                 Delivery.next_attempt_at <= now)
-                          .order_by(Delivery.id).limit(limit).with_for_update(skip_locked=True)).all()
+    session.commit()  # nothing of the caller's may ride on the commits below
     sent = failed = 0
-    for delivery in due:
+    for _ in range(limit):
+        delivery = _claim_next(session, lease_seconds)
+        if delivery is None:
+            break
         channel = by_name.get(delivery.channel)
         if channel is None:  # not configured here: say so instead of piling up
-            delivery.status, delivery.last_error = DeliveryStatus.FAILED, "未配置该发送渠道"
+            delivery.status, delivery.last_error, delivery.sending_since = DeliveryStatus.FAILED, "未配置该发送渠道", None
+            session.commit()
             continue
         notification = delivery.notification
-        delivery.attempts += 1
         try:
-            channel.send(delivery.address, notification.title, notification.body)
+            channel.send(delivery.address, notification.title, notification.body,
+                         idempotency_key=delivery.idempotency_key)
         except DeliveryError as error:
             delivery.last_error = str(error)[:500]
-            delivery.next_attempt_at = now + timedelta(minutes=5 * 2 ** (delivery.attempts - 1))
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = clock.now() + timedelta(minutes=5 * 2 ** (delivery.attempts - 1))
+            delivery.status = DeliveryStatus.FAILED if delivery.attempts >= MAX_ATTEMPTS else DeliveryStatus.PENDING
             failed += 1
         else:
-            delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
+            delivery.status, delivery.sent_at = DeliveryStatus.SENT, clock.now()
             sent += 1
+        delivery.sending_since = None
+        session.commit()
     return sent, failed
+
+
+def _claim_next(session: Session, lease_seconds: float) -> Delivery | None:
+    """Take the next due delivery — or one left "sending" by a process that died — mark it sending and
+    commit. On PostgreSQL, servers sweeping at once skip each other's rows; on SQLite the single writer
+    serialises them."""
+    now = clock.now()
+    abandoned = now - timedelta(seconds=lease_seconds)
+    while True:
+        candidate = session.scalars(
+            select(Delivery).where(or_(
+                and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
+                and_(Delivery.status == DeliveryStatus.SENDING, Delivery.sending_since <= abandoned)))
+            .order_by(Delivery.id).limit(1).with_for_update(skip_locked=True)).first()
+        if candidate is None:
+            session.commit()
+            return None
+        # The state the row was read in, checked again as it is changed: a second server that read the
+        # same row on SQLite changes nothing and takes the next one.
+        taken = session.execute(
+            update(Delivery).where(Delivery.id == candidate.id, Delivery.status == candidate.status,
+                                   Delivery.attempts == candidate.attempts)
+            .values(status=DeliveryStatus.SENDING, sending_since=now, attempts=Delivery.attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+        session.commit()
+        if taken == 1:
+            session.refresh(candidate)
+            return candidate
 
 
 def unread_count(session: Session, user: User) -> int:
