@@ -24,7 +24,8 @@ from supervision.extensions import db
 spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
 app = create_app({"TESTING": True, "PROPAGATE_EXCEPTIONS": False, "WTF_CSRF_ENABLED": False,
                   "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": spec["database_url"],
-                  "RATELIMIT_ENABLED": False, "SERVER_NAME": None})
+                  "RATELIMIT_ENABLED": False, "SERVER_NAME": None, "AUDIT_KEY": "test-audit-key",
+                  "AUDIT_KEY_ID": "t1"})
 result = {}
 with app.app_context():
     client = app.test_client()

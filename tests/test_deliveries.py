@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from conftest import TEST_AUDIT_KEY
 from matters_factories import make_matter, office, today  # noqa: F401  (fixtures)
 from supervision import clock
 from supervision.models.escalation import Delivery, DeliveryStatus
@@ -53,8 +54,8 @@ class Gateway:
 
 def sweep_process(instance: Path, database_url: str, gateway: Gateway, lease_seconds: int) -> subprocess.Popen:
     (instance / "config.py").write_text(
-        f"NOTIFY_CHANNELS = ['sms']\nSMS_GATEWAY_URL = {gateway.url!r}\nDELIVERY_LEASE_SECONDS = {lease_seconds}\n",
-        encoding="utf-8")
+        f"NOTIFY_CHANNELS = ['sms']\nSMS_GATEWAY_URL = {gateway.url!r}\nDELIVERY_LEASE_SECONDS = {lease_seconds}\n"
+        f"AUDIT_KEY = {TEST_AUDIT_KEY!r}\nAUDIT_KEY_ID = 't1'\n", encoding="utf-8")
     env = {**os.environ, "SUPERVISION_INSTANCE_PATH": str(instance), "DATABASE_URL": database_url,
            "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "supervision", "sweep"], env=env, cwd=ROOT,

@@ -50,6 +50,12 @@ def test_a_file_appears_only_when_its_row_is_committed(app, session, office, mak
     assert files_under(storage.root) == [attachment.stored_name]
 
 
+def with_reason(client, matter):
+    """Office staff download a complaint's evidence only after giving the identity reason (SPEC §14)."""
+    client.post(f"/matters/{matter.id}/identity", data={"reason": "核对证据材料"})
+    return client
+
+
 def _attachment(session, office, matter, storage) -> Attachment:
     (attachment,) = services.attach_files(session, office.intake, matter, [("现场照片.pdf", PDF_BYTES)], storage)
     session.commit()
@@ -60,7 +66,7 @@ def test_a_corrupt_file_is_not_served_and_the_page_says_why(app, session, office
     matter = make_matter("registered")
     attachment = _attachment(session, office, matter, storage)
     storage.path(attachment.stored_name).write_bytes(PDF_BYTES.replace(b"%", b"#", 1))
-    response = signed_in(app, office.intake).get(f"/matters/{matter.id}/files/{attachment.id}")
+    response = with_reason(signed_in(app, office.intake), matter).get(f"/matters/{matter.id}/files/{attachment.id}")
     assert response.status_code == 422 and "已损坏" in response.text and "SHA-256" in response.text
     assert response.mimetype == "text/html"
 
@@ -70,7 +76,7 @@ def test_a_missing_file_gets_a_clear_page_not_an_error(app, session, office, mak
     matter = make_matter("registered")
     attachment = _attachment(session, office, matter, storage)
     storage.path(attachment.stored_name).unlink()
-    response = signed_in(app, office.intake).get(f"/matters/{matter.id}/files/{attachment.id}")
+    response = with_reason(signed_in(app, office.intake), matter).get(f"/matters/{matter.id}/files/{attachment.id}")
     assert response.status_code == 404 and "找不到" in response.text and "系统错误" not in response.text
 
 
@@ -91,7 +97,7 @@ def test_a_file_left_in_staging_by_a_crash_after_the_commit_is_still_served(app,
     attachment = _attachment(session, office, matter, storage)
     staged = storage.root / ".staging" / attachment.stored_name
     os.replace(storage.path(attachment.stored_name), staged)  # as if the process died before the move
-    response = signed_in(app, office.intake).get(f"/matters/{matter.id}/files/{attachment.id}")
+    response = with_reason(signed_in(app, office.intake), matter).get(f"/matters/{matter.id}/files/{attachment.id}")
     assert response.status_code == 200 and response.data == PDF_BYTES and not staged.exists()
 
 
@@ -202,6 +208,7 @@ def test_a_read_only_or_empty_instance_folder_gives_clear_pages(app, session, of
         response = client.post("/matters/new/complaint", data={{
             "channel": "phone", "received_on": "2026-06-01", "title": "只读时提交的标题", "content": "来电反映。",
             "name": "张某某", "files": [(BytesIO({PDF_BYTES!r}), "录音.pdf")]}}, content_type="multipart/form-data")
+        client.post("/matters/{matter.id}/identity", data={{"reason": "核对证据材料"}})
         download = client.get("/matters/{matter.id}/files/{attachment.id}")
         ready = client.get("/readyz")
         result.update(status=response.status_code, text=response.text, download=download.status_code,

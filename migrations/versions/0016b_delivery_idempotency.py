@@ -1,7 +1,7 @@
 """deliveries marked before and after sending, with an idempotency key
 
 Revision ID: 0016b
-Revises: 0016
+Revises: 0012
 Create Date: 2026-12-07 06:20:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016b'
-down_revision = '0016'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
