@@ -23,6 +23,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -74,14 +75,25 @@ PENDING = "audit_rows.pending"  # session.info: {(table, id): instance} written 
 ACTOR = "audit_rows.actor"  # session.info: the actor of the transaction's last entry
 ROWS_ACTION = "audit.rows"
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
-                           default=lambda value: value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-                           ).encode
+def _text(value: Any) -> str:
+    """A value as canonical JSON: strings (enums are str: their value) and numbers as json writes them,
+    dates and times in ISO form. Written by hand: the sweep digests tens of thousands of rows."""
+    kind = type(value)
+    if kind is str or isinstance(value, str):
+        return _json_string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if isinstance(value, (date, datetime)):
+        return f'"{value.isoformat()}"'
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _parts(values: Iterable[Any]) -> list[bytes]:
-    """Each value as canonical JSON (enums are str, so their value), as bytes."""
-    return [_ENCODE(value).encode() for value in values]
+    return [_text(value).encode() for value in values]
 
 
 def digest(key: bytes, table: str, row_id: int, values: Sequence[Any],
@@ -156,6 +168,14 @@ def _collect(session: Session, flush_context: Any) -> None:
             pending[obj.__tablename__, obj.id] = obj
 
 
+def written(session: Session, *objects: Any) -> None:
+    """Rows changed with a Core ``update()`` (which the flush does not see): their digests go with the
+    next entry, read from the objects (refresh them first)."""
+    pending = session.info.setdefault(PENDING, {})
+    for obj in objects:
+        pending[obj.__tablename__, obj.id] = obj
+
+
 def take_pending(session: Session, ring: Keyring) -> str:
     """The digest lines of the rows written since the last entry (flushed), and forget them."""
     pending = session.info.pop(PENDING, None)
@@ -193,6 +213,16 @@ def _record_leftovers(session: Session) -> None:
 def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(ACTOR, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
+    """A rolled-back savepoint: its rows are gone, the rows written before it still need their digests."""
+    pending = session.info.get(PENDING)
+    if pending:
+        for key, obj in list(pending.items()):
+            if not inspect(obj).persistent:
+                del pending[key]
 
 
 # --- verification -----------------------------------------------------------------------------------

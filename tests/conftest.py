@@ -140,7 +140,22 @@ def app(database_url, tmp_path):
     with application.app_context():
         yield application
         db.session.remove()
+        if os.environ.get("AUDIT_ROWS_CHECK"):
+            _check_row_digests(application)
         db.engine.dispose()
+
+
+def _check_row_digests(application) -> None:
+    """AUDIT_ROWS_CHECK=1: after each test, every business row must match its last audit digest — finds
+    application writes that bypass the digests (tests that tamper, or set up state with SQL, fail too)."""
+    from supervision import audit_anchor
+    from supervision.audit_keys import keyring
+
+    with application.app_context():
+        found = audit_anchor.verify(db.session, keyring(), Path(application.instance_path) / "none.log", rows=True)
+        problems = [str(m) for m in found.rows.mismatches if "没有审计摘要" not in m.problem]
+        db.session.remove()
+    assert not problems and not found.walk.breaks, (problems[:5], found.walk.breaks[:3])
 
 
 @pytest.fixture

@@ -49,6 +49,19 @@ def test_rows_written_by_the_services_match_their_digests(app, session, office, 
             "rectification_report", "talk", "user_account", "department"} <= digested
 
 
+def test_an_extension_decided_in_one_statement_keeps_its_digest(app, session, office, make_matter):
+    """The decision is a conditional UPDATE (two decisions at once): its row is digested all the same."""
+    from supervision.matters import services
+
+    assignment = make_matter("in_progress").lead_assignment
+    extension = services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=10),
+                                           "需现场调查")
+    session.commit()
+    services.decide_extension(session, office.supervisor, extension, True)
+    session.commit()
+    assert_clean(app)
+
+
 def test_the_sweeps_bulk_rows_carry_their_digests(app, session, office, make_matter, today):
     matters = [make_matter("in_progress") for _ in range(3)]
     for matter in matters:

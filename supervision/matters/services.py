@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from supervision import audit, clock, permissions, sequences, workflow
+from supervision import audit, audit_rows, clock, permissions, sequences, workflow
 from supervision.deadlines import compute_due, limit_for
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
@@ -503,6 +503,7 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
     if decided != 1:
         raise WorkflowError("该延期申请刚刚已由他人审批，本次审批未生效。请刷新页面查看审批结果。")
     session.refresh(extension)
+    audit_rows.written(session, extension)  # its digest goes with the audit entry below
     if approve:
         assignment.due_on, assignment.due_provisional = granted, False
         assignment.limit_amount = assignment.limit_unit = None
