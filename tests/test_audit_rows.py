@@ -81,7 +81,7 @@ def test_the_sweeps_bulk_rows_carry_their_digests(app, session, office, make_mat
 def test_a_ledger_import_records_the_digests_of_its_rows(app, session, office):
     from test_ledgers_import import ledger, row
 
-    from supervision.ledgers import importing
+    from supervision.ledger_import import importing
 
     parsed = importing.read_ledger(session, ledger([row(), row(**{"原编号": "2025-002", "标题": "另一件"})]))
     importing.import_ledger(session, office.intake, parsed, file_name="f.xlsx")
