@@ -309,10 +309,12 @@ def test_administrator_sees_no_case_content(app, session, office, make_matter, s
                 "/matters/?q=" + IDENTITY["name"]):
         assert admin.get(url).status_code == 403, url
     assert admin.post(f"/matters/{matter.id}/identity", data={"reason": "好奇"}).status_code == 403
-    # The audit log is the administrator's to read: it names matters, never complainants or content.
+    # The administrator reads the audit log's account and system events only: no case event, so no
+    # matter, complainant or content (SPEC §1).
     audit_page = admin.get("/audit/")
-    assert audit_page.status_code == 200 and matter.serial in audit_page.text
+    assert audit_page.status_code == 200 and matter.serial not in audit_page.text
     assert leaks(audit_page) == []
+    assert matter.serial not in admin.get(f"/audit/?action=matter.&target_type=matter&target_id={matter.id}").text
 
 
 def test_department_that_returned_a_matter_does_not_read_the_next_departments_report(
