@@ -20,7 +20,7 @@ from supervision.models.matters import (
     MatterStatus,
 )
 from supervision.models.org import Role, User
-from supervision.pagination import Page
+from supervision.pagination import Page, count_rows
 from supervision.permissions import OFFICE_ROLES, can_view_matter
 
 
@@ -81,12 +81,18 @@ def conditions(user: User, filters: MatterFilters, today: date) -> list:
     return where
 
 
-def ordering(filters: MatterFilters) -> tuple:
+def ordering(filters: MatterFilters, session: Session | None = None) -> tuple:
     if filters.sort == "due":
         # Matters without a deadline last; the overdue filter already excludes them, and then the
         # (due_on, id) index gives the order without a sort.
         by_due = (Matter.due_on.asc(), Matter.id.asc())
-        return by_due if filters.overdue else (Matter.due_on.is_(None), *by_due)
+        if filters.overdue:
+            return by_due
+        if session is not None and session.get_bind().dialect.name == "postgresql":
+            # PostgreSQL sorts NULLs last in ascending order, as its indexes store them: the
+            # (status, due_on, id) index then gives the order of a status without a sort.
+            return (Matter.due_on.asc().nulls_last(), Matter.id.asc())
+        return (Matter.due_on.is_(None), *by_due)
     return {
         "received": (Matter.received_on.asc(), Matter.id.asc()),
         "-serial": (Matter.kind, Matter.year.desc(), Matter.seq.desc()),
@@ -98,13 +104,13 @@ def list_page(session: Session, user: User, filters: MatterFilters, page: int, p
     """One page of the filtered, sorted list. The ids are chosen from the indexes first; only the
     rows shown are loaded (a "deferred join"), so page cost does not grow with the table."""
     where = conditions(user, filters, today or clock.today())
-    total = session.scalar(select(func.count()).select_from(Matter).where(*where))
-    ids = session.scalars(select(Matter.id).where(*where).order_by(*ordering(filters))
+    total, estimated = count_rows(session, select(Matter.id).where(*where))
+    ids = session.scalars(select(Matter.id).where(*where).order_by(*ordering(filters, session))
                           .limit(per_page).offset((page - 1) * per_page)).all()
     rows = {m.id: m for m in session.scalars(
         select(Matter).where(Matter.id.in_(ids)).options(joinedload(Matter.lead_department),
                                                           joinedload(Matter.category)))} if ids else {}
-    return Page([rows[i] for i in ids], page, per_page, total)
+    return Page([rows[i] for i in ids], page, per_page, total, estimated)
 
 
 def _keyword_clause(user: User, q: str):
@@ -160,10 +166,8 @@ class TodoGroup:
 
 
 def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
-    def matters_in(*statuses: MatterStatus, scoped: bool = False) -> list[Matter]:
-        query = visible_matters(user) if scoped else select(Matter)
-        query = query.where(Matter.status.in_(statuses)).order_by(Matter.due_on.is_(None), Matter.due_on, Matter.id)
-        return list(session.scalars(query.limit(limit).options(joinedload(Matter.lead_department))))
+    def matters_in(*statuses: MatterStatus) -> list[Matter]:
+        return first_by_deadline(session, select(Matter), statuses, limit)
 
     groups: list[TodoGroup] = []
     if user.role in (Role.INTAKE, Role.SUPERVISOR):
@@ -188,6 +192,24 @@ def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
         ]
     groups += [group for group in other_areas_todo(session, user, limit) if group.items]
     return groups
+
+
+def first_by_deadline(session: Session, query: Select, statuses, limit: int) -> list[Matter]:
+    """The first ``limit`` matters of ``query`` in ``statuses``, earliest deadline first, none last.
+
+    Read per status from the (status, due_on, id) index — a range scan that stops after ``limit`` rows —
+    and merged here, instead of sorting every matter of those statuses (3,000–20,000 at 100,000 matters)
+    on every home page."""
+    found: list[Matter] = []
+    for status in statuses:
+        of_status = query.where(Matter.status == status).options(joinedload(Matter.lead_department))
+        dated = list(session.scalars(of_status.where(Matter.due_on.is_not(None))
+                                     .order_by(Matter.due_on, Matter.id).limit(limit)))
+        found += dated
+        if len(dated) < limit:
+            found += session.scalars(of_status.where(Matter.due_on.is_(None)).order_by(Matter.id).limit(limit))
+    found.sort(key=lambda m: (m.due_on is None, m.due_on or date.min, m.id))
+    return found[:limit]
 
 
 def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup]:

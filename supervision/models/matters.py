@@ -133,6 +133,8 @@ class Matter(Base):
         Index("ix_matter_lead_status_due", "lead_department_id", "status", "due_on", "id"),
         Index("ix_matter_received", "received_on", "id"),
         Index("ix_matter_due", "due_on", "id"),
+        # The to-do lists and the list by status sorted by deadline: a status's matters in deadline order.
+        Index("ix_matter_status_due", "status", "due_on", "id"),
         # Statistics: every figure of a period from the index alone (no read of the wide matter rows).
         Index("ix_matter_statistics", "received_on", "lead_department_id", "kind", "category_id", "channel",
               "status", "rework_count", "satisfaction", "duplicate_of_id", "respondent_department_id",
