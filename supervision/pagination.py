@@ -53,12 +53,13 @@ def page_number(raw: Any) -> int:
         return 1
 
 
-def count_rows(session: Session, ids: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def count_rows(session: Session, ids: Select, cap: int | None = None) -> tuple[int, bool]:
     """(total, estimated) for the rows ``ids`` (a SELECT of one column, unordered, unlimited) selects.
 
     Exact up to ``cap``; past it, on PostgreSQL the planner's row estimate (never below cap + 1), which
     costs a plan, not a scan. SQLite has no estimate but counts from an index without visiting rows, so
     it counts exactly."""
+    cap = COUNT_CAP if cap is None else cap
     bounded = session.scalar(select(func.count()).select_from(ids.limit(cap + 1).subquery()))
     if bounded <= cap:
         return bounded, False
