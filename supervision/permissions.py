@@ -94,6 +94,11 @@ def can_list_matters(user: User) -> bool:
     return is_role(user, *CASE_ROLES)
 
 
+def can_view_every_department(user: User) -> bool:
+    """The office's own staff see every department's matters and notices; a department head its own."""
+    return is_role(user, *OFFICE_ROLES)
+
+
 def can_view_matter(user: User, matter: Matter) -> bool:
     if is_role(user, *OFFICE_ROLES):
         return True

@@ -26,7 +26,8 @@ from supervision.uploads import Storage
 
 
 def requires(predicate: Callable[[User], bool]):
-    """Log in first, then 403 unless ``predicate(current_user)``."""
+    """Log in first, then 403 unless ``predicate(current_user)``. The predicate stays on the view
+    (``view.permission``): the menu offers a page to exactly those its view lets in."""
 
     def decorator(view):
         @wraps(view)
@@ -36,6 +37,7 @@ def requires(predicate: Callable[[User], bool]):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.permission = predicate
         return wrapped
 
     return decorator
@@ -96,33 +98,38 @@ def url_by_id(endpoint: str, argument: str):
     return lambda id_: f"{head}{id_}{tail}"
 
 
-# Navigation per role: (endpoint, label, roles). One place for the menu.
-NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
-    ("home.index", "工作台", frozenset(Role)),
-    ("escalation.dashboard", "督查督办", frozenset({Role.SUPERVISOR, Role.LEADER})),
-    ("matters.index", "事项台账", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
-    ("ledger_import.index", "台账导入", frozenset({Role.INTAKE, Role.SUPERVISOR})),
-    ("rectification.index", "整改通知", frozenset({Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
-    ("talks.index", "谈话函询", frozenset({Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
-    ("search.index", "全文检索", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})),
-    ("admin.users", "用户管理", frozenset({Role.ADMIN})),
-    ("admin.departments", "单位管理", frozenset({Role.ADMIN})),
-    ("settings.calendar", "节假日安排", frozenset({Role.ADMIN})),
-    ("settings.time_limits", "办理时限", frozenset({Role.ADMIN})),
-    ("settings.categories", "问题类别", frozenset({Role.ADMIN})),
-    ("documents.index", "文书登记", frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER})),
-    ("auditlog.index", "审计日志", frozenset({Role.ADMIN, Role.SUPERVISOR, Role.LEADER})),
-    ("publication.index", "公开数据发布", frozenset({Role.SUPERVISOR, Role.LEADER})),
-    ("statistics.index", "统计分析", frozenset({Role.SUPERVISOR, Role.LEADER})),
-    ("statistics.assessment_page", "单位考核", frozenset({Role.SUPERVISOR, Role.LEADER})),
+# The menu: (endpoint, label), in order. Who sees an entry is not written here: it is the permission
+# predicate of the entry's view (``requires``), so the menu cannot drift from what the pages allow.
+NAVIGATION: list[tuple[str, str]] = [
+    ("home.index", "工作台"),
+    ("escalation.dashboard", "督查督办"),
+    ("matters.index", "事项台账"),
+    ("ledger_import.index", "台账导入"),
+    ("rectification.index", "整改通知"),
+    ("talks.index", "谈话函询"),
+    ("search.index", "全文检索"),
+    ("admin.users", "用户管理"),
+    ("admin.departments", "单位管理"),
+    ("settings.calendar", "节假日安排"),
+    ("settings.time_limits", "办理时限"),
+    ("settings.categories", "问题类别"),
+    ("documents.index", "文书登记"),
+    ("auditlog.index", "审计日志"),
+    ("publication.index", "公开数据发布"),
+    ("statistics.index", "统计分析"),
+    ("statistics.assessment_page", "单位考核"),
 ]
+_menu: list[tuple[str, str, Callable[[User], bool]]] = []  # the entries whose page exists, with its predicate
+
+
+def _everyone(user: User) -> bool:
+    return True
 
 
 def navigation_for(user: User) -> list[tuple[str, str]]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return [(endpoint, label) for endpoint, label, roles in NAVIGATION
-            if user.role in roles and endpoint_exists(endpoint)]
+    return [(endpoint, label) for endpoint, label, allowed in _menu if allowed(user)]
 
 
 _endpoints: set[str] = set()
@@ -195,6 +202,8 @@ def init_app(app: Flask) -> None:
     """Login manager, template helpers, error pages. Call after the blueprints are registered (the menu
     lists only endpoints that exist)."""
     _endpoints.update(rule.endpoint for rule in app.url_map.iter_rules())
+    _menu[:] = [(endpoint, label, getattr(app.view_functions[endpoint], "permission", _everyone))
+                for endpoint, label in NAVIGATION if endpoint in app.view_functions]
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"

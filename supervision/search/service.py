@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from supervision.models.org import Role, User
+from supervision.models.org import User
 from supervision.search import applier, documents
 from supervision.search.analysis import warm_up
 from supervision.search.engine import CheckReport, IndexBusy, RebuildStats, SearchIndex
@@ -102,19 +102,22 @@ def can_search(user: User) -> bool:
 
 
 def scope_for(user: User) -> Scope | None:
-    """Mirrors ``permissions``: office staff every matter and notice (and identity); supervisors and
-    leaders also talks; a department head only what is addressed to their department, never identity
-    or talks; the administrator no case content at all."""
+    """Derived from ``permissions``: the kinds whose lists the user may read, every department or only
+    their own, identity fields only for who may see identity; None for who may list nothing (the
+    administrator). Talk records are searched by those who manage talks: a department head reads only
+    the inquiries addressed to them, which the index does not scope by department."""
     from supervision import permissions
 
-    if permissions.is_role(user, Role.SUPERVISOR, Role.LEADER):
-        return Scope(None, True, frozenset({"matter", "notice", "talk"}))
-    if permissions.is_role(user, Role.INTAKE):
-        return Scope(None, True, frozenset({"matter", "notice"}))
-    if permissions.is_role(user, Role.DEPT_HEAD):
+    readable = (("matter", permissions.can_list_matters), ("notice", permissions.can_list_rectification),
+                ("talk", permissions.can_manage_talks))
+    kinds = frozenset(kind for kind, may_list in readable if may_list(user))
+    if not kinds:
+        return None
+    if permissions.can_view_every_department(user):
+        departments = None
+    else:
         departments = frozenset({user.department_id}) if user.department_id is not None else frozenset()
-        return Scope(departments, False, frozenset({"matter", "notice"}))
-    return None
+    return Scope(departments, permissions.can_view_identity(user), kinds)
 
 
 def matter_ids(user: User, text: str, cap: int | None = None) -> list[int] | None:
