@@ -22,6 +22,9 @@ from supervision.auth import services as auth_services
 from supervision.extensions import db
 from supervision.models.org import Department, DepartmentKind, Role, User
 
+# The factories of each area, as fixtures every test module can ask for by name.
+pytest_plugins = ["matters_factories", "talks_factories", "rectification_factories"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 ENGINES = ["sqlite", "postgresql"]
 TEST_PASSWORD = "pass1234"
@@ -212,3 +215,19 @@ def login(client):
         return client
 
     return do_login
+
+
+@pytest.fixture(scope="session")
+def libreoffice():
+    """The soffice that makes the PDF copies. Missing: skipped on a developer's machine, a failure in CI
+    (CI=true installs it, so a missing one means the PDF copies went untested) — as a missing browser."""
+    from supervision.paperwork.pdf import find_office
+
+    office = find_office()
+    if office is None:
+        reason = "LibreOffice is not installed (apt-get install libreoffice-writer-nogui)"
+        if os.environ.get("CI") or os.environ.get("SUPERVISION_REQUIRE_LIBREOFFICE"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return office
+

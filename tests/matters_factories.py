@@ -2,7 +2,8 @@
 accept → assign → sign → …), never by writing ``status`` directly, so each matter a test gets has
 the timeline, the audit rows and the deadlines that the procedure would have given it.
 
-Import the fixtures into a test module: ``from matters_factories import make_matter, office, today``.
+Loaded as a pytest plugin (``pytest_plugins`` in conftest.py): a test asks for ``make_matter``, ``office``,
+``today`` … by name; only plain helpers (``signed_in``, ``PDF_BYTES`` …) are imported.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 approve → notify → hold / reply → follow up → close), so each has the audit rows, the deadlines and
 the numbers the procedure would have given it.
 
-Import into a test module: ``from talks_factories import make_talk, talk_input, ...`` together with
-the office fixtures of ``matters_factories``.
+Loaded as a pytest plugin (``pytest_plugins`` in conftest.py): a test asks for ``make_talk`` by name
+(and the office fixtures of ``matters_factories``); plain helpers (``talk_input`` …) are imported.
 """
 
 from __future__ import annotations

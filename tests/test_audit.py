@@ -125,10 +125,9 @@ def test_a_rolled_back_write_leaves_no_audit_row(session, make_user):
     assert list(audit.verify_chain(session)) == []
 
 
+@pytest.mark.postgres_only  # true concurrency is a PostgreSQL property; SQLite serialises writers itself
 def test_concurrent_writers_keep_one_unbroken_chain(app, database_url, make_user):
     """Two requests writing at once: the chain head lock makes them append one after the other."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("true concurrency is a PostgreSQL property; SQLite serialises writers itself")
     actor_id = make_user(Role.INTAKE).id
     db.session.remove()
     barrier = threading.Barrier(4)

@@ -6,10 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from matters_factories import make_matter, office, storage, today  # noqa: F401
 from sqlalchemy import select, text, update
-from talks_factories import make_talk  # noqa: F401
-from test_rectification_factories import make_notice, paperwork  # noqa: F401
 
 from supervision import audit, audit_rows
 from supervision.audit_keys import keyring

@@ -10,14 +10,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from matters_factories import (  # noqa: F401  (fixtures)
-    last_audit,
-    make_matter,
-    matter_input,
-    office,
-    signed_in,
-    today,
-)
+from matters_factories import last_audit, matter_input, signed_in
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters import services
 from supervision.models.matters import Channel, ComplaintClass, Matter, MatterKind, MatterStatus

@@ -8,7 +8,7 @@ import re
 import docx
 from sqlalchemy import select
 
-from matters_factories import make_matter, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import signed_in
 from supervision.models.audit import AuditEntry
 from supervision.models.documents import GeneratedDocument
 

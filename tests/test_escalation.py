@@ -9,8 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import make_matter, office, signed_in, storage, today  # noqa: F401  (fixtures)
-from test_rectification_factories import make_notice, paperwork  # noqa: F401  (fixtures)
+from matters_factories import signed_in
 from supervision import audit, bulk, clock
 from supervision.calendar import WorkCalendar
 from supervision.errors import PermissionDenied, ValidationError
@@ -98,9 +97,8 @@ def test_sweep_notifies_the_department_head_without_identity(session, make_matte
             assert marker not in notice.title + notice.body
 
 
+@pytest.mark.postgres_only  # concurrent sweeps are exercised on PostgreSQL; SQLite has one writer
 def test_two_sweeps_at_once_record_each_event_once(app, database_url, make_matter, office):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("concurrent sweeps are exercised on PostgreSQL; SQLite has one writer")
     for _ in range(5):
         make_matter("in_progress")
     from supervision.models.matters import Assignment

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from faultlib import needs_namespaces, run_app
-from matters_factories import PASSWORD, PDF_BYTES, make_matter, office, signed_in, storage, today  # noqa: F401
+from matters_factories import PASSWORD, PDF_BYTES, signed_in
 from supervision.matters import services
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Attachment, Matter

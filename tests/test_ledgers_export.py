@@ -13,17 +13,8 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from matters_factories import (  # noqa: F401
-    audit_entries,
-    last_audit,
-    make_matter,
-    office,
-    signed_in,
-    storage,
-    today,
-)
-from talks_factories import make_talk  # noqa: F401
-from test_rectification_factories import PROBLEMS, make_notice, paperwork  # noqa: F401
+from matters_factories import audit_entries, last_audit, signed_in
+from rectification_factories import PROBLEMS
 
 from supervision import clock
 from supervision.matters import services as matter_services

@@ -10,7 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from matters_factories import audit_entries, make_matter, office, signed_in, today  # noqa: F401
+from matters_factories import audit_entries, signed_in
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError

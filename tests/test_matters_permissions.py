@@ -17,16 +17,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from matters_factories import (  # noqa: F401  (fixtures)
-    PDF_BYTES,
-    audit_entries,
-    last_audit,
-    make_matter,
-    office,
-    signed_in,
-    storage,
-    today,
-)
+from matters_factories import PDF_BYTES, audit_entries, last_audit, signed_in
 from supervision.matters import services
 from supervision.matters.views import ACTIONS, ASSIGNMENT_ACTIONS
 from supervision.models.matters import Matter, Satisfaction

@@ -7,16 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from matters_factories import (  # noqa: F401  (fixtures)
-    TODAY,
-    audit_entries,
-    last_audit,
-    make_matter,
-    matter_input,
-    office,
-    signed_in,
-    today,
-)
+from matters_factories import TODAY, audit_entries, last_audit, matter_input, signed_in
 from supervision import audit, clock
 from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError

@@ -10,13 +10,7 @@ import pytest
 
 from sqlalchemy import select
 
-from matters_factories import (  # noqa: F401  (fixtures)
-    TODAY,
-    make_matter,
-    office,
-    signed_in,
-    today,
-)
+from matters_factories import TODAY, signed_in
 from supervision import clock
 from supervision.matters import services
 from supervision.models.matters import Channel, Matter, MatterKind, MatterStatus

@@ -533,8 +533,7 @@ def test_libreoffice_copy_drops_the_char_grid_and_condenses_the_body():
     assert 28 * (16 + int(condense) / 20) <= Pt(156 / 25.4 * 72).pt
 
 
-@pytest.mark.skipif(pdf.find_office() is None, reason="LibreOffice is not installed")
-def test_pdf_conversion_produces_a_pdf():
+def test_pdf_conversion_produces_a_pdf(libreoffice):
     data = BUILDERS["admonition_notice"](SAMPLES["admonition_notice"](), SAMPLE_PROFILE)
     rendered = pdf.to_pdf(data)
     assert rendered is not None and rendered.startswith(b"%PDF")

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import TODAY, matter_input, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import TODAY, matter_input, signed_in
 from supervision import clock
 from supervision.errors import PermissionDenied, ValidationError
 from supervision.matters import services as matters

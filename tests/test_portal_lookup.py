@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import TODAY, make_matter, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import TODAY, signed_in
 from supervision.errors import WorkflowError
 from supervision.extensions import db
 from supervision.matters import services as matters

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import TODAY, make_matter, office, today  # noqa: F401  (fixtures)
+from matters_factories import TODAY
 from supervision import clock
 from supervision.extensions import db
 from supervision.models.matters import Matter
@@ -71,9 +71,8 @@ def test_an_old_question_has_expired(app, client, office):
     assert late.status_code == 400 and _matters() == 0
 
 
+@pytest.mark.postgres_only  # true concurrency is a PostgreSQL property; SQLite serialises writers itself
 def test_the_same_solved_question_sent_twice_at_once_counts_once(app, database_url, client, office):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("true concurrency is a PostgreSQL property; SQLite serialises writers itself")
     client.get("/public/complaint")
     fields = {**complaint_fields(office.department), "captcha": captcha_answer(client)}
     browsers = [_copy(app, client) for _ in range(4)]

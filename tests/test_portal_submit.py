@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import PDF_BYTES, TODAY, office, today  # noqa: F401  (fixtures)
+from matters_factories import PDF_BYTES, TODAY
 from supervision import create_app
 from supervision.extensions import db, limiter
 from supervision.models.audit import AuditEntry

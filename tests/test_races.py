@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import make_matter, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import signed_in
 from supervision.matters import services
 from supervision.models.counters import SerialCounter
 from supervision.models.documents import GeneratedDocument

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import audit_entries, last_audit, make_matter, office, storage, today  # noqa: F401
+from matters_factories import audit_entries, last_audit
 from supervision import clock
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.extensions import db
@@ -25,7 +25,7 @@ from supervision.models.rectification import (
     RectificationNotice,
 )
 from supervision.rectification import services
-from test_rectification_factories import PROBLEMS, docx_text, make_notice, notice_input, paperwork  # noqa: F401
+from rectification_factories import PROBLEMS, docx_text, notice_input
 
 FINDING_PROBLEMS = "窗口工作时间离岗\n办事指南未更新\n意见簿无人回复"
 
@@ -340,10 +340,9 @@ def paperwork_folder(app):
 
 
 # --- numbering under concurrency -------------------------------------------------------------------
+@pytest.mark.postgres_only  # concurrent transactions are exercised on PostgreSQL; SQLite has one writer
 def test_supervisors_issuing_at_the_same_moment_get_distinct_gapless_numbers(app, database_url, office,
                                                                              paperwork):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("concurrent transactions are exercised on PostgreSQL; SQLite has one writer")
     supervisor_id, department_id = office.supervisor.id, office.department.id
     db.session.remove()
     workers, per_worker = 6, 3

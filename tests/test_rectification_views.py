@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from matters_factories import PDF_BYTES, make_matter, office, signed_in, storage, today  # noqa: F401
+from matters_factories import PDF_BYTES, signed_in
 from supervision import clock
 from supervision.extensions import db
 from supervision.matters.services import IdentityInput
@@ -19,7 +19,7 @@ from supervision.models.matters import Channel, MatterKind
 from supervision.models.rectification import ItemStatus, RectificationEvidence, RectificationNotice
 from supervision.rectification import services
 from supervision.rectification.services import latest_document
-from test_rectification_factories import PROBLEMS, docx_text, make_notice, notice_input, paperwork  # noqa: F401
+from rectification_factories import PROBLEMS, docx_text, notice_input
 
 ROLES = ["admin", "intake", "supervisor", "leader", "head", "other_head"]
 

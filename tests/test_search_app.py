@@ -13,14 +13,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from matters_factories import make_matter, office, signed_in, storage, today  # noqa: F401
+from matters_factories import signed_in
 from supervision.matters import services as matter_services
 from supervision.models.matters import Channel, Complainant, Matter, MatterKind
 from supervision.models.talks import TalkKind
 from supervision.search import service
 from supervision.search.engine import SearchIndex
-from talks_factories import make_talk  # noqa: F401
-from test_rectification_factories import make_notice, paperwork  # noqa: F401
 
 COMPLAINANT = "欧阳娜娜"
 PHONE = "13912345678"

@@ -25,9 +25,8 @@ def test_a_rolled_back_save_gives_its_number_back(session):
     assert sequences.next_value(session, "doc:效整", 2026) == 2
 
 
+@pytest.mark.postgres_only  # concurrent transactions are exercised on PostgreSQL; SQLite has one writer
 def test_concurrent_saves_get_distinct_numbers_without_gaps(app, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("concurrent transactions are exercised on PostgreSQL; SQLite has one writer")
     db.session.remove()
     barrier = threading.Barrier(6)
     taken: list[int] = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from matters_factories import make_matter, office, today  # noqa: F401  (fixtures)
 from supervision.models.audit import AuditEntry
 from supervision.models.org import Role
 

@@ -6,15 +6,13 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from matters_factories import audit_entries, last_audit, make_matter, office, signed_in, storage, today  # noqa: F401
+from matters_factories import audit_entries, last_audit, signed_in
 from supervision import clock
 from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.models.audit import AuditEntry
 from supervision.models.calendar import CalendarOverride
 from supervision.models.matters import Category, MatterKind
 from supervision.models.talks import TalkKind
-from talks_factories import make_talk  # noqa: F401  (fixture)
-from test_rectification_factories import make_notice, paperwork  # noqa: F401  (fixtures)
 
 SCHEDULE_2027 = """日期,安排,名称,依据
 2027-01-04,休息,元旦调休,国务院办公厅通知

@@ -35,11 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 
-from matters_factories import (  # noqa: F401  (fixtures)
-    audit_entries, last_audit, make_matter, matter_input, office, signed_in, storage, today,
-)
-from talks_factories import make_talk  # noqa: F401
-from test_rectification_factories import make_notice, paperwork  # noqa: F401
+from matters_factories import audit_entries, last_audit, matter_input, signed_in
 from supervision import clock
 from supervision.escalation.services import urge_by_hand
 from supervision.matters import services

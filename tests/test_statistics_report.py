@@ -10,11 +10,7 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
-from matters_factories import (  # noqa: F401  (fixtures)
-    last_audit, make_matter, matter_input, office, signed_in, storage, today,
-)
-from talks_factories import make_talk  # noqa: F401
-from test_rectification_factories import make_notice, paperwork  # noqa: F401
+from matters_factories import last_audit, matter_input, signed_in
 from test_statistics import MAY_ARGS, STATS_DAY, WINDOW, may  # noqa: F401
 from supervision import clock
 from supervision.models.documents import GeneratedDocument

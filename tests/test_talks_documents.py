@@ -11,12 +11,11 @@ import docx
 import pytest
 from sqlalchemy import select
 
-from matters_factories import last_audit, make_matter, office, signed_in, today  # noqa: F401
+from matters_factories import last_audit, signed_in
 from supervision.errors import ValidationError
 from supervision.matters.services import IdentityInput
 from supervision.models.documents import GeneratedDocument
 from supervision.models.talks import TalkKind
-from talks_factories import make_talk  # noqa: F401
 
 MARKERS = {"name": "举报人标记甲乙丙", "phone": "13900001111", "id_number": "110101199001017777",
            "address": "标记路八十八号", "work_unit": "标记科技有限公司"}
@@ -216,11 +215,7 @@ def test_no_document_of_the_area_carries_complainant_identity_or_content(app, se
     assert len(texts) == 5
 
 
-def test_a_pdf_copy_when_libreoffice_is_installed(app, session, office, make_talk):
-    from supervision.paperwork.pdf import find_office
-
-    if find_office() is None:
-        pytest.skip("LibreOffice not installed")
+def test_a_pdf_copy_when_libreoffice_is_installed(app, session, office, make_talk, libreoffice):
     talk = make_talk("approved")
     client = signed_in(app, office.supervisor)
     generate(client, talk, "admonition_notice")

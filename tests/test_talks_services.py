@@ -8,12 +8,12 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from matters_factories import audit_entries, last_audit, make_matter, office, storage, today  # noqa: F401
+from matters_factories import audit_entries, last_audit
 from supervision import clock
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.models.talks import InquiryConclusion, Talk, TalkKind, TalkStatus
 from supervision.talks import services
-from talks_factories import HELD_START, INFLUENCE_MONTHS, held_input, make_talk, talk_input  # noqa: F401
+from talks_factories import HELD_START, INFLUENCE_MONTHS, held_input, talk_input
 
 
 # --- proposal --------------------------------------------------------------------------------------

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from matters_factories import last_audit, make_matter, office, signed_in, today  # noqa: F401
+from matters_factories import last_audit, signed_in
 from supervision.models.talks import Talk, TalkKind, TalkStatus
-from talks_factories import make_talk  # noqa: F401
 
 ROLES = ["admin", "intake", "supervisor", "leader", "head", "other_head"]
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from matters_factories import (PDF_BYTES, audit_entries, last_audit, make_matter, office, signed_in,  # noqa: F401
-                               storage, today)
+from matters_factories import PDF_BYTES, audit_entries, last_audit, signed_in
 from supervision.errors import ValidationError
 from supervision.matters import services
 from supervision.models.audit import AuditEntry

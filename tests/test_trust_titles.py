@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from matters_factories import last_audit, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import last_audit, signed_in
 from supervision import permissions
 from supervision.errors import ValidationError
 from supervision.matters import services

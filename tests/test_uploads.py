@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matters_factories import PDF_BYTES, make_matter, office, signed_in, storage, today  # noqa: F401
+from matters_factories import PDF_BYTES, signed_in
 from supervision.errors import ValidationError
 from supervision.matters import services
 from supervision.models.matters import Attachment, Matter

@@ -1,6 +1,6 @@
-"""Fixtures for the rectification tests (no tests here). Every notice is driven to its state through
-the real services — issue → sign → report → verify — so it has its number, document, timeline and
-audit rows. Import into a test module: ``from test_rectification_factories import make_notice, paperwork``.
+"""Fixtures for the rectification tests. Every notice is driven to its state through the real services —
+issue → sign → report → verify — so it has its number, document, timeline and audit rows. Loaded as a
+pytest plugin (``pytest_plugins`` in conftest.py): tests ask for ``make_notice`` and ``paperwork`` by name.
 """
 
 from __future__ import annotations
