@@ -21,7 +21,7 @@ from sqlalchemy import select
 from supervision import clock, demo
 from supervision.demo import DEMO_PASSWORD
 from supervision.escalation import services as escalation
-from supervision.ledgers import importing
+from supervision.ledger_import import importing
 from supervision.matters import services
 from supervision.models.escalation import Delivery, Notification
 from supervision.models.matters import Matter, MatterKind
