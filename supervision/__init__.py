@@ -35,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     pipeline.init_app(app)  # first: it notes the commit before any other after-commit work runs
     search_service.init_app(app)  # the change log in every writing transaction; this server applies it
+    from supervision import highwater
+
+    highwater.install(_issued_numbers_file)  # numbers given out, recorded outside the database too
     _register_blueprints(app)
     web.init_app(app)
 
@@ -116,3 +119,19 @@ def _maintenance_command() -> bool:
     import sys
 
     return bool(os.environ.get("FLASK_RUN_FROM_CLI")) and "run" not in sys.argv[1:] and "shell" not in sys.argv[1:]
+
+
+def issued_numbers_file(config, instance_path: str) -> Path:
+    """ISSUED_NUMBERS_FILE, or issued_numbers.log beside the audit anchor file."""
+    if config.get("ISSUED_NUMBERS_FILE"):
+        return Path(config["ISSUED_NUMBERS_FILE"])
+    from supervision.audit_anchor import anchor_path
+    from supervision.highwater import FILE_NAME
+
+    return anchor_path(config, instance_path).parent / FILE_NAME
+
+
+def _issued_numbers_file() -> Path | None:
+    from flask import current_app, has_app_context
+
+    return issued_numbers_file(current_app.config, current_app.instance_path) if has_app_context() else None

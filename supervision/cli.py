@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(sweep_command)
     app.cli.add_command(files_group)
+    app.cli.add_command(backup_group)
     from supervision.search.cli import search_group
 
     app.cli.add_command(search_group)
@@ -219,3 +220,58 @@ def files_check_command(fix: bool) -> None:
         click.echo(message)
         return
     click.echo("文件检查通过：所有登记的文件都在，校验值一致，没有孤立文件。")
+
+
+@click.group("backup")
+def backup_group() -> None:
+    """Backup and restore: the database, uploads, documents, the audit anchor and the issued numbers."""
+
+
+def _backup_places():
+    from pathlib import Path
+
+    from supervision import issued_numbers_file
+    from supervision.audit_anchor import anchor_path
+    from supervision.backup import Places
+
+    config, instance = current_app.config, current_app.instance_path
+    return Places(Path(instance), anchor_path(config, instance), issued_numbers_file(config, instance))
+
+
+@backup_group.command("create")
+@click.argument("dest", type=click.Path(file_okay=False))
+def backup_create_command(dest: str) -> None:
+    """Write a consistent backup to the new folder DEST (with a manifest of sha256 checksums)."""
+    from pathlib import Path
+
+    from supervision.backup import BackupError, create
+
+    try:
+        manifest = create(db.engine, _backup_places(), Path(dest))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    size = sum(f["size"] for f in manifest["files"].values())
+    click.echo(f"备份完成：{dest}（{len(manifest['files'])} 个文件，{size / 1048576:.1f} MB，"
+               f"数据库版本 {manifest['alembic_revision']}）。")
+
+
+@backup_group.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False))
+def backup_restore_command(src: str) -> None:
+    """Restore the backup SRC into an empty database and an empty instance folder."""
+    from pathlib import Path
+
+    from supervision.backup import BackupError, restore
+    from supervision.highwater import lines
+
+    db.session.remove()
+    try:
+        marks = restore(db.engine, _backup_places(), Path(src))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    db.engine.dispose()
+    click.echo("恢复完成。编号计数器已提高到曾发出的最大编号：")
+    for line in lines(marks):
+        click.echo(f"  {line}")
+    click.echo("接下来请运行：flask audit verify（审计链校验）、flask search check --fix（每台服务器重建检索索引）、"
+               "flask files check（文件校验）。")

@@ -32,6 +32,7 @@ SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 AUDIT_KEY: str | None = None
 AUDIT_KEY_ID = "k1"
 AUDIT_KEYS: dict[str, str] = {}
+ISSUED_NUMBERS_FILE: str | None = None  # None: issued_numbers.log beside the anchor file (highwater.py)
 AUDIT_ANCHOR_FILE: str | None = None  # None: <instance>/audit_anchor.log (append-only; back it up)
 
 # Accounts -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from supervision import highwater
 from supervision.models.counters import SerialCounter
 
 
@@ -36,4 +37,5 @@ def next_values(session: Session, scope: str, year: int, count: int) -> range:
         .values(value=SerialCounter.value + count)
         .returning(SerialCounter.value)
     ).scalar_one()
+    highwater.taken(session, scope, year, last)  # written outside the database once committed
     return range(last - count + 1, last + 1)

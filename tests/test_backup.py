@@ -1,0 +1,184 @@
+"""`flask backup create` / `restore`, end to end: a new instance from a backup serves the same matters
+and documents, verifies its audit chain, rebuilds its search index, and gives out no number twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from conftest import FormClient, _admin_engine, _base_config, _with_database
+from matters_factories import PASSWORD, PDF_BYTES, make_matter, matter_input, office, storage, today  # noqa: F401
+from supervision import create_app
+from supervision.extensions import db
+from supervision.matters import services
+from supervision.models.documents import GeneratedDocument
+from supervision.models.matters import Matter, MatterKind
+from supervision.models.org import User
+from supervision.models.counters import SerialCounter
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A new, empty database of the same engine (nothing migrated: the restore brings the schema)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    name = f"supervision_r_{uuid.uuid4().hex[:10]}"
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield _with_database(database_url, name)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def second_instance(url: str, instance: Path, **config):
+    instance.mkdir(exist_ok=True)
+    os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
+    try:
+        application = create_app({**_base_config(url, instance), **config})
+    finally:
+        os.environ.pop("SUPERVISION_INSTANCE_PATH", None)
+    application.test_client_class = FormClient
+    return application
+
+
+def login(application, user):
+    client = application.test_client()
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.text
+    return client
+
+
+def slip(client, matter_id: int, assignment_id: int) -> GeneratedDocument:
+    response = client.post(f"/matters/{matter_id}/assignments/{assignment_id}/slip")
+    assert response.status_code == 302 and "/documents/" in response.location, response.text
+    return db.session.get(GeneratedDocument, int(response.location.rsplit("/", 1)[1]))
+
+
+def cli(application, *args):
+    with application.app_context():
+        result = application.test_cli_runner().invoke(args=list(args))
+    return result
+
+
+def test_a_new_instance_from_a_backup_serves_the_same_and_reissues_no_number(
+        app, session, office, make_matter, storage, empty_database, tmp_path):
+    # The office at work: a matter with evidence, a 交办单 with its number, an anchored audit chain.
+    first = make_matter("in_progress")
+    (attachment,) = services.attach_files(session, office.intake, first, [("现场照片.pdf", PDF_BYTES)], storage)
+    session.commit()
+    office_client = login(app, office.intake)
+    document = slip(office_client, first.id, first.lead_assignment.id)
+    document_bytes = (Path(app.instance_path) / "documents" / document.stored_name).read_bytes()
+    assert cli(app, "audit", "anchor").exit_code == 0
+    issued_file = Path(app.instance_path) / "issued_numbers.log"
+
+    backup = tmp_path / "backup-20261207"
+    result = cli(app, "backup", "create", str(backup))
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    assert f"files/uploads/{attachment.stored_name}" in manifest["files"]
+    assert f"files/documents/{document.stored_name}" in manifest["files"]
+    assert "audit_anchor.log" in manifest["files"] and "issued_numbers.log" in manifest["files"]
+
+    # After the backup, numbers are given out (to citizens, with their query codes) …
+    later = [services.register_matter(session, office.intake, matter_input(title=f"备份后登记{n}"))
+             for n in range(3)]
+    second = make_matter("in_progress")
+    session.commit()
+    later_document = slip(office_client, second.id, second.lead_assignment.id)
+    given_out = max(m.seq for m in [*later, second])  # all complaints of this year
+    assert later_document.number and issued_file.is_file()
+
+    # Plain values from here on: an expired row of this session must not reload through the other app.
+    intake = type("Intake", (), {"username": office.intake.username, "id": office.intake.id})
+    first_id, first_serial, second_id, attachment_id = first.id, first.serial, second.id, attachment.id
+    document_id, document_number = document.id, document.number
+    later_document_seq = int(later_document.number.split("〕")[1].rstrip("号"))
+    assert later_document_seq == 2
+    session.close()
+
+    # … then the database and the instance folder are lost. The issued-numbers file, kept beside the
+    # anchor on other storage, survives; a new instance is restored from last night's backup.
+    restored = second_instance(empty_database, tmp_path / "instance_b", ISSUED_NUMBERS_FILE=str(issued_file))
+    result = cli(restored, "backup", "restore", str(backup))
+    assert result.exit_code == 0, result.output
+    assert "flask search check --fix" in result.output
+
+    assert cli(restored, "audit", "verify").exit_code == 0
+    restored.config.update(SEARCH_ENABLED=True)
+    result = cli(restored, "search", "check", "--fix")
+    assert result.exit_code == 0, result.output
+    result = cli(restored, "files", "check")
+    assert result.exit_code == 0, result.output
+
+    with restored.app_context():
+        client = login(restored, intake)
+        page = client.get(f"/matters/{first_id}")
+        assert page.status_code == 200 and first_serial in page.text
+        client.post(f"/matters/{first_id}/identity", data={"reason": "恢复演练核对"})
+        download = client.get(f"/matters/{first_id}/files/{attachment_id}")
+        assert download.status_code == 200 and download.data == PDF_BYTES
+        download = client.get(f"/documents/{document_id}")
+        assert download.status_code == 200 and download.data == document_bytes
+        assert db.session.scalar(select(Matter.id).where(Matter.title == "备份后登记0")) is None  # lost with the disk
+        assert db.session.get(Matter, second_id) is None
+
+        user = db.session.get(User, intake.id)
+        fresh = services.register_matter(db.session, user, matter_input(title="恢复后登记"))
+        db.session.commit()
+        assert fresh.kind == MatterKind.COMPLAINT and fresh.seq == given_out + 1  # not a number given out
+        regenerated = slip(client, first_id, db.session.get(Matter, first_id).lead_assignment.id)
+        assert regenerated.number == document_number  # regenerated: the same number
+        # The document number given out after the backup is not given again: the next one is above it.
+        counter = db.session.scalar(select(SerialCounter.value).where(SerialCounter.scope.like("doc:%")))
+        assert counter == later_document_seq
+        db.engine.dispose()
+
+
+def test_restore_refuses_a_database_or_instance_folder_that_is_not_empty(app, session, office, tmp_path,
+                                                                           database_url):
+    backup = tmp_path / "backup"
+    assert cli(app, "backup", "create", str(backup)).exit_code == 0
+    result = cli(app, "backup", "restore", str(backup))  # into the very database it came from
+    assert result.exit_code == 1 and "目标数据库不是空的" in result.output
+    assert cli(app, "backup", "create", str(backup)).exit_code == 1  # never over an existing backup
+
+
+def test_restore_checks_every_checksum_before_writing_anything(app, session, office, make_matter, storage,
+                                                               empty_database, tmp_path):
+    matter = make_matter("registered")
+    (attachment,) = services.attach_files(session, office.intake, matter, [("a.pdf", PDF_BYTES)], storage)
+    session.commit()
+    backup = tmp_path / "backup"
+    assert cli(app, "backup", "create", str(backup)).exit_code == 0
+    (backup / "files" / "uploads" / attachment.stored_name).write_bytes(b"%PDF-1.4 altered")
+    restored = second_instance(empty_database, tmp_path / "instance_b")
+    result = cli(restored, "backup", "restore", str(backup))
+    assert result.exit_code == 1 and "备份校验失败" in result.output and attachment.stored_name in result.output
+    with restored.app_context():
+        assert sa.inspect(db.engine).get_table_names() == []  # nothing was restored
+        db.engine.dispose()
+    assert not (tmp_path / "instance_b" / "uploads").exists()
+
+
+def test_restore_refuses_an_instance_folder_with_files(app, session, office, empty_database, tmp_path):
+    backup = tmp_path / "backup"
+    assert cli(app, "backup", "create", str(backup)).exit_code == 0
+    occupied = tmp_path / "instance_b"
+    (occupied / "uploads").mkdir(parents=True)
+    (occupied / "uploads" / "0123456789abcdef0123456789abcdef").write_bytes(b"someone's file")
+    restored = second_instance(empty_database, occupied)
+    result = cli(restored, "backup", "restore", str(backup))
+    assert result.exit_code == 1 and "目标实例目录不是空的" in result.output
+    with restored.app_context():
+        assert sa.inspect(db.engine).get_table_names() == []
+        db.engine.dispose()
