@@ -4,12 +4,12 @@ SQLAlchemy's executemany renders a 1,000-row ``VALUES`` list (12,000 parameters)
 spends more time splitting such a statement than PostgreSQL spends running it, and SQLAlchemy's own
 per-row parameter processing costs as much again. Here the rows travel as one JSON document per
 statement, unpacked by the database (``jsonb_array_elements`` / ``json_each``). Not one array per
-column with ``unnest``: psycopg dumps a list of strings at ~4 µs an element, so the audit rows' six
-text columns would cost more than the whole JSON document.
+column with ``unnest``: psycopg dumps lists of strings slowly, so the audit rows' six text columns
+would cost more than the whole JSON document.
 
 On PostgreSQL the document is ``jsonb``, not ``json``: ``r ->> i`` on a ``json`` value parses the row's
-text again for every column, which made unpacking most of the audit insert's time (1.1 of 1.8 s for
-61,000 rows, EXPLAIN ANALYZE; 0.75 s in all with ``jsonb``, which is parsed once).
+text again for every column; ``jsonb`` is parsed once. (The figures: docs/benchmarks.md, "Measurements
+behind the code".)
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from supervision import clock
 from supervision.calendar import LIMIT_UNIT_LABELS, Deadline, LimitUnit, Override, WorkCalendar
 from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
 
-# Defaults of SPEC §6; an admin's TimeLimitRule rows override them per kind and category.
+# Defaults of docs/domain.md §6; an admin's TimeLimitRule rows override them per kind and category.
 DEFAULT_LIMITS: dict[LimitStep, tuple[int, LimitUnit, str]] = {
     LimitStep.ACCEPT: (3, LimitUnit.WORKDAY, "效能投诉办理规定"),
     LimitStep.OBJECT: (5, LimitUnit.WORKDAY, "《信访工作条例》第二十三条"),

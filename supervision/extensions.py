@@ -26,8 +26,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL lets readers run beside the writer; foreign keys are off in SQLite unless asked for; the
     file is read through the OS's page cache, memory-mapped, instead of a read() per page into each
-    connection's 2 MiB cache (a department head's list probes a few thousand wide matter rows: 10 ms
-    to 5.6 ms)."""
+    connection's 2 MiB cache (measured in docs/benchmarks.md, "Measurements behind the code")."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):

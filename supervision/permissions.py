@@ -30,7 +30,7 @@ def can_view_audit_log(user: User) -> bool:
     return is_role(user, Role.ADMIN, Role.SUPERVISOR, Role.LEADER)
 
 
-# The admin's part of the audit log: accounts and the system, never case events (SPEC §1: no case
+# The admin's part of the audit log: accounts and the system, never case events (docs/domain.md §1: no case
 # content "not on a page, not through the audit log"). An allow-list, so that a new kind of case event
 # stays hidden from the admin without anyone remembering to hide it.
 SYSTEM_AUDIT_PREFIXES = ("auth.", "user.", "department.", "category.", "time_limit.", "calendar.", "settings.",
@@ -141,7 +141,7 @@ def department_title(matter) -> str:
 def visible_title(user: User | None, matter) -> str:
     """THE title ``user`` may see of ``matter`` (a Matter, or any row with ``title`` and
     ``assigned_title``): office staff the title as received, everyone else the 交办标题.
-    A citizen's words reach a department only once the office has approved them (SPEC §14)."""
+    A citizen's words reach a department only once the office has approved them (docs/domain.md §14)."""
     if user is not None and is_role(user, *OFFICE_ROLES):
         return matter.title
     return department_title(matter)
@@ -328,7 +328,7 @@ def can_import_ledger(user: User) -> bool:
 
 # --- statistics and assessment (统计分析与考核) ----------------------------------------------------
 def can_view_statistics(user: User) -> bool:
-    """Statistics, drill-down lists and the assessment ranking: supervisors and leaders (SPEC §1).
+    """Statistics, drill-down lists and the assessment ranking: supervisors and leaders (docs/domain.md §1).
     Intake staff have their ledger; the admin sees no case content; a department head never sees
     other departments' figures."""
     return is_role(user, Role.SUPERVISOR, Role.LEADER)

@@ -1,4 +1,4 @@
-"""A business row changed behind the application's back is found (SPEC §14, issue 14 item 3): every
+"""A business row changed behind the application's back is found (docs/domain.md §14, issue 14 item 3): every
 audited write records a keyed digest of the rows it wrote; `flask audit verify --rows` compares."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The audit log cannot be rewritten unnoticed (SPEC §14, issue 14 item 2): keyed hashes, the anchor file
+"""The audit log cannot be rewritten unnoticed (docs/domain.md §14, issue 14 item 2): keyed hashes, the anchor file
 outside the database, key rotation, the entries written before keys existed, and on PostgreSQL the
 triggers that make the entries append-only.
 

@@ -1,4 +1,4 @@
-"""信访类别 (SPEC §11): 建议意见 / 检举控告 / 申诉求决, set on acceptance, corrected with a reason (audited),
+"""信访类别 (docs/domain.md §11): 建议意见 / 检举控告 / 申诉求决, set on acceptance, corrected with a reason (audited),
 counted in the statistics and the ledger; a 检举控告 is never handed to the accused's own department."""
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def test_a_file_appears_only_when_its_row_is_committed(app, session, office, mak
 
 
 def with_reason(client, matter):
-    """Office staff download a complaint's evidence only after giving the identity reason (SPEC §14)."""
+    """Office staff download a complaint's evidence only after giving the identity reason (docs/domain.md §14)."""
     client.post(f"/matters/{matter.id}/identity", data={"reason": "核对证据材料"})
     return client
 

@@ -1,4 +1,4 @@
-"""Who may reach which page of the matters area (SPEC §1): 403 for a role without the right, 404 for a
+"""Who may reach which page of the matters area (docs/domain.md §1): 403 for a role without the right, 404 for a
 department head asking about a matter that is not addressed to their department (not even its
 existence is told), and the page itself (200, or 302 after a successful action) for everyone else.
 
@@ -48,7 +48,7 @@ EXPECTED = {
     "POST assignment/extension":        (403, 403, 403, 403, 302, 404),
     "POST assignment/reply":            (403, 403, 403, 403, 302, 404),
     "POST /matters/<id>/identity":      (403, 302, 302, 302, 403, 403),
-    # Evidence is identity (SPEC §14): office staff are sent to give a reason first (302 to the form).
+    # Evidence is identity (docs/domain.md §14): office staff are sent to give a reason first (302 to the form).
     "GET  file shared with the unit":   (403, 302, 302, 302, 200, 404),
     "GET  evidence not shared":         (403, 302, 302, 302, 404, 404),
 }
@@ -301,7 +301,7 @@ def test_administrator_sees_no_case_content(app, session, office, make_matter, s
         assert admin.get(url).status_code == 403, url
     assert admin.post(f"/matters/{matter.id}/identity", data={"reason": "好奇"}).status_code == 403
     # The administrator reads the audit log's account and system events only: no case event, so no
-    # matter, complainant or content (SPEC §1).
+    # matter, complainant or content (docs/domain.md §1).
     audit_page = admin.get("/audit/")
     assert audit_page.status_code == 200 and matter.serial not in audit_page.text
     assert leaks(audit_page) == []

@@ -165,7 +165,7 @@ def test_assignment_gives_lead_and_co_handling_units_each_a_deadline(session, of
     assert (co_assignment.department, co_assignment.role) == (office.co_department, AssignmentRole.CO)
     for assignment in matter.assignments:
         assert assignment.status == AssignmentStatus.ASSIGNED and assignment.assigned_on == TODAY
-        assert (assignment.limit_amount, assignment.limit_unit) == (15, "workday")  # SPEC §6 default
+        assert (assignment.limit_amount, assignment.limit_unit) == (15, "workday")  # docs/domain.md §6 default
         assert assignment.due_on == workdays_after(TODAY, 15) and assignment.due_provisional is False
         assert assignment.object_due_on == workdays_after(TODAY, 5)
     assert matter.due_on == lead_assignment.due_on and matter.lead_department == office.department

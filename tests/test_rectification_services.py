@@ -1,4 +1,4 @@
-"""Rectification notices (SPEC §4) through their services: issue with a 文号 from the shared registry,
+"""Rectification notices (docs/domain.md §4) through their services: issue with a 文号 from the shared registry,
 签收, reports per item, 验收 (销号 or 退回), closing; the refusals; the .docx; numbering under concurrency."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The rectification pages: who reaches what (SPEC §1), the list with its progress and filters, the issue
+"""The rectification pages: who reaches what (docs/domain.md §1), the list with its progress and filters, the issue
 form (pre-filled from a finding, refusing bad input with nothing saved), and the wiring of each action."""
 
 from __future__ import annotations

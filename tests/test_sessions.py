@@ -1,4 +1,4 @@
-"""Sessions really end (SPEC §14): a copied session cookie or remember-me cookie stops working after
+"""Sessions really end (docs/domain.md §14): a copied session cookie or remember-me cookie stops working after
 logout, a password change, an admin's reset and deactivation; a revealed identity belongs to the user
 who gave the reason."""
 

@@ -1,4 +1,4 @@
-"""Statistics (统计分析, SPEC §8): the figures of May 2026 for a small office, built through the real
+"""Statistics (统计分析, docs/domain.md §8): the figures of May 2026 for a small office, built through the real
 services and counted by hand below; every number on the page links to exactly the matters it counts.
 
 The office of ``matters_factories``: 市市场监督管理局 (D, the usual lead), 市人力资源和社会保障局 (C, 协办),

@@ -1,4 +1,4 @@
-"""The complainant's own words and files are identity too (SPEC §14, issue 14 item 6), and the smaller
+"""The complainant's own words and files are identity too (docs/domain.md §14, issue 14 item 6), and the smaller
 leaks of item 9: no-store on what can show identity, reply files follow the reply's visibility, a talk's
 事由 never names a linked matter's complainant."""
 

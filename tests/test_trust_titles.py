@@ -1,4 +1,4 @@
-"""A citizen's own 标题 never reaches a department: departments read the office's 交办标题 (SPEC §14,
+"""A citizen's own 标题 never reaches a department: departments read the office's 交办标题 (docs/domain.md §14,
 issue 14 item 1). Every place goes through ``permissions.visible_title``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The matter lifecycle as data (SPEC §3): every legal move, every illegal one, every label."""
+"""The matter lifecycle as data (docs/domain.md §3): every legal move, every illegal one, every label."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from supervision.models.matters import MatterStatus as S
 from supervision.permissions import ACTION_ROLES
 from supervision.workflow import ACTION_LABELS, TRANSITIONS, Action, allowed_actions, next_status
 
-# SPEC §3, written out again by hand so that a slip in the table is caught rather than copied.
+# docs/domain.md §3, written out again by hand so that a slip in the table is caught rather than copied.
 LIFECYCLE = [
     (S.REGISTERED, Action.ACCEPT, S.ACCEPTED),
     (S.REGISTERED, Action.REJECT, S.NOT_ACCEPTED),

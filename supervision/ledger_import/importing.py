@@ -547,7 +547,7 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
         for start in range(0, len(rows), 5000):
             session.execute(insert(model.__table__), rows[start:start + 5000])
     # The new matters go into the search change log in this transaction; each server's index applies
-    # it after the commit (in the background), so the request only writes rows (SPEC §15).
+    # it after the commit (in the background), so the request only writes rows (docs/domain.md §15).
     change_ids = record_change(session, "matter", ids)
 
     serials = [values["serial"] for values in matter_rows]

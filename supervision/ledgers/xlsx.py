@@ -5,11 +5,11 @@ a ledger of 100,000 rows costs the same memory as one of 100. Strings are writte
 string table growing with the file). Every cell written from user text is a string cell: a complaint
 that starts with "=" never becomes a formula in the clerk's Excel (formula injection).
 
-Why not openpyxl's write-only mode (which this module used first, and which still reads the files back
-in the tests and the legacy import): it builds a cell object per value and spends about 20 µs on each
-— 40 s of CPU for 100,000 rows of 20 columns, against a target of 30 s for the whole export. The
+Why not openpyxl's write-only mode (which still reads the files back in the tests and the legacy
+import): it builds a cell object per value, twenty times the cost of writing the cell, which alone
+exceeds the export's time target (docs/benchmarks.md, "Measurements behind the code"). The
 SpreadsheetML needed here (inline strings, numbers, dates with a format, one header style, column
-widths, frozen header) is small and fixed; written directly it costs about 1 µs a cell.
+widths, frozen header) is small and fixed.
 """
 
 from __future__ import annotations

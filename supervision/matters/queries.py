@@ -135,7 +135,7 @@ def _keyword_clause(user: User, q: str):
 def identity_matches(session: Session, q: str, matter_ids: list[int], limit: int = 50) -> list[tuple[int, str]]:
     """(id, serial) of those of ``matter_ids`` whose complainant's name, phone, ID number, address or work
     unit contains a word of ``q``: an office search that found a matter by its complainant is a look
-    at identity, and is audited (SPEC §14)."""
+    at identity, and is audited (docs/domain.md §14)."""
     words = [w for w in q.replace("　", " ").split() if len(w) >= 2][:5]
     if not words or not matter_ids:
         return []

@@ -185,7 +185,7 @@ def register_matter(session: Session, actor: User | None, data: MatterInput, *,
     matter = Matter(
         kind=data.kind, year=year, seq=seq, serial=format_serial(data.kind, year, seq),
         query_code=new_query_code(), channel=data.channel, category=data.category, title=title,
-        # Office staff wrote this title themselves: approved for departments. A citizen's is not (SPEC §14).
+        # Office staff wrote this title themselves: approved for departments. A citizen's is not (docs/domain.md §14).
         assigned_title="" if public else title, content=content, summary=data.summary.strip(), respondent_department=data.respondent_department,
         respondent_unit=data.respondent_unit.strip() or (data.respondent_department.name
                                                          if data.respondent_department else ""),
@@ -241,7 +241,7 @@ def _approved_title(matter: Matter, assigned_title: str) -> str:
 # --- acceptance ------------------------------------------------------------------------------------
 def accept_matter(session: Session, actor: User, matter: Matter, note: str = "", *,
                   complaint_class: ComplaintClass | None = None, expected_version: int | None = None) -> None:
-    """受理, setting the 信访类别 (SPEC §11). Without a class the kind's default is taken (a suggestion is
+    """受理, setting the 信访类别 (docs/domain.md §11). Without a class the kind's default is taken (a suggestion is
     a proposal, a complaint a claim); the intake page always asks for one."""
     if matter.kind == MatterKind.FINDING:
         complaint_class = None  # the office's own inspection: no complainant, no class
@@ -276,7 +276,7 @@ def correct_complaint_class(session: Session, actor: User, matter: Matter, compl
 
 
 def accused_departments(matter: Matter, departments: list[Department]) -> list[Department]:
-    """The departments a 检举控告 accuses (its own staff): such a matter is never handed to them (SPEC §11)."""
+    """The departments a 检举控告 accuses (its own staff): such a matter is never handed to them (docs/domain.md §11)."""
     if matter.complaint_class != ComplaintClass.ACCUSATION:
         return []
     return _avoidance_conflicts(matter, departments)
@@ -648,7 +648,7 @@ def view_identity(session: Session, actor: User, matter: Matter, reason: str) ->
 
 def record_identity_search(session: Session, actor: User, matched: list[tuple[int, str]], where: str) -> None:
     """An office search whose words matched complainants' identity fields: who searched, where, and
-    which matters it showed (SPEC §14). The words themselves (a phone number, a name) are identity and
+    which matters it showed (docs/domain.md §14). The words themselves (a phone number, a name) are identity and
     stay out of the log. Nothing is written when nothing matched."""
     if not matched:
         return
@@ -660,7 +660,7 @@ def record_identity_search(session: Session, actor: User, matched: list[tuple[in
 
 def record_evidence_download(session: Session, actor: User, matter: Matter, attachment: Attachment,
                              reason: str) -> None:
-    """下载证据材料: the complainant's own files are identity too (SPEC §14) — office staff only, under
+    """下载证据材料: the complainant's own files are identity too (docs/domain.md §14) — office staff only, under
     the reason they gave when revealing the identity, each download audited."""
     if not permissions.can_view_identity(actor):
         raise PermissionDenied("您无权下载证据材料。")

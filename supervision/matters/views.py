@@ -363,7 +363,7 @@ def download(matter_id: int, attachment_id: int):
     if attachment.matter_id != matter.id or not permissions.can_view_attachment(current_user, matter, attachment):
         abort(404)
     office = permissions.can_view_identity(current_user)
-    if office and attachment.is_evidence:  # the complainant's own files: the identity gate (SPEC §14)
+    if office and attachment.is_evidence:  # the complainant's own files: the identity gate (docs/domain.md §14)
         reason = revealed_by(current_user).get(str(matter.id))
         if reason is None:
             flash("证据材料属于反映人信息：请先填写事由查看反映人信息及原文，再下载。", "error")

@@ -1,4 +1,4 @@
-"""The office's calendar settings: holiday overrides and time-limit rules (SPEC §6)."""
+"""The office's calendar settings: holiday overrides and time-limit rules (docs/domain.md §6)."""
 
 from __future__ import annotations
 

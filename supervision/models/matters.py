@@ -1,7 +1,7 @@
 """Matters (效能投诉, 意见建议, 检查发现), their assignments to departments, replies and evidence.
 
 Complainant identity lives in its own table (``complainant``) so that no query written for a
-department head can reach it by accident (SPEC §1, 《信访工作条例》§30).
+department head can reach it by accident (docs/domain.md §1, 《信访工作条例》§30).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class MatterStatus(LabelledEnum):
 
 
 class ComplaintClass(LabelledEnum):
-    """信访类别 (《信访工作条例》, SPEC §11): each class has its own route."""
+    """信访类别 (《信访工作条例》, docs/domain.md §11): each class has its own route."""
 
     PROPOSAL = "proposal", "建议意见"  # studied by the department concerned; the proposer is told
     ACCUSATION = "accusation", "检举控告"  # about an official: a 问题线索, never to the accused's department
@@ -156,7 +156,7 @@ class Matter(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
     # 标题 as received: a citizen's own words when it came through the portal or a ledger import, so
     # office staff only. What a department sees is the office-written or approved 交办标题 below,
-    # always through ``permissions.visible_title`` (SPEC §14).
+    # always through ``permissions.visible_title`` (docs/domain.md §14).
     title: Mapped[str] = mapped_column(String(120))
     assigned_title: Mapped[str] = mapped_column(String(120), default="", server_default="")  # "": not approved
     content: Mapped[str] = long_text(20000)  # the complainant's own words: office staff only
@@ -407,5 +407,5 @@ class Attachment(Base):
     @property
     def is_evidence(self) -> bool:
         """Evidence came with the complaint (the complainant's own files); a reply's files are the
-        department's. Evidence is identity (SPEC §14)."""
+        department's. Evidence is identity (docs/domain.md §14)."""
         return self.reply_id is None

@@ -1,4 +1,4 @@
-"""Rectification notices (整改通知书, SPEC §4): the notice to a department, its numbered problems
+"""Rectification notices (整改通知书, docs/domain.md §4): the notice to a department, its numbered problems
 (items), the department's report on each item with evidence, and the notice's timeline.
 
 A notice carries its own deadline (``due_on``/``due_provisional``) and status, indexed together, so

@@ -1,4 +1,4 @@
-"""Department assessment (目标管理考核, SPEC §8): the weight of each indicator in a department's score.
+"""Department assessment (目标管理考核, docs/domain.md §8): the weight of each indicator in a department's score.
 
 One row per indicator, written only by ``supervision.statistics.assessment.update_weights`` (audited).
 An indicator without a row has its default weight (``DEFAULT_WEIGHTS``), as a time limit without a rule

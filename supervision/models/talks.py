@@ -1,4 +1,4 @@
-"""Talks (提醒谈话, 批评教育, 诫勉谈话) and written inquiries (函询), SPEC §5.
+"""Talks (提醒谈话, 批评教育, 诫勉谈话) and written inquiries (函询), docs/domain.md §5.
 
 One ``talk`` row per procedure, whatever its kind: who it concerns, why, who proposed and approved
 it, when and where, and — by kind — what was said (``talk_exchange``), the 诫勉 measure and its

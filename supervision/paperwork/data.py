@@ -1,4 +1,4 @@
-"""What each document shows: one frozen dataclass per document (SPEC §7, "What each carries").
+"""What each document shows: one frozen dataclass per document (docs/domain.md §7, "What each carries").
 
 The documents that go to a department (交办单, 催办单/督办通知书, 整改通知书, 函询通知书) have no
 field for the complainant at all — no name, phone, ID number, address or work unit.  What a

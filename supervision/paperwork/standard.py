@@ -161,7 +161,7 @@ def format_cn_time(value: datetime) -> str:
 
 
 def format_deadline(value: date, provisional: bool = False) -> str:
-    """A deadline computed with the fallback calendar is shown as provisional (SPEC §6)."""
+    """A deadline computed with the fallback calendar is shown as provisional (docs/domain.md §6)."""
     return format_cn_date(value) + (PROVISIONAL_MARK if provisional else "")
 
 

@@ -1,4 +1,4 @@
-"""Every write of the rectification area (SPEC §4). Each function takes an explicit actor, asks the
+"""Every write of the rectification area (docs/domain.md §4). Each function takes an explicit actor, asks the
 state table (``rectification.workflow``) and ``permissions``, changes the state, writes the notice's
 timeline and the audit row, and flushes. None of them commits, flashes or reads the request.
 

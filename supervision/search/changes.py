@@ -5,7 +5,7 @@ the flushed objects touch (a Reply touches its matter, an item its notice …, s
 ``documents.Source.touched_by``) and inserts one ``search_change`` row per document through the
 flushing transaction's own connection. The rows commit with the change or roll back with it (also a
 savepoint's), so a committed change always has its row, and a rolled-back one never does
-(STYLE habit 5, the transactional outbox). Each server then applies the log to its own index
+(the transactional outbox, docs/architecture.md). Each server then applies the log to its own index
 (``applier.py``).
 
 Rows written with Core (``insert()``, ``update()`` …) are not seen by the ORM's flush: the service

@@ -1,6 +1,6 @@
 """Index documents built from database rows: what each record puts into the search index.
 
-The rule of the whole module (SPEC §1, whistleblower protection): a document's ``title`` and ``body``
+The rule of the whole module (docs/domain.md §1, whistleblower protection): a document's ``title`` and ``body``
 are *stored* and shown in result snippets to every viewer the document is scoped to (the office and
 the departments in ``department_ids``), so they hold only what all of those may read on the record's
 own page. What only the office may read (complaint content, complainant identity, follow-up notes,

@@ -12,9 +12,8 @@ Design, in short (the figures behind it: ``benchmarks/bench_search.py``):
   postings for every word.
 - **Evaluation on arrays** (:mod:`.matching`): posting lists are decoded a block at a time into
   sorted NumPy arrays and intersected, merged, scored and ranked with vectorised operations; only
-  the documents that can reach the page are checked for phrases and read, one by one. whoosh's
-  own matchers and collectors cost 60–100 ms of CPU for a two-word query of common words at
-  100,000 documents; this costs a few.
+  the documents that can reach the page are checked for phrases and read, one by one (whoosh's
+  own matchers and collectors cost tens of times more: docs/benchmarks.md).
 - **Phrases.** A run of CJK text typed into the box (政务中心) must match that run, not 政务 AND
   中心 anywhere in the file. The run is tiled by the finest dictionary words the index holds
   (see :mod:`.analysis`); documents with all of them are candidates, and a candidate matches if

@@ -1,9 +1,9 @@
 """Query evaluation on whoosh's posting lists as sorted NumPy arrays.
 
 whoosh's matchers walk postings one document at a time through several method calls each (``id()``,
-``next()``, ``skip_to()``, ``score()``): at 100,000 documents a two-word query of common words
-(tens of thousands of postings) cost 60–100 ms of CPU that way, block skipping included, and the
-same walk in Python sets and dicts still 25 ms. Here each posting list is decoded block by block
+``next()``, ``skip_to()``, ``score()``), and so does any walk in Python sets and dicts: too slow for a
+query of common words at 100,000 documents (docs/benchmarks.md, "Measurements behind the code").
+Here each posting list is decoded block by block
 into two arrays — document numbers, ascending, and weights — and every step of a query is one
 vectorised operation over them: intersecting (a binary search of the shorter list's documents in
 the longer, ``searchsorted``), merging, scoring (the weights of the candidates gathered and added),

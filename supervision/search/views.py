@@ -44,7 +44,7 @@ def index():
 
 def audit_identity_hits(user, text: str, results) -> None:
     """Office staff search identity too: the matters of this page found by a complainant's name or phone
-    are an identity look, audited (SPEC §14)."""
+    are an identity look, audited (docs/domain.md §14)."""
     from supervision import permissions
     from supervision.matters import queries as matter_queries, services as matter_services
 

@@ -1,5 +1,5 @@
 """Every write of the settings area: holiday overrides, time-limit rules, categories — and the
-recomputation of provisional deadlines when the State Council's schedule arrives (SPEC §6)."""
+recomputation of provisional deadlines when the State Council's schedule arrives (docs/domain.md §6)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Statistics and department assessment (统计分析与考核, SPEC §8)."""
+"""Statistics and department assessment (统计分析与考核, docs/domain.md §8)."""

@@ -221,7 +221,7 @@ class Statistics:
     by_month: tuple[GroupRow, ...]  # every month of the period, also empty ones
     by_category: tuple[GroupRow, ...]
     by_channel: tuple[GroupRow, ...]
-    by_class: tuple[GroupRow, ...]  # 信访类别 (SPEC §11), in the law's order, 未分类 (findings, old matters) last
+    by_class: tuple[GroupRow, ...]  # 信访类别 (docs/domain.md §11), in the law's order, 未分类 (findings, old matters) last
     top_units: tuple[LabelledCount, ...]  # 被投诉最多的单位 (效能投诉), key "d<id>" or "u<name>"
     definitions: tuple[Definition, ...]
     sign_for_workdays: int = SIGN_FOR_WORKDAYS

@@ -135,7 +135,7 @@ def _people(talk: Talk, talkers: list[PersonInput], recorder: PersonInput | None
 # --- proposal and approval -----------------------------------------------------------------------
 def names_a_complainant(session: Session, text: str, matters: list[Matter]) -> bool:
     """Whether ``text`` carries the name, phone or ID number of a linked matter's complainant. A talk's
-    事由 is printed on the notice its subject's department receives (SPEC §1: never identity)."""
+    事由 is printed on the notice its subject's department receives (docs/domain.md §1: never identity)."""
     if not matters:
         return False
     digits = "".join(ch for ch in text if ch.isdigit())

@@ -121,7 +121,7 @@ def test_complaint_goes_from_phone_call_to_archive(desk, screenshot, tmp_path):
 
     # 2. 受理.
     accept = panel(intake, "受理")
-    accept.locator("input[name='complaint_class'][value='claim']").check()  # 信访类别 (SPEC §11)
+    accept.locator("input[name='complaint_class'][value='claim']").check()  # 信访类别 (docs/domain.md §11)
     accept.get_by_role("button", name="受理").click()
     expect(flash(intake)).to_have_text("已受理。")
     expect(status_tag(intake)).to_have_text("已受理")

@@ -137,7 +137,7 @@ def test_citizen_submits_follows_and_rates_a_complaint(page, phone_page, desk, s
     expect(intake.get_by_role("heading", level=1)).to_have_text(f"{serial} {TITLE}")
     expect(intake.locator("dl.facts")).to_contain_text("网络")
     accept = panel(intake, "受理")
-    accept.locator("input[name='complaint_class'][value='accusation']").check()  # 信访类别 (SPEC §11)
+    accept.locator("input[name='complaint_class'][value='accusation']").check()  # 信访类别 (docs/domain.md §11)
     accept.get_by_role("button", name="受理").click()
     expect(flash(intake)).to_have_text("已受理。")
     summary = panel(intake, "编辑交办标题和摘要")  # the citizen's own title never goes to the department

@@ -1,4 +1,4 @@
-"""A 整改通知书 walked through the office in a real browser (SPEC §4).
+"""A 整改通知书 walked through the office in a real browser (docs/domain.md §4).
 
 The supervisor records what an undercover visit found and issues a notice from that finding; the head
 of the inspected department signs for it and reports on every item; the supervisor closes two items
