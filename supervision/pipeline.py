@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 INVALID_INPUT = "提交的内容有误，请按提示修改（已填写的内容已保留）。"
-_COMMITTED = "supervision_write_committed"  # flask.g key, set when this request's transaction commits
+_COMMITS = "supervision_commits"  # flask.g: how many times this request's session has committed
+_WRITE_SAVED = "supervision_write_saved"  # flask.g: the user's write (perform) is committed
 
 
 @dataclass(frozen=True)
@@ -52,30 +53,34 @@ class Outcome(Generic[T]):
 
 def perform(service: Callable[[], T], *, stale: str | None = None, conflict: str | None = None,
             refused: Callable[[Exception], None] | None = None,
-            commit_refusal: bool = False) -> Outcome[T]:
+            commit_refusal: bool = False, bookkeeping: bool = False) -> Outcome[T]:
     """Call the one service, then commit once. On a refusal roll back (or, with ``commit_refusal``, keep
     what the service recorded of the refusal, such as a failed login) and flash the reason in Chinese.
 
     ``stale``: the message when someone else changed the row meanwhile (optimistic locking);
     ``conflict``: catch a unique-constraint race at flush and say this; ``refused(error)``: called after
-    the message is flashed, to mark the field the refusal concerns."""
+    the message is flashed, to mark the field the refusal concerns; ``bookkeeping``: this commit is not
+    the user's write (a captcha used up, an audited look), so a later failure is not "saved"."""
     caught: tuple[type[Exception], ...] = (DomainError, StaleDataError) + ((IntegrityError,) if conflict else ())
     try:
         result = service()
         db.session.flush()  # the database refuses now, before anything is committed
     except caught as error:
         return _refuse(error, stale, conflict, refused, commit_refusal)
+    before = _commits()
     try:
         db.session.commit()
     except caught as error:  # a constraint checked at COMMIT (deferred): nothing was written
-        if not committed():
+        if _commits() == before:
             return _refuse(error, stale, conflict, refused, False)
         raise
     except Exception:
-        if committed():  # the write stands; work listening after the commit failed: the 500 page says saved
+        if _commits() > before:  # the write stands; work listening after the commit failed
             log.exception("after-commit work failed; the write is committed")
+            _saved(bookkeeping)  # the 500 page says saved
             db.session.close()  # the session cannot go on from a transaction that raised after committing
         raise
+    _saved(bookkeeping)
     return Outcome(True, result)
 
 
@@ -113,19 +118,29 @@ def submit(form: Any, service: Callable[[], T], *, success: str | Callable[[T], 
 
 
 def committed() -> bool:
-    """Has this request committed a write? (The 500 page then says the write is saved.)"""
-    return has_request_context() and bool(g.get(_COMMITTED))
+    """Has this request committed the user's write? (The 500 page then says the write is saved.)"""
+    return has_request_context() and bool(g.get(_WRITE_SAVED))
 
 
 def init_app(app: Flask) -> None:
-    """Note every commit of the request's session, before any other after-commit listener runs."""
+    """Count the commits of the request's session, before any other after-commit listener runs: a
+    commit that raised from such a listener has still committed."""
     if not event.contains(db.session, "after_commit", _note_commit):
         event.listen(db.session, "after_commit", _note_commit, insert=True)
 
 
 def _note_commit(session) -> None:
     if has_request_context():
-        setattr(g, _COMMITTED, True)
+        setattr(g, _COMMITS, g.get(_COMMITS, 0) + 1)
+
+
+def _commits() -> int:
+    return g.get(_COMMITS, 0) if has_request_context() else 0
+
+
+def _saved(bookkeeping: bool) -> None:
+    if has_request_context() and not bookkeeping:
+        setattr(g, _WRITE_SAVED, True)
 
 
 def _refuse(error: Exception, stale: str | None, conflict: str | None,

@@ -107,3 +107,18 @@ def test_a_failing_after_commit_listener_is_not_reported_as_a_failed_write(pipel
         event.remove(db.session, "after_commit", broken_listener)
     assert response.status_code == 500 and "已经保存" in response.text
     assert "市水务局" in names(session)
+
+
+def test_bookkeeping_committed_before_a_failure_does_not_pass_for_a_saved_write(app, session):
+    """A captcha used up or a look audited commits, then the real write fails: the page must not say saved."""
+    from supervision.pipeline import committed, perform
+
+    def view():
+        perform(lambda: add_department("市统计局"), bookkeeping=True)
+        assert not committed()
+        raise RuntimeError("the real write fails")
+
+    app.add_url_rule("/pipeline-bookkeeping", "pipeline_bookkeeping", view, methods=["POST"])
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().post("/pipeline-bookkeeping", data={})
+    assert response.status_code == 500 and "已经保存" not in response.text

@@ -47,10 +47,9 @@ def index():
     form, filters = list_filters(request.args, current_user)
     page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
-    if filters.q and permissions.can_view_identity(current_user):
-        services.record_identity_search(db.session, current_user, queries.identity_matches(
-            db.session, filters.q, [m.id for m in page.items]), "事项台账关键词")
-        db.session.commit()
+    if filters.q and permissions.can_view_identity(current_user):  # an identity look, audited
+        perform(lambda: services.record_identity_search(db.session, current_user, queries.identity_matches(
+            db.session, filters.q, [m.id for m in page.items]), "事项台账关键词"), bookkeeping=True)
     return render_template("matters/index.html", page=page, form=form, **light_helpers())
 
 
@@ -96,7 +95,8 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     if permissions.can_view_identity(user) and str(matter.id) in seen:
         identity_reason = seen[str(matter.id)]
         # Seeing the identity is itself recorded (audited and committed) before the page shows it.
-        identity = perform(lambda: services.view_identity(db.session, user, matter, identity_reason)).result
+        identity = perform(lambda: services.view_identity(db.session, user, matter, identity_reason),
+                           bookkeeping=True).result
     forms = action_forms(matter)
     forms.update(failed or {})
     attachments = db.session.scalars(select(Attachment).where(Attachment.matter_id == matter.id)
@@ -368,8 +368,9 @@ def download(matter_id: int, attachment_id: int):
         if reason is None:
             flash("证据材料属于反映人信息：请先填写事由查看反映人信息及原文，再下载。", "error")
             return redirect(url_for("matters.detail", matter_id=matter.id) + "#identity")
-        services.record_evidence_download(db.session, current_user, matter, attachment, reason)
-        db.session.commit()
+        if not perform(lambda: services.record_evidence_download(db.session, current_user, matter, attachment,
+                                                                 reason), bookkeeping=True).ok:
+            return redirect(url_for("matters.detail", matter_id=matter.id))
     # A department head sees a neutral name: an original file name can carry a complainant's name.
     name = attachment.original_name if office else neutral_name(attachment)
     return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,

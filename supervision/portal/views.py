@@ -66,11 +66,11 @@ def submit(kind: str):
     if request.method == "POST":
         token = session.pop(CAPTCHA_KEY, None)
         if form.website.data:  # the honeypot: a bot. Store nothing, tell nothing.
-            captcha.check(db.session, token, "", 0)
-            db.session.commit()
+            pipeline.perform(lambda: captcha.check(db.session, token, "", 0), bookkeeping=True)
             return render_template("portal/received.html")
-        answered = captcha.check(db.session, token, form.captcha.data, config["PORTAL_CAPTCHA_MINUTES"] * 60)
-        db.session.commit()  # the question is used up, whatever happens next
+        # The question is used up, whatever happens next.
+        answered = pipeline.perform(lambda: captcha.check(
+            db.session, token, form.captcha.data, config["PORTAL_CAPTCHA_MINUTES"] * 60), bookkeeping=True).result
         valid = form.validate_on_submit()
         if not answered:
             form.captcha.errors = ["验证问题回答不正确或已过期，请回答下面的新问题。"]
@@ -81,8 +81,7 @@ def submit(kind: str):
                 session[RECEIPT_KEY] = {"id": submitted.result.id, "t": int(time.time())}
                 return redirect(url_for("portal.receipt"))
         form.captcha.data = ""
-    session[CAPTCHA_KEY], question = captcha.issue(db.session)
-    db.session.commit()
+    session[CAPTCHA_KEY], question = pipeline.perform(lambda: captcha.issue(db.session), bookkeeping=True).result
     form.captcha.label.text = f"验证问题：{question}"
     status = 400 if request.method == "POST" else 200
     return render_template("portal/submit.html", form=form, kind=kind), status
@@ -112,13 +111,17 @@ def receipt_done():
 def track():
     form = LookupForm()
     if form.validate_on_submit():
-        matter = services.find_for_citizen(db.session, form.serial.data, form.query_code.data)
-        services.end_lookup(db.session, session.pop(LOOKUP_KEY, None))
-        if matter is not None:
-            session[LOOKUP_KEY] = services.open_lookup(db.session, matter)
-            db.session.commit()
+        previous = session.pop(LOOKUP_KEY, None)
+
+        def look_up():
+            matter = services.find_for_citizen(db.session, form.serial.data, form.query_code.data)
+            services.end_lookup(db.session, previous)
+            return services.open_lookup(db.session, matter) if matter is not None else None
+
+        token = pipeline.perform(look_up, bookkeeping=True).result
+        if token is not None:
+            session[LOOKUP_KEY] = token
             return redirect(url_for("portal.progress"))
-        db.session.commit()
         form.query_code.data = ""
         return private(render_template("portal/track.html", form=form, not_found=True)), 404
     form.query_code.data = ""  # the code is never written back into a page
@@ -130,8 +133,8 @@ def looked_up() -> Matter | None:
     """The matter of this browser's open look-up; None (and a message) when it has ended or timed out."""
     token = session.get(LOOKUP_KEY)
     idle = timedelta(minutes=current_app.config["PORTAL_LOOKUP_IDLE_MINUTES"])
-    matter = services.looked_up_matter(db.session, token, idle)
-    db.session.commit()  # the look-up's last use, or its end
+    # the look-up's last use, or its end
+    matter = pipeline.perform(lambda: services.looked_up_matter(db.session, token, idle), bookkeeping=True).result
     if matter is None and token is not None:
         session.pop(LOOKUP_KEY, None)
         flash("查询已结束或超时，请重新输入事项编号和查询码。", "info")
@@ -163,14 +166,14 @@ def rate():
     once = "您已对该事项作出评价，每件事项只能评价一次。"  # two submissions at once: the first one counts
     back = url_for("portal.progress")
     return pipeline.submit(None, lambda: services.rate_matter(db.session, matter, Satisfaction(form.satisfaction.data),
-                                                     form.comment.data),
-                  success="感谢您的评价！", then=back, otherwise=back, conflict=once, stale=once)
+                                                              form.comment.data),
+                           success="感谢您的评价！", then=back, otherwise=back, conflict=once, stale=once)
 
 
 @bp.post("/track/exit")
 def exit_lookup():
-    services.end_lookup(db.session, session.pop(LOOKUP_KEY, None))
-    db.session.commit()
+    token = session.pop(LOOKUP_KEY, None)
+    pipeline.perform(lambda: services.end_lookup(db.session, token), bookkeeping=True)
     return redirect(url_for("portal.index"))
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from supervision.extensions import db
 from supervision.pagination import page_number
+from supervision.pipeline import perform
 from supervision.search import queries, service
 from supervision.search.engine import MAX_QUERY_CHARS
 from supervision.search.forms import SearchForm
@@ -53,5 +54,4 @@ def audit_identity_hits(user, text: str, results) -> None:
     ids = [r.url_args["matter_id"] for r in results.page.items if "matter_id" in r.url_args]
     matched = matter_queries.identity_matches(db.session, text, ids)
     if matched:
-        matter_services.record_identity_search(db.session, user, matched, "全文检索")
-        db.session.commit()
+        perform(lambda: matter_services.record_identity_search(db.session, user, matched, "全文检索"), bookkeeping=True)
