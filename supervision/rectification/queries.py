@@ -12,7 +12,7 @@ from supervision.deadlines import OpenDeadline
 from supervision.models.matters import Matter, MatterKind
 from supervision.models.org import Role, User
 from supervision.models.rectification import ItemStatus, NoticeStatus, RectificationItem, RectificationNotice
-from supervision.pagination import Page
+from supervision.pagination import Page, count_rows
 from supervision.permissions import OFFICE_ROLES
 from supervision.rectification.services import REFUSED_STATUSES, SUBSTANTIATED_STATUSES
 
@@ -47,13 +47,13 @@ def conditions(user: User, filters: NoticeFilters, today: date) -> list:
 def list_page(session: Session, user: User, filters: NoticeFilters, today: date, page: int,
               per_page: int) -> Page:
     where = conditions(user, filters, today)
-    total = session.scalar(select(func.count()).select_from(RectificationNotice).where(*where))
+    total, estimated = count_rows(session, select(RectificationNotice.id).where(*where))
     notices = session.scalars(
         select(RectificationNotice).where(*where)
         .options(selectinload(RectificationNotice.department), selectinload(RectificationNotice.items))
         .order_by(RectificationNotice.issued_on.desc(), RectificationNotice.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(notices), page, per_page, total or 0)
+    return Page(list(notices), page, per_page, total, estimated)
 
 
 def open_counts(session: Session, user: User, today: date) -> dict[str, int]:
