@@ -1,0 +1,100 @@
+"""Processes the search tests start and kill: ``python tests/search_processes.py COMMAND CONFIG_JSON``.
+
+CONFIG_JSON holds the application's settings (the test's database URL, the instance folder …).
+
+- ``save-and-die MATTER_ID TEXT``: change a matter's summary through its service and commit; the process
+  kills itself (SIGKILL) the moment the commit has reached the database, before anything else can run.
+- ``slow-reindex``: rebuild the index with two indexing processes from 3,000 documents that arrive
+  slowly after the first 1,200; prints ``CHILDREN pid pid`` once the indexing processes run, then waits
+  to be killed.
+- ``serve``: build this instance's own index, then serve the application over HTTP on a free port
+  (prints ``PORT n``), with its background applier thread, as one server of a deployment would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from supervision import create_app  # noqa: E402
+
+
+def make_app(config: dict):
+    os.environ["SUPERVISION_INSTANCE_PATH"] = config.pop("INSTANCE_PATH")
+    return create_app(config)
+
+
+def save_and_die(app, matter_id: int, text: str) -> None:
+    from sqlalchemy import event
+
+    from supervision.extensions import db
+    from supervision.matters import services
+    from supervision.models.matters import Matter
+    from supervision.models.org import Role, User
+    from sqlalchemy import select
+
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.role == Role.INTAKE, User.active.is_(True)))
+        matter = db.session.get(Matter, matter_id)
+        services.update_summary(db.session, actor, matter, text, matter.version)
+
+        @event.listens_for(db.session, "after_commit")
+        def die(session) -> None:  # the database has the commit; the process has done nothing else yet
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        db.session.commit()
+    raise SystemExit("not killed")
+
+
+def slow_reindex(app) -> None:
+    import multiprocessing
+
+    from supervision.search import documents, service
+
+    def slowly(session):
+        template = {"kind": "matter", "title": "窗口投诉", "body": "窗口工作人员推诿扯皮，群众多次往返。",
+                    "department_ids": [1], "status": "matter:assigned", "version": "v"}
+        for n in range(1, 3001):
+            yield {**template, "id": f"matter:{100000 + n}", "number": f"XT-2026-{n:05d}"}
+            if n == 1200:
+                pids = [p.pid for p in multiprocessing.active_children()]
+                print("CHILDREN", *pids, flush=True)
+            if n > 1200:
+                time.sleep(0.05)
+
+    documents.all_documents = slowly
+    documents.count_documents = lambda session: 3000
+    with app.app_context():
+        service.rebuild(procs=2)
+    raise SystemExit("the reindex finished: it should have been killed")
+
+
+def serve(app) -> None:
+    from werkzeug.serving import make_server
+
+    from supervision.search import service
+
+    with app.app_context():
+        service.rebuild()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print("PORT", server.server_port, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    command, config = sys.argv[1], json.loads(sys.argv[2])
+    application = make_app(config)
+    if command == "save-and-die":
+        save_and_die(application, int(sys.argv[3]), sys.argv[4])
+    elif command == "slow-reindex":
+        slow_reindex(application)
+    elif command == "serve":
+        serve(application)
+    else:
+        raise SystemExit(f"unknown command {command}")
