@@ -4,6 +4,8 @@ CONFIG_JSON holds the application's settings (the test's database URL, the insta
 
 - ``save-and-die MATTER_ID TEXT``: change a matter's summary through its service and commit; the process
   kills itself (SIGKILL) the moment the commit has reached the database, before anything else can run.
+- ``import-and-die USERNAME FILE``: sign in, upload a ledger and confirm it through the pages; the process
+  kills itself the moment the import's transaction has committed.
 - ``slow-reindex``: rebuild the index with two indexing processes from 3,000 documents that arrive
   slowly after the first 1,200; prints ``CHILDREN pid pid`` once the indexing processes run, then waits
   to be killed.
@@ -52,6 +54,29 @@ def save_and_die(app, matter_id: int, text: str) -> None:
     raise SystemExit("not killed")
 
 
+def import_and_die(app, username: str, path: str) -> None:
+    import re
+    from io import BytesIO
+
+    from sqlalchemy import event
+
+    from supervision.extensions import db
+
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": "pass1234"}).status_code == 302
+    page = client.post("/ledgers/import", data={"file": (BytesIO(Path(path).read_bytes()), "台账.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    token = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', page).group(1)
+
+    with app.app_context():
+        @event.listens_for(db.session, "after_commit")
+        def die(session) -> None:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        client.post("/ledgers/import/confirm", data={"token": token})
+    raise SystemExit("not killed")
+
+
 def slow_reindex(app) -> None:
     import multiprocessing
 
@@ -92,6 +117,8 @@ if __name__ == "__main__":
     application = make_app(config)
     if command == "save-and-die":
         save_and_die(application, int(sys.argv[3]), sys.argv[4])
+    elif command == "import-and-die":
+        import_and_die(application, sys.argv[3], sys.argv[4])
     elif command == "slow-reindex":
         slow_reindex(application)
     elif command == "serve":

@@ -27,6 +27,8 @@ from supervision.ledger_import.files import PendingImports
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE
 from supervision.pipeline import perform
 from supervision.models.matters import Matter, MatterKind
+from supervision.search import applier as search_log
+from supervision.search import service as search_service
 from supervision.web import requires
 
 bp = Blueprint("ledger_import", __name__, url_prefix="/ledgers/import")
@@ -143,6 +145,7 @@ def confirm():
     days = sorted(row.received_on for row in parsed.rows)
     store.finish(claimed.token, claimed.meta, {
         "matter_ids": result.matter_ids, "skipped": result.skipped, "counts": _count_table(parsed),
+        "change_ranges": search_log.as_ranges(result.change_ids),  # indexed after the commit: progress
         "first_day": days[0].isoformat(), "last_day": days[-1].isoformat()})
     flash(f"已导入 {len(result.matter_ids)} 件事项" + (f"，跳过重复 {result.skipped} 件" if result.skipped else "") + "。",
           "success")
@@ -161,4 +164,5 @@ def result(token: str):
     matters = db.session.execute(select(Matter.id, Matter.serial, Matter.title, Matter.kind, Matter.status)
                                  .where(Matter.id.in_(ids)).order_by(Matter.id)).all()
     return render_template("ledgers/import_result.html", meta=meta, outcome=outcome, matters=matters,
-                           total=len(outcome["matter_ids"]))
+                           total=len(outcome["matter_ids"]),
+                           indexing=search_service.indexing_progress(outcome.get("change_ranges")))

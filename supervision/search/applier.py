@@ -112,6 +112,32 @@ def apply_lock(path: Path, timeout: float) -> Iterator[bool]:
         lock.release()
 
 
+def as_ranges(ids: list[int]) -> list[list[int]]:
+    """Log ids as ``[first, last]`` ranges (an import's 20,000 rows: a range or a few)."""
+    out: list[list[int]] = []
+    for change_id in sorted(ids):
+        if out and change_id == out[-1][1] + 1:
+            out[-1][1] = change_id
+        else:
+            out.append([change_id, change_id])
+    return out
+
+
+def covered(state: Position, ranges: list[list[int]]) -> int:
+    """How many of the ids in ``ranges`` this index has applied."""
+    done = 0
+    for lo, hi in ranges:
+        top = min(hi, state.position)
+        if top < lo:
+            continue
+        done += top - lo + 1
+        for g_lo, g_hi, _ in state.gaps:
+            a, b = max(lo, int(g_lo)), min(top, int(g_hi))
+            if a <= b:
+                done -= b - a + 1
+    return done
+
+
 # --- reading the log ---------------------------------------------------------------------------------
 def start_position(session: Session) -> Position:
     """The position of an index about to be rebuilt from ``session``'s reads: the log's newest id, with

@@ -267,6 +267,18 @@ def status() -> Status:
     return Status(True, state.position, behind, len(state.gaps), state.applied_at, path)
 
 
+def indexing_progress(ranges: list[list[int]] | None) -> tuple[int, int] | None:
+    """(applied, total) of these change-log ids on this server's index, for a page that waits for
+    its records to become searchable (a ledger import); None when this server does not search."""
+    if not ranges or not enabled():
+        return None
+    index = get_index()
+    state = applier.read_position(index.path) if index is not None else None
+    if state is None:
+        return None
+    return applier.covered(state, ranges), sum(hi - lo + 1 for lo, hi in ranges)
+
+
 def check() -> CheckReport:
     index = _require_index()
     with new_session() as session:
