@@ -38,8 +38,9 @@ TARGET_CONFIRM_SECONDS = 30  # gunicorn's default worker timeout, as in the READ
 def build_ledger(rows: int, departments: list[str], categories: list[str], seed: int = 17) -> bytes:
     rng = random.Random(seed)
     headers = [column.header for column in importing.COLUMNS]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("台账")
+    wb = Workbook()  # as Excel and WPS write it (with the sheet's dimension)
+    ws = wb.active
+    ws.title = "台账"
     ws.append(headers)
     start = date(2024, 1, 2)
     for n in range(rows):

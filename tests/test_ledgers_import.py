@@ -503,6 +503,23 @@ def test_the_confirm_request_only_commits_and_the_result_page_shows_indexing_pro
     assert sorted(search.matter_ids(office.intake, "燃气开户")) == ids
 
 
+def test_the_confirmation_checks_the_cells_the_upload_read_without_parsing_the_workbook_again(app, session, intake,
+                                                                                              monkeypatch):
+    token = token_of(upload(intake, ledger([row(), row(**{"原编号": "2025-002", "标题": "供水报装拖延",
+                                                          "受理日期": "2025/4/1", "交办日期": date(2025, 4, 2), "办理期限": "2025-04-20",
+                                                          "办结日期": datetime(2025, 4, 9, 15, 30)})])))
+
+    def no_second_parse(*args, **kwargs):
+        raise AssertionError("the workbook was parsed again")
+
+    monkeypatch.setattr(importing, "load_workbook", no_second_parse)
+    assert confirm(intake, token).status_code == 302
+    matters = session.scalars(select(Matter).order_by(Matter.received_on)).all()
+    assert [(m.received_on, m.closed_at.date()) for m in matters] == [(date(2025, 3, 5), date(2025, 3, 20)),
+                                                                      (date(2025, 4, 1), date(2025, 4, 9))]
+    assert matters[0].content == "来电反映窗口办理营业执照被要求反复补材料。"
+
+
 def test_an_import_killed_right_after_its_commit_is_indexed_after_the_restart(app, session, office, tmp_path):
     """A server process is killed (SIGKILL) the moment the import's transaction has committed: the
     matters and their change-log rows are in the database, and the index applies them when the

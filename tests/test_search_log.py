@@ -247,6 +247,19 @@ def test_prune_deletes_old_rows_and_a_server_behind_them_rebuilds(app, session, 
     assert applier.read_position(search_index.path).position == newest
 
 
+def test_status_tells_the_position_and_how_far_behind(app, session, office, make_matter, search_index):
+    runner = app.test_cli_runner()
+    make_matter("assigned")
+    result = runner.invoke(args=["search", "status"])
+    assert result.exit_code == 0 and re.search(r"未应用 [1-9]\d* 条", result.output), result.output
+    assert runner.invoke(args=["search", "apply"]).exit_code == 0
+    result = runner.invoke(args=["search", "status"])
+    assert result.exit_code == 0 and "未应用 0 条" in result.output, result.output
+    (search_index.path / service.READY_FILE).unlink()
+    result = runner.invoke(args=["search", "status"])
+    assert result.exit_code == 1 and "尚未建立" in result.output and "Traceback" not in result.output
+
+
 # --- two servers, one database ---------------------------------------------------------------------
 class Browser:
     """A user's browser against a real HTTP server: cookies, and the CSRF token of the login form."""

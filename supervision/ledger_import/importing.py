@@ -17,12 +17,16 @@ Three parts; the first in ``template`` (its names re-exported here):
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
@@ -381,6 +385,71 @@ def _open_sheet(data: bytes):
     return workbook, None
 
 
+def _sheet_rows(data: bytes, max_rows: int) -> tuple[list[tuple[int, tuple]], str | None]:
+    """(row number, cells) of rows 1 and 2 and of every other row with a value, up to one data row past
+    ``max_rows`` (enough to tell the file is too long); or a message saying why the file is no ledger."""
+    workbook, problem = _open_sheet(data)
+    if problem:
+        return [], problem
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some programs write a wrong <dimension>; read what is there
+        rows: list[tuple[int, tuple]] = []
+        data_rows = 0
+        for number, cells in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            filled = any(as_text(value) for value in cells)
+            if number > 1 and filled:
+                data_rows += 1
+            if number <= 2 or filled:
+                rows.append((number, tuple(cells)))
+            if data_rows > max_rows:
+                break
+    finally:
+        workbook.close()
+    return rows, None
+
+
+def _cache_path(folder: Path, data: bytes, max_rows: int) -> Path:
+    return folder / f"{hashlib.sha256(data).hexdigest()}-{max_rows}.cells.json"
+
+
+def _cached_rows(folder: Path, data: bytes, max_rows: int) -> list[tuple[int, tuple]] | None:
+    try:
+        stored = json.loads(_cache_path(folder, data, max_rows).read_text(encoding="utf-8"))
+        return [(number, tuple(_decode_cell(v) for v in cells)) for number, cells in stored]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _save_rows(folder: Path, data: bytes, max_rows: int, rows: list[tuple[int, tuple]]) -> None:
+    """Best effort: a cache that cannot be written (a full disk) only costs the confirmation a re-read."""
+    try:
+        encoded = [[number, [_encode_cell(v) for v in cells]] for number, cells in rows]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = _cache_path(folder, data, max_rows)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(encoded, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError):
+        pass
+
+
+def _encode_cell(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    for tag, kind in (("dt", datetime), ("d", date), ("t", time)):  # datetime before date: a subclass
+        if isinstance(value, kind):
+            return {tag: value.isoformat()}
+    raise TypeError(f"cell of type {type(value).__name__}")  # not cached: read from the workbook again
+
+
+def _decode_cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        (tag, text), = value.items()
+        return {"dt": datetime.fromisoformat, "d": date.fromisoformat, "t": time.fromisoformat}[tag](text)
+    return value
+
+
 def _header(cells: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
     """Column key -> index from the header row; every missing, unknown or repeated column."""
     found: dict[str, int] = {}
@@ -404,49 +473,51 @@ def _header(cells: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
     return found, errors
 
 
-def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedLedger:
-    """Check a whole ledger file. Never raises for a bad file: every problem is a RowError."""
-    workbook, problem = _open_sheet(data)
-    if problem:
-        return _file_error(problem)
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong <dimension>; read what is there
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        header_cells = next(rows, None)
-        if header_cells is None:
-            return _file_error("文件中没有内容。请使用下载的导入模板，第 1 行为列名，从第 2 行起每行一件事项。")
-        positions, header_errors = _header(header_cells)
-        if not positions:
-            below, _ = _header(next(rows, ()))
-            if len(below) >= 3:  # a title line above the header, as paper-era ledgers have
-                return _file_error("列名应在第 1 行：请删除列名上方的标题行（如“××年效能投诉台账”）后重新上传。")
-        if header_errors:
-            return ParsedLedger(errors=header_errors)
-        reference = Reference.load(session)
-        parsed = ParsedLedger()
-        valid: list[LedgerRow] = []
-        seen_numbers: dict[str, int] = {}
-        for number, cells in enumerate(rows, start=2):
-            if not any(as_text(value) for value in cells):
-                continue  # blank rows between and after the data
-            parsed.data_rows += 1
-            if parsed.data_rows > max_rows:
-                return _file_error(f"文件超过 {max_rows} 行，请按年度等分成几个文件分别导入。")
-            values = {key: cells[index] if index < len(cells) else None for key, index in positions.items()}
-            row = _check_row(_RowReader(number, values, reference, parsed.errors))
-            code = as_text(values.get("original_number"))
-            if code and len(code) <= ORIGINAL_NUMBER_MAX:
-                if code in seen_numbers:
-                    parsed.errors.append(RowError(number, COLUMN_BY_KEY["original_number"].header,
-                                                  f"原编号“{code}”与第 {seen_numbers[code]} 行相同。"))
-                    row = None
-                else:
-                    seen_numbers[code] = number
-            if row is not None:
-                valid.append(row)
-    finally:
-        workbook.close()
+def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS, cache: Path | None = None) -> ParsedLedger:
+    """Check a whole ledger file. Never raises for a bad file: every problem is a RowError.
+
+    With ``cache`` (a folder), the sheet's cells are kept there under the file's digest: the upload reads
+    the .xlsx, the confirmation checks the same cells again against the database without parsing the
+    workbook a second time (three quarters of a 20,000-row confirmation's time)."""
+    rows = _cached_rows(cache, data, max_rows) if cache is not None else None
+    if rows is None:
+        rows, problem = _sheet_rows(data, max_rows)
+        if problem:
+            return _file_error(problem)
+        if cache is not None:
+            _save_rows(cache, data, max_rows, rows)
+    header_cells = rows[0][1] if rows else None
+    if header_cells is None:
+        return _file_error("文件中没有内容。请使用下载的导入模板，第 1 行为列名，从第 2 行起每行一件事项。")
+    positions, header_errors = _header(header_cells)
+    if not positions:
+        below, _ = _header(rows[1][1] if len(rows) > 1 and rows[1][0] == 2 else ())
+        if len(below) >= 3:  # a title line above the header, as paper-era ledgers have
+            return _file_error("列名应在第 1 行：请删除列名上方的标题行（如“××年效能投诉台账”）后重新上传。")
+    if header_errors:
+        return ParsedLedger(errors=header_errors)
+    reference = Reference.load(session)
+    parsed = ParsedLedger()
+    valid: list[LedgerRow] = []
+    seen_numbers: dict[str, int] = {}
+    for number, cells in rows[1:]:
+        if not any(as_text(value) for value in cells):
+            continue  # blank rows between and after the data
+        parsed.data_rows += 1
+        if parsed.data_rows > max_rows:
+            return _file_error(f"文件超过 {max_rows} 行，请按年度等分成几个文件分别导入。")
+        values = {key: cells[index] if index < len(cells) else None for key, index in positions.items()}
+        row = _check_row(_RowReader(number, values, reference, parsed.errors))
+        code = as_text(values.get("original_number"))
+        if code and len(code) <= ORIGINAL_NUMBER_MAX:
+            if code in seen_numbers:
+                parsed.errors.append(RowError(number, COLUMN_BY_KEY["original_number"].header,
+                                              f"原编号“{code}”与第 {seen_numbers[code]} 行相同。"))
+                row = None
+            else:
+                seen_numbers[code] = number
+        if row is not None:
+            valid.append(row)
     if parsed.data_rows == 0 and not parsed.errors:
         return _file_error("文件中只有列名，没有数据行。请从第 2 行起每行填写一件事项。")
     if parsed.errors:

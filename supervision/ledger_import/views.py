@@ -92,7 +92,7 @@ def upload():
         parsed = importing.ParsedLedger(errors=[importing.RowError(
             None, "", f"文件超过 {size_label(max_bytes())}。请删除无关的工作表和图片，或按年度分成几个文件导入。")])
     else:
-        parsed = importing.read_ledger(db.session, data)
+        parsed = importing.read_ledger(db.session, data, cache=pending_imports().folder)
     if not parsed.ok:
         return _errors_page(parsed, upload.filename)
     token = pending_imports().save(current_user.id, upload.filename, data)
@@ -126,7 +126,8 @@ def confirm():
         flash("该导入文件不存在、已过期或已导入。请重新上传。", "error")
         return redirect(url_for("ledger_import.index"))
     file_name = claimed.meta["file_name"]
-    parsed = importing.read_ledger(db.session, claimed.data)  # checked again: the office moved on meanwhile
+    # checked again (the office moved on meanwhile), from the cells the upload read: no second parse
+    parsed = importing.read_ledger(db.session, claimed.data, cache=store.folder)
     if not parsed.ok:
         store.release(claimed.token)
         return _errors_page(parsed, file_name)

@@ -182,13 +182,15 @@ def apply_pending(*, background: bool = False, timeout: float | None = None) -> 
     limit = int(config.get("SEARCH_APPLY_BATCH", 500))
     deadline = None if timeout is None else time.monotonic() + timeout
     total = applier.Applied()
+    rebuilt = False
     while True:
         wait = 0.0 if background else max(0.0, deadline - time.monotonic()) if deadline else 5.0
         applied = applier.apply_batch(index, sync, limit=limit, lock_timeout=wait)
         total.rows += applied.rows
         total.documents += applied.documents
         total.busy, total.needs_rebuild = applied.busy, applied.needs_rebuild
-        if applied.needs_rebuild and background and config.get("SEARCH_AUTO_REBUILD", True):
+        if applied.needs_rebuild and background and not rebuilt and config.get("SEARCH_AUTO_REBUILD", True):
+            rebuilt = True
             log.warning("search index in %s is not built or is behind the pruned change log: rebuilding", index.path)
             rebuild(procs=1)
             total.needs_rebuild = False
@@ -218,6 +220,8 @@ def catch_up(index: SearchIndex, timeout: float | None = None) -> bool:
             applied = apply_pending(timeout=left)
             if applied.needs_rebuild:
                 return False
+    except IndexBusy:  # whoosh's lock held by a maintenance command: answer from what is indexed
+        log.info("search index in %s is busy; answering before the change log is applied", index.path)
     except Exception:  # noqa: BLE001 — a search answers from what is indexed; the background retries
         log.exception("search index in %s could not catch up with the change log", index.path)
     g.search_behind = True
