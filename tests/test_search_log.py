@@ -247,6 +247,23 @@ def test_prune_deletes_old_rows_and_a_server_behind_them_rebuilds(app, session, 
     assert applier.read_position(search_index.path).position == newest
 
 
+def test_a_search_does_not_wait_behind_a_large_backlog(app, session, office, make_matter, search_index):
+    """A large import waits in the log: a search answers at once from the index, saying it is being
+    updated, and leaves the work to the background applier."""
+    from matters_factories import signed_in
+
+    before = applier.read_position(search_index.path).position
+    app.config["SEARCH_CATCH_UP_MAX_ROWS"] = 1
+    make_matter("assigned", summary="群众反映大厅叫号系统经常故障。")
+    make_matter("assigned", summary="群众反映大厅叫号系统经常故障。")
+    page = signed_in(app, office.intake).get("/search/", query_string={"q": "叫号系统"}).get_data(as_text=True)
+    assert "检索索引正在更新" in page
+    assert applier.read_position(search_index.path).position == before
+    service.apply_pending()
+    page = signed_in(app, office.intake).get("/search/", query_string={"q": "叫号系统"}).get_data(as_text=True)
+    assert "检索索引正在更新" not in page and "找到 2 条结果" in re.sub(r"<[^>]+>", "", page)
+
+
 def test_status_tells_the_position_and_how_far_behind(app, session, office, make_matter, search_index):
     runner = app.test_cli_runner()
     make_matter("assigned")

@@ -202,8 +202,9 @@ def apply_pending(*, background: bool = False, timeout: float | None = None) -> 
 
 def catch_up(index: SearchIndex, timeout: float | None = None) -> bool:
     """Before answering a search: apply what the log holds beyond this server's position, waiting at
-    most ``SEARCH_CATCH_UP_SECONDS`` (then the search answers from what is indexed). True when the
-    index is at the end of the log. One small query when nothing is pending."""
+    most ``SEARCH_CATCH_UP_SECONDS`` (then the search answers from what is indexed, and the page says
+    so); not at all when more than ``SEARCH_CATCH_UP_MAX_ROWS`` rows are pending. True when the index
+    is at the end of the log. One small query when nothing is pending."""
     timeout = float(current_app.config.get("SEARCH_CATCH_UP_SECONDS", 2.0)) if timeout is None else timeout
     deadline = time.monotonic() + timeout
     try:
@@ -212,11 +213,12 @@ def catch_up(index: SearchIndex, timeout: float | None = None) -> bool:
             if state is None:
                 return False
             with new_session() as session:
-                if not applier.unapplied(session, state):
-                    return True
+                pending = applier.unapplied(session, state)
+            if not pending:
+                return True
             left = deadline - time.monotonic()
-            if left <= 0:
-                break
+            if left <= 0 or pending > int(current_app.config.get("SEARCH_CATCH_UP_MAX_ROWS", 1000)):
+                break  # a large import being indexed: the background applier is on it, don't make users wait
             applied = apply_pending(timeout=left)
             if applied.needs_rebuild:
                 return False
