@@ -246,6 +246,12 @@ def test_prune_deletes_old_rows_and_a_server_behind_them_rebuilds(app, session, 
     assert found(search_index, "乱收费") == [f"matter:{old.id}"]
     assert applier.read_position(search_index.path).position == newest
 
+    with clock.frozen(clock.now().replace(year=clock.now().year + 2)):  # a log pruned to nothing …
+        assert app.test_cli_runner().invoke(args=["search", "prune", "--days", "30"]).exit_code == 0
+    assert session.scalars(select(SearchChange.id)).all() == []
+    service.rebuild()  # … still gives a rebuilt index a position at or past what was pruned
+    assert not service.apply_pending().needs_rebuild
+
 
 def test_a_search_does_not_wait_behind_a_large_backlog(app, session, office, make_matter, search_index):
     """A large import waits in the log: a search answers at once from the index, saying it is being

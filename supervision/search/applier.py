@@ -143,7 +143,8 @@ def start_position(session: Session) -> Position:
     """The position of an index about to be rebuilt from ``session``'s reads: the log's newest id, with
     the ids below it that are not visible yet (transactions still running) as gaps. Rows recorded
     longer ago than the gap horizon are taken as settled, so only the recent part is examined."""
-    newest = session.scalar(select(func.max(C.id))) or 0
+    # a log pruned to nothing still counts from the pruned ids: ids are never handed out again
+    newest = max(session.scalar(select(func.max(C.id))) or 0, pruned_through(session))
     horizon = clock.now() - timedelta(seconds=gap_seconds())
     settled = session.scalar(select(func.max(C.id)).where(C.recorded_at < horizon)) or 0
     visible = list(session.scalars(select(C.id).where(C.id > settled, C.id <= newest).order_by(C.id)))
