@@ -537,9 +537,9 @@ def test_an_import_killed_right_after_its_commit_is_indexed_after_the_restart(ap
     path = tmp_path / "台账.xlsx"
     path.write_bytes(ledger([row(**{"标题": "燃气开户窗口乱收费"}), row(**{"原编号": "2025-002", "标题": "供水报装拖延"})]))
     db.engine.dispose()
-    config = json.dumps({"INSTANCE_PATH": app.instance_path, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                         "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-                         "TESTING": True})
+    shared = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_KEY", "AUDIT_KEY_ID")}
+    config = json.dumps({"INSTANCE_PATH": app.instance_path, **shared, "RATELIMIT_ENABLED": False,
+                         "WTF_CSRF_ENABLED": False, "TESTING": True})
     script = Path(__file__).resolve().parent / "search_processes.py"
     run = subprocess.run([sys.executable, str(script), "import-and-die", config, office.intake.username, str(path)],
                          capture_output=True, text=True, timeout=300)

@@ -46,8 +46,11 @@ def found(index: SearchIndex, text: str) -> list[str]:
 
 
 def process_config(app, instance: Path, **extra) -> str:
-    return json.dumps({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                       "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False, "SEARCH_ENABLED": True, **extra})
+    """The settings of another process of this deployment (the same database and keys)."""
+    shared = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_KEY", "AUDIT_KEY_ID",
+                                               "AUDIT_KEYS") if app.config.get(key) is not None}
+    return json.dumps({"INSTANCE_PATH": str(instance), **shared, "RATELIMIT_ENABLED": False, "SEARCH_ENABLED": True,
+                       **extra})
 
 
 def alive(pid: int) -> bool:
