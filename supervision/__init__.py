@@ -70,6 +70,9 @@ def _register_blueprints(app: Flask) -> None:
                       escalation_bp, notifications_bp, rectification_bp, portal_bp, publication_bp, talks_bp,
                       search_bp, ledgers_bp, ledger_import_bp, statistics_bp):
         app.register_blueprint(blueprint)
+    from supervision.clues.views import bp as clues_bp
+
+    app.register_blueprint(clues_bp)
 
 
 def _configure(app: Flask, overrides: dict[str, Any]) -> None:

@@ -178,6 +178,10 @@ def sweep_command(today) -> None:
 
     report = sweep(db.session, SweepPolicy.from_config(current_app.config), today.date() if today else None)
     db.session.commit()
+    from supervision.clues.services import sweep_shelved
+
+    shelved = sweep_shelved(db.session, today.date() if today else None)  # 暂存待查 due for review
+    db.session.commit()
     # After the sweep's commit: each delivery is marked before and after sending (at most one resent after a crash).
     sent, failed = deliver_pending(db.session, channels_from_config(current_app.config, current_app.instance_path),
                                    lease_seconds=current_app.config.get("DELIVERY_LEASE_SECONDS", 600))
@@ -189,7 +193,8 @@ def sweep_command(today) -> None:
 
     write(db.session, _keyring(), _anchor_path())  # the chain's head, outside the database
     db.session.commit()
-    click.echo(f"{report}；发送通知 {sent} 条" + (f"，失败待重试 {failed} 条" if failed else "") + "。")
+    click.echo(f"{report}；发送通知 {sent} 条" + (f"，失败待重试 {failed} 条" if failed else "")
+               + (f"；暂存待查线索到期重新研判 {shelved} 件" if shelved else "") + "。")
 
 
 @click.group("files")

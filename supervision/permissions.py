@@ -338,3 +338,43 @@ def can_configure_assessment(user: User) -> bool:
     """The assessment weights are the office's policy, set by those who read the ranking — not by the
     IT administrator, who sees no statistics."""
     return is_role(user, Role.SUPERVISOR, Role.LEADER)
+
+
+# --- 问题线索 (clue register) ----------------------------------------------------------------------
+# Reports about officials are the office's own business: a department (head or liaison) never sees a
+# clue, not even that it exists. Intake registers, a supervisor (case officer) proposes and handles,
+# a leader decides.
+from supervision.clues.workflow import ClueAction  # noqa: E402  (appended area)
+
+CLUE_ACTION_ROLES: dict[ClueAction, frozenset[Role]] = {
+    ClueAction.PROPOSE: frozenset({Role.SUPERVISOR}),
+    ClueAction.APPROVE: frozenset({Role.LEADER}),
+    ClueAction.DECLINE: frozenset({Role.LEADER}),
+    ClueAction.REVIEW: frozenset({Role.SUPERVISOR}),
+    ClueAction.CONCLUDE: frozenset({Role.SUPERVISOR}),
+    ClueAction.HAND_OVER: frozenset({Role.SUPERVISOR}),
+}
+
+
+def can_view_clues(user: User) -> bool:
+    """Every /clues/ page, export and search result: office staff only."""
+    return is_role(user, *OFFICE_ROLES)
+
+
+def can_register_clue(user: User) -> bool:
+    """Register a clue directly, or turn an accepted matter into one: intake and supervisors."""
+    return is_role(user, Role.INTAKE, Role.SUPERVISOR)
+
+
+def can_handle_clue(user: User) -> bool:
+    """The case officer's work: 函询 (notice, 送达, reply, outcome), 初步核实, 澄清正名."""
+    return is_role(user, Role.SUPERVISOR)
+
+
+def can_act_on_clue(user: User, action: ClueAction) -> bool:
+    return is_role(user, *CLUE_ACTION_ROLES[action])
+
+
+def can_view_clue_reporter(user: User) -> bool:
+    """The reporter's identity follows the matter rules: office staff who may see identity."""
+    return can_view_clues(user) and can_view_identity(user)

@@ -107,6 +107,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("ledger_import.index", "台账导入"),
     ("rectification.index", "整改通知"),
     ("talks.index", "谈话函询"),
+    ("clues.index", "问题线索"),
     ("search.index", "全文检索"),
     ("admin.users", "用户管理"),
     ("admin.departments", "单位管理"),

@@ -16,6 +16,7 @@ from supervision import audit, audit_rows, clock, permissions, sequences, workfl
 from supervision.deadlines import compute_due, limit_for
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
+from supervision.models.clues import Clue
 from supervision.models.matters import (
     SERIAL_PREFIX,
     Assignment,
@@ -328,6 +329,8 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
     if not permissions.can_act(actor, matter, Action.ASSIGN):
         raise PermissionDenied("您无权对该事项进行此操作。")
     workflow.next_status(matter.status, Action.ASSIGN)
+    if session.scalar(select(Clue.id).where(Clue.matter_id == matter.id)) is not None:
+        raise WorkflowError("该事项已转为问题线索，由本机关按干部管理权限自行处置，不能交办被反映人所在单位。")
     departments = [lead, *[d for d in co_handling if d.id != lead.id]]
     for department in departments:
         if not department.active:

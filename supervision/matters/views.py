@@ -115,12 +115,15 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     escalations = [e for e in escalations_of(db.session, matter.id)
                    if permissions.can_view_event(user, "department", e.department_id)]
     urge_form = UrgeForm() if permissions.can_escalate(user) and any(a.is_open for a in matter.assignments) else None
+    from supervision.clues.queries import clue_for_matter, may_become_clue
+
+    clue = clue_for_matter(db.session, user, matter)
     return render_template(
         "matters/detail.html", matter=matter, escalations=escalations, urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
         identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, events=events,
         generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
         can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
-        **light_helpers()), status
+        clue=clue, may_become_clue=clue is None and may_become_clue(user, matter), **light_helpers()), status
 
 
 def action_forms(matter: Matter) -> dict:

@@ -2,6 +2,15 @@
 
 from supervision.models.audit import AuditChainHead, AuditEntry
 from supervision.models.base import Base
+from supervision.models.clues import (
+    Clue,
+    ClueAttachment,
+    ClueDisposal,
+    ClueInquiry,
+    CluePerson,
+    ClueReporter,
+    ClueVerification,
+)
 from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
 from supervision.models.counters import SerialCounter
 from supervision.models.documents import GeneratedDocument
@@ -33,7 +42,8 @@ from supervision.models.rectification import (
 
 __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry",
            "Base", "CalendarOverride",
-           "Category", "CitizenRating", "Complainant", "Delivery", "Department", "DepartmentKind",
+           "Category", "CitizenRating", "Clue", "ClueAttachment", "ClueDisposal", "ClueInquiry", "CluePerson",
+           "ClueReporter", "ClueVerification", "Complainant", "Delivery", "Department", "DepartmentKind",
            "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep", "LoginAttempt",
            "Matter", "MatterEvent", "Notification", "PeriodKind", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import re
+
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField
+from wtforms.validators import InputRequired, Optional
+
+from supervision.clues.services import PersonInput
+from supervision.forms import BaseForm, limited
+from supervision.models.clues import (DIRECT_SOURCES, CadreLevel, Clue, ClueDisposal, ClueReporter, ClueSource,
+                                      ClueStatus, DisposalWay)
+
+C = Clue.__table__.c
+D = ClueDisposal.__table__.c
+R = ClueReporter.__table__.c
+PEOPLE_HINT = "每行一人：姓名，单位，职务，干部层级（厅局级 / 县处级 / 乡科级 / 一般干部 / 其他人员）"
+_LEVELS = {level.label: level for level in CadreLevel}
+
+
+def parse_people(text: str) -> list[PersonInput]:
+    """``李某某，市住房和城乡建设局，科长，乡科级`` per line → people (the level is optional)."""
+    people = []
+    for line in (text or "").splitlines():
+        parts = [p.strip() for p in re.split(r"[，,、;；]", line) if p.strip()]
+        if not parts:
+            continue
+        level = CadreLevel.GENERAL
+        if len(parts) > 1 and parts[-1] in _LEVELS:
+            level = _LEVELS[parts.pop()]
+        name, unit, post = (parts + ["", ""])[:2] + ["，".join(parts[2:])]
+        people.append(PersonInput(name=name, unit=unit, post=post, cadre_level=level))
+    return people
+
+
+def people_text(people) -> str:
+    return "\n".join("，".join(x for x in (p.name, p.unit, p.post, p.cadre_level.label) if x) for p in people)
+
+
+class VersionedForm(BaseForm):
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+def _people_field(label: str = "被反映人"):
+    return limited(C.summary, label, textarea=True, render_kw={"rows": 3, "placeholder": PEOPLE_HINT})
+
+
+class RegisterForm(BaseForm):
+    source = SelectField("线索来源", choices=[(s.value, s.label) for s in DIRECT_SOURCES],
+                         validators=[InputRequired(message="请选择线索来源。")])
+    source_note = limited(C.source_note, "来源说明（来文文号、移交单位等）", optional=True)
+    received_on = DateField("收到日期", validators=[InputRequired(message="请填写收到日期。")])
+    people = _people_field()
+    summary = limited(C.summary, "问题摘要（函询通知书只引用摘要）", textarea=True, render_kw={"rows": 5})
+    real_name = BooleanField("实名举报")
+    reporter_name = limited(R.name, "举报人姓名", optional=True)
+    reporter_phone = limited(R.phone, "联系电话", optional=True)
+    reporter_id_number = limited(R.id_number, "身份证号", optional=True)
+    reporter_work_unit = limited(R.work_unit, "工作单位", optional=True)
+    reporter_address = limited(R.address, "住址", optional=True)
+
+
+class FromMatterForm(VersionedForm):
+    people = _people_field()
+    summary = limited(C.summary, "问题摘要（默认取事项摘要）", textarea=True, render_kw={"rows": 5})
+
+
+class ProposeForm(VersionedForm):
+    way = RadioField("处置方式", choices=DisposalWay.choices(),
+                     validators=[InputRequired(message="请选择处置方式。")])
+    reason = limited(D.reason, "拟处置理由", textarea=True, render_kw={"rows": 3})
+    review_on = DateField("重新研判日期（暂存待查时填写）", validators=[Optional()])
+
+
+class ApproveForm(VersionedForm):
+    studied_by = limited(D.studied_by, "集体研究（经……研究）", optional=True,
+                         render_kw={"placeholder": "如 委（局）室务会"})
+    note = limited(D.decision_note, "审批意见", optional=True, textarea=True, render_kw={"rows": 2})
+
+
+class DeclineForm(VersionedForm):
+    note = limited(D.decision_note, "不批准的理由或意见", textarea=True, render_kw={"rows": 2})
+
+
+class NoteForm(VersionedForm):
+    note = limited(D.decision_note, "说明", optional=True, textarea=True, render_kw={"rows": 2})
+
+
+class ReporterForm(BaseForm):
+    reason = limited(D.studied_by, "查看事由")
+
+
+class ListFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("状态", choices=[("", "全部")] + ClueStatus.choices(), validators=[Optional()])
+    source = SelectField("来源", choices=[("", "全部")] + ClueSource.choices(), validators=[Optional()])
+    way = SelectField("处置方式", choices=[("", "全部")] + DisposalWay.choices(), validators=[Optional()])
+    q = limited(C.source_note, "检索", optional=True)
