@@ -22,6 +22,9 @@ def register_commands(app: Flask) -> None:
     from supervision.documents.cli import paperwork_group
 
     app.cli.add_command(paperwork_group)
+    from supervision.clues.cli import clues_group
+
+    app.cli.add_command(clues_group)
 
 
 @click.command("create-user")

@@ -14,7 +14,9 @@ def clue_urls(clue, matter) -> list[tuple[str, str]]:
     return [("get", "/clues/"), ("get", "/clues/new"), ("get", f"/clues/{clue.id}"),
             ("get", f"/clues/from-matter/{matter.id}"), ("post", f"/clues/{clue.id}/reporter"),
             ("post", f"/clues/{clue.id}/act/propose"), ("post", "/clues/new"),
-            ("get", "/clues/?q=李建国")]
+            ("get", "/clues/?q=李建国"), ("post", f"/clues/{clue.id}/inquiries"), ("get", "/clues/inquiries/incomplete"),
+            ("post", "/clues/inquiries/1/act/serve"), ("post", "/clues/inquiries/1/notice"),
+            ("post", "/clues/inquiries/1/addressee"), ("get", f"/clues/{clue.id}/files/1")]
 
 
 @pytest.mark.parametrize("who", ["head", "other_head", "admin"])
@@ -95,3 +97,66 @@ def test_the_reporter_is_shown_with_a_reason_and_never_kept(app, office, make_cl
     page = client.post(f"/clues/{clue.id}/reporter", data={"reason": "核实举报内容"}).text
     assert "王举报" in page and "核实举报内容" in page
     assert "王举报" not in client.get(f"/clues/{clue.id}").text
+
+
+def test_the_inquiry_journey_on_the_clue_page(app, office, make_clue):
+    from io import BytesIO
+
+    from matters_factories import PDF_BYTES
+
+    clue = make_clue("inquiry")
+    client = signed_in(app, office.supervisor)
+    page = client.get(f"/clues/{clue.id}").text
+    assert "向被反映人本人发出函询" in page
+    response = client.post(f"/clues/{clue.id}/inquiries", data={
+        "version": clue.version, "person_id": clue.people[0].id, "problems": clue.summary,
+        "party_committee": "中共示范市住房和城乡建设局党组"})
+    assert response.status_code == 302, response.text
+    inquiry = clue.inquiries[0]
+    notice = client.post(f"/clues/inquiries/{inquiry.id}/notice")
+    assert notice.status_code == 302 and "/documents/" in notice.headers["Location"]
+    assert client.get(notice.headers["Location"]).status_code == 200
+    response = client.post(f"/clues/inquiries/{inquiry.id}/act/serve", data={"served_on": "2026-06-01", "note": "本人签收"})
+    assert response.status_code == 302, response.text
+    response = client.post(f"/clues/inquiries/{inquiry.id}/act/reply", data={
+        "replied_on": "2026-06-01", "countersigned_by": "王书记", "text": "本人未收受购物卡。",
+        "files": [(BytesIO(PDF_BYTES), "说明.pdf")]}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.text
+    page = client.get(f"/clues/{clue.id}").text
+    assert "说明.pdf" in page and "2026年6月23日" in page  # 15 working days after 6/1 (端午 6/19 off)
+    response = client.post(f"/clues/inquiries/{inquiry.id}/act/decide", data={
+        "version": clue.version, "outcome": "accepted", "note": "说明属实。"})
+    assert response.status_code == 302, response.text
+    assert clue.status == ClueStatus.CONCLUDED
+
+
+def test_a_migrated_inquiry_without_a_person_is_completed_by_a_clerk(app, session, office, make_matter):
+    from supervision.clues.services import migrate_unit_inquiries
+    from supervision.models.talks import TalkKind
+    from supervision.talks import services as talk_services
+    from talks_factories import talk_input
+
+    talk = talk_services.propose_talk(session, office.supervisor, talk_input(
+        office, TalkKind.INQUIRY, subject_name=office.department.name, matters=[make_matter("in_progress")]))
+    talk_services.approve_talk(session, office.leader, talk)
+    session.commit()
+    migrate_unit_inquiries(session)
+    session.commit()
+    client = signed_in(app, office.intake)
+    page = client.get("/clues/inquiries/incomplete").text
+    assert office.department.name in page
+    from supervision.models.clues import ClueInquiry
+
+    inquiry = session.query(ClueInquiry).one()
+    response = client.post(f"/clues/inquiries/{inquiry.id}/addressee", data={
+        "name": "周建华", "unit": office.department.name, "post": "科长"})
+    assert response.status_code == 302
+    assert "没有待补全的函询" in client.get("/clues/inquiries/incomplete").text
+    assert inquiry.addressee_name == "周建华" and inquiry.clue.people[0].name == "周建华"
+
+
+def test_a_new_inquiry_is_no_longer_addressed_to_a_unit_from_the_talks_area(app, office):
+    client = signed_in(app, office.supervisor)
+    response = client.get("/talks/new/inquiry")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/clues/")
+    assert "/talks/new/inquiry" not in client.get("/talks/").text

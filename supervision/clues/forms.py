@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import re
 
+from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from supervision.clues.services import PersonInput
 from supervision.forms import BaseForm, limited
-from supervision.models.clues import (DIRECT_SOURCES, CadreLevel, Clue, ClueDisposal, ClueReporter, ClueSource,
-                                      ClueStatus, DisposalWay)
+from supervision.models.clues import (DIRECT_SOURCES, CadreLevel, Clue, ClueDisposal, ClueInquiry, ClueReporter,
+                                      ClueSource, ClueStatus, DisposalWay, InquiryOutcome)
+from supervision.uploads import ACCEPT_ATTRIBUTE
 
 C = Clue.__table__.c
 D = ClueDisposal.__table__.c
@@ -100,3 +102,48 @@ class ListFilterForm(BaseForm):
     source = SelectField("来源", choices=[("", "全部")] + ClueSource.choices(), validators=[Optional()])
     way = SelectField("处置方式", choices=[("", "全部")] + DisposalWay.choices(), validators=[Optional()])
     q = limited(C.source_note, "检索", optional=True)
+
+
+# --- 函询 to the person ----------------------------------------------------------------------------
+I = ClueInquiry.__table__.c
+
+
+class IssueInquiryForm(VersionedForm):
+    person_id = SelectField("被函询人", coerce=int, validators=[InputRequired(message="请选择被函询人。")])
+    problems = limited(I.problems, "函询的问题（摘要，每行一条；不得出现举报人信息）", textarea=True, render_kw={"rows": 5})
+    party_committee = limited(I.party_committee, "所在单位党委（党组）", render_kw={"placeholder": "如 中共示范市住房和城乡建设局党组"})
+
+    def __init__(self, clue: Clue | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clue is not None:
+            self.person_id.choices = [(p.id, str(p)) for p in clue.people]
+            if not self.problems.data:
+                self.problems.data = clue.summary
+            if not self.party_committee.data and clue.people:
+                self.party_committee.data = f"{clue.people[0].unit}党委（党组）"
+
+
+class ServeForm(BaseForm):
+    served_on = DateField("送达日期（被函询人签收之日）", validators=[InputRequired(message="请填写送达日期。")])
+    note = limited(I.served_note, "送达方式、签收人", optional=True)
+
+
+class InquiryReplyForm(BaseForm):
+    replied_on = DateField("收到书面说明日期", validators=[InputRequired(message="请填写收到日期。")])
+    countersigned_by = limited(I.countersigned_by, "党委（党组）主要负责人签署意见（姓名、职务）")
+    text = limited(I.reply_text, "书面说明（要点）", textarea=True, render_kw={"rows": 6})
+    files = MultipleFileField("附件（签字的书面说明扫描件、证明材料）",
+                              render_kw={"accept": ACCEPT_ATTRIBUTE, "multiple": True})
+
+
+class OutcomeForm(VersionedForm):
+    outcome = RadioField("函询处理意见", choices=InquiryOutcome.choices(),
+                         validators=[InputRequired(message="请选择函询处理意见。")])
+    note = limited(I.outcome_note, "审核意见", textarea=True, render_kw={"rows": 3})
+
+
+class AddresseeForm(BaseForm):
+    name = limited(I.addressee_name, "被函询人姓名")
+    unit = limited(I.addressee_unit, "所在单位")
+    post = limited(I.addressee_post, "职务", optional=True)
+    party_committee = limited(I.party_committee, "所在单位党委（党组）", optional=True)

@@ -50,3 +50,11 @@ def may_become_clue(user: User, matter: Matter) -> bool:
     from supervision.clues.services import can_convert
 
     return permissions.can_register_clue(user) and can_convert(matter)
+
+
+def inquiries_without_addressee(session: Session) -> list:
+    """Migrated unit-addressed 函询 that name no person: a clerk completes them."""
+    from supervision.models.clues import ClueInquiry
+
+    return list(session.scalars(select(ClueInquiry).where(ClueInquiry.addressee_name == "")
+                                .options(selectinload(ClueInquiry.clue)).order_by(ClueInquiry.id)))

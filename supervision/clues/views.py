@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, permissions
 from supervision.clues import forms as clue_forms
 from supervision.clues import queries, services, workflow
-from supervision.clues.forms import (ApproveForm, DeclineForm, FromMatterForm, ListFilterForm, NoteForm, ProposeForm,
-                                     RegisterForm, ReporterForm, parse_people)
+from supervision.clues.forms import (AddresseeForm, ApproveForm, DeclineForm, FromMatterForm, InquiryReplyForm,
+                                     IssueInquiryForm, ListFilterForm, NoteForm, OutcomeForm, ProposeForm, RegisterForm,
+                                     ReporterForm, ServeForm, parse_people)
 from supervision.clues.workflow import ClueAction
+from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError, StaleObjectError
 from supervision.extensions import db
 from supervision.forms import BaseForm
-from supervision.models.clues import Clue, ClueSource, ClueStatus, DisposalWay
+from supervision.models.clues import (Clue, ClueAttachment, ClueInquiry, ClueSource, ClueStatus, DisposalWay,
+                                      InquiryOutcome)
+from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
+from supervision.uploads import Storage
 from supervision.web import requires
 
 bp = Blueprint("clues", __name__, url_prefix="/clues")
@@ -115,9 +122,21 @@ def render_detail(clue: Clue, failed: dict | None = None, status: int = 200, rep
     user = current_user
     forms = {name: spec.form_class(formdata=None, version=clue.version)
              for name, spec in ACTIONS.items() if spec.available(user, clue)}
+    if permissions.can_handle_clue(user):
+        if clue.status == ClueStatus.INQUIRY and clue.open_inquiry is None:
+            forms["issue_inquiry"] = IssueInquiryForm(clue, formdata=None, version=clue.version)
+        for inquiry in clue.inquiries:
+            for name, form_class in INQUIRY_FORMS.items():
+                if workflow.inquiry_allows(inquiry.status, workflow.InquiryAction(name)) and not inquiry.needs_addressee:
+                    forms[f"inquiry:{inquiry.id}:{name}"] = (
+                        form_class(formdata=None, version=clue.version) if form_class is OutcomeForm
+                        else form_class(formdata=None))
     forms.update(failed or {})
+    documents = {d.subject_id: d for d in db.session.scalars(select(GeneratedDocument).where(
+        GeneratedDocument.subject_type == "clue_inquiry",
+        GeneratedDocument.subject_id.in_([i.id for i in clue.inquiries])).order_by(GeneratedDocument.revision))}
     return render_template(
-        "clues/detail.html", clue=clue, forms=forms, failed_open=next(iter(failed or {}), None),
+        "clues/detail.html", clue=clue, forms=forms, failed_open=next(iter(failed or {}), None), documents=documents,
         reporter=reporter, reporter_reason=reporter_reason, reporter_form=ReporterForm(),
         can_view_reporter=permissions.can_view_clue_reporter(user), people_text=clue_forms.people_text,
         today=clock.today(), csrf_form=BaseForm()), status
@@ -186,3 +205,124 @@ def reveal_reporter(clue_id: int):
     reporter = services.view_reporter(db.session, current_user, clue, form.reason.data)
     db.session.commit()
     return render_detail(clue, reporter=reporter or False, reporter_reason=form.reason.data)
+
+
+# --- 函询 to the person ----------------------------------------------------------------------------
+def storage() -> Storage:
+    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
+
+
+def load_inquiry(inquiry_id: int) -> ClueInquiry:
+    return db.get_or_404(ClueInquiry, inquiry_id)
+
+
+def _finish(run: Callable[[], object], success: str, clue: Clue, failed_name: str, form):
+    """Run one service: commit, flash and go back to the clue — or roll back and show the page again
+    with the form's input kept and the reason."""
+    try:
+        run()
+        db.session.commit()
+    except (DomainError, StaleDataError) as error:
+        db.session.rollback()
+        flash(str(error) if isinstance(error, DomainError) else str(StaleObjectError()), "error")
+    else:
+        flash(success, "success")
+        return redirect(url_for("clues.detail", clue_id=clue.id) + "#inquiries")
+    db.session.expire_all()
+    return render_detail(db.session.get(Clue, clue.id), {failed_name: form}, status=400)
+
+
+@bp.post("/<int:clue_id>/inquiries")
+@requires(permissions.can_handle_clue)
+def issue_inquiry(clue_id: int):
+    clue = load_clue(clue_id)
+    form = IssueInquiryForm(clue)
+    if not form.validate_on_submit():
+        _failed_message()
+        return render_detail(clue, {"issue_inquiry": form}, status=400)
+    person = next((p for p in clue.people if p.id == form.person_id.data), None)
+    return _finish(lambda: services.issue_inquiry(
+        db.session, current_user, clue, person, form.problems.data, form.party_committee.data,
+        expected_version=form.expected_version()), "函询已发出，请生成函询通知书并记录送达。", clue, "issue_inquiry", form)
+
+
+INQUIRY_FORMS = {"serve": ServeForm, "reply": InquiryReplyForm, "decide": OutcomeForm}
+
+
+def _uploaded(field) -> list[tuple[str, bytes]]:
+    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+@bp.post("/inquiries/<int:inquiry_id>/act/<name>")
+@requires(permissions.can_handle_clue)
+def inquiry_act(inquiry_id: int, name: str):
+    inquiry = load_inquiry(inquiry_id)
+    form_class = INQUIRY_FORMS.get(name) or abort(404)
+    form = form_class()
+    key = f"inquiry:{inquiry.id}:{name}"
+    if not form.validate_on_submit():
+        _failed_message()
+        return render_detail(inquiry.clue, {key: form}, status=400)
+    runs = {
+        "serve": (lambda: services.serve_inquiry(db.session, current_user, inquiry, form.served_on.data,
+                                                 form.note.data), "已记录送达，回复期限自送达之日起计算。"),
+        "reply": (lambda: services.record_inquiry_reply(
+            db.session, current_user, inquiry, form.text.data, form.replied_on.data, form.countersigned_by.data,
+            files=_uploaded(form.files), storage=storage()), "书面说明已登记。"),
+        "decide": (lambda: services.decide_inquiry_outcome(
+            db.session, current_user, inquiry, InquiryOutcome(form.outcome.data), form.note.data,
+            expected_version=form.expected_version()), "函询处理意见已记录。"),
+    }
+    run, success = runs[name]
+    return _finish(run, success, inquiry.clue, key, form)
+
+
+@bp.post("/inquiries/<int:inquiry_id>/notice")
+@requires(permissions.can_handle_clue)
+def inquiry_notice(inquiry_id: int):
+    """函询通知书 to the person (generated, or regenerated with its number), sent as a download."""
+    inquiry = load_inquiry(inquiry_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    return generate_and_send(
+        lambda: services.generate_inquiry_notice(db.session, current_user, inquiry, config=current_app.config,
+                                                 folder=documents_folder()),
+        url_for("clues.detail", clue_id=inquiry.clue_id) + "#inquiries")
+
+
+@bp.get("/<int:clue_id>/files/<int:attachment_id>")
+@requires(permissions.can_view_clues)
+def download(clue_id: int, attachment_id: int):
+    attachment = db.get_or_404(ClueAttachment, attachment_id)
+    if attachment.clue_id != clue_id:
+        abort(404)
+    return send_file(storage().path(attachment.stored_name), mimetype=attachment.media_type, as_attachment=True,
+                     download_name=attachment.original_name, max_age=0)
+
+
+# --- migrated unit-addressed 函询 that name no person ----------------------------------------------
+@bp.get("/inquiries/incomplete")
+@requires(permissions.can_view_clues)
+def incomplete():
+    return render_template("clues/incomplete.html", inquiries=queries.inquiries_without_addressee(db.session),
+                           can_complete=permissions.can_register_clue(current_user), form=AddresseeForm())
+
+
+@bp.post("/inquiries/<int:inquiry_id>/addressee")
+@requires(permissions.can_register_clue)
+def complete_addressee(inquiry_id: int):
+    inquiry = load_inquiry(inquiry_id)
+    form = AddresseeForm()
+    if form.validate_on_submit():
+        try:
+            services.complete_addressee(db.session, current_user, inquiry, form.name.data, form.unit.data,
+                                        form.post.data, form.party_committee.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(f"已补全被函询人：{form.name.data}。", "success")
+    else:
+        flash("请填写被函询人姓名和所在单位。", "error")
+    return redirect(url_for("clues.incomplete"))

@@ -16,6 +16,7 @@ from enum import StrEnum
 from supervision.errors import WorkflowError
 from supervision.models.clues import ClueStatus as S
 from supervision.models.clues import DisposalWay
+from supervision.models.clues import InquiryStatus as IS
 
 
 class ClueAction(StrEnum):
@@ -75,3 +76,34 @@ def is_allowed(current: S, action: ClueAction) -> bool:
 
 def allowed_actions(current: S) -> list[ClueAction]:
     return [action for (state, action) in TRANSITIONS if state == current]
+
+
+# --- a 函询 to a person: issued → 送达 → reply (countersigned) → the office's outcome --------------
+class InquiryAction(StrEnum):
+    SERVE = "serve"
+    REPLY = "reply"
+    DECIDE = "decide"
+
+
+INQUIRY_ACTION_LABELS: dict[InquiryAction, str] = {
+    InquiryAction.SERVE: "记录送达",
+    InquiryAction.REPLY: "登记回复",
+    InquiryAction.DECIDE: "提出处理意见",
+}
+INQUIRY_TRANSITIONS: dict[tuple[IS, InquiryAction], IS] = {
+    (IS.ISSUED, InquiryAction.SERVE): IS.SERVED,
+    (IS.SERVED, InquiryAction.REPLY): IS.REPLIED,
+    (IS.REPLIED, InquiryAction.DECIDE): IS.CONCLUDED,
+}
+
+
+def next_inquiry_status(current: IS, action: InquiryAction) -> IS:
+    try:
+        return INQUIRY_TRANSITIONS[(current, action)]
+    except KeyError:
+        raise WorkflowError(
+            f"该函询当前为“{current.label}”，不能进行“{INQUIRY_ACTION_LABELS[action]}”操作。") from None
+
+
+def inquiry_allows(current: IS, action: InquiryAction) -> bool:
+    return (current, action) in INQUIRY_TRANSITIONS

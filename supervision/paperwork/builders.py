@@ -532,3 +532,9 @@ BUILDERS: dict[str, Callable[[Any, OfficeProfile], bytes]] = {
     "talk_register": build_talk_register,
     "work_report": build_work_report,
 }
+
+# The clue procedure's documents (函询通知书 to a person, 澄清正名通知书) live in their own module.
+from supervision.paperwork import clue_documents as _clue_documents  # noqa: E402
+
+DOCUMENT_TITLES.update(_clue_documents.TITLES)
+BUILDERS.update(_clue_documents.BUILDERS)

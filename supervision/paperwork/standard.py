@@ -82,6 +82,7 @@ DEFAULT_DOC_PREFIXES: Mapping[str, str] = MappingProxyType(
         "rectification": "效整",
         "inquiry": "函询",
         "admonition": "诫勉",
+        "clearance": "澄清",  # 澄清正名通知书 (问题线索)
     }
 )
 

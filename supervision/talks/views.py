@@ -57,6 +57,9 @@ def new(kind: str):
     if kind not in TalkKind._value2member_map_:
         abort(404)
     kind = TalkKind(kind)
+    if kind == TalkKind.INQUIRY:  # a 函询 goes to the person, from the clue register (SPEC §12)
+        flash("函询发给被反映人本人：请在问题线索中提出“谈话函询”处置意见，经批准后发出函询。", "info")
+        return redirect(url_for("clues.index"))
     form = ProposeForm(kind)
     return submit(form, lambda: services.propose_talk(db.session, current_user, _talk_input(kind, form)),
                   success=lambda talk: f"已提出{kind.label} {talk.serial}，待领导审批。",

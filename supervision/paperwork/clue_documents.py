@@ -1,0 +1,104 @@
+"""The documents of the clue procedure (SPEC §12): the 函询通知书 addressed to the person, and the
+澄清正名 notice for a person a report accused wrongly. Neither has a field for the reporter: what a
+person learns of a report is the office's summary of the problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from supervision.paperwork.data import DocNumber, Person
+from supervision.paperwork.layout import OfficeProfile, OfficialDocument, format_doc_number
+
+TITLES = {"person_inquiry_notice": "函询通知书", "clearance_notice": "澄清正名通知书"}
+
+
+@dataclass(frozen=True)
+class PersonInquiryNotice:
+    """函询通知书 to a named official; the reply is due a number of working days after receipt."""
+
+    number: DocNumber
+    person: Person
+    problems: tuple[str, ...]  # summaries only
+    issued_on: date
+    party_committee: str  # the person's 党委（党组）: countersigns the explanation, copied in
+    reply_working_days: int = 15
+    round: int = 1  # 再次函询 is round 2
+    contact_person: str = ""
+    contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class ClearanceNotice:
+    """澄清正名: the report about the person was found untrue; made known where it did harm."""
+
+    number: DocNumber
+    person: Person
+    addressee: str  # the person's 党委（党组） (or unit), which makes the clarification known
+    problems: tuple[str, ...]  # what was reported, in summary
+    finding: str  # 核查结论
+    requested_by: str  # 本人 / 所在单位
+    scope: str  # where and how it is made known
+    issued_on: date
+    copy_to: tuple[str, ...] = ()
+
+
+def build_person_inquiry_notice(data: PersonInquiryNotice, profile: OfficeProfile) -> bytes:
+    from supervision.paperwork.builders import _delivery_receipt
+
+    title = TITLES["person_inquiry_notice"]
+    number = format_doc_number(profile.prefix("inquiry"), data.number.year, data.number.seq)
+    office = profile.office_name
+    paper = OfficialDocument(profile, title=title)
+    paper.document_head(title, number)
+    paper.salutation(f"{data.person.name}同志")
+    again = "再次" if data.round > 1 else ""
+    paper.body(
+        f"{office}收到反映你有关问题的信访举报。根据《中国共产党纪律检查机关监督执纪工作规则》有关规定，"
+        f"经研究，现{again}对你进行函询，请你对下列问题作出书面说明。"
+    )
+    paper.body("反映的主要问题如下：")
+    paper.numbered(data.problems)
+    paper.body(
+        f"请你自收到本通知之日起{data.reply_working_days}个工作日内，对上述问题逐项如实作出书面说明，"
+        f"并提供相关证明材料。书面说明须由你本人签名，经{data.party_committee}主要负责人签署意见后，"
+        f"报送{office}。"
+    )
+    paper.body(
+        "如实向组织说明问题是党员应尽的义务。对说明不实、隐瞒事实或者无正当理由逾期不作说明的，"
+        "将依规依纪严肃处理；反映的问题经函询说明清楚的，予以采信了结。"
+    )
+    paper.contact(data.contact_person, data.contact_phone)
+    paper.body("特此通知。")
+    paper.signature(data.issued_on)
+    paper.imprint([data.party_committee], data.issued_on)
+    _delivery_receipt(paper, title, number, data.person.described)
+    return paper.to_bytes()
+
+
+def build_clearance_notice(data: ClearanceNotice, profile: OfficeProfile) -> bytes:
+    title = TITLES["clearance_notice"]
+    number = format_doc_number(profile.prefix("clearance"), data.number.year, data.number.seq)
+    office = profile.office_name
+    person = data.person
+    paper = OfficialDocument(profile, title=title)
+    paper.document_head(title, number)
+    paper.salutation(data.addressee)
+    paper.body(
+        f"{office}此前收到反映{person.unit}{person.post}{person.name}同志有关问题的信访举报。"
+        f"经调查核实，反映的问题不属实。应{data.requested_by}请求，根据《中国共产党纪律检查机关监督执纪工作规则》"
+        f"有关规定，现为{person.name}同志澄清正名。"
+    )
+    paper.body("反映的主要问题如下：")
+    paper.numbered(data.problems)
+    paper.body(f"核查结论：{data.finding}")
+    paper.body(
+        f"请你单位{data.scope}，消除不良影响，保护干部干事创业的积极性。"
+    )
+    paper.body("特此通知。")
+    paper.signature(data.issued_on)
+    paper.imprint([f"{person.name}同志", *data.copy_to], data.issued_on)
+    return paper.to_bytes()
+
+
+BUILDERS = {"person_inquiry_notice": build_person_inquiry_notice, "clearance_notice": build_clearance_notice}
