@@ -58,9 +58,9 @@ def test_an_accepted_accusation_becomes_a_clue_and_can_no_longer_be_assigned(ses
     assert clue.summary == matter.summary and clue.source_note == matter.serial
     # The matter's complainant stays the one place for the reporter: no copy on the clue.
     assert session.scalar(select(ClueReporter)) is None
-    public = [e.text for e in session.scalars(select(MatterEvent).where(
+    public = [e.action for e in session.scalars(select(MatterEvent).where(
         MatterEvent.matter_id == matter.id, MatterEvent.audience == "public"))]
-    assert services.PUBLIC_ACCEPTED_TEXT in public
+    assert public[-1] == "clue"
     with pytest.raises(WorkflowError, match="已转为问题线索"):
         matter_services.assign_matter(session, office.intake, matter, lead=office.department)
     with pytest.raises(WorkflowError, match="已转为问题线索"):

@@ -160,3 +160,56 @@ def test_a_new_inquiry_is_no_longer_addressed_to_a_unit_from_the_talks_area(app,
     response = client.get("/talks/new/inquiry")
     assert response.status_code == 302 and response.headers["Location"].endswith("/clues/")
     assert "/talks/new/inquiry" not in client.get("/talks/").text
+
+
+def test_the_verification_and_clearance_on_the_clue_page(app, office, make_clue):
+    clue = make_clue("verify")
+    client = signed_in(app, office.supervisor)
+    assert "制定初核方案" in client.get(f"/clues/{clue.id}").text
+    assert client.post(f"/clues/{clue.id}/case/plan", data={"plan": "调取档案，谈话了解。"}).status_code == 302
+    response = client.post(f"/clues/{clue.id}/case/report", data={"report": "未发现问题。", "result": "hand_over",
+                                                                  "found_untrue": "y"})
+    assert response.status_code == 400 and "须写明接收单位" in response.text
+    response = client.post(f"/clues/{clue.id}/case/report", data={"report": "未发现问题。", "result": "closed",
+                                                                  "found_untrue": "y"})
+    assert response.status_code == 302, response.text
+    response = client.post(f"/clues/{clue.id}/case/clearance", data={
+        "requested_by": "李建国本人", "note": "在单位党组会议上通报"})
+    assert response.status_code == 302, response.text
+    notice = client.post(f"/clues/{clue.id}/clearance-notice")
+    assert notice.status_code == 302 and "/documents/" in notice.headers["Location"]
+    page = client.get(f"/clues/{clue.id}").text
+    assert "澄清〔2026〕1号" in page and "李建国本人" in page
+    assert signed_in(app, office.intake).post(f"/clues/{clue.id}/clearance-notice").status_code == 403
+
+
+def test_the_reporter_reads_acceptance_and_result_on_the_portal_never_the_answers(app, session, office, make_matter,
+                                                                                  make_clue):
+    from clues_factories import person
+    from supervision.clues import services
+    from supervision.models.clues import DisposalWay, InquiryOutcome
+
+    matter = make_matter("accepted")
+    clue = services.clue_from_matter(session, office.intake, matter, [person()])
+    session.commit()
+    portal = app.test_client()
+
+    def progress() -> str:
+        assert portal.post("/public/track", data={"serial": matter.serial, "query_code": matter.query_code}
+                           ).status_code == 302
+        return portal.get("/public/track/result").text
+
+    page = progress()
+    assert "作为问题线索受理" in page and "正在确定承办单位" not in page and "李建国" not in page
+    services.propose_disposal(session, office.supervisor, clue, DisposalWay.INQUIRY, "拟函询。")
+    services.approve_disposal(session, office.leader, clue)
+    inquiry = services.issue_inquiry(session, office.supervisor, clue, clue.people[0], clue.summary, "某党组")
+    services.serve_inquiry(session, office.supervisor, inquiry, matter.received_on)
+    services.record_inquiry_reply(session, office.supervisor, inquiry, "答复秘标：本人从未收受购物卡。",
+                                  matter.received_on, "王书记")
+    services.decide_inquiry_outcome(session, office.supervisor, inquiry, InquiryOutcome.ACCEPTED, "审核秘标")
+    session.commit()
+    page = progress()
+    assert "已办结" in page and "依规予以了结" in page
+    for secret in ("答复秘标", "审核秘标", "王书记", "李建国", "函询"):
+        assert secret not in page, secret

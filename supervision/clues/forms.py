@@ -9,7 +9,8 @@ from wtforms.validators import InputRequired, Optional
 from supervision.clues.services import PersonInput
 from supervision.forms import BaseForm, limited
 from supervision.models.clues import (DIRECT_SOURCES, CadreLevel, Clue, ClueDisposal, ClueInquiry, ClueReporter,
-                                      ClueSource, ClueStatus, DisposalWay, InquiryOutcome)
+                                      ClueSource, ClueStatus, ClueVerification, DisposalWay, InquiryOutcome,
+                                      VerificationResult)
 from supervision.uploads import ACCEPT_ATTRIBUTE
 
 C = Clue.__table__.c
@@ -147,3 +148,32 @@ class AddresseeForm(BaseForm):
     unit = limited(I.addressee_unit, "所在单位")
     post = limited(I.addressee_post, "职务", optional=True)
     party_committee = limited(I.party_committee, "所在单位党委（党组）", optional=True)
+
+
+# --- 初步核实, 澄清正名, 诬告陷害 -------------------------------------------------------------------
+V = ClueVerification.__table__.c
+
+
+class PlanForm(VersionedForm):
+    plan = limited(V.plan, "初核方案（核实内容、方法、步骤、人员）", textarea=True, render_kw={"rows": 4})
+
+
+class WorkForm(VersionedForm):
+    work_done = limited(V.work_done, "已开展的核实工作", textarea=True, render_kw={"rows": 4})
+
+
+class VerificationReportForm(VersionedForm):
+    report = limited(V.report, "初核情况报告", textarea=True, render_kw={"rows": 6})
+    result = RadioField("初核结论", choices=VerificationResult.choices(),
+                        validators=[InputRequired(message="请选择初核结论。")])
+    found_untrue = BooleanField("反映的问题不属实")
+    receiving_body = limited(V.receiving_body, "移送立案的接收单位", optional=True)
+
+
+class ClearanceForm(VersionedForm):
+    requested_by = limited(C.clearance_requested_by, "申请人（本人或所在单位）")
+    note = limited(C.clearance_note, "澄清的范围和方式", textarea=True, render_kw={"rows": 2})
+
+
+class FalseAccusationForm(VersionedForm):
+    note = limited(C.false_accusation_note, "认定依据和处理意见", textarea=True, render_kw={"rows": 3})

@@ -37,7 +37,6 @@ from supervision.models.talks import TalkKind
 
 # A matter may be turned into a clue once accepted and before it went to any department.
 CONVERTIBLE_STATUSES = frozenset({MatterStatus.ACCEPTED})
-PUBLIC_ACCEPTED_TEXT = "您反映的问题已作为问题线索受理，由本机关依规依纪处置。"
 
 
 @dataclass
@@ -182,7 +181,7 @@ def clue_from_matter(session: Session, actor: User, matter: Matter, people: list
     clue = _new_clue(session, actor, source=ClueSource.MATTER, summary=summary or matter.summary, people=people,
                      received_on=matter.received_on, real_name=not matter.anonymous and has_identity,
                      source_note=matter.serial, matter_id=matter.id)
-    add_event(session, matter, actor, "clue", PUBLIC_ACCEPTED_TEXT, audience="public")
+    add_event(session, matter, actor, "clue", "转为问题线索", audience="public")
     audit.record(session, actor, "clue.from_matter", clue,
                  f"{clue.serial} 由事项 {matter.serial} 转为问题线索：{clue.people_names}",
                  {"matter": matter.serial, "people": [str(p) for p in clue.people], "real_name": clue.real_name})
@@ -291,16 +290,16 @@ def _conclude(session: Session, clue: Clue, conclusion: str, note: str) -> None:
 
     clue.concluded_at, clue.conclusion, clue.conclusion_note = clock.now(), conclusion, note
     if clue.matter is not None:
-        add_event(session, clue.matter, None, "clue_result", public_result_text(conclusion), audience="public")
+        add_event(session, clue.matter, None, public_result_step(conclusion), audience="public")
 
 
-def public_result_text(conclusion: str) -> str:
-    """What the reporter reads on the portal: the kind of result only."""
-    if conclusion in ("移送立案审查调查",):
-        return "您反映的问题线索已办结：已按规定移送审查调查。"
-    if conclusion in ("予以了结", "采信了结"):
-        return "您反映的问题线索已办结：经了解核实，已依规予以了结。"
-    return "您反映的问题线索已办结：已依规依纪对有关人员作出处理。"
+def public_result_step(conclusion: str) -> str:
+    """The portal step the reporter reads (portal.queries words it): the kind of result only."""
+    if conclusion == VerificationResult.HAND_OVER.label:
+        return "clue_handed_over"
+    if conclusion in (DisposalWay.CLOSE.label, InquiryOutcome.ACCEPTED.label, VerificationResult.CLOSED.label):
+        return "clue_closed"
+    return "clue_dealt"
 
 
 # --- 函询 addressed to the person ------------------------------------------------------------------

@@ -14,16 +14,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from supervision import clock, permissions
 from supervision.clues import forms as clue_forms
 from supervision.clues import queries, services, workflow
-from supervision.clues.forms import (AddresseeForm, ApproveForm, DeclineForm, FromMatterForm, InquiryReplyForm,
-                                     IssueInquiryForm, ListFilterForm, NoteForm, OutcomeForm, ProposeForm, RegisterForm,
-                                     ReporterForm, ServeForm, parse_people)
+from supervision.clues.forms import (AddresseeForm, ApproveForm, ClearanceForm, DeclineForm, FalseAccusationForm,
+                                     FromMatterForm, InquiryReplyForm, IssueInquiryForm, ListFilterForm, NoteForm,
+                                     OutcomeForm, PlanForm, ProposeForm, RegisterForm, ReporterForm, ServeForm,
+                                     VerificationReportForm, WorkForm, parse_people)
 from supervision.clues.workflow import ClueAction
 from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError, StaleObjectError
 from supervision.extensions import db
 from supervision.forms import BaseForm
 from supervision.models.clues import (Clue, ClueAttachment, ClueInquiry, ClueSource, ClueStatus, DisposalWay,
-                                      InquiryOutcome)
+                                      InquiryOutcome, VerificationResult)
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.uploads import Storage
@@ -131,12 +132,19 @@ def render_detail(clue: Clue, failed: dict | None = None, status: int = 200, rep
                     forms[f"inquiry:{inquiry.id}:{name}"] = (
                         form_class(formdata=None, version=clue.version) if form_class is OutcomeForm
                         else form_class(formdata=None))
+        for name, (form_class, available, _run, _success) in CASE_ACTIONS.items():
+            if available(clue):
+                forms[name] = form_class(formdata=None, version=clue.version)
     forms.update(failed or {})
+    clearance = db.session.scalar(select(GeneratedDocument).where(
+        GeneratedDocument.subject_type == "clue", GeneratedDocument.subject_id == clue.id,
+        GeneratedDocument.doc_type == "clearance_notice").order_by(GeneratedDocument.revision.desc()).limit(1))
     documents = {d.subject_id: d for d in db.session.scalars(select(GeneratedDocument).where(
         GeneratedDocument.subject_type == "clue_inquiry",
         GeneratedDocument.subject_id.in_([i.id for i in clue.inquiries])).order_by(GeneratedDocument.revision))}
     return render_template(
         "clues/detail.html", clue=clue, forms=forms, failed_open=next(iter(failed or {}), None), documents=documents,
+        clearance=clearance, found_untrue=services.found_untrue(clue), can_handle=permissions.can_handle_clue(user),
         reporter=reporter, reporter_reason=reporter_reason, reporter_form=ReporterForm(),
         can_view_reporter=permissions.can_view_clue_reporter(user), people_text=clue_forms.people_text,
         today=clock.today(), csrf_form=BaseForm()), status
@@ -326,3 +334,56 @@ def complete_addressee(inquiry_id: int):
     else:
         flash("请填写被函询人姓名和所在单位。", "error")
     return redirect(url_for("clues.incomplete"))
+
+
+# --- 初步核实, 澄清正名, 诬告陷害: the case officer's work ---------------------------------------------
+def _verifying(clue: Clue) -> bool:
+    return clue.status == ClueStatus.VERIFYING
+
+
+CASE_ACTIONS: dict[str, tuple[type, Callable[[Clue], bool], Callable, str]] = {
+    "plan": (PlanForm, lambda c: _verifying(c) and c.verification is None,
+             lambda u, c, f: services.plan_verification(db.session, u, c, f.plan.data,
+                                                        expected_version=f.expected_version()), "初核方案已记录。"),
+    "work": (WorkForm, lambda c: _verifying(c) and c.verification is not None,
+             lambda u, c, f: services.record_verification_work(db.session, u, c, f.work_done.data,
+                                                               expected_version=f.expected_version()),
+             "核实工作已记录。"),
+    "report": (VerificationReportForm, lambda c: _verifying(c) and c.verification is not None,
+               lambda u, c, f: services.report_verification(
+                   db.session, u, c, f.report.data, VerificationResult(f.result.data),
+                   found_untrue=f.found_untrue.data, receiving_body=f.receiving_body.data,
+                   expected_version=f.expected_version()), "初核报告已提交。"),
+    "clearance": (ClearanceForm, lambda c: services.found_untrue(c) and c.cleared_at is None,
+                  lambda u, c, f: services.record_clearance(db.session, u, c, f.requested_by.data, f.note.data,
+                                                            expected_version=f.expected_version()),
+                  "已记录澄清正名，请生成澄清正名通知书。"),
+    "false_accusation": (FalseAccusationForm, lambda c: services.found_untrue(c) and not c.false_accusation,
+                         lambda u, c, f: services.flag_false_accusation(db.session, u, c, f.note.data,
+                                                                        expected_version=f.expected_version()),
+                         "已标记为诬告陷害。"),
+}
+
+
+@bp.post("/<int:clue_id>/case/<name>")
+@requires(permissions.can_handle_clue)
+def case_act(clue_id: int, name: str):
+    clue = load_clue(clue_id)
+    form_class, _available, run, success = CASE_ACTIONS.get(name) or abort(404)
+    form = form_class()
+    if not form.validate_on_submit():
+        _failed_message()
+        return render_detail(clue, {name: form}, status=400)
+    return _finish(lambda: run(current_user, clue, form), success, clue, name, form)
+
+
+@bp.post("/<int:clue_id>/clearance-notice")
+@requires(permissions.can_handle_clue)
+def clearance_notice(clue_id: int):
+    clue = load_clue(clue_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    return generate_and_send(
+        lambda: services.generate_clearance_notice(db.session, current_user, clue, config=current_app.config,
+                                                   folder=documents_folder()),
+        url_for("clues.detail", clue_id=clue.id) + "#verification")

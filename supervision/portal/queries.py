@@ -44,6 +44,18 @@ PUBLIC_STEP: dict[str, str] = {
     "approve": "办理结果审核通过，予以答复",
     "follow_up": "完成满意度回访",
     "close": "办结",
+    # 问题线索 (SPEC §12): the kind of result only — never what the person concerned answered
+    "clue": "作为问题线索受理，由纪检监察机关依规依纪处置",
+    "clue_closed": "问题线索处置完毕：经了解核实，依规予以了结",
+    "clue_dealt": "问题线索处置完毕：已依规依纪对有关人员作出处理",
+    "clue_handed_over": "问题线索处置完毕：已按规定移送审查调查",
+}
+# A matter that became a clue: what the reporter is told, by the latest clue step.
+CLUE_STATUS: dict[str, tuple[str, str]] = {
+    "clue": ("已受理", "您反映的问题已作为问题线索受理，由纪检监察机关依规依纪处置。"),
+    "clue_closed": ("已办结", "经了解核实，已依规予以了结。"),
+    "clue_dealt": ("已办结", "已依规依纪对有关人员作出处理。"),
+    "clue_handed_over": ("已办结", "已按规定移送审查调查。"),
 }
 REPLY_STATUSES = frozenset({MatterStatus.APPROVED, MatterStatus.FOLLOWED_UP, MatterStatus.CLOSED,
                             MatterStatus.ARCHIVED})
@@ -95,7 +107,10 @@ def progress_of(session: Session, matter: Matter) -> PublicProgress:
     rating: CitizenRating | None = services.rating_of(session, matter)
     steps = [PublicStep(event.at.date(), PUBLIC_STEP.get(event.action, "办理进展更新"))
              for event in matter.events if event.audience == "public"]
-    deadline_label = DEADLINE_LABEL.get(matter.status, "")
+    clue_step = next((e.action for e in reversed(matter.events) if e.action in CLUE_STATUS), None)
+    if clue_step is not None:
+        status_text, status_note = CLUE_STATUS[clue_step]
+    deadline_label = DEADLINE_LABEL.get(matter.status, "") if clue_step is None else ""
     return PublicProgress(
         serial=matter.serial, kind_label=matter.kind.label, title=matter.title, received_on=matter.received_on,
         status=status.value, status_text=status_text, status_note=status_note,
