@@ -213,3 +213,16 @@ def test_the_reporter_reads_acceptance_and_result_on_the_portal_never_the_answer
     assert "已办结" in page and "依规予以了结" in page
     for secret in ("答复秘标", "审核秘标", "王书记", "李建国", "函询"):
         assert secret not in page, secret
+
+
+def test_the_persons_integrity_record_shows_every_clue_disposal_and_inquiry(app, session, office, make_clue):
+    clue = make_clue("inquiry")
+    make_clue("close")
+    other = make_clue("verify", people=[__import__("clues_factories").person(unit="示范市交通运输局")])
+    client = signed_in(app, office.leader)
+    page = client.get("/talks/person", query_string={"name": "李建国", "unit": "示范市住房和城乡建设局"}).text
+    assert "问题线索（2）" in page and clue.serial in page and other.serial not in page
+    assert "拟谈话函询" in page and "予以了结" in page and "打印廉政档案" in page
+    assert f'href="/talks/person?name=' in client.get(f"/clues/{clue.id}").text
+    assert signed_in(app, office.head).get("/talks/person", query_string={
+        "name": "李建国", "unit": "示范市住房和城乡建设局"}).status_code == 403

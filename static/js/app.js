@@ -5,3 +5,9 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+// 打印 buttons (e.g. a 廉政档案): the page's print layout hides the navigation.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -58,3 +58,13 @@ def inquiries_without_addressee(session: Session) -> list:
 
     return list(session.scalars(select(ClueInquiry).where(ClueInquiry.addressee_name == "")
                                 .options(selectinload(ClueInquiry.clue)).order_by(ClueInquiry.id)))
+
+
+def person_clues(session: Session, name: str, unit: str) -> list[Clue]:
+    """Every clue about one official (name and unit as written), for the 廉政档案: with its disposals and
+    函询 — office staff only, as the 廉政档案 itself."""
+    return list(session.scalars(
+        select(Clue).where(exists().where(CluePerson.clue_id == Clue.id, CluePerson.name == name,
+                                          CluePerson.unit == unit))
+        .options(selectinload(Clue.disposals), selectinload(Clue.inquiries), selectinload(Clue.verification))
+        .order_by(Clue.received_on.desc(), Clue.id.desc())))

@@ -145,6 +145,7 @@ def render_detail(clue: Clue, failed: dict | None = None, status: int = 200, rep
     return render_template(
         "clues/detail.html", clue=clue, forms=forms, failed_open=next(iter(failed or {}), None), documents=documents,
         clearance=clearance, found_untrue=services.found_untrue(clue), can_handle=permissions.can_handle_clue(user),
+        can_read_records=permissions.can_manage_talks(user),
         reporter=reporter, reporter_reason=reporter_reason, reporter_form=ReporterForm(),
         can_view_reporter=permissions.can_view_clue_reporter(user), people_text=clue_forms.people_text,
         today=clock.today(), csrf_form=BaseForm()), status

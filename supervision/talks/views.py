@@ -279,6 +279,9 @@ def person():
     if not name:
         abort(404)
     record = queries.person_record(db.session, name, unit, clock.today())
-    if not record.talks and not record.matters:
+    from supervision.clues.queries import person_clues
+
+    clues = person_clues(db.session, name, unit)
+    if not record.talks and not record.matters and not clues:
         abort(404)
-    return render_template("talks/person.html", record=record, today=clock.today())
+    return render_template("talks/person.html", record=record, clues=clues, today=clock.today())
