@@ -16,7 +16,9 @@ def clue_urls(clue, matter) -> list[tuple[str, str]]:
             ("post", f"/clues/{clue.id}/act/propose"), ("post", "/clues/new"),
             ("get", "/clues/?q=李建国"), ("post", f"/clues/{clue.id}/inquiries"), ("get", "/clues/inquiries/incomplete"),
             ("post", "/clues/inquiries/1/act/serve"), ("post", "/clues/inquiries/1/notice"),
-            ("post", "/clues/inquiries/1/addressee"), ("get", f"/clues/{clue.id}/files/1")]
+            ("post", "/clues/inquiries/1/addressee"), ("get", f"/clues/{clue.id}/files/1"),
+            ("get", "/clues/statistics"), ("get", "/ledgers/clues.xlsx"), ("post", f"/clues/{clue.id}/case/plan"),
+            ("post", f"/clues/{clue.id}/clearance-notice")]
 
 
 @pytest.mark.parametrize("who", ["head", "other_head", "admin"])
@@ -226,3 +228,29 @@ def test_the_persons_integrity_record_shows_every_clue_disposal_and_inquiry(app,
     assert f'href="/talks/person?name=' in client.get(f"/clues/{clue.id}").text
     assert signed_in(app, office.head).get("/talks/person", query_string={
         "name": "李建国", "unit": "示范市住房和城乡建设局"}).status_code == 403
+
+
+def test_the_clue_ledger_holds_the_register_without_the_reporter(app, office, make_clue):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    make_clue("shelve")
+    make_clue("close", people=[__import__("clues_factories").person(name="赵某", unit="示范市交通运输局")])
+    response = signed_in(app, office.intake).get("/ledgers/clues.xlsx?q=交通运输")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data), read_only=True)
+    rows = [[c for c in row] for row in book["线索台账"].iter_rows(values_only=True)]
+    text = repr(rows)
+    assert "赵某" in text and "予以了结" in text and "暂存待查" not in text
+    assert "王举报" not in text and "13911112222" not in text
+    assert book.sheetnames == ["线索台账", "函询"]
+
+
+def test_the_statistics_count_sources_ways_inquiries_and_clearances(app, session, office, make_clue):
+    make_clue("shelve")
+    make_clue("close")
+    make_clue("verify", source=__import__("supervision.models.clues", fromlist=["ClueSource"]).ClueSource.INSPECTION_TOUR)
+    page = signed_in(app, office.leader).get("/clues/statistics").text
+    assert "受理线索 3 件" in page
+    assert signed_in(app, office.intake).get("/clues/statistics").status_code == 403

@@ -105,6 +105,14 @@ class ListFilterForm(BaseForm):
     q = limited(C.source_note, "检索", optional=True)
 
 
+def list_filters(args) -> tuple[ListFilterForm, dict[str, str]]:
+    """The register's filters from a query string: one parser for the list page and its .xlsx ledger."""
+    form = ListFilterForm(args)
+    form.validate()
+    return form, {"status": form.status.data or "", "source": form.source.data or "", "way": form.way.data or "",
+                  "q": (form.q.data or "")[:60]}
+
+
 # --- 函询 to the person ----------------------------------------------------------------------------
 I = ClueInquiry.__table__.c
 
@@ -177,3 +185,11 @@ class ClearanceForm(VersionedForm):
 
 class FalseAccusationForm(VersionedForm):
     note = limited(C.false_accusation_note, "认定依据和处理意见", textarea=True, render_kw={"rows": 3})
+
+
+class PeriodForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField("自", validators=[Optional()])
+    date_to = DateField("至", validators=[Optional()])

@@ -15,9 +15,10 @@ from supervision import clock, permissions
 from supervision.clues import forms as clue_forms
 from supervision.clues import queries, services, workflow
 from supervision.clues.forms import (AddresseeForm, ApproveForm, ClearanceForm, DeclineForm, FalseAccusationForm,
-                                     FromMatterForm, InquiryReplyForm, IssueInquiryForm, ListFilterForm, NoteForm,
-                                     OutcomeForm, PlanForm, ProposeForm, RegisterForm, ReporterForm, ServeForm,
-                                     VerificationReportForm, WorkForm, parse_people)
+                                     FromMatterForm, InquiryReplyForm, IssueInquiryForm, NoteForm,
+                                     OutcomeForm, PeriodForm, PlanForm, ProposeForm, RegisterForm, ReporterForm, ServeForm,
+                                     VerificationReportForm, WorkForm, list_filters,
+                                     parse_people)
 from supervision.clues.workflow import ClueAction
 from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError, StaleObjectError
@@ -48,14 +49,8 @@ def index():
     form, criteria = list_filters(request.args)
     clues = queries.list_clues(db.session, current_user, **criteria)
     return render_template("clues/index.html", clues=clues, form=form, today=clock.today(),
-                           can_register=permissions.can_register_clue(current_user))
-
-
-def list_filters(args) -> tuple[ListFilterForm, dict[str, str]]:
-    form = ListFilterForm(args)
-    form.validate()
-    return form, {"status": form.status.data or "", "source": form.source.data or "", "way": form.way.data or "",
-                  "q": (form.q.data or "")[:60]}
+                           can_register=permissions.can_register_clue(current_user),
+                           can_stats=permissions.can_view_statistics(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -110,6 +105,22 @@ def from_matter(matter_id: int):
         _failed_message()
     return render_template("clues/from_matter.html", form=form, matter=matter,
                            convertible=services.can_convert(matter)), 400 if request.method == "POST" else 200
+
+
+@bp.get("/statistics")
+@requires(permissions.can_view_statistics)
+def statistics():
+    """线索统计 of a period (this year by default)."""
+    today = clock.today()
+    form = PeriodForm(request.args)
+    form.validate()
+    date_from, date_to = form.date_from.data or today.replace(month=1, day=1), form.date_to.data or today
+    if date_from > date_to:
+        flash("起始日期不能晚于截止日期。", "error")
+        date_from, date_to = date_to, date_from
+    form.date_from.data, form.date_to.data = date_from, date_to
+    figures = queries.clue_statistics(db.session, date_from, date_to, today)
+    return render_template("clues/statistics.html", form=form, figures=figures, date_from=date_from, date_to=date_to)
 
 
 # --- the clue page -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from supervision import audit, clock, permissions
 from supervision.errors import PermissionDenied, ValidationError
+from supervision.clues.ledger import clue_sheets
 from supervision.ledgers.xlsx import Column, Sheet, write_workbook
 from supervision.matters import queries as matter_queries
 from supervision.models.escalation import Escalation, EscalationKind
@@ -305,6 +306,7 @@ LEDGERS: dict[str, Ledger] = {ledger.key: ledger for ledger in (
     Ledger("assignments", "交办台账", permissions.can_export_matter_ledger, assignment_sheets),
     Ledger("rectification", "整改台账", permissions.can_export_rectification_ledger, rectification_sheets),
     Ledger("talks", "谈话函询台账", permissions.can_export_talk_ledger, talk_sheets),
+    Ledger("clues", "线索台账", permissions.can_view_clues, clue_sheets),
 )}
 
 

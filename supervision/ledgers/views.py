@@ -15,6 +15,7 @@ from wtforms.validators import Length
 from supervision import clock, permissions
 from supervision.extensions import db
 from supervision.forms import BaseForm, required
+from supervision.clues.forms import list_filters as clue_filters
 from supervision.ledgers import export
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
 from supervision.matters.forms import list_filters as _matter_filters
@@ -91,9 +92,16 @@ def talks():
     return send_ledger("talks", criteria, form)
 
 
+@bp.get("/clues.xlsx")
+@requires(permissions.can_view_clues)
+def clues():
+    form, criteria = clue_filters(request.args)
+    return send_ledger("clues", criteria, form)
+
+
 # --- building and sending --------------------------------------------------------------------------
 BACK = {"matters": "matters.index", "assignments": "matters.index", "rectification": "rectification.index",
-        "talks": "talks.index"}
+        "talks": "talks.index", "clues": "clues.index"}
 
 
 def send_ledger(key: str, selection, form, identity_reason: str | None = None) -> Response:
