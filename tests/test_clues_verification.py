@@ -88,3 +88,20 @@ def test_a_deliberately_false_report_is_flagged(session, office, make_clue):
         services.flag_false_accusation(session, office.supervisor, clue, "")
     services.flag_false_accusation(session, office.supervisor, clue, "举报人捏造购物卡情节，移送有关部门依规处理。")
     assert clue.false_accusation and last_audit(session, "clue.false_accusation", clue)[0].actor_id == office.supervisor.id
+
+
+@pytest.mark.parametrize("kind", ["person_inquiry_notice", "clearance_notice"])
+def test_the_clue_documents_have_no_field_for_the_reporter_and_print_every_field(kind):
+    import dataclasses
+
+    from supervision.paperwork.builders import BUILDERS
+    from supervision.paperwork.layout import format_cn_date
+    from supervision.paperwork.samples import SAMPLE_PROFILE, SAMPLES
+
+    data = SAMPLES[kind]()
+    names = {f.name for f in dataclasses.fields(data)} - {"contact_phone", "addressee"}  # office contact; the 党组
+    assert not [n for n in names if any(p in n for p in ("complainant", "reporter", "informant", "accuser",
+                                                          "phone", "id_number", "address"))]
+    text = "\n".join(p.text for p in Document(BytesIO(BUILDERS[kind](data, SAMPLE_PROFILE))).paragraphs)
+    for value in [*data.problems, data.person.name, data.person.unit, format_cn_date(data.issued_on)]:
+        assert value in text.replace("\n", ""), value

@@ -271,3 +271,8 @@ SAMPLES: dict[str, Any] = {
     "talk_register": sample_talk_register,
     "work_report": sample_work_report,
 }
+
+# The clue procedure's documents (函询通知书 to a person, 澄清正名通知书).
+from supervision.paperwork import clue_documents as _clue_documents  # noqa: E402
+
+SAMPLES.update(_clue_documents.SAMPLES)

@@ -102,3 +102,24 @@ def build_clearance_notice(data: ClearanceNotice, profile: OfficeProfile) -> byt
 
 
 BUILDERS = {"person_inquiry_notice": build_person_inquiry_notice, "clearance_notice": build_clearance_notice}
+
+
+# --- fully filled-in examples (previews, tests, `flask paperwork samples`) ---------------------------
+def sample_person_inquiry_notice() -> PersonInquiryNotice:
+    return PersonInquiryNotice(
+        number=DocNumber(2026, 9), person=Person("孙国平", "示范市住房和城乡建设局", "质监站检测科科长"),
+        problems=("反映你在某小区竣工验收中暗示施工单位安排吃请。", "反映你收受施工单位购物卡两张。"),
+        issued_on=date(2026, 6, 3), party_committee="中共示范市住房和城乡建设局党组", reply_working_days=15,
+        round=2, contact_person="王明", contact_phone="0571-87654321")
+
+
+def sample_clearance_notice() -> ClearanceNotice:
+    return ClearanceNotice(
+        number=DocNumber(2026, 2), person=Person("周建华", "示范市市场监督管理局", "行政审批科科长"),
+        addressee="中共示范市市场监督管理局党组",
+        problems=("反映周建华在办理营业执照变更过程中为亲属经营的企业提供便利。",),
+        finding="经函询并调取审批档案核对，反映的问题不属实。", requested_by="周建华本人",
+        scope="在局党组会议上通报核查结论", issued_on=date(2026, 7, 1), copy_to=("示范市纪委监委第三监督检查室",))
+
+
+SAMPLES = {"person_inquiry_notice": sample_person_inquiry_notice, "clearance_notice": sample_clearance_notice}
