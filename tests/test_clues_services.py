@@ -15,7 +15,7 @@ from supervision.clues import services
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters import services as matter_services
 from supervision.models.clues import (Clue, ClueReporter, ClueSource, ClueStatus, DecisionStatus, DisposalWay)
-from supervision.models.matters import MatterEvent
+from supervision.models.matters import ComplaintClass, MatterEvent
 
 
 # --- registration --------------------------------------------------------------------------------
@@ -67,6 +67,16 @@ def test_an_accepted_accusation_becomes_a_clue_and_can_no_longer_be_assigned(ses
         services.clue_from_matter(session, office.intake, matter, [person()])
     entry, changes = last_audit(session, "clue.from_matter", clue)
     assert changes["matter"] == matter.serial
+    # A clue is a 检举控告: a matter accepted as a 申诉求决 has its class corrected, audited.
+    assert matter.complaint_class == ComplaintClass.ACCUSATION
+    assert last_audit(session, "matter.class_corrected", matter)[1]["complaint_class"] == ["claim", "accusation"]
+
+
+def test_an_accepted_accusation_keeps_its_class_when_it_becomes_a_clue(session, office, make_matter):
+    matter = make_matter("registered")
+    matter_services.accept_matter(session, office.intake, matter, complaint_class=ComplaintClass.ACCUSATION)
+    services.clue_from_matter(session, office.intake, matter, [person()])
+    assert audit_entries(session, "matter.class_corrected") == []
 
 
 def test_an_anonymous_matter_gives_an_anonymous_clue(session, office, make_matter):

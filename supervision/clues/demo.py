@@ -16,7 +16,7 @@ from supervision.clues.services import ClueInput, PersonInput, ReporterInput
 from supervision.deadlines import office_calendar
 from supervision.matters import services as matter_services
 from supervision.models.clues import CadreLevel, Clue, ClueSource, DisposalWay, InquiryOutcome, VerificationResult
-from supervision.models.matters import Channel, MatterKind
+from supervision.models.matters import Channel, ComplaintClass, MatterKind
 from supervision.models.org import Department, User
 from supervision.models.talks import TalkKind
 
@@ -65,7 +65,7 @@ def load(session: Session, config) -> None:
             received_on=start, respondent_department=housing, respondent_person="孙某（质监站检测科科长）",
             identity=matter_services.IdentityInput(name="钱立新", phone="13905710001", work_unit="某建筑工程有限公司")))
     with clock.frozen(_at(start, 11)):
-        matter_services.accept_matter(session, intake, matter)
+        matter_services.accept_matter(session, intake, matter, complaint_class=ComplaintClass.ACCUSATION)
         clue = services.clue_from_matter(session, intake, matter, [PersonInput(
             "孙国平", "市住房和城乡建设局", "质监站检测科科长", CadreLevel.SECTION)])
     dispose(back(10), clue, DisposalWay.INQUIRY, "反映问题具体，被反映人为乡科级干部，拟先行函询本人。")

@@ -31,7 +31,7 @@ from supervision.models.clues import (
     InquiryStatus,
     VerificationResult,
 )
-from supervision.models.matters import Complainant, Matter, MatterKind, MatterStatus
+from supervision.models.matters import Complainant, ComplaintClass, Matter, MatterKind, MatterStatus
 from supervision.models.org import User
 from supervision.models.talks import TalkKind
 
@@ -177,6 +177,11 @@ def clue_from_matter(session: Session, actor: User, matter: Matter, people: list
     if not can_convert(matter):
         raise WorkflowError(f"只有已受理、尚未交办的效能投诉（检举控告）可以转为问题线索；"
                             f"{matter.serial} 当前为“{matter.status.label}”。")
+    if matter.complaint_class != ComplaintClass.ACCUSATION:  # a clue is a 检举控告 by definition (SPEC §11)
+        from supervision.matters.services import correct_complaint_class
+
+        correct_complaint_class(session, actor, matter, ComplaintClass.ACCUSATION,
+                                "反映党员、公职人员违纪违法问题，转为问题线索。")
     has_identity = session.scalar(select(Complainant.id).where(Complainant.matter_id == matter.id)) is not None
     clue = _new_clue(session, actor, source=ClueSource.MATTER, summary=summary or matter.summary, people=people,
                      received_on=matter.received_on, real_name=not matter.anonymous and has_identity,
