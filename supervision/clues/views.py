@@ -15,10 +15,9 @@ from supervision import clock, permissions
 from supervision.clues import forms as clue_forms
 from supervision.clues import queries, services, workflow
 from supervision.clues.forms import (AddresseeForm, ApproveForm, ClearanceForm, DeclineForm, FalseAccusationForm,
-                                     FromMatterForm, InquiryReplyForm, IssueInquiryForm, NoteForm,
-                                     OutcomeForm, PeriodForm, PlanForm, ProposeForm, RegisterForm, ReporterForm, ServeForm,
-                                     VerificationReportForm, WorkForm, list_filters,
-                                     parse_people)
+                                     FromMatterForm, InquiryReplyForm, IssueInquiryForm, NoteForm, OutcomeForm,
+                                     PeriodForm, PlanForm, ProposeForm, RegisterForm, ReporterForm, ServeForm,
+                                     VerificationReportForm, WorkForm, list_filters, parse_people)
 from supervision.clues.workflow import ClueAction
 from supervision.documents.views import documents_folder, generate_and_send
 from supervision.errors import DomainError, StaleObjectError
