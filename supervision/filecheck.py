@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervision.filestore import FileProblem, check_folder
+from supervision.models.clues import ClueAttachment
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Attachment
 from supervision.models.rectification import RectificationEvidence
@@ -15,7 +16,7 @@ from supervision.models.talks import TalkAttachment
 
 # (instance sub-folder, tables whose rows name files in it). An area that stores files adds its table here.
 FILE_TABLES: list[tuple[str, tuple[type, ...]]] = [
-    ("uploads", (Attachment, RectificationEvidence, TalkAttachment)),
+    ("uploads", (Attachment, RectificationEvidence, TalkAttachment, ClueAttachment)),
     ("documents", (GeneratedDocument,)),
 ]
 

@@ -408,15 +408,14 @@ def record_inquiry_reply(session: Session, actor: User, inquiry: ClueInquiry, te
     if replied_on > clock.today() or (inquiry.served_on and replied_on < inquiry.served_on):
         raise ValidationError("收到日期须在送达之后、今天之前。")
     late = inquiry.reply_due_on is not None and replied_on > inquiry.reply_due_on
-    stored = [f for f in files if f[1]]
+    stored = storage.save_all(session, list(files)) if files else []  # all checked before any is staged
     _inquiry_step(session, actor, inquiry, workflow.InquiryAction.REPLY,
                   f"收到{inquiry.addressee_name}的书面说明" + ("（逾期）" if late else ""),
                   {"replied_on": replied_on, "late": late, "countersigned_by": countersigned_by,
                    "files": len(stored)})
     inquiry.reply_text, inquiry.replied_on, inquiry.countersigned_by = text, replied_on, countersigned_by
     inquiry.recorded_by_id = actor.id
-    for name, data in stored:
-        saved = storage.save(name, data)
+    for saved in stored:
         session.add(ClueAttachment(clue_id=inquiry.clue_id, inquiry=inquiry, original_name=saved.original_name,
                                    stored_name=saved.stored_name, media_type=saved.media_type, size=saved.size,
                                    sha256=saved.sha256, uploaded_at=clock.now(), uploaded_by_id=actor.id))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,7 +28,7 @@ from supervision.models.clues import (Clue, ClueAttachment, ClueInquiry, ClueSou
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.uploads import Storage
-from supervision.web import requires
+from supervision.web import requires, send_stored
 
 bp = Blueprint("clues", __name__, url_prefix="/clues")
 
@@ -315,8 +315,8 @@ def download(clue_id: int, attachment_id: int):
     attachment = db.get_or_404(ClueAttachment, attachment_id)
     if attachment.clue_id != clue_id:
         abort(404)
-    return send_file(storage().path(attachment.stored_name), mimetype=attachment.media_type, as_attachment=True,
-                     download_name=attachment.original_name, max_age=0)
+    return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
+                       download_name=attachment.original_name, label=f"附件“{attachment.original_name}”")
 
 
 # --- migrated unit-addressed 函询 that name no person ----------------------------------------------
