@@ -9,7 +9,7 @@ from __future__ import annotations
 from supervision.models.matters import Assignment, Matter, MatterStatus
 from supervision.models.org import Role, User
 from supervision.models.talks import TalkKind, TalkStatus
-from supervision.workflow import Action, NoticeAction, TalkAction
+from supervision.workflow import Action, ClueAction, NoticeAction, TalkAction
 
 CASE_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})
 IDENTITY_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER})
@@ -344,7 +344,6 @@ def can_configure_assessment(user: User) -> bool:
 # Reports about officials are the office's own business: a department (head or liaison) never sees a
 # clue, not even that it exists. Intake registers, a supervisor (case officer) proposes and handles,
 # a leader decides.
-from supervision.clues.workflow import ClueAction  # noqa: E402  (appended area)
 
 CLUE_ACTION_ROLES: dict[ClueAction, frozenset[Role]] = {
     ClueAction.PROPOSE: frozenset({Role.SUPERVISOR}),

@@ -15,6 +15,9 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from supervision.errors import WorkflowError
+from supervision.models.clues import ClueStatus as CS
+from supervision.models.clues import DisposalWay
+from supervision.models.clues import InquiryStatus as CIS
 from supervision.models.matters import MatterStatus as S
 from supervision.models.rectification import ItemStatus as I
 from supervision.models.rectification import NoticeStatus as N
@@ -241,3 +244,100 @@ def next_item_status(notice_status: N, current: I, action: NoticeAction, positio
 
 def item_actions(notice_status: N, current: I) -> list[NoticeAction]:
     return ITEM.actions(current) if notice_status == ITEM_WORK_STATUS else []
+
+
+# --- the problem clue (问题线索, SPEC §12) ----------------------------------------------------------------
+# registered → proposed (a case officer proposes one of four ways, with a reason)
+# proposed → approved by a leader: 谈话函询 → inquiry, 初步核实 → verifying, 暂存待查 → shelved, 予以了结 → concluded
+# proposed → declined → registered (a new proposal is needed)
+# shelved → registered when its review date comes (the sweep) or earlier by hand
+# inquiry → concluded (采信了结, a talk, 责令检查, 诫勉) or → proposed (转初步核实, which a leader approves)
+# verifying → concluded (了结, 谈话提醒, 诫勉) or → handed_over (移送立案, outside this system)
+class ClueAction(StrEnum):
+    PROPOSE = "propose"
+    APPROVE = "approve"
+    DECLINE = "decline"
+    REVIEW = "review"
+    CONCLUDE = "conclude"
+    HAND_OVER = "hand_over"
+
+
+CLUE_ACTION_LABELS: dict[ClueAction, str] = {
+    ClueAction.PROPOSE: "提出处置意见",
+    ClueAction.APPROVE: "批准处置意见",
+    ClueAction.DECLINE: "不批准处置意见",
+    ClueAction.REVIEW: "暂存到期重新处置",
+    ClueAction.CONCLUDE: "了结",
+    ClueAction.HAND_OVER: "移送立案",
+}
+
+# Where an approved disposal takes the clue.
+CLUE_APPROVED_STATUS: dict[DisposalWay, CS] = {
+    DisposalWay.INQUIRY: CS.INQUIRY,
+    DisposalWay.VERIFY: CS.VERIFYING,
+    DisposalWay.SHELVE: CS.SHELVED,
+    DisposalWay.CLOSE: CS.CONCLUDED,
+}
+
+CLUE_TRANSITIONS: dict[tuple[CS, ClueAction], CS | None] = {
+    (CS.REGISTERED, ClueAction.PROPOSE): CS.PROPOSED,
+    (CS.INQUIRY, ClueAction.PROPOSE): CS.PROPOSED,  # 函询 outcome 转初步核实
+    (CS.PROPOSED, ClueAction.APPROVE): None,  # by the way proposed: CLUE_APPROVED_STATUS
+    (CS.PROPOSED, ClueAction.DECLINE): CS.REGISTERED,
+    (CS.SHELVED, ClueAction.REVIEW): CS.REGISTERED,
+    (CS.INQUIRY, ClueAction.CONCLUDE): CS.CONCLUDED,
+    (CS.VERIFYING, ClueAction.CONCLUDE): CS.CONCLUDED,
+    (CS.VERIFYING, ClueAction.HAND_OVER): CS.HANDED_OVER,
+}
+CLUE_TERMINAL = frozenset({CS.CONCLUDED, CS.HANDED_OVER})
+
+
+def next_clue_status(current: CS, action: ClueAction, way: DisposalWay | None = None) -> CS:
+    """The status after ``action`` (for an approval, after the way approved), or WorkflowError."""
+    if (current, action) not in CLUE_TRANSITIONS:
+        raise WorkflowError(f"该线索当前为“{current.label}”，不能进行“{CLUE_ACTION_LABELS[action]}”操作。")
+    target = CLUE_TRANSITIONS[(current, action)]
+    if target is None:
+        if way is None:
+            raise WorkflowError("没有待审批的处置意见。")
+        return CLUE_APPROVED_STATUS[way]
+    return target
+
+
+def clue_allows(current: CS, action: ClueAction) -> bool:
+    return (current, action) in CLUE_TRANSITIONS
+
+
+def clue_actions(current: CS) -> list[ClueAction]:
+    return [action for (state, action) in CLUE_TRANSITIONS if state == current]
+
+
+# --- a 函询 to a person (问题线索): issued → 送达 → reply (countersigned) → the office's outcome --------------
+class ClueInquiryAction(StrEnum):
+    SERVE = "serve"
+    REPLY = "reply"
+    DECIDE = "decide"
+
+
+CLUE_INQUIRY_ACTION_LABELS: dict[ClueInquiryAction, str] = {
+    ClueInquiryAction.SERVE: "记录送达",
+    ClueInquiryAction.REPLY: "登记回复",
+    ClueInquiryAction.DECIDE: "提出处理意见",
+}
+CLUE_INQUIRY_TRANSITIONS: dict[tuple[CIS, ClueInquiryAction], CIS] = {
+    (CIS.ISSUED, ClueInquiryAction.SERVE): CIS.SERVED,
+    (CIS.SERVED, ClueInquiryAction.REPLY): CIS.REPLIED,
+    (CIS.REPLIED, ClueInquiryAction.DECIDE): CIS.CONCLUDED,
+}
+
+
+def next_clue_inquiry_status(current: CIS, action: ClueInquiryAction) -> CIS:
+    try:
+        return CLUE_INQUIRY_TRANSITIONS[(current, action)]
+    except KeyError:
+        raise WorkflowError(
+            f"该函询当前为“{current.label}”，不能进行“{CLUE_INQUIRY_ACTION_LABELS[action]}”操作。") from None
+
+
+def clue_inquiry_allows(current: CIS, action: ClueInquiryAction) -> bool:
+    return (current, action) in CLUE_INQUIRY_TRANSITIONS

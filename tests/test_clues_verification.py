@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 
 from clues_factories import make_clue  # noqa: F401
-from matters_factories import last_audit, make_matter, office, today  # noqa: F401
+from matters_factories import last_audit, make_matter, office, storage, today  # noqa: F401
 from supervision.clues import services
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.models.clues import ClueStatus, VerificationResult
@@ -96,7 +96,7 @@ def test_the_clue_documents_have_no_field_for_the_reporter_and_print_every_field
 
     from supervision.paperwork.builders import BUILDERS
     from supervision.paperwork.layout import format_cn_date
-    from supervision.paperwork.samples import SAMPLE_PROFILE, SAMPLES
+    from supervision.demo.paperwork import SAMPLE_PROFILE, SAMPLES
 
     data = SAMPLES[kind]()
     names = {f.name for f in dataclasses.fields(data)} - {"contact_phone", "addressee"}  # office contact; the 党组
@@ -105,3 +105,29 @@ def test_the_clue_documents_have_no_field_for_the_reporter_and_print_every_field
     text = "\n".join(p.text for p in Document(BytesIO(BUILDERS[kind](data, SAMPLE_PROFILE))).paragraphs)
     for value in [*data.problems, data.person.name, data.person.unit, format_cn_date(data.issued_on)]:
         assert value in text.replace("\n", ""), value
+
+
+def test_every_clue_row_the_services_write_matches_its_audit_digest(app, session, office, make_clue, make_matter,
+                                                                     storage):
+    from matters_factories import PDF_BYTES
+    from supervision.models.audit import AuditEntry
+    from sqlalchemy import select
+
+    clue = make_clue("inquiry")
+    inquiry = services.issue_inquiry(session, office.supervisor, clue, clue.people[0], clue.summary, "某党组")
+    services.serve_inquiry(session, office.supervisor, inquiry, inquiry.issued_at.date())
+    services.record_inquiry_reply(session, office.supervisor, inquiry, "说明。", inquiry.issued_at.date(), "王书记",
+                                  files=[("说明.pdf", PDF_BYTES)], storage=storage)
+    services.decide_inquiry_outcome(session, office.supervisor, inquiry, services.InquiryOutcome.ACCEPTED, "采信。")
+    session.commit()
+    services.record_clearance(session, office.supervisor, clue, "本人", "在单位会议上通报")
+    session.commit()
+    verified(session, office, make_clue("verify"), VerificationResult.HAND_OVER, receiving_body="市纪委监委")
+    make_clue("shelve")
+    services.clue_from_matter(session, office.intake, make_matter("accepted"), [services.PersonInput("甲", "乙局")])
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--rows"])
+    assert result.exit_code == 0, result.output
+    digested = {line.split(":")[0] for lines in session.scalars(select(AuditEntry.row_digests)) for line in
+                lines.splitlines()}
+    assert {"clue", "clue_person", "clue_reporter", "clue_disposal", "clue_inquiry", "clue_verification"} <= digested

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from supervision import clock, permissions
 from supervision.clues import forms as clue_forms
@@ -19,16 +17,14 @@ from supervision.clues.forms import (AddresseeForm, ApproveForm, ClearanceForm, 
                                      PeriodForm, PlanForm, ProposeForm, RegisterForm, ReporterForm, ServeForm,
                                      VerificationReportForm, WorkForm, list_filters, parse_people)
 from supervision.clues.workflow import ClueAction
-from supervision.documents.views import documents_folder, generate_and_send
-from supervision.errors import DomainError, StaleObjectError
 from supervision.extensions import db
 from supervision.forms import BaseForm
 from supervision.models.clues import (Clue, ClueAttachment, ClueInquiry, ClueSource, ClueStatus, DisposalWay,
                                       InquiryOutcome, VerificationResult)
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
-from supervision.uploads import Storage
-from supervision.web import requires, send_stored
+from supervision.pipeline import perform, submit
+from supervision.web import documents_folder, generate_and_send, requires, send_stored, storage, uploaded
 
 bp = Blueprint("clues", __name__, url_prefix="/clues")
 
@@ -37,8 +33,13 @@ def load_clue(clue_id: int) -> Clue:
     return db.get_or_404(Clue, clue_id)
 
 
-def _failed_message() -> None:
-    flash("提交的内容有误，请按提示修改（已填写的内容已保留）。", "error")
+def back_to(clue_id: int, anchor: str = "") -> str:
+    return url_for("clues.detail", clue_id=clue_id) + anchor
+
+
+def redisplay(clue_id: int, name: str, form):
+    """The clue page again, the refused form open with its input kept."""
+    return lambda: render_detail(db.session.get(Clue, clue_id), {name: form})
 
 
 # --- the register --------------------------------------------------------------------------------
@@ -56,25 +57,17 @@ def index():
 @requires(permissions.can_register_clue)
 def new():
     form = RegisterForm(received_on=clock.today())
-    if form.validate_on_submit():
-        data = services.ClueInput(
+
+    def register():
+        return services.register_clue(db.session, current_user, services.ClueInput(
             source=ClueSource(form.source.data), summary=form.summary.data, people=parse_people(form.people.data),
             received_on=form.received_on.data, source_note=form.source_note.data, real_name=form.real_name.data,
             reporter=services.ReporterInput(form.reporter_name.data, form.reporter_phone.data,
                                             form.reporter_id_number.data, form.reporter_address.data,
-                                            form.reporter_work_unit.data))
-        try:
-            clue = services.register_clue(db.session, current_user, data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"已登记问题线索 {clue.serial}。", "success")
-            return redirect(url_for("clues.detail", clue_id=clue.id))
-    elif request.method == "POST":
-        _failed_message()
-    return render_template("clues/new.html", form=form), 400 if request.method == "POST" else 200
+                                            form.reporter_work_unit.data)))
+
+    return submit(form, register, success=lambda clue: f"已登记问题线索 {clue.serial}。",
+                  then=lambda clue: back_to(clue.id), otherwise=lambda: render_template("clues/new.html", form=form))
 
 
 @bp.route("/from-matter/<int:matter_id>", methods=["GET", "POST"])
@@ -89,21 +82,13 @@ def from_matter(matter_id: int):
     if request.method == "GET":
         form.summary.data = matter.summary
         form.people.data = "，".join(x for x in (matter.respondent_person, matter.respondent_unit) if x)
-    if form.validate_on_submit():
-        try:
-            clue = services.clue_from_matter(db.session, current_user, matter, parse_people(form.people.data),
-                                             form.summary.data, expected_version=form.expected_version())
-            db.session.commit()
-        except (DomainError, StaleDataError) as error:
-            db.session.rollback()
-            flash(str(error) if isinstance(error, DomainError) else str(StaleObjectError()), "error")
-        else:
-            flash(f"事项 {matter.serial} 已转为问题线索 {clue.serial}，不再交办被反映人所在单位。", "success")
-            return redirect(url_for("clues.detail", clue_id=clue.id))
-    elif request.method == "POST":
-        _failed_message()
-    return render_template("clues/from_matter.html", form=form, matter=matter,
-                           convertible=services.can_convert(matter)), 400 if request.method == "POST" else 200
+    return submit(
+        form, lambda: services.clue_from_matter(db.session, current_user, matter, parse_people(form.people.data),
+                                                form.summary.data, expected_version=form.expected_version()),
+        success=lambda clue: f"事项 {matter.serial} 已转为问题线索 {clue.serial}，不再交办被反映人所在单位。",
+        then=lambda clue: back_to(clue.id),
+        otherwise=lambda: render_template("clues/from_matter.html", form=form, matter=matter,
+                                          convertible=services.can_convert(matter)))
 
 
 @bp.get("/statistics")
@@ -196,20 +181,8 @@ def act(clue_id: int, name: str):
     if not permissions.can_act_on_clue(current_user, spec.action):
         abort(403)
     form = spec.form_class()
-    if form.validate_on_submit():
-        try:
-            spec.run(current_user, clue, form)
-            db.session.commit()
-        except (DomainError, StaleDataError) as error:
-            db.session.rollback()
-            flash(str(error) if isinstance(error, DomainError) else str(StaleObjectError()), "error")
-        else:
-            flash(spec.success, "success")
-            return redirect(url_for("clues.detail", clue_id=clue.id))
-    else:
-        _failed_message()
-    db.session.expire_all()
-    return render_detail(db.session.get(Clue, clue.id), {name: form}, status=400)
+    return submit(form, lambda: spec.run(current_user, clue, form), success=spec.success, then=back_to(clue.id),
+                  otherwise=redisplay(clue.id, name, form))
 
 
 @bp.post("/<int:clue_id>/reporter")
@@ -221,34 +194,15 @@ def reveal_reporter(clue_id: int):
     if not form.validate_on_submit():
         flash("请填写查看举报人信息的事由。", "error")
         return redirect(url_for("clues.detail", clue_id=clue.id))
-    reporter = services.view_reporter(db.session, current_user, clue, form.reason.data)
-    db.session.commit()
-    return render_detail(clue, reporter=reporter or False, reporter_reason=form.reason.data)
+    outcome = perform(lambda: services.view_reporter(db.session, current_user, clue, form.reason.data))
+    if not outcome.ok:
+        return redirect(back_to(clue.id))
+    return render_detail(clue, reporter=outcome.result or False, reporter_reason=form.reason.data)
 
 
 # --- 函询 to the person ----------------------------------------------------------------------------
-def storage() -> Storage:
-    return Storage(Path(current_app.instance_path) / "uploads", current_app.config["UPLOAD_MAX_BYTES"])
-
-
 def load_inquiry(inquiry_id: int) -> ClueInquiry:
     return db.get_or_404(ClueInquiry, inquiry_id)
-
-
-def _finish(run: Callable[[], object], success: str, clue: Clue, failed_name: str, form):
-    """Run one service: commit, flash and go back to the clue — or roll back and show the page again
-    with the form's input kept and the reason."""
-    try:
-        run()
-        db.session.commit()
-    except (DomainError, StaleDataError) as error:
-        db.session.rollback()
-        flash(str(error) if isinstance(error, DomainError) else str(StaleObjectError()), "error")
-    else:
-        flash(success, "success")
-        return redirect(url_for("clues.detail", clue_id=clue.id) + "#inquiries")
-    db.session.expire_all()
-    return render_detail(db.session.get(Clue, clue.id), {failed_name: form}, status=400)
 
 
 @bp.post("/<int:clue_id>/inquiries")
@@ -256,20 +210,14 @@ def _finish(run: Callable[[], object], success: str, clue: Clue, failed_name: st
 def issue_inquiry(clue_id: int):
     clue = load_clue(clue_id)
     form = IssueInquiryForm(clue)
-    if not form.validate_on_submit():
-        _failed_message()
-        return render_detail(clue, {"issue_inquiry": form}, status=400)
     person = next((p for p in clue.people if p.id == form.person_id.data), None)
-    return _finish(lambda: services.issue_inquiry(
+    return submit(form, lambda: services.issue_inquiry(
         db.session, current_user, clue, person, form.problems.data, form.party_committee.data,
-        expected_version=form.expected_version()), "函询已发出，请生成函询通知书并记录送达。", clue, "issue_inquiry", form)
+        expected_version=form.expected_version()), success="函询已发出，请生成函询通知书并记录送达。",
+        then=back_to(clue.id, "#inquiries"), otherwise=redisplay(clue.id, "issue_inquiry", form))
 
 
 INQUIRY_FORMS = {"serve": ServeForm, "reply": InquiryReplyForm, "decide": OutcomeForm}
-
-
-def _uploaded(field) -> list[tuple[str, bytes]]:
-    return [(f.filename, f.read()) for f in (field.data or []) if getattr(f, "filename", "")]
 
 
 @bp.post("/inquiries/<int:inquiry_id>/act/<name>")
@@ -279,21 +227,19 @@ def inquiry_act(inquiry_id: int, name: str):
     form_class = INQUIRY_FORMS.get(name) or abort(404)
     form = form_class()
     key = f"inquiry:{inquiry.id}:{name}"
-    if not form.validate_on_submit():
-        _failed_message()
-        return render_detail(inquiry.clue, {key: form}, status=400)
     runs = {
         "serve": (lambda: services.serve_inquiry(db.session, current_user, inquiry, form.served_on.data,
                                                  form.note.data), "已记录送达，回复期限自送达之日起计算。"),
         "reply": (lambda: services.record_inquiry_reply(
             db.session, current_user, inquiry, form.text.data, form.replied_on.data, form.countersigned_by.data,
-            files=_uploaded(form.files), storage=storage()), "书面说明已登记。"),
+            files=uploaded(form.files), storage=storage()), "书面说明已登记。"),
         "decide": (lambda: services.decide_inquiry_outcome(
             db.session, current_user, inquiry, InquiryOutcome(form.outcome.data), form.note.data,
             expected_version=form.expected_version()), "函询处理意见已记录。"),
     }
     run, success = runs[name]
-    return _finish(run, success, inquiry.clue, key, form)
+    return submit(form, run, success=success, then=back_to(inquiry.clue_id, "#inquiries"),
+                  otherwise=redisplay(inquiry.clue_id, key, form))
 
 
 @bp.post("/inquiries/<int:inquiry_id>/notice")
@@ -332,19 +278,10 @@ def incomplete():
 def complete_addressee(inquiry_id: int):
     inquiry = load_inquiry(inquiry_id)
     form = AddresseeForm()
-    if form.validate_on_submit():
-        try:
-            services.complete_addressee(db.session, current_user, inquiry, form.name.data, form.unit.data,
-                                        form.post.data, form.party_committee.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            flash(f"已补全被函询人：{form.name.data}。", "success")
-    else:
-        flash("请填写被函询人姓名和所在单位。", "error")
-    return redirect(url_for("clues.incomplete"))
+    return submit(form, lambda: services.complete_addressee(
+        db.session, current_user, inquiry, form.name.data, form.unit.data, form.post.data, form.party_committee.data),
+        success=f"已补全被函询人：{form.name.data}。", then=url_for("clues.incomplete"),
+        otherwise=url_for("clues.incomplete"), invalid="请填写被函询人姓名和所在单位。")
 
 
 # --- 初步核实, 澄清正名, 诬告陷害: the case officer's work ---------------------------------------------
@@ -382,10 +319,8 @@ def case_act(clue_id: int, name: str):
     clue = load_clue(clue_id)
     form_class, _available, run, success = CASE_ACTIONS.get(name) or abort(404)
     form = form_class()
-    if not form.validate_on_submit():
-        _failed_message()
-        return render_detail(clue, {name: form}, status=400)
-    return _finish(lambda: run(current_user, clue, form), success, clue, name, form)
+    return submit(form, lambda: run(current_user, clue, form), success=success, then=back_to(clue.id, f"#{name}"),
+                  otherwise=redisplay(clue.id, name, form))
 
 
 @bp.post("/<int:clue_id>/clearance-notice")

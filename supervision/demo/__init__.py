@@ -68,7 +68,7 @@ def load(session: Session, config) -> list[tuple[str, str, str]]:
     _load_portal(session)
     _load_rectification(session, by_code, config)
     _load_talks(session, config)
-    from supervision.clues import demo as clues_demo
+    from supervision.demo import clues as clues_demo
 
     clues_demo.load(session, config)  # clues in each of the four ways; the demo 函询 migrated
     _load_statistics_history(session, config)
