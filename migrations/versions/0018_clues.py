@@ -1,7 +1,7 @@
 """问题线索: the clue register, persons concerned, reporters kept apart, disposals, 函询 to a person, 初步核实, files
 
 Revision ID: 0018
-Revises: 0016b
+Revises: 0022
 Create Date: 2026-12-07 05:33:00.032143
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0016b'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
