@@ -41,6 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     web.init_app(app)
 
+    from supervision import audit_keys
+
+    audit_keys.use(_keyring_of_current_app)
+
     from supervision.cli import register_commands
 
     register_commands(app)
@@ -115,6 +119,14 @@ def _configure_audit_key(app: Flask) -> None:
         from supervision.audit_keys import MISSING_KEY
 
         raise RuntimeError(MISSING_KEY)
+
+
+def _keyring_of_current_app():
+    from flask import current_app
+
+    from supervision.audit_keys import Keyring
+
+    return Keyring.from_config(current_app.config)
 
 
 def _maintenance_command() -> bool:

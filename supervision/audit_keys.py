@@ -8,7 +8,7 @@ anchor line.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +48,26 @@ class Keyring:
         return cls(current_id, keys)
 
 
+# Where the running application's keyring comes from: set by the application factory (``create_app``
+# reads it from the configuration of the application in context), so that the core imports no Flask.
+_provider: Callable[[], Keyring] | None = None
+
+
+def use(provider: Callable[[], Keyring]) -> None:
+    global _provider
+    _provider = provider
+
+
 def keyring() -> Keyring:
     """The running application's keyring, from its configuration (cheap: a few strings)."""
-    from flask import current_app  # the services run inside an application context
+    if _provider is None:
+        raise MissingKey(MISSING_KEY)
+    return _provider()
 
-    return Keyring.from_config(current_app.config)
+
+def keyring_if_running() -> Keyring | None:
+    """The keyring, or None outside a running application (a script's own session, say)."""
+    try:
+        return keyring()
+    except (MissingKey, RuntimeError):  # RuntimeError: no application in context
+        return None

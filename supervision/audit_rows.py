@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from supervision import audit_keys
 from supervision.audit_keys import Keyring
 from supervision.models.base import Base
 
@@ -216,11 +217,7 @@ def _record_leftovers(session: Session) -> None:
     """Rows written after the transaction's last entry (or in a transaction that wrote none): one
     more entry carries their digests, so that nothing the application wrote looks tampered with."""
     session.flush()
-    if not session.info.get(PENDING):
-        return
-    from flask import has_app_context
-
-    if not has_app_context():
+    if not session.info.get(PENDING) or audit_keys.keyring_if_running() is None:
         return
     from supervision import audit
 
