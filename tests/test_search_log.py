@@ -138,6 +138,35 @@ def test_a_rebuild_on_a_full_disk_removes_its_partial_files_and_keeps_the_old_in
     search_index._writer(timeout=1.0).cancel()  # and the lock was released
 
 
+def test_a_rebuild_whose_indexing_process_dies_commits_nothing_and_leaves_no_files(app, office, make_matter,
+                                                                                    search_index, monkeypatch):
+    """whoosh drops the segment of a dead indexing process without a word and would commit an index
+    missing its documents: the rebuild refuses, stops the other process and removes what they wrote."""
+    import multiprocessing
+
+    from supervision.search import documents
+
+    matter = make_matter("assigned", summary="群众反映窗口办事拖拉。")
+    assert found(search_index, "办事拖拉") == [f"matter:{matter.id}"]
+    files_before = sorted(os.listdir(search_index.path))
+
+    def one_dies(session):
+        for n in range(1, 3001):
+            yield {"id": f"matter:{100000 + n}", "kind": "matter", "title": "窗口投诉", "body": "窗口工作人员推诿。",
+                   "version": "v"}
+            if n == 1500:
+                os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)  # out of memory, say
+
+    monkeypatch.setattr(documents, "all_documents", one_dies)
+    monkeypatch.setattr(documents, "count_documents", lambda session: 3000)
+    with pytest.raises(Exception, match="wrote .* of 3000 documents"):
+        service.rebuild(procs=2)
+    assert multiprocessing.active_children() == []
+    assert sorted(os.listdir(search_index.path)) == files_before
+    assert found(search_index, "办事拖拉") == [f"matter:{matter.id}"]  # the old index, whole
+    search_index._writer(timeout=1.0).cancel()
+
+
 def test_check_fix_reports_a_locked_index_without_a_traceback(app, office, make_matter, search_index):
     make_matter("assigned", summary="群众反映窗口办事拖拉。")
     search_index.delete([key for key in search_index.stored_versions()])  # drift to repair …
