@@ -28,7 +28,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from benchmarks.datagen import login, make_app, populate  # noqa: E402
 from supervision.extensions import db  # noqa: E402
-from supervision.ledgers import importing  # noqa: E402
+from supervision.ledger_import import importing  # noqa: E402
 from supervision.models.matters import Category, Matter  # noqa: E402
 from supervision.models.org import Department  # noqa: E402
 
