@@ -39,3 +39,14 @@ def next_values(session: Session, scope: str, year: int, count: int) -> range:
     ).scalar_one()
     highwater.taken(session, scope, year, last)  # written outside the database once committed
     return range(last - count + 1, last + 1)
+
+
+def hold(session: Session, name: str) -> None:
+    """Serialise a kind of work across servers: the row lock of the counter ``name`` (year 0) is held
+    until the caller's transaction ends (a ledger confirmation). Counts the holds; gives out no number."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(SerialCounter).values(scope=name, year=0, value=0)
+                    .on_conflict_do_nothing(index_elements=["scope", "year"]))
+    session.execute(update(SerialCounter).where(SerialCounter.scope == name, SerialCounter.year == 0)
+                    .values(value=SerialCounter.value + 1))

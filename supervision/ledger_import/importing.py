@@ -23,7 +23,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
@@ -48,6 +48,7 @@ from supervision.ledger_import.template import (  # noqa: F401  (moved out of th
     IMPORTED_EVENT,
     IMPORTED_PREFIX,
     IMPORT_STATUSES,
+    LEDGER_SOURCE,
     M,
     MAX_COLUMNS,
     MAX_FILE_BYTES,
@@ -531,15 +532,13 @@ def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS, cach
 def _without_duplicates(session: Session, rows: list[LedgerRow]) -> tuple[list[LedgerRow], list[Duplicate]]:
     """Rows to import and rows to skip: already imported (原编号), already in the system (same day,
     title and unit), or entered twice in the file."""
-    imported: dict[str, str] = {}  # 原编号 -> serial
-    prefix = f"{IMPORTED_PREFIX}，原编号 "
-    for text, serial in session.execute(select(MatterEvent.text, Matter.serial).join(Matter)
-                                        .where(MatterEvent.action == IMPORTED_EVENT)):
-        if text.startswith(prefix):
-            imported.setdefault(text[len(prefix):], serial)
     codes = {row.original_number for row in rows if row.original_number}
     serials: set[str] = set()
     code_list = sorted(codes)
+    imported: dict[str, str] = {}  # 原编号 -> serial
+    for start in range(0, len(code_list), 500):
+        imported.update(session.execute(select(Matter.original_number, Matter.serial).where(
+            Matter.original_source == LEDGER_SOURCE, Matter.original_number.in_(code_list[start:start + 500]))).all())
     for start in range(0, len(code_list), 500):  # a 原编号 that is one of our serials: an export re-imported
         serials.update(session.scalars(select(Matter.serial).where(Matter.serial.in_(code_list[start:start + 500]))))
     existing: dict[tuple[date, str, str], str] = {}
@@ -585,6 +584,9 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
+CONFIRMATION_LOCK = "lock:ledger_import"  # a counter row used as the office-wide confirmation lock
+
+
 def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_name: str = "",
                   file_sha256: str = "") -> ImportResult:
     """Create the matters of a checked ledger. Never commits: the caller commits once, so a failure
@@ -599,6 +601,15 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
         raise ValidationError("导入文件有错误，未导入任何事项。请改正后重新上传。")
     if not parsed.rows:
         raise ValidationError("没有可导入的事项：文件中的事项都已在系统中。")
+    # One confirmation at a time, office-wide: the row lock of a counter is held to the end of this
+    # transaction. A second clerk confirming the same ledger waits here, then finds its rows imported.
+    sequences.hold(session, CONFIRMATION_LOCK)
+    rows, taken = _without_duplicates(session, parsed.rows)
+    if not rows:
+        raise ValidationError("没有可导入的事项：这些事项刚刚已由他人（或您在另一窗口）导入，未重复导入。"
+                              "请在事项台账中查看。")
+    if taken:
+        parsed = replace(parsed, rows=rows, duplicates=[*parsed.duplicates, *taken])
 
     # Serials per kind and year, in order of receipt; counters are taken in a fixed order so two
     # imports at once cannot deadlock on them.
@@ -682,6 +693,8 @@ class _Plan:
             followed_up_at=_at(row.closed_on) if closed and row.satisfaction else None,
             registered_at=self.now, registered_by_id=self.actor.id, closed_at=_at(row.closed_on) if closed else None,
             updated_at=self.now, version=1,
+            original_source=LEDGER_SOURCE if row.original_number else None,
+            original_number=row.original_number or None,
         )
         if row.lead is not None and not closed:  # 办理中: the lead department's deadline is the matter's
             deadline = self._lead_due(row)

@@ -144,6 +144,9 @@ class Matter(Base):
         Index("ix_matter_lead_due", "lead_department_id", "due_on", sqlite_where=text("due_on IS NOT NULL"),
               postgresql_where=text("due_on IS NOT NULL")),
         CheckConstraint("rework_count >= 0", name="rework_count_nonnegative"),
+        # 原编号 of an imported legacy ledger, once per source: two clerks confirming one ledger at once
+        # cannot import it twice (NULLs — matters not imported — never collide).
+        UniqueConstraint("original_source", "original_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,6 +204,8 @@ class Matter(Base):
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     version: Mapped[int] = mapped_column(default=1)
+    original_source: Mapped[str | None] = mapped_column(String(40))  # "ledger": 历史台账导入
+    original_number: Mapped[str | None] = mapped_column(String(40))  # 原编号 in that source
 
     __mapper_args__ = {"version_id_col": version}
 
