@@ -1,7 +1,7 @@
 """原编号 unique per source on matters (two clerks confirming one ledger at once imported it twice)
 
 Revision ID: 0016c
-Revises: 0016b
+Revises: 0022
 Create Date: 2026-12-07 07:00:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016c'
-down_revision = '0016b'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
@@ -24,8 +24,14 @@ def upgrade():
     with op.batch_alter_table('matter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('original_source', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('original_number', sa.String(length=40), nullable=True))
+    fill(op.get_bind())
+    # An index, not a constraint: on SQLite a constraint would rebuild the matter table, which the
+    # foreign keys of every other table forbid once there is data.
+    op.create_index('ux_matter_original_number', 'matter', ['original_source', 'original_number'], unique=True)
 
-    bind = op.get_bind()
+
+def fill(bind):
+    """原编号 from the "imported" events; of matters imported twice the earliest keeps it."""
     found = bind.execute(sa.text(
         "SELECT matter_id, text FROM matter_event WHERE action = 'imported' AND text LIKE :pattern "
         "ORDER BY matter_id, id"), {"pattern": PREFIX + "%"}).all()
@@ -51,13 +57,9 @@ def upgrade():
                  "text": f"与 {serial_of[first_of[code]]} 原编号相同（{code}），系同一台账重复导入；"
                          "可作为重复件存查。"})
 
-    with op.batch_alter_table('matter', schema=None) as batch_op:
-        batch_op.create_unique_constraint(batch_op.f('uq_matter_original_source_original_number'),
-                                          ['original_source', 'original_number'])
-
 
 def downgrade():
+    op.drop_index('ux_matter_original_number', table_name='matter')
     with op.batch_alter_table('matter', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_matter_original_source_original_number'), type_='unique')
         batch_op.drop_column('original_number')
         batch_op.drop_column('original_source')

@@ -145,8 +145,9 @@ class Matter(Base):
               postgresql_where=text("due_on IS NOT NULL")),
         CheckConstraint("rework_count >= 0", name="rework_count_nonnegative"),
         # 原编号 of an imported legacy ledger, once per source: two clerks confirming one ledger at once
-        # cannot import it twice (NULLs — matters not imported — never collide).
-        UniqueConstraint("original_source", "original_number"),
+        # cannot import it twice (NULLs — matters not imported — never collide). A unique index, not a
+        # constraint: SQLite adds it without rebuilding the table every other table refers to.
+        Index("ux_matter_original_number", "original_source", "original_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
