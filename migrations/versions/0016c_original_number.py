@@ -1,7 +1,7 @@
 """原编号 unique per source on matters (two clerks confirming one ledger at once imported it twice)
 
 Revision ID: 0016c
-Revises: 0022
+Revises: 0018
 Create Date: 2026-12-07 07:00:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0016c'
-down_revision = '0022'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
