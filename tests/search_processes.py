@@ -9,8 +9,9 @@ CONFIG_JSON holds the application's settings (the test's database URL, the insta
 - ``slow-reindex``: rebuild the index with two indexing processes from 3,000 documents that arrive
   slowly after the first 1,200; prints ``CHILDREN pid pid`` once the indexing processes run, then waits
   to be killed.
-- ``serve``: build this instance's own index, then serve the application over HTTP on a free port
-  (prints ``PORT n``), with its background applier thread, as one server of a deployment would.
+- ``serve``: serve the application over HTTP on a free port (prints ``PORT n``), as one server of a
+  deployment would: its background applier thread starts with the first request and, finding no index
+  in its instance folder, builds one, then applies the change log.
 """
 
 from __future__ import annotations
@@ -103,10 +104,6 @@ def slow_reindex(app) -> None:
 def serve(app) -> None:
     from werkzeug.serving import make_server
 
-    from supervision.search import service
-
-    with app.app_context():
-        service.rebuild()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print("PORT", server.server_port, flush=True)
     server.serve_forever()
