@@ -192,7 +192,11 @@ def apply_pending(*, background: bool = False, timeout: float | None = None) -> 
         if applied.needs_rebuild and background and not rebuilt and config.get("SEARCH_AUTO_REBUILD", True):
             rebuilt = True
             log.warning("search index in %s is not built or is behind the pruned change log: rebuilding", index.path)
-            rebuild(procs=1)
+            try:
+                rebuild(procs=1, lock_timeout=0)  # another worker of this server may be at it already
+            except IndexBusy:
+                total.busy = True
+                return total
             total.needs_rebuild = False
             continue
         if not applied.more or applied.busy or (deadline and time.monotonic() >= deadline):
