@@ -220,3 +220,23 @@ def test_a_read_only_or_empty_instance_folder_gives_clear_pages(app, session, of
     assert result["checks"]["documents"] == "ok"
     assert session.scalars(select(Matter)).all() == [matter]
     assert hashlib.sha256(storage.path(attachment.stored_name).read_bytes()).hexdigest() == attachment.sha256
+
+
+@needs_namespaces
+def test_a_ledger_upload_on_a_full_disk_says_so_and_leaves_nothing(app, session, office, database_url):
+    from test_ledgers_import import ledger, row
+
+    data = ledger([row(**{"原编号": f"2025-{n:03d}"}) for n in range(1, 40)])
+    instance = Path(app.instance_path)
+    result = run_app(database_url=database_url, instance=instance, username=office.intake.username,
+                     password=PASSWORD, mounts={instance / "imports": "size=4k"}, body=f"""
+        from io import BytesIO
+        from pathlib import Path
+        response = client.post("/ledgers/import", data={{"file": (BytesIO(bytes.fromhex({data.hex()!r})), "台账.xlsx")}},
+                               content_type="multipart/form-data")
+        imports = Path(app.instance_path) / "imports"
+        result.update(status=response.status_code, text=response.text,
+                      left=[str(p) for p in imports.rglob("*") if p.is_file()])
+    """)
+    assert result["status"] == 507 and "存储空间已满" in result["text"] and "系统错误" not in result["text"]
+    assert result["left"] == []

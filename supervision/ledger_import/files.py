@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from supervision import filestore
+
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 MAX_AGE_SECONDS = 24 * 3600
 
@@ -36,14 +38,24 @@ class PendingImports:
         return (self.folder / f"{token}.xlsx", self.folder / f"{token}.claimed", self.folder / f"{token}.json")
 
     def save(self, user_id: int, file_name: str, data: bytes) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.sweep()
+        """Keep the upload until it is confirmed; a full or read-only disk raises filestore.StorageError
+        (a clear message) and leaves no partial file."""
         token = secrets.token_hex(16)
         pending, _, meta = self._paths(token)
-        pending.write_bytes(data)
-        meta.write_text(json.dumps({"user_id": user_id, "file_name": file_name[:200], "size": len(data),
-                                    "sha256": hashlib.sha256(data).hexdigest(), "uploaded_at": time.time()},
-                                   ensure_ascii=False), encoding="utf-8")
+        record = json.dumps({"user_id": user_id, "file_name": file_name[:200], "size": len(data),
+                             "sha256": hashlib.sha256(data).hexdigest(), "uploaded_at": time.time()},
+                            ensure_ascii=False).encode("utf-8")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.sweep()
+        except OSError as error:
+            raise filestore.storage_error(error) from error
+        try:
+            filestore.write_whole(pending, data)
+            filestore.write_whole(meta, record)
+        except filestore.StorageError:
+            pending.unlink(missing_ok=True)
+            raise
         return token
 
     def meta(self, token: str, user_id: int) -> dict[str, Any] | None:

@@ -424,6 +424,7 @@ def _cached_rows(folder: Path, data: bytes, max_rows: int) -> list[tuple[int, tu
 
 def _save_rows(folder: Path, data: bytes, max_rows: int, rows: list[tuple[int, tuple]]) -> None:
     """Best effort: a cache that cannot be written (a full disk) only costs the confirmation a re-read."""
+    tmp = None
     try:
         encoded = [[number, [_encode_cell(v) for v in cells]] for number, cells in rows]
         folder.mkdir(parents=True, exist_ok=True)
@@ -432,7 +433,8 @@ def _save_rows(folder: Path, data: bytes, max_rows: int, rows: list[tuple[int, t
         tmp.write_text(json.dumps(encoded, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
     except (OSError, TypeError, ValueError):
-        pass
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)  # a partial cache from a full disk must not keep the disk full
 
 
 def _encode_cell(value: Any) -> Any:

@@ -23,6 +23,7 @@ from supervision import clock, permissions
 from supervision.extensions import db
 from supervision.forms import BaseForm
 from supervision.ledger_import import importing
+from supervision.filestore import StorageError
 from supervision.ledger_import.files import PendingImports
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE
 from supervision.pipeline import perform
@@ -95,7 +96,11 @@ def upload():
         parsed = importing.read_ledger(db.session, data, cache=pending_imports().folder)
     if not parsed.ok:
         return _errors_page(parsed, upload.filename)
-    token = pending_imports().save(current_user.id, upload.filename, data)
+    try:
+        token = pending_imports().save(current_user.id, upload.filename, data)
+    except StorageError as error:
+        flash(str(error), "error")
+        return _index_page(form, 507)
     return render_template("ledgers/import_preview.html", parsed=parsed, file_name=upload.filename,
                            form=ConfirmForm(token=token), preview_rows=parsed.rows[:PREVIEW_ROWS],
                            counts=_count_table(parsed), kinds=MatterKind)
