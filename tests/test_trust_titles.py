@@ -185,3 +185,42 @@ def migration(revision: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def import_in_progress(session, office, title: str):
+    """A legacy ledger row handled by the test's lead department, still 办理中."""
+    from datetime import date
+    from openpyxl import Workbook
+
+    from supervision.ledger_import import importing
+
+    headers = [column.header for column in importing.COLUMNS]
+    values = {"原编号": "2025-007", "类型": "效能投诉", "渠道": "来信", "受理日期": date(2025, 11, 5), "标题": title,
+              "内容": "来信。", "摘要": "来信反映窗口办事拖拉。", "被反映单位": office.department.name,
+              "反映人姓名": "王某", "联系电话": "13800002222", "是否匿名": "否", "主办单位": office.department.name,
+              "交办日期": date(2025, 11, 6), "状态": "办理中"}
+    workbook = Workbook()
+    workbook.active.append(headers)
+    workbook.active.append([values.get(h) for h in headers])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    parsed = importing.read_ledger(session, buffer.getvalue())
+    assert not parsed.errors, parsed.errors
+    importing.import_ledger(session, office.intake, parsed, file_name="旧台账.xlsx")
+    session.commit()
+    from supervision.models.matters import Matter
+
+    return session.scalars(select(Matter).where(Matter.title == title)).one()
+
+
+def test_an_imported_title_waits_for_intake_and_intake_is_told(app, session, office):
+    matter = import_in_progress(session, office, "王某13800002222来信反映拖拉")
+    head = signed_in(app, office.head)
+    page = head.get(f"/matters/{matter.id}").text
+    assert "13800002222" not in page and permissions.PENDING_TITLE in page
+    intake = signed_in(app, office.intake)
+    assert matter.serial in intake.get("/").text.split('id="todo-confirm_title"')[1]
+    services.update_summary(session, office.intake, matter, matter.summary, matter.version, assigned_title=OFFICE_TITLE)
+    session.commit()
+    assert 'id="todo-confirm_title"' not in intake.get("/").text
+    assert OFFICE_TITLE in head.get(f"/matters/{matter.id}").text

@@ -178,6 +178,9 @@ def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
             TodoGroup("followup", "待回访 / 待办结", matters_in(MatterStatus.APPROVED, MatterStatus.FOLLOWED_UP),
                       "approved"),
         ]
+        untitled = untitled_at_departments(session, limit)
+        if untitled:  # imported while in progress: the departments read a placeholder until intake confirms
+            groups.append(TodoGroup("confirm_title", "交办标题待确认（交办单位暂见“交办标题待确认”）", untitled))
     if user.role == Role.SUPERVISOR:
         groups.insert(0, TodoGroup("review", "待审核办结报告", matters_in(MatterStatus.REPLIED), "replied"))
     if user.role in (Role.SUPERVISOR, Role.LEADER):
@@ -241,6 +244,15 @@ def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup
     if user.role == Role.LEADER:
         groups.append(TodoGroup("talks", "谈话函询待审批", talks(Talk.status == TalkStatus.PROPOSED)))
     return groups
+
+
+def untitled_at_departments(session: Session, limit: int = 50) -> list[Matter]:
+    """Open matters already with a department but without an approved 交办标题 (a ledger import's, or
+    from before the 交办标题 existed): intake writes one on the matter page."""
+    return list(session.scalars(
+        select(Matter).where(Matter.assigned_title == "", Matter.lead_department_id.is_not(None),
+                             Matter.status.not_in(TERMINAL_STATUSES))
+        .order_by(Matter.due_on.is_(None), Matter.due_on, Matter.id).limit(limit)))
 
 
 def pending_extensions(session: Session, limit: int = 50) -> list[Extension]:
