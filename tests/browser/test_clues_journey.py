@@ -55,7 +55,8 @@ def download(page, button: str, path):
     return docx_text(path)
 
 
-def test_a_real_name_accusation_becomes_a_clue_answered_by_inquiry_and_the_reporter_is_told(desk, tmp_path, page):
+def test_a_real_name_accusation_becomes_a_clue_answered_by_inquiry_and_the_reporter_is_told(desk, tmp_path, page,
+                                                                                             screenshot):
     today = date.today().isoformat()
 
     # 1. Intake registers the real-name accusation, accepts it, and turns it into a clue.
@@ -125,6 +126,10 @@ def test_a_real_name_accusation_becomes_a_clue_answered_by_inquiry_and_the_repor
     reply.locator("[name='text']").fill(REPLY)
     reply.get_by_role("button", name="登记").click()
     expect(supervisor.locator("#inquiries")).to_contain_text("王书记（党组书记） 签署意见")
+    height = supervisor.evaluate("document.documentElement.scrollHeight")
+    supervisor.set_viewport_size({"width": 1280, "height": height})
+    screenshot(supervisor, "clue")
+    supervisor.set_viewport_size({"width": 1280, "height": 800})
     decide = panel(supervisor, "提出处理意见")
     decide.get_by_label("采信了结", exact=True).check()
     decide.locator("[name='note']").fill("经核对验收资料，说明属实，予以采信了结。")
