@@ -240,3 +240,13 @@ def test_a_ledger_upload_on_a_full_disk_says_so_and_leaves_nothing(app, session,
     """)
     assert result["status"] == 507 and "存储空间已满" in result["text"] and "系统错误" not in result["text"]
     assert result["left"] == []
+
+
+def test_every_table_that_names_a_stored_file_is_checked(app):
+    """A new area's file table must be in filecheck.FILE_TABLES, or `files check` calls its files orphans."""
+    from supervision.extensions import db
+    from supervision.filecheck import FILE_TABLES
+
+    checked = {model.__tablename__ for _, models in FILE_TABLES for model in models}
+    naming = {table.name for table in db.metadata.tables.values() if "stored_name" in table.columns}
+    assert naming == checked
