@@ -97,6 +97,14 @@ def test_a_matters_deadline_changed_in_the_database_is_found(app, session, offic
     assert "在应用之外被修改" in result.output
 
 
+def test_the_nightly_check_reports_a_changed_row(app, session, office, make_matter):
+    matter = make_matter("in_progress")
+    behind_the_back(session, "UPDATE matter SET status = 'closed' WHERE id = :id", id=matter.id)
+    result = app.test_cli_runner().invoke(args=["audit", "nightly"])
+    assert result.exit_code != 0 and "夜间核查发现 1 处问题" in result.output
+    assert f"matter #{matter.id}" in result.output and "status" in result.output
+
+
 def test_an_assignment_and_a_complainant_changed_in_the_database_are_found(app, session, office, make_matter):
     matter = make_matter("in_progress")
     assignment = matter.lead_assignment
