@@ -15,7 +15,6 @@ Written by ``flask audit anchor``, by every ``flask sweep`` (when the chain has 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import socket
 from dataclasses import dataclass, field
@@ -125,8 +124,7 @@ def write(session: Session, ring: Keyring, path: Path) -> AnchorLine | None:
             seq, hash_, legacy_seq = session.execute(
                 select(AuditChainHead.seq, AuditChainHead.last_hash, AuditChainHead.legacy_seq)
                 .where(AuditChainHead.id == audit.HEAD_ID)).one()
-            if last is not None and (seq == last.seq or (seq == last.seq + 1
-                                                         and _is_anchoring(session, seq, last, file_id(path)))):
+            if last is not None and seq >= last.seq and _only_anchorings_since(session, last.seq):
                 return None
             number = last.number + 1 if last is not None else 1
             at = clock.now().isoformat(timespec="seconds")
@@ -145,16 +143,11 @@ def write(session: Session, ring: Keyring, path: Path) -> AnchorLine | None:
     return line
 
 
-def _is_anchoring(session: Session, seq: int, last: AnchorLine, file: str) -> bool:
-    """Whether entry ``seq`` is the record of the anchoring that wrote ``last``."""
-    row = session.execute(select(AuditEntry.action, AuditEntry.changes).where(AuditEntry.seq == seq)).first()
-    if row is None or row.action != audit.ANCHOR_ACTION:
-        return False
-    try:
-        values = json.loads(row.changes)
-        return values.get("file") == file and int(values["n"]) == last.number
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return False
+def _only_anchorings_since(session: Session, seq: int) -> bool:
+    """Whether nothing but anchorings (this server's last one, other servers' ones) followed entry ``seq``:
+    then there is nothing new to anchor, and several servers' sweeps do not anchor each other's anchorings."""
+    return session.scalar(select(AuditEntry.seq).where(AuditEntry.seq > seq, AuditEntry.action != audit.ANCHOR_ACTION)
+                          .limit(1)) is None
 
 
 # --- the whole verification ----------------------------------------------------------------------

@@ -226,6 +226,10 @@ def test_each_server_checks_its_own_anchor_file(app, session, tmp_path):
     assert cli(app, "audit", "anchor").exit_code == 0
     result = verify(app)
     assert result.exit_code == 0, result.output
+    # Nothing but anchorings since: neither server anchors the other's anchoring.
+    for name in (str(tmp_path / "other-server.log"), None):
+        app.config["AUDIT_ANCHOR_FILE"] = name
+        assert "未写入新的锚点" in cli(app, "audit", "anchor").output
 
 
 def test_the_sweep_anchors_the_head(app, session):
