@@ -55,6 +55,7 @@ def _register_blueprints(app: Flask) -> None:
     from supervision.admin.views import bp as admin_bp
     from supervision.auditlog.views import bp as auditlog_bp
     from supervision.auth.views import bp as auth_bp
+    from supervision.complainants.views import bp as complainants_bp
     from supervision.documents.views import bp as documents_bp
     from supervision.escalation.views import bp as escalation_bp
     from supervision.home.views import bp as home_bp
@@ -72,7 +73,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, home_bp, admin_bp, auditlog_bp, matters_bp, settings_bp, documents_bp,
                       escalation_bp, notifications_bp, rectification_bp, portal_bp, publication_bp, talks_bp,
-                      search_bp, ledgers_bp, ledger_import_bp, statistics_bp):
+                      search_bp, ledgers_bp, ledger_import_bp, statistics_bp, complainants_bp):
         app.register_blueprint(blueprint)
     from supervision.clues.views import bp as clues_bp
 

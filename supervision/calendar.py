@@ -144,10 +144,14 @@ def _estimated_year(year: int) -> tuple[bytearray, dict[int, str]]:
 class WorkCalendar:
     """Working days and deadlines. Build one per request or per sweep with the current overrides."""
 
-    def __init__(self, overrides: Mapping[date, Override] | None = None) -> None:
+    def __init__(self, overrides: Mapping[date, Override] | None = None,
+                 published_years: frozenset[int] = frozenset()) -> None:
         self._overrides: dict[int, Override] = {
             day.toordinal(): override for day, override in (overrides or {}).items()
         }
+        # Years whose schedule the admin entered in full and marked published: Mon–Fri plus the overrides,
+        # nothing estimated — their deadlines are no longer 推定.
+        self._published = frozenset(published_years)
         self._years: dict[int, _Year] = {}
 
     # -- what a day is ---------------------------------------------------------------------------
@@ -230,6 +234,11 @@ class WorkCalendar:
         if not MIN_YEAR <= y <= MAX_YEAR:
             raise ValueError(f"the working-day calendar covers {MIN_YEAR}–{MAX_YEAR}, not {y}")
         official = _official_year(y)
+        if official is None and y in self._published:
+            first_day = date(y, 1, 1)
+            ndays = (date(y + 1, 1, 1) - first_day).days
+            official = (bytearray(1 if (first_day + timedelta(days=i)).weekday() < 5 else 0
+                                  for i in range(ndays)), {})
         work, names = official if official is not None else _estimated_year(y)
         sources = bytearray([_OFFICIAL if official is not None else _ESTIMATED]) * len(work)
         first = date(y, 1, 1).toordinal()

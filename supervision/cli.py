@@ -25,6 +25,9 @@ def register_commands(app: Flask) -> None:
     from supervision.clues.cli import clues_group
 
     app.cli.add_command(clues_group)
+    from supervision.settings.cli import calendar_group
+
+    app.cli.add_command(calendar_group)
 
 
 @click.command("create-user")
@@ -179,7 +182,15 @@ def sweep_command(today) -> None:
     from supervision.notifications.channels import channels_from_config
     from supervision.notifications.services import deliver_pending
 
-    report = sweep(db.session, SweepPolicy.from_config(current_app.config), today.date() if today else None)
+    from pathlib import Path
+
+    from supervision.documents.services import Paperwork, office_profile
+
+    paperwork = Paperwork(office_profile(current_app.config), Path(current_app.instance_path) / "documents")
+    from supervision.complainants.services import LetterPolicy
+
+    report = sweep(db.session, SweepPolicy.from_config(current_app.config), today.date() if today else None,
+                   paperwork=paperwork, letters=LetterPolicy.from_config(current_app.config, current_app.instance_path))
     db.session.commit()
     from supervision.clues.services import sweep_shelved
 

@@ -109,6 +109,9 @@ ADMONITION_INFLUENCE_MONTHS = 6
 SWEEP_REMIND_WORKDAYS = 2  # remind the department this many working days before a deadline
 # (working days overdue, level): 催办 the first working day after expiry, then 督办 levels
 SWEEP_STEPS = [(1, "phone"), (6, "written"), (16, "listed")]
+REPORT_ADDRESSEE = "市人民政府"  # 主送 of the periodic 办理情况报告
+REVIEW_BODY = ""  # who answers a 复查 (SPEC §11); "" → the office itself
+RE_REVIEW_BODY = ""  # who answers a 复核; "" → 上一级行政机关
 NOTIFY_CHANNELS = ["log"]  # add "email" (SMTP_HOST, SMTP_PORT, SMTP_SENDER, …) and/or "sms" (SMS_GATEWAY_URL)
 
 # Full-text search (whoosh + jieba; `flask search reindex` / `flask search check`) --------------

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from supervision import clock
 from supervision.calendar import LIMIT_UNIT_LABELS, Deadline, LimitUnit, Override, WorkCalendar
-from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
+from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYear, TimeLimitRule
 
 # Defaults of docs/domain.md §6; an admin's TimeLimitRule rows override them per kind and category.
 DEFAULT_LIMITS: dict[LimitStep, tuple[int, LimitUnit, str]] = {
@@ -31,14 +31,14 @@ _cache: dict[str, tuple[tuple, WorkCalendar]] = {}
 def office_calendar(session: Session) -> WorkCalendar:
     """The calendar with the admin's overrides; rebuilt only when the overrides change."""
     key = str(session.get_bind().url)
-    fingerprint = tuple(session.execute(
-        select(func.count(), func.max(CalendarOverride.updated_at))).one())
+    published = frozenset(session.scalars(select(PublishedYear.year)))
+    fingerprint = (*session.execute(select(func.count(), func.max(CalendarOverride.updated_at))).one(), published)
     cached = _cache.get(key)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
     overrides = {row.day: Override(is_workday=row.is_workday, name=row.name)
                  for row in session.scalars(select(CalendarOverride))}
-    calendar = WorkCalendar(overrides)
+    calendar = WorkCalendar(overrides, published)
     _cache[key] = (fingerprint, calendar)
     return calendar
 
@@ -48,10 +48,30 @@ class Limit:
     amount: int
     unit: LimitUnit
     source: str
+    max_extensions: int = 1  # how many extensions (延期) this limit allows
+    extension_amount: int | None = None  # each at most this long, in ``unit``; None: as long as the limit
+    extension_by_leader: bool = False  # only a leader approves one (信访-type matters)
 
     @property
     def label(self) -> str:
         return f"{self.amount} 个{LIMIT_UNIT_LABELS[self.unit]}"
+
+    @property
+    def extension_length(self) -> int:
+        return self.extension_amount or self.amount
+
+    @property
+    def extension_label(self) -> str:
+        if self.max_extensions == 0:
+            return "不得延期"
+        who = "，须经领导批准" if self.extension_by_leader else ""
+        times = "一次" if self.max_extensions == 1 else f"{self.max_extensions} 次"
+        return f"可延期{times}，每次不超过 {self.extension_length} 个{LIMIT_UNIT_LABELS[self.unit]}{who}"
+
+    @property
+    def rule_name(self) -> str:
+        """How a refusal names the rule: its source and what it says."""
+        return f"{self.source or '办理时限规定'}（{self.label}，{self.extension_label}）"
 
 
 def limit_for(session: Session, step: LimitStep, matter_kind: str | None = None,
@@ -61,7 +81,8 @@ def limit_for(session: Session, step: LimitStep, matter_kind: str | None = None,
     for kind, category in ((matter_kind, category_id), (matter_kind, None), (None, None)):
         for rule in rules:
             if rule.matter_kind == kind and rule.category_id == category and (kind or category is None):
-                return Limit(rule.amount, rule.unit, rule.source)
+                return Limit(rule.amount, rule.unit, rule.source, rule.max_extensions, rule.extension_amount,
+                             rule.extension_by_leader)
     amount, unit, source = DEFAULT_LIMITS[step]
     return Limit(amount, unit, source)
 

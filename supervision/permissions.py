@@ -90,6 +90,16 @@ def can_classify_matter(user: User) -> bool:
     return is_role(user, Role.INTAKE, Role.SUPERVISOR)
 
 
+def can_propose_handling(user: User) -> bool:
+    """拟办意见 before 交办: the intake side."""
+    return is_role(user, Role.INTAKE, Role.SUPERVISOR)
+
+
+def can_instruct(user: User) -> bool:
+    """领导批示 before 交办: a leader."""
+    return is_role(user, Role.LEADER)
+
+
 def can_list_matters(user: User) -> bool:
     return is_role(user, *CASE_ROLES)
 

@@ -70,6 +70,20 @@ def documents_folder() -> Path:
     return Path(current_app.instance_path) / "documents"
 
 
+def paperwork():
+    """The office profile (from configuration) and the documents folder, for services that generate."""
+    from supervision.documents.services import Paperwork, office_profile
+
+    return Paperwork(office_profile(current_app.config), documents_folder())
+
+
+def letters():
+    """How notices to the complainant are generated and sent (office profile, channels, review bodies)."""
+    from supervision.complainants.services import LetterPolicy
+
+    return LetterPolicy.from_config(current_app.config, current_app.instance_path)
+
+
 def generate_and_send(make: Callable[[], GeneratedDocument], back: str):
     """The pipeline for a document: run one document service, commit, and send the new file — or roll
     back and go back to ``back`` with the refusal (a document for a state that has none …)."""

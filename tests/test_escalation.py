@@ -132,11 +132,12 @@ def test_two_sweeps_at_once_record_each_event_once(app, database_url, make_matte
         assert list(audit.verify_chain(db.session)) == []
 
 
-def test_supervisor_urges_by_hand_with_a_new_deadline(session, make_matter, office):
+def test_supervisor_urges_by_hand_with_a_new_deadline(session, make_matter, office, paperwork):
     matter = make_matter("in_progress")
     assignment = matter.lead_assignment
     new_due = clock.today() + timedelta(days=10)
-    urge_by_hand(session, office.supervisor, assignment, SupervisionLevel.written, "请三日内书面报告。", new_due)
+    urge_by_hand(session, office.supervisor, assignment, SupervisionLevel.written, "请三日内书面报告。", new_due,
+                 paperwork=paperwork)
     session.commit()
     assert assignment.due_on == new_due and matter.due_on == new_due
     escalation = session.scalar(select(Escalation))

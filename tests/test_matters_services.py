@@ -338,6 +338,12 @@ def test_extension_before_sign_for_is_refused(session, office, make_matter):
 
 
 def test_approved_extension_moves_the_deadline_on_the_timeline(session, office, make_matter):
+    from supervision.settings.services import save_time_limit
+    from supervision.models.calendar import LimitStep
+
+    # Two extensions in a row: a rule that allows two (the default allows one, see test_extension_rules).
+    save_time_limit(session, office.admin, step=LimitStep.HANDLE, matter_kind=None, category=None, amount=15,
+                    unit=LimitUnit.WORKDAY, max_extensions=2)
     matter = make_matter("in_progress")
     assignment = matter.lead_assignment
     for decider in (office.supervisor, office.leader):

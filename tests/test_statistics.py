@@ -9,7 +9,7 @@ The office of ``matters_factories``: 市市场监督管理局 (D, the usual lead
     m2      5/6       closed the same day, 基本满意, C co-handling (never signs) D     on time
     m3      5/7       signed 5/7, replied the day after its deadline, 不满意   D     overdue (closed late)
     m4      5/8 Fri   signed Mon 5/11 — Sat 5/9 was a make-up working day      D     signed late; open past due
-    m5      5/11      extension approved to 6/30                              D     extended, not overdue
+    m5      5/11      extension approved to 6/23 (one of 15 working days)       D     extended, not overdue
     m6      5/12      sent back once, replied again 5/13, approved            D     reworked, on time
     m7      5/13      returned (退回) by D                                    —     D returned 1
     m8      5/14      不予受理                                                —
@@ -53,7 +53,7 @@ WINDOW = "东城区不动产登记窗口"
 
 
 @pytest.fixture
-def may(session, office, make_matter, make_notice, make_talk):
+def may(session, office, make_matter, make_notice, make_talk, paperwork):
     """The office's May, as in the module docstring. Returns the matters by name."""
     clear_cache()
     m = {}
@@ -77,7 +77,7 @@ def may(session, office, make_matter, make_notice, make_talk):
     with on(date(2026, 5, 11)):
         services.sign_assignment(session, o.head, m["m4"].lead_assignment)
         m["m5"] = make_matter("in_progress", respondent_unit="<b>西湖区</b>社保窗口")
-        extension = services.request_extension(session, o.head, m["m5"].lead_assignment, date(2026, 6, 30),
+        extension = services.request_extension(session, o.head, m["m5"].lead_assignment, date(2026, 6, 23),
                                                "需调取档案。")
         services.decide_extension(session, o.supervisor, extension, True)
     with on(date(2026, 5, 12)):
@@ -105,7 +105,8 @@ def may(session, office, make_matter, make_notice, make_talk):
         services.review_reply(session, o.supervisor, m12, True)
     with on(date(2026, 5, 29)):
         urge_by_hand(session, o.supervisor, m["m4"].lead_assignment, SupervisionLevel.phone, "请抓紧办理。")
-        urge_by_hand(session, o.supervisor, m["m5"].lead_assignment, SupervisionLevel.written, "请书面报告进展。")
+        urge_by_hand(session, o.supervisor, m["m5"].lead_assignment, SupervisionLevel.written, "请书面报告进展。",
+                     paperwork=paperwork)
     session.commit()
     with on(date(2026, 5, 6)):
         m["notice_closed"] = make_notice("closed")
@@ -121,7 +122,7 @@ def may(session, office, make_matter, make_notice, make_talk):
     assert m["m3"].lead_assignment.replied_at.date() > m["m3"].lead_assignment.due_on
     assert m["m4"].lead_assignment.received_at.date() == date(2026, 5, 11)
     assert m["m4"].lead_assignment.due_on < STATS_DAY and m["m4"].status.value == "in_progress"
-    assert m["m5"].lead_assignment.due_on == date(2026, 6, 30)
+    assert m["m5"].lead_assignment.due_on == date(2026, 6, 23)
     assert m["m7"].lead_department_id is None and m["m9"].duplicate_of_id == m["m1"].id
     assert m["notice_open"].due_on < STATS_DAY and m["notice_closed"].status.value == "closed"
     return m

@@ -67,7 +67,7 @@ def test_report_is_registered_audited_and_regenerated_as_a_new_revision(app, ses
     documents = session.scalars(select(GeneratedDocument).where(GeneratedDocument.doc_type == "work_report")
                                 .order_by(GeneratedDocument.revision)).all()
     assert [(d.title, d.revision, d.number) for d in documents] == [
-        ("2026年5月办理情况报告", 1, ""), ("2026年5月办理情况报告", 2, "")]
+        ("2026年5月办理情况报告", 1, "效报〔2026〕1号"), ("2026年5月办理情况报告", 2, "效报〔2026〕1号")]
     entry, _ = last_audit(session, "document.generated")
     assert entry.actor_id == office.supervisor.id and "办理情况报告" in entry.summary
 

@@ -12,6 +12,7 @@ from supervision.paperwork.data import (
     AdmonitionMethod,
     AdmonitionNotice,
     AssignmentSlip,
+    ComplainantLetter,
     DepartmentLine,
     DocNumber,
     Exchange,
@@ -258,7 +259,39 @@ def sample_work_report() -> WorkReport:
                      DepartmentLine("示范市市场监督管理局", 7, 7, 0, 0, 96.0)),
         repeat_rate=Ratio("重复投诉率", 3, 48),
         next_steps="一是紧盯逾期事项，逐件督办到位。\n二是对被投诉较多的单位开展专项检查。",
+        number=DocNumber(2026, 11),
+        addressee="示范市人民政府",
     )
+
+
+_LETTERS = {
+    "acceptance": ("您于2026年3月2日反映的“不动产登记窗口多次以系统故障为由不予办理”一事，经审查，"
+                   "符合受理条件，已于2026年3月3日予以受理。",
+                   "本件由示范市行政效能投诉中心负责办理，办理期限为15个工作日，自受理之日起计算。"),
+    "refusal": ("您于2026年3月2日反映的“邻里噪声纠纷”一事，经审查，不属于本中心受理范围，决定不予受理。",
+                "理由：该事项属于民事纠纷，依法应通过人民调解或者诉讼途径解决。",
+                "您可以向所在街道人民调解委员会申请调解，或者依法向人民法院提起诉讼。"),
+    "transfer": ("您反映的“不动产登记窗口多次以系统故障为由不予办理”一事，已于2026年3月3日交"
+                 "示范市自然资源和规划局办理，办理时限为2026年3月24日。",),
+    "extension": ("您反映的“不动产登记窗口多次以系统故障为由不予办理”一事，因涉及跨部门系统数据核查，"
+                  "情况复杂，经批准，办理期限延长至2026年4月23日。",),
+    "answer": ("您反映的“不动产登记窗口多次以系统故障为由不予办理”一事，经示范市自然资源和规划局调查核实，"
+               "处理意见如下：",
+               "经核查，系统接口故障已于3月5日修复，已为您办结登记，并对窗口负责人进行了批评教育。",
+               "如对本处理意见不服，您可以自收到本意见书之日起30日内，向示范市行政效能投诉中心请求复查。"),
+    "review": ("您对“不动产登记窗口多次以系统故障为由不予办理”一事的处理意见不服，于2026年4月10日请求复查。"
+               "经复查，决定维持原处理意见。",
+               "如对本复查意见不服，您可以自收到本意见书之日起30日内，向示范市人民政府请求复核。"),
+    "re_review": ("您对“不动产登记窗口多次以系统故障为由不予办理”一事的复查意见不服，于2026年5月20日请求复核。"
+                  "经复核，决定维持复查意见。",
+                  "本复核意见为终结意见。您就同一事项再次提出的，不再受理。"),
+}
+
+
+def sample_complainant_letter(kind: str = "acceptance") -> ComplainantLetter:
+    return ComplainantLetter(kind=kind, number=DocNumber(2026, 8), salutation="张某某",
+                             matter_number="XT-2026-00017", paragraphs=_LETTERS[kind],
+                             issued_on=date(2026, 3, 3))
 
 
 SAMPLES: dict[str, Any] = {
@@ -270,6 +303,7 @@ SAMPLES: dict[str, Any] = {
     "talk_record": sample_talk_record,
     "talk_register": sample_talk_register,
     "work_report": sample_work_report,
+    **{f"{kind}_notice": (lambda kind=kind: sample_complainant_letter(kind)) for kind in _LETTERS},
 }
 
 # The clue procedure's documents (函询通知书 to a person, 澄清正名通知书).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,22 @@ from sqlalchemy.orm import Session
 from supervision import audit, clock, filestore, sequences
 from supervision.models.documents import GeneratedDocument
 from supervision.models.org import User
-from supervision.paperwork.builders import BUILDERS, DOCUMENT_TITLES
+from supervision.paperwork.builders import BUILDERS, COMPLAINANT_NOTICES, DOCUMENT_TITLES
 from supervision.paperwork.data import DocNumber
 from supervision.paperwork.layout import DEFAULT_DOC_PREFIXES, Fonts, OfficeProfile, format_doc_number
 
+@dataclass(frozen=True)
+class Paperwork:
+    """Where generated .docx files go and how they look: the office profile and the documents folder."""
+
+    profile: OfficeProfile
+    folder: Path
+
+
 # Which 机关代字 (from the office profile) numbers which document.
 PREFIX_KEYS = {"assignment_slip": "assignment", "rectification_notice": "rectification",
-               "inquiry_notice": "inquiry", "admonition_notice": "admonition"}
+               "inquiry_notice": "inquiry", "admonition_notice": "admonition",
+               **{kind: kind for kind in COMPLAINANT_NOTICES}}
 
 
 def office_profile(config: Mapping[str, Any]) -> OfficeProfile:

@@ -23,6 +23,7 @@ from supervision import audit, audit_rows, bulk, clock, permissions
 from supervision.audit_keys import keyring
 from supervision.calendar import WorkCalendar
 from supervision.deadlines import OpenDeadline, office_calendar
+from supervision.documents.services import Paperwork
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters.services import add_event
 from supervision.models.escalation import Escalation, EscalationKind
@@ -54,6 +55,9 @@ class SweepReport:
     urges: int = 0
     escalations: int = 0
     by_level: dict[str, int] = field(default_factory=dict)
+    notices: int = 0  # 督办通知书 generated and delivered
+    letters: int = 0  # notices to complainants generated and sent late (recorded without the paperwork)
+    overdue_letters: int = 0  # notices to complainants past their due date, told to intake
 
     @property
     def recorded(self) -> int:
@@ -62,7 +66,10 @@ class SweepReport:
     def __str__(self) -> str:
         return (f"检查 {self.looked_at} 个时限：提醒 {self.reminders}，催办 {self.urges}，督办 {self.escalations}"
                 + ("" if not self.by_level else "（" + "、".join(f"{SupervisionLevel(k).label} {v}"
-                                                                 for k, v in self.by_level.items()) + "）"))
+                                                                 for k, v in self.by_level.items()) + "）")
+                + (f"，生成督办通知书 {self.notices} 份" if self.notices else "")
+                + (f"，生成告知书 {self.letters} 份" if self.letters else "")
+                + (f"，告知书逾期未送达 {self.overdue_letters} 份" if self.overdue_letters else ""))
 
 
 def matter_assignments(session: Session, horizon: date) -> Iterable[OpenDeadline]:
@@ -132,10 +139,25 @@ MESSAGES = {
 }
 
 
-def sweep(session: Session, policy: SweepPolicy, today: date | None = None) -> SweepReport:
-    """Idempotent; safe on several servers at once. Commits nothing (the CLI commits)."""
+def sweep(session: Session, policy: SweepPolicy, today: date | None = None,
+          paperwork: Paperwork | None = None, letters=None) -> SweepReport:
+    """Idempotent; safe on several servers at once. Commits nothing (the CLI commits). With ``paperwork``
+    (the CLI always gives it) every 书面/挂牌/提级督办 gets its 督办通知书, generated and delivered. With
+    ``letters`` (a complainants.services.LetterPolicy) notices to complainants recorded without their
+    document are generated and sent, and intake is told of those past their due date."""
+    today = today or clock.today()
     with _cycle_collection_paused():
-        return _sweep(session, policy, today or clock.today())
+        report = _sweep(session, policy, today)
+    if paperwork is not None:
+        from supervision.escalation.paperwork import issue_missing_notices
+
+        report.notices = issue_missing_notices(session, paperwork, policy.channels)
+    if letters is not None:
+        from supervision.complainants.services import issue_missing_letters, tell_intake_of_overdue
+
+        report.letters = issue_missing_letters(session, letters)
+        report.overdue_letters = tell_intake_of_overdue(session, today, policy.channels)
+    return report
 
 
 @contextmanager
@@ -285,8 +307,10 @@ def _insert_new(session: Session, new_events: dict, summaries: dict[str, str],
 
 # --- by hand ---------------------------------------------------------------------------------------
 def urge_by_hand(session: Session, actor: User, assignment: Assignment, level: SupervisionLevel, note: str,
-                 new_due: date | None = None, channels: Iterable[str] = ("log",)) -> Escalation:
-    """A supervisor's own 催办 / 督办, with a note and perhaps a new deadline."""
+                 new_due: date | None = None, channels: Iterable[str] = ("log",), *,
+                 paperwork: Paperwork | None = None) -> Escalation:
+    """A supervisor's own 催办 / 督办, with a note and perhaps a new deadline. A written 督办 (书面 / 挂牌 /
+    提级) issues its 督办通知书 at once: generated, numbered, registered and delivered (``paperwork``)."""
     matter = assignment.matter
     if not permissions.can_escalate(actor):
         raise PermissionDenied("只有督查人员可以催办、督办。")
@@ -320,4 +344,11 @@ def urge_by_hand(session: Session, actor: User, assignment: Assignment, level: S
     audit.record(session, actor, f"escalation.{kind.value}", escalation,
                  f"{matter.serial} {level.label}（{assignment.department.name}）",
                  {"note": note, "due_on": [old_due, assignment.due_on], "level": level})
+    from supervision.escalation.paperwork import issue_reminder_notice, needs_document
+
+    if needs_document(escalation):
+        if paperwork is None:
+            raise ValueError("a written 督办 issues its notice: pass the paperwork")
+        session.flush()
+        issue_reminder_notice(session, actor, escalation, paperwork, tuple(channels))
     return escalation

@@ -13,7 +13,7 @@ from supervision.extensions import db
 from supervision.matters.queries import viewable_matter
 from supervision.models.escalation import SupervisionLevel
 from supervision.pipeline import submit
-from supervision.web import light_helpers, requires, url_by_id
+from supervision.web import light_helpers, paperwork, requires, url_by_id
 
 bp = Blueprint("escalation", __name__, url_prefix="/supervision")
 
@@ -52,7 +52,8 @@ def urge(matter_id: int):
         assignment = next((a for a in matter.assignments if str(a.id) == form.assignment_id.data), None) or abort(404)
         services.urge_by_hand(db.session, current_user, assignment, SupervisionLevel(form.level.data),
                               form.note.data, form.new_due_on.data,
-                              channels=current_app.config.get("NOTIFY_CHANNELS", ["log"]))
+                              channels=current_app.config.get("NOTIFY_CHANNELS", ["log"]),
+                              paperwork=paperwork())
 
     back = url_for("matters.detail", matter_id=matter.id) + "#escalations"
     return submit(form, urge_assignment, success=lambda _: f"已{SupervisionLevel(form.level.data).label}。",

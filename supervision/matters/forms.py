@@ -54,6 +54,7 @@ class RegisterForm(BaseForm):
     id_number = limited(C.id_number, "身份证号", optional=True)
     address = limited(C.address, "住址", optional=True)
     work_unit = limited(C.work_unit, "工作单位", optional=True)
+    email = limited(C.email, "电子邮箱（告知书可发送至此）", optional=True, render_kw={"type": "email"})
     inspected_on = DateField("检查日期", validators=[Optional()])
     place = limited(M.place, "检查地点", optional=True)
     inspectors = limited(M.inspectors, "检查人员", optional=True)
@@ -99,6 +100,15 @@ class ClassifyForm(VersionedForm):
     complaint_class = RadioField("更正为", choices=ComplaintClass.choices(),
                                  validators=[InputRequired(message="请选择信访类别。")])
     note = limited(M.decision_reason, "更正理由", textarea=True, render_kw={"rows": 2})
+
+
+class ProposeForm(VersionedForm):
+    note = limited(M.proposed_handling, "拟办意见", textarea=True,
+                   render_kw={"rows": 3, "placeholder": "如：建议交市市场监督管理局调查处理，限期答复。"})
+
+
+class InstructForm(VersionedForm):
+    note = limited(M.leader_instruction, "批示", textarea=True, render_kw={"rows": 3})
 
 
 class ReasonForm(VersionedForm):

@@ -26,6 +26,17 @@ def assignment_slip(assignment: Assignment, number: DocNumber | None, object_wor
         respondent_person=matter.respondent_person, summary=matter.summary, lead_unit=lead.department.name,
         co_units=co_units, assigned_on=assignment.assigned_on, deadline=assignment.due_on,
         deadline_provisional=assignment.due_provisional, requirements=assignment.requirements,
+        proposed_handling=matter.proposed_handling, leader_instruction=_instruction(matter),
         result=approved.result if approved else "", review_opinion=approved.review_note if approved else "",
         follow_up=matter.satisfaction.label if matter.satisfaction else "",
         return_within_workdays=object_workdays)
+
+
+def _instruction(matter) -> str:
+    """领导批示 as printed: the text, then who gave it and when — （李华 3月3日）."""
+    if not matter.leader_instruction:
+        return ""
+    who = matter.instructed_by.display_name if matter.instructed_by else ""
+    when = f"{matter.instructed_at.month}月{matter.instructed_at.day}日" if matter.instructed_at else ""
+    sign = " ".join(x for x in (who, when) if x)
+    return f"{matter.leader_instruction}（{sign}）" if sign else matter.leader_instruction

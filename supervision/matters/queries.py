@@ -231,6 +231,11 @@ def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup
         return [TodoItem(str(t), f"/talks/{t.id}", t.reply_due_on, t.reply_due_provisional) for t in rows]
 
     groups: list[TodoGroup] = []
+    if user.role in (Role.INTAKE, Role.SUPERVISOR):  # 告知书 not yet delivered, and 复查 / 复核 to answer
+        from supervision.complainants.queries import letters_to_deliver, reviews_to_answer
+
+        groups.append(TodoGroup("letters", "告知书待送达", letters_to_deliver(session, limit)))
+        groups.append(TodoGroup("reviews", "复查 / 复核待答复", reviews_to_answer(session, limit)))
     if user.role == Role.DEPT_HEAD:
         groups.append(TodoGroup("notices", "整改通知（待签收 / 整改中）", notices(
             RectificationNotice.department_id == user.department_id,

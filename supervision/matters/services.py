@@ -13,10 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from supervision import audit, audit_rows, clock, permissions, sequences, workflow
-from supervision.deadlines import compute_due, limit_for
+from supervision.complainants import letters as wording
+from supervision.complainants.services import LetterPolicy, concluded_predecessor, issue_notice
+from supervision.deadlines import compute_due, limit_for, office_calendar
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
 from supervision.models.clues import Clue
+from supervision.models.complainants import NoticeKind
 from supervision.models.matters import (
     SERIAL_PREFIX,
     Assignment,
@@ -57,9 +60,10 @@ class IdentityInput:
     id_number: str = ""
     address: str = ""
     work_unit: str = ""
+    email: str = ""
 
     def is_empty(self) -> bool:
-        return not any((self.name, self.phone, self.id_number, self.address, self.work_unit))
+        return not any((self.name, self.phone, self.id_number, self.address, self.work_unit, self.email))
 
 
 @dataclass
@@ -202,16 +206,28 @@ def register_matter(session: Session, actor: User | None, data: MatterInput, *,
         identity = data.identity
         session.add(Complainant(matter=matter, name=identity.name, phone=identity.phone,
                                 id_number=identity.id_number, address=identity.address,
-                                work_unit=identity.work_unit))
+                                work_unit=identity.work_unit, email=identity.email.strip()))
     session.flush()
     if files:
         attach_files(session, actor, matter, list(files), storage)
     add_event(session, matter, actor, "registered",
               "群众网上提交" if public else f"登记，渠道：{data.channel.label}", audience="public")
+    final = concluded_predecessor(session, matter)
+    if final is not None:  # after 复核 the same matter is not accepted again (SPEC §11)
+        matter.duplicate_of = final
+        add_event(session, matter, actor, "same_as_concluded",
+                  f"与已复核终结的 {final.serial} 为同一事项（同一反映人、同一被反映单位或事由），依法不再受理。")
     # The audit summary names the matter, never the complainant.
     audit.record(session, actor, "matter.registered", matter, f"登记{data.kind.label} {matter.serial}",
-                 {"channel": data.channel, "anonymous": data.anonymous, "public": public})
+                 {"channel": data.channel, "anonymous": data.anonymous, "public": public,
+                  **({"same_as_concluded": final.serial} if final is not None else {})})
     return matter
+
+
+def concluded_original(matter: Matter) -> Matter | None:
+    """The matter, final after 复核, that this one repeats (recognised at registration)."""
+    original = matter.duplicate_of
+    return original if original is not None and original.concluded_at is not None else None
 
 
 def update_summary(session: Session, actor: User, matter: Matter, summary: str, expected_version: int,
@@ -239,11 +255,25 @@ def _approved_title(matter: Matter, assigned_title: str) -> str:
     return assigned_title
 
 
+# --- telling the complainant (SPEC §11) ----------------------------------------------------------------
+def _about(matter: Matter, letters: LetterPolicy | None) -> wording.About:
+    return wording.About(matter.serial, matter.title, matter.received_on, letters.office if letters else "本机关")
+
+
+def _tell(session: Session, actor: User | None, matter: Matter, kind: NoticeKind, paragraphs: tuple[str, ...],
+          letters: LetterPolicy | None, *, start: date | None = None, ref: str = "") -> None:
+    issue_notice(session, actor, matter, kind, paragraphs, start=start, ref=ref, letters=letters)
+
+
 # --- acceptance ------------------------------------------------------------------------------------
 def accept_matter(session: Session, actor: User, matter: Matter, note: str = "", *,
-                  complaint_class: ComplaintClass | None = None, expected_version: int | None = None) -> None:
+                  complaint_class: ComplaintClass | None = None, expected_version: int | None = None,
+                  letters: LetterPolicy | None = None) -> None:
     """受理, setting the 信访类别 (docs/domain.md §11). Without a class the kind's default is taken (a suggestion is
     a proposal, a complaint a claim); the intake page always asks for one."""
+    final = concluded_original(matter)
+    if final is not None:
+        raise WorkflowError(f"该事项与 {final.serial} 为同一事项，已经复核终结，依法不再受理；请作不予受理处理。")
     if matter.kind == MatterKind.FINDING:
         complaint_class = None  # the office's own inspection: no complainant, no class
     else:
@@ -254,6 +284,10 @@ def accept_matter(session: Session, actor: User, matter: Matter, note: str = "",
                 changes={"complaint_class": complaint_class} if complaint_class else None)
     matter.complaint_class = complaint_class
     matter.due_on, matter.due_provisional = None, False
+    limit = limit_for(session, LimitStep.HANDLE, matter.kind.value, matter.category_id)
+    _tell(session, actor, matter, NoticeKind.ACCEPTANCE,
+          wording.acceptance(_about(matter, letters), clock.today(), letters.office if letters else "本机关",
+                             limit.label), letters, start=matter.received_on)
 
 
 def correct_complaint_class(session: Session, actor: User, matter: Matter, complaint_class: ComplaintClass,
@@ -284,13 +318,15 @@ def accused_departments(matter: Matter, departments: list[Department]) -> list[D
 
 
 def reject_matter(session: Session, actor: User, matter: Matter, reason: str, *,
-                  expected_version: int | None = None) -> None:
+                  expected_version: int | None = None, letters: LetterPolicy | None = None) -> None:
     reason = _required(reason, "请填写不予受理的理由（将告知反映人）。")
     _transition(session, actor, matter, Action.REJECT, expected_version=expected_version,
                 summary="不予受理", event_text=f"不予受理：{reason}", audience="public",
                 changes={"reason": reason})
     matter.decision_reason = reason
     matter.due_on, matter.due_provisional = None, False
+    _tell(session, actor, matter, NoticeKind.REFUSAL, wording.refusal(_about(matter, letters), reason), letters,
+          start=matter.received_on)
 
 
 def file_as_duplicate(session: Session, actor: User, matter: Matter, original: Matter, reason: str = "", *,
@@ -309,6 +345,45 @@ def file_as_duplicate(session: Session, actor: User, matter: Matter, original: M
     add_event(session, original, actor, "duplicate_linked", f"收到重复件 {matter.serial}")
 
 
+# --- 拟办 and 领导批示 (before 交办) ------------------------------------------------------------------------
+BEFORE_ASSIGNMENT = frozenset({MatterStatus.REGISTERED, MatterStatus.ACCEPTED, MatterStatus.RETURNED})
+
+
+def _before_assignment(matter: Matter, what: str) -> None:
+    if matter.status not in BEFORE_ASSIGNMENT:
+        raise WorkflowError(f"{what}应在交办前作出；该事项当前为“{matter.status.label}”。")
+
+
+def propose_handling(session: Session, actor: User, matter: Matter, text: str, *,
+                     expected_version: int | None = None) -> None:
+    """拟办意见: how intake proposes to handle the matter, for the leader to see and the 交办单 to print."""
+    _check_version(matter, expected_version)
+    if not permissions.can_propose_handling(actor):
+        raise PermissionDenied("只有受理、督查人员可以填写拟办意见。")
+    _before_assignment(matter, "拟办意见")
+    text = _required(text, "请填写拟办意见。")
+    changes = audit.diff(matter, {"proposed_handling": text})
+    matter.proposed_by_id, matter.proposed_at = actor.id, clock.now()
+    add_event(session, matter, actor, "proposed", f"拟办意见：{text}")
+    audit.record(session, actor, "matter.proposed", matter, f"{matter.serial} 拟办意见", changes)
+    _tell_office(session, (Role.LEADER,), f"待批示：{matter.serial} {matter.title}", f"拟办意见：{text[:200]}", matter)
+
+
+def instruct(session: Session, actor: User, matter: Matter, text: str, *,
+             expected_version: int | None = None) -> None:
+    """领导批示 on a matter before it is assigned; printed on the 交办单 with the leader's name and date."""
+    _check_version(matter, expected_version)
+    if not permissions.can_instruct(actor):
+        raise PermissionDenied("只有领导可以作出批示。")
+    _before_assignment(matter, "领导批示")
+    text = _required(text, "请填写批示内容。")
+    changes = audit.diff(matter, {"leader_instruction": text})
+    matter.instructed_by_id, matter.instructed_at = actor.id, clock.now()
+    add_event(session, matter, actor, "instructed", f"领导批示：{text}")
+    audit.record(session, actor, "matter.instructed", matter, f"{matter.serial} 领导批示", changes)
+    _tell_office(session, (Role.INTAKE,), f"领导已批示：{matter.serial} {matter.title}", text[:200], matter)
+
+
 # --- assignment ------------------------------------------------------------------------------------
 def _avoidance_conflicts(matter: Matter, departments: list[Department]) -> list[Department]:
     named = {matter.respondent_department_id}
@@ -319,7 +394,7 @@ def _avoidance_conflicts(matter: Matter, departments: list[Department]) -> list[
 def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Department,
                   co_handling: list[Department] = (), requirements: str = "", due_on: date | None = None,
                   avoidance_reason: str = "", expected_version: int | None = None,
-                  assigned_title: str | None = None) -> Assignment:
+                  assigned_title: str | None = None, letters: LetterPolicy | None = None) -> Assignment:
     """交办 to a lead department (and co-handling ones), each with its own deadline. ``assigned_title``
     (given) is the 交办标题 intake writes or confirms here: a department sees that, never the title as
     the citizen wrote it."""
@@ -367,7 +442,7 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
             limit_amount=None if explicit else limit.amount, limit_unit=None if explicit else limit.unit.value,
             due_on=due_on if explicit else rule_due.due,
             due_provisional=False if explicit else rule_due.provisional,
-            object_due_on=object_due.due, avoidance_override=avoidance_reason.strip() if department in conflicts else "",
+            object_due_on=object_due.due, object_due_provisional=object_due.provisional, avoidance_override=avoidance_reason.strip() if department in conflicts else "",
         )
         session.add(assignment)
         created.append(assignment)
@@ -387,6 +462,9 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
     for assignment in created:
         _tell_department(session, assignment.department_id, f"新交办（{assignment.role.label}）：{matter.serial} {permissions.department_title(matter)}",
                          f"办理时限 {assignment.due_on:%Y-%m-%d}。请及时签收。摘要：{matter.summary[:200]}", matter)
+    _tell(session, actor, matter, NoticeKind.TRANSFER,
+          wording.transfer(_about(matter, letters), today, lead.name, lead_assignment.due_on,
+                           lead_assignment.due_provisional), letters, ref=f"assignment:{lead_assignment.id}")
     return lead_assignment
 
 
@@ -448,6 +526,29 @@ def return_assignment(session: Session, actor: User, assignment: Assignment, rea
 
 
 # --- extensions ------------------------------------------------------------------------------------
+def handling_limit(session: Session, matter: Matter):
+    """The 办理答复 rule of this matter (kind and category): its time limit and its extension rules."""
+    return limit_for(session, LimitStep.HANDLE, matter.kind.value, matter.category_id)
+
+
+def latest_extension_due(session: Session, assignment: Assignment, limit=None) -> date:
+    """The furthest date one extension of this assignment's deadline may reach under its rule."""
+    limit = limit or handling_limit(session, assignment.matter)
+    return office_calendar(session).deadline(assignment.due_on, limit.extension_length, limit.unit).due
+
+
+def _check_extension_rule(session: Session, assignment: Assignment, new_due: date) -> None:
+    """How many extensions and how long each (SPEC §11): a request beyond the rule is refused, naming it."""
+    limit = handling_limit(session, assignment.matter)
+    granted = sum(1 for e in assignment.extensions if e.status == ExtensionStatus.APPROVED)
+    if granted >= limit.max_extensions:
+        raise ValidationError(f"按{limit.rule_name}，该事项已延期 {granted} 次，不能再延期。"
+                              if limit.max_extensions else f"按{limit.rule_name}，该类事项不得延期。")
+    latest = latest_extension_due(session, assignment, limit)
+    if new_due > latest:
+        raise ValidationError(f"按{limit.rule_name}，本次最迟可延至 {latest:%Y-%m-%d}。")
+
+
 def request_extension(session: Session, actor: User, assignment: Assignment, requested_due: date,
                       reason: str) -> Extension:
     _assignment_of(actor, assignment)
@@ -458,6 +559,7 @@ def request_extension(session: Session, actor: User, assignment: Assignment, req
         raise WorkflowError("已有一份延期申请待审批，请等待审批结果。")
     if requested_due <= assignment.due_on:
         raise ValidationError(f"申请的新时限须晚于现时限 {assignment.due_on:%Y-%m-%d}。")
+    _check_extension_rule(session, assignment, requested_due)
     matter = assignment.matter
     if assignment.role == AssignmentRole.LEAD:
         workflow.next_status(matter.status, Action.REQUEST_EXTENSION)  # raises outside 办理中/重办
@@ -480,7 +582,7 @@ def request_extension(session: Session, actor: User, assignment: Assignment, req
 
 
 def decide_extension(session: Session, actor: User, extension: Extension, approve: bool, note: str = "",
-                     new_due: date | None = None) -> None:
+                     new_due: date | None = None, *, letters: LetterPolicy | None = None) -> None:
     assignment = extension.assignment
     matter = assignment.matter
     if not permissions.can_act(actor, matter, Action.DECIDE_EXTENSION):
@@ -496,6 +598,11 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
     granted = new_due or extension.requested_due_on
     if approve and granted <= old_due:  # checked before anything changes: a refused decision decides nothing
         raise ValidationError("批准的新时限须晚于原时限。")
+    if approve:
+        limit = handling_limit(session, matter)
+        if limit.extension_by_leader and actor.role != Role.LEADER:
+            raise PermissionDenied(f"按{limit.rule_name}，延期须经领导批准。")
+        _check_extension_rule(session, assignment, granted)
     # The decision is taken only from "pending", in one statement: of two decisions at once (approve in
     # one tab, refuse in another) the second finds the row decided and changes nothing.
     decided = session.execute(
@@ -521,6 +628,10 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
                      text, matter)
     audit.record(session, actor, "extension.approved" if approve else "extension.refused", assignment,
                  f"{matter.serial} {text}", {"due_on": [old_due, assignment.due_on]})
+    if approve and assignment.role == AssignmentRole.LEAD:  # 延期告知书: the reason and the new date
+        _tell(session, actor, matter, NoticeKind.EXTENSION,
+              wording.extension(_about(matter, letters), extension.reason, assignment.due_on), letters,
+              ref=f"extension:{extension.id}")
 
 
 # --- reply and review ------------------------------------------------------------------------------
@@ -560,8 +671,9 @@ def submit_reply(session: Session, actor: User, assignment: Assignment, result: 
 
 def review_reply(session: Session, actor: User, matter: Matter, approve: bool, note: str = "", *,
                  public_reply: str | None = None, new_due: date | None = None,
-                 expected_version: int | None = None) -> None:
-    """审核: approve the lead department's result, or send it back for rework (counted)."""
+                 expected_version: int | None = None, letters: LetterPolicy | None = None) -> None:
+    """审核: approve the lead department's result, or send it back for rework (counted). On approval the
+    complainant gets the 处理意见书, with the right to ask for 复查."""
     lead = matter.lead_assignment
     reply = lead.replies[-1] if lead and lead.replies else None
     if reply is None or reply.review_result is not None:
@@ -584,6 +696,10 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
         lead.status = AssignmentStatus.DONE
         matter.public_reply = (public_reply if public_reply is not None else reply.public_reply).strip()
         matter.due_on, matter.due_provisional = None, False
+        if matter.public_reply:
+            _tell(session, actor, matter, NoticeKind.ANSWER,
+                  wording.answer(_about(matter, letters), lead.department.name, matter.public_reply,
+                                 letters.review_body if letters else "本机关"), letters, ref=f"reply:{reply.id}")
     else:
         matter.rework_count += 1
         lead.status = AssignmentStatus.RECEIVED

@@ -15,7 +15,7 @@ from supervision.extensions import db
 from supervision.forms import BaseForm
 from supervision.matters import paperwork, queries, services
 from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
-                                       DuplicateForm, ExtensionForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
+                                       DuplicateForm, ExtensionForm, InstructForm, ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
                                        RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm, list_filters)
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
@@ -24,7 +24,8 @@ from supervision.models.matters import (Attachment, Category, Channel, Complaint
 from supervision.models.org import Department
 from supervision.pagination import page_number
 from supervision.pipeline import perform, submit
-from supervision.web import documents_folder, generate_and_send, light_helpers, requires, send_stored, storage, uploaded
+from supervision.web import (documents_folder, generate_and_send, letters, light_helpers, requires, send_stored, storage,
+                             uploaded)
 from supervision.workflow import Action
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
@@ -73,7 +74,7 @@ def new(kind: str):
             inspected_on=form.inspected_on.data, place=form.place.data, inspectors=form.inspectors.data,
             problems=form.problems.data,
             identity=services.IdentityInput(form.name.data, form.phone.data, form.id_number.data,
-                                            form.address.data, form.work_unit.data))
+                                            form.address.data, form.work_unit.data, form.email.data or ""))
         return services.register_matter(db.session, current_user, data, files=uploaded(form.files), storage=storage())
 
     return submit(form, register, success=lambda matter: f"已登记 {matter.serial}，查询码 {matter.query_code}。",
@@ -120,10 +121,29 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     clue = clue_for_matter(db.session, user, matter)
     return render_template(
         "matters/detail.html", matter=matter, escalations=escalations, urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
+        **complainant_panel(matter),
         identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, events=events,
         generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
         can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
         clue=clue, may_become_clue=clue is None and may_become_clue(user, matter), **light_helpers()), status
+
+
+def complainant_panel(matter: Matter) -> dict:
+    """告知书 and 复查 / 复核 on the matter page: office staff only (their files are addressed by name)."""
+    from supervision.complainants import services as complainants
+    from supervision.complainants.forms import DeliveredForm, ReviewDecisionForm, ReviewRequestForm
+
+    if not permissions.can_view_identity(current_user):
+        return {"complainant_notices": [], "reviews": {}}
+    reviews = complainants.reviews_of(db.session, matter)
+    can_record = permissions.can_register_matter(current_user) and any(
+        complainants.review_window(db.session, matter, stage) for stage in complainants.ReviewStage)
+    return {"complainant_notices": complainants.notices_of(db.session, matter), "reviews": reviews,
+            "delivered_form": DeliveredForm(), "review_request_form": ReviewRequestForm(requested_on=clock.today())
+            if can_record else None,
+            "review_decision_form": ReviewDecisionForm() if permissions.is_role(
+                current_user, permissions.Role.SUPERVISOR, permissions.Role.LEADER) else None,
+            "concluded_original": services.concluded_original(matter), "today": clock.today()}
 
 
 def action_forms(matter: Matter) -> dict:
@@ -142,11 +162,18 @@ def action_forms(matter: Matter) -> dict:
     _unique_ids(forms)
     if "review" in forms and matter.lead_assignment and matter.lead_assignment.replies:
         forms["review"].public_reply.data = matter.lead_assignment.replies[-1].public_reply
+    if "propose" in forms:
+        forms["propose"].note.data = matter.proposed_handling
+    if "instruct" in forms:
+        forms["instruct"].note.data = matter.leader_instruction
     if "summary" in forms:
         forms["summary"].summary.data = matter.summary
         forms["summary"].assigned_title.data = matter.assigned_title
     if "assign" in forms:
         forms["assign"].assigned_title.data = matter.assigned_title
+    if "reject" in forms and services.concluded_original(matter) is not None:
+        forms["reject"].note.data = (f"该事项与 {services.concluded_original(matter).serial} 为同一事项，"
+                                     "已经复核终结，依照《信访工作条例》不再受理。")
     if "accept" in forms:
         if matter.kind == MatterKind.FINDING:
             del forms["accept"].complaint_class  # the office's own inspection has no 信访类别
@@ -204,14 +231,22 @@ def _extension(matter: Matter, form) -> Extension:
 
 ACTIONS: dict[str, MatterAction] = {
     "accept": MatterAction(AcceptForm, lambda u, m, f: services.accept_matter(
-        db.session, u, m, f.note.data, complaint_class=f.chosen_class(m), expected_version=f.expected_version()),
+        db.session, u, m, f.note.data, complaint_class=f.chosen_class(m), expected_version=f.expected_version(),
+        letters=letters()),
         "已受理。", Action.ACCEPT),
+    "propose": MatterAction(ProposeForm, lambda u, m, f: services.propose_handling(
+        db.session, u, m, f.note.data, expected_version=f.expected_version()), "拟办意见已保存，已提请领导批示。",
+        when=lambda u, m: permissions.can_propose_handling(u) and m.status in services.BEFORE_ASSIGNMENT),
+    "instruct": MatterAction(InstructForm, lambda u, m, f: services.instruct(
+        db.session, u, m, f.note.data, expected_version=f.expected_version()), "批示已保存。",
+        when=lambda u, m: permissions.can_instruct(u) and m.status in services.BEFORE_ASSIGNMENT),
     "classify": MatterAction(ClassifyForm, lambda u, m, f: services.correct_complaint_class(
         db.session, u, m, ComplaintClass(f.complaint_class.data), f.note.data, expected_version=f.expected_version()),
         "信访类别已更正。", when=lambda u, m: permissions.can_classify_matter(u) and m.kind != MatterKind.FINDING
-        and m.status != MatterStatus.REGISTERED),
+        and m.is_open and m.status != MatterStatus.REGISTERED),
     "reject": MatterAction(ReasonForm, lambda u, m, f: services.reject_matter(
-        db.session, u, m, f.note.data, expected_version=f.expected_version()), "已作不予受理处理。", Action.REJECT),
+        db.session, u, m, f.note.data, expected_version=f.expected_version(), letters=letters()),
+        "已作不予受理处理。", Action.REJECT),
     "duplicate": MatterAction(DuplicateForm, lambda u, m, f: services.file_as_duplicate(
         db.session, u, m, _original(f.original.data), f.note.data, expected_version=f.expected_version()),
         "已作为重复件存查。", Action.FILE_DUPLICATE),
@@ -222,14 +257,16 @@ ACTIONS: dict[str, MatterAction] = {
         db.session, u, m, lead=_department(f.lead_id.data) or abort(400),
         co_handling=[d for d in map(_department, f.co_ids.data or []) if d], requirements=f.requirements.data,
         due_on=f.due_on.data, avoidance_reason=f.avoidance_reason.data, expected_version=f.expected_version(),
-        assigned_title=_given(f.assigned_title)),
+        assigned_title=_given(f.assigned_title), letters=letters()),
         "已交办。", Action.ASSIGN),
     "decide_extension": MatterAction(DecideExtensionForm, lambda u, m, f: services.decide_extension(
-        db.session, u, _extension(m, f), f.decision.data == "approve", f.note.data, f.new_due_on.data),
+        db.session, u, _extension(m, f), f.decision.data == "approve", f.note.data, f.new_due_on.data,
+        letters=letters()),
         "延期申请已审批。", Action.DECIDE_EXTENSION),
     "review": MatterAction(ReviewForm, lambda u, m, f: services.review_reply(
         db.session, u, m, f.decision.data == "approve", f.note.data, public_reply=f.public_reply.data,
-        new_due=f.new_due_on.data, expected_version=f.expected_version()), "审核意见已保存。", Action.APPROVE),
+        new_due=f.new_due_on.data, expected_version=f.expected_version(), letters=letters()), "审核意见已保存。",
+        Action.APPROVE),
     "follow_up": MatterAction(FollowUpForm, lambda u, m, f: services.record_follow_up(
         db.session, u, m, Satisfaction(f.satisfaction.data), f.note.data, expected_version=f.expected_version()),
         "回访结果已记录。", Action.FOLLOW_UP),

@@ -11,7 +11,8 @@ from supervision.models.clues import (
     ClueReporter,
     ClueVerification,
 )
-from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
+from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYear, TimeLimitRule
+from supervision.models.complainants import ComplainantNotice, ReviewRequest
 from supervision.models.counters import SerialCounter
 from supervision.models.documents import GeneratedDocument
 from supervision.models.escalation import Delivery, Escalation, Notification
@@ -43,9 +44,9 @@ from supervision.models.rectification import (
 __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry",
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Clue", "ClueAttachment", "ClueDisposal", "ClueInquiry", "CluePerson",
-           "ClueReporter", "ClueVerification", "Complainant", "Delivery", "Department", "DepartmentKind",
+           "ClueReporter", "ClueVerification", "Complainant", "ComplainantNotice", "Delivery", "Department", "DepartmentKind",
            "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep", "LoginAttempt",
-           "Matter", "MatterEvent", "Notification", "PeriodKind", "PortalCaptcha", "PortalLookup", "RectificationEvent",
+           "Matter", "MatterEvent", "Notification", "PeriodKind", "PublishedYear", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
-           "Reply", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",
+           "Reply", "ReviewRequest", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",
            "TalkParticipant", "TimeLimitRule", "User"]

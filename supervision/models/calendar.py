@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supervision import clock
@@ -34,6 +34,18 @@ class CalendarOverride(Base):
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
+class PublishedYear(Base):
+    """A year whose holiday schedule the admin entered in full (the State Council's notice): its days are
+    known, so its deadlines are no longer provisional (推定)."""
+
+    __tablename__ = "published_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source_notice: Mapped[str] = mapped_column(String(200), default="")
+    published_at: Mapped[datetime] = mapped_column(default=clock.now)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
 class TimeLimitRule(Base):
     """A time limit: a number and a unit, for a step, optionally for one kind and category."""
 
@@ -41,6 +53,9 @@ class TimeLimitRule(Base):
     __table_args__ = (
         UniqueConstraint("step", "matter_kind", "category_id", name="uq_time_limit_rule_scope"),
         CheckConstraint("amount > 0 AND amount <= 365", name="amount_range"),
+        CheckConstraint("max_extensions >= 0 AND max_extensions <= 10", name="max_extensions_range"),
+        CheckConstraint("extension_amount IS NULL OR (extension_amount > 0 AND extension_amount <= 365)",
+                        name="extension_amount_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,3 +65,8 @@ class TimeLimitRule(Base):
     amount: Mapped[int]
     unit: Mapped[LimitUnit] = mapped_column(enum_column(LimitUnit, "limit_unit"))
     source: Mapped[str] = mapped_column(String(120), default="")
+    # Extensions (延期) of this limit: how many, each at most how long (in the rule's unit; None: as long
+    # as the limit itself), and whether only a leader may approve one (信访-type matters: 30 days once).
+    max_extensions: Mapped[int] = mapped_column(default=1, server_default="1")
+    extension_amount: Mapped[int | None]
+    extension_by_leader: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision import clock
@@ -107,10 +107,16 @@ class DeliveryStatus(LabelledEnum):
 
 class Delivery(Base):
     __tablename__ = "delivery"
-    __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_delivery_status_next", "status", "next_attempt_at"),
+        CheckConstraint("(notification_id IS NULL) <> (complainant_notice_id IS NULL)", name="one_recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
+    # A user's notice, or a notice to a complainant (SPEC §11), whose address is read from the identity
+    # table when sending (``address`` stays empty: the complainant's number lives in one place).
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"), index=True)
+    complainant_notice_id: Mapped[int | None] = mapped_column(ForeignKey("complainant_notice.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(120))
     status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus, "delivery_status"),
@@ -123,4 +129,4 @@ class Delivery(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     sending_since: Mapped[datetime | None]  # the attempt in flight (status sending)
 
-    notification: Mapped[Notification] = relationship()
+    notification: Mapped[Notification | None] = relationship()

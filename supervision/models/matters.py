@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision import clock
@@ -192,10 +192,20 @@ class Matter(Base):
     accept_due_provisional: Mapped[bool] = mapped_column(default=False)
 
     decision_reason: Mapped[str] = long_text(2000, default="")  # 不予受理 / 存查 reason
+    # Before 交办 (SPEC §11): intake's proposed handling (拟办意见) and a leader's instruction (领导批示),
+    # both printed on the 交办单.
+    proposed_handling: Mapped[str] = long_text(2000, default="")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[datetime | None]
+    leader_instruction: Mapped[str] = long_text(2000, default="")
+    instructed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    instructed_at: Mapped[datetime | None]
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
     rework_count: Mapped[int] = mapped_column(default=0)
     public_reply: Mapped[str] = long_text(4000, default="")  # the answer the citizen may read
 
+    # 信访终结: the 复核 opinion was given; the same matter is not accepted again (SPEC §11).
+    concluded_at: Mapped[datetime | None]
     satisfaction: Mapped[Satisfaction | None] = mapped_column(enum_column(Satisfaction, "satisfaction"))
     followup_note: Mapped[str] = long_text(2000, default="")
     followed_up_at: Mapped[datetime | None]
@@ -213,7 +223,9 @@ class Matter(Base):
     category: Mapped[Category | None] = relationship()
     respondent_department: Mapped[Department | None] = relationship(foreign_keys=[respondent_department_id])
     lead_department: Mapped[Department | None] = relationship(foreign_keys=[lead_department_id])
-    registered_by: Mapped[User | None] = relationship()
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    instructed_by: Mapped[User | None] = relationship(foreign_keys=[instructed_by_id])
     duplicate_of: Mapped[Matter | None] = relationship(remote_side=[id])
     complainant: Mapped[Complainant | None] = relationship(back_populates="matter", uselist=False,
                                                            lazy="raise_on_sql")
@@ -261,11 +273,12 @@ class Complainant(Base):
     id_number: Mapped[str] = mapped_column(String(18), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     work_unit: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")  # notices by e-mail (SPEC §11)
 
     matter: Mapped[Matter] = relationship(back_populates="complainant")
 
     def is_empty(self) -> bool:
-        return not any((self.name, self.phone, self.id_number, self.address, self.work_unit))
+        return not any((self.name, self.phone, self.id_number, self.address, self.work_unit, self.email))
 
 
 class Assignment(Base):
@@ -298,6 +311,7 @@ class Assignment(Base):
     due_on: Mapped[date]
     due_provisional: Mapped[bool] = mapped_column(default=False)
     object_due_on: Mapped[date]  # last day to object (退回)
+    object_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     avoidance_override: Mapped[str] = long_text(1000, default="")  # 回避 override reason
     received_at: Mapped[datetime | None]
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -71,10 +71,14 @@ def deliver_pending(session: Session, channels: list[Channel], limit: int = 500,
             delivery.status, delivery.last_error, delivery.sending_since = DeliveryStatus.FAILED, "未配置该发送渠道", None
             session.commit()
             continue
-        notification = delivery.notification
+        if delivery.notification_id is not None:
+            address, subject, body = delivery.address, delivery.notification.title, delivery.notification.body
+        else:  # a notice to a complainant: the address is read from the identity table now
+            from supervision.complainants.services import letter_message
+
+            address, subject, body = letter_message(session, delivery)
         try:
-            channel.send(delivery.address, notification.title, notification.body,
-                         idempotency_key=delivery.idempotency_key)
+            channel.send(address, subject, body, idempotency_key=delivery.idempotency_key)
         except DeliveryError as error:
             delivery.last_error = str(error)[:500]
             delivery.next_attempt_at = clock.now() + timedelta(minutes=5 * 2 ** (delivery.attempts - 1))
@@ -82,6 +86,10 @@ def deliver_pending(session: Session, channels: list[Channel], limit: int = 500,
             failed += 1
         else:
             delivery.status, delivery.sent_at = DeliveryStatus.SENT, clock.now()
+            if delivery.complainant_notice_id is not None:
+                from supervision.complainants.services import mark_sent
+
+                mark_sent(session, delivery)
             sent += 1
         delivery.sending_since = None
         session.commit()

@@ -14,6 +14,7 @@ from supervision.paperwork.data import (
     AdmonitionMethod,
     AdmonitionNotice,
     AssignmentSlip,
+    ComplainantLetter,
     DocNumber,
     InquiryNotice,
     Person,
@@ -26,6 +27,8 @@ from supervision.paperwork.data import (
     WorkReport,
 )
 from supervision.paperwork.layout import (
+    REGISTER_SIZE,
+    STYLE_NUMBER,
     STYLE_REGISTER,
     OfficeProfile,
     OfficialDocument,
@@ -36,6 +39,7 @@ from supervision.paperwork.layout import (
     format_deadline,
     format_doc_number,
     label,
+    text_width_chars,
     value,
 )
 
@@ -48,7 +52,17 @@ DOCUMENT_TITLES: dict[str, str] = {
     "talk_record": "诫勉谈话记录",
     "talk_register": "谈话登记表",
     "work_report": "办理情况报告",
+    # Notices to the complainant (SPEC §11): one builder, numbered per kind.
+    "acceptance_notice": "受理告知书",
+    "refusal_notice": "不予受理告知书",
+    "transfer_notice": "交办告知书",
+    "extension_notice": "延期告知书",
+    "answer_notice": "处理意见书",
+    "review_notice": "复查意见书",
+    "re_review_notice": "复核意见书",
 }
+COMPLAINANT_NOTICES = ("acceptance_notice", "refusal_notice", "transfer_notice", "extension_notice",
+                       "answer_notice", "review_notice", "re_review_notice")
 
 FORM_COLUMNS_MM = (30, 48, 30, 48)  # label | value | label | value across the 156 mm block
 BLANK_DATE = "年\u3000\u3000月\u3000\u3000日"
@@ -384,6 +398,30 @@ REGISTER_COLUMNS_MM = (12, 20, 30, 16, 32, 20, 36, 33, 26)  # the 225 mm width t
 REGISTER_MIN_ROWS = 6  # a short register is padded with blank lines to fill in by hand
 
 
+REGISTER_ROW_MM = 11  # a row's least height (room to write by hand)
+REGISTER_LINE_MM = 6.0  # one 小4号 line, single spaced, with some room (an estimate: err on the safe side)
+REGISTER_PAGE_MM = 156 - 10.3 - 10.3 - 14 - 15  # landscape text block less title, 填报 line, header, safety
+
+
+def _register_row_mm(cells: list) -> float:
+    """A row's estimated height: its tallest cell, at the register's characters per line."""
+    lines = 1
+    for cell, width in zip(cells, REGISTER_COLUMNS_MM):
+        per_line = max(1.0, (width - 3) / (REGISTER_SIZE.pt * 0.3528))
+        lines = max(lines, sum(max(1, -(-int(text_width_chars(part)) // int(per_line)))
+                               for part in cell.text.split("\n")))
+    return max(REGISTER_ROW_MM, lines * REGISTER_LINE_MM + 2)
+
+
+def _blank_register_rows(rows: list) -> int:
+    """Blank lines to fill in by hand after a short register — only as many as fit on the page the last
+    entry is on: never a page of empty rows."""
+    wanted = max(0, REGISTER_MIN_ROWS - (len(rows) - 1))
+    used = sum(_register_row_mm(row) for row in rows[1:]) % REGISTER_PAGE_MM
+    room = int((REGISTER_PAGE_MM - used) // REGISTER_ROW_MM)
+    return max(0, min(wanted, room))
+
+
 def build_talk_register(data: TalkRegister, profile: OfficeProfile) -> bytes:
     title = f"{data.period}{DOCUMENT_TITLES['talk_register']}"
     paper = OfficialDocument(profile, title=title)
@@ -408,7 +446,7 @@ def build_talk_register(data: TalkRegister, profile: OfficeProfile) -> bytes:
                 value(row.remarks),
             ]
         )
-    rows += [[value("") for _ in REGISTER_HEADER]] * max(0, REGISTER_MIN_ROWS - len(data.rows))
+    rows += [[value("") for _ in REGISTER_HEADER]] * _blank_register_rows(rows)
     paper.table(
         REGISTER_COLUMNS_MM,
         rows,
@@ -452,11 +490,19 @@ def build_work_report(data: WorkReport, profile: OfficeProfile) -> bytes:
     title = report_title(data, profile)
     paper = OfficialDocument(profile, title=title)
     paper.title(title)
-    paper.blank()
-    span = f"{format_cn_date(data.start_on)}至{format_cn_date(data.end_on)}"
+    if data.number is not None:
+        paper.paragraph(_number(profile, "work_report", data.number), STYLE_NUMBER)
+    else:
+        paper.blank()
+    if data.addressee:
+        paper.salutation(data.addressee)
+    unfinished = data.as_of is not None and data.as_of < data.end_on
+    span = f"{format_cn_date(data.start_on)}至{format_cn_date(data.as_of if unfinished else data.end_on)}"
     paper.body(
         f"根据《信访工作条例》和机关效能建设有关规定，现将{data.period}（{span}）"
         f"{profile.office_name}受理效能投诉、意见建议和检查发现问题的办理情况报告如下。"
+        + (f"本期至{format_cn_date(data.end_on)}结束，以上数据统计截至{format_cn_date(data.as_of)}，"
+           "期末数据以下期报告为准。" if unfinished else "")
     )
 
     paper.heading(1, "一、受理情况")
@@ -522,6 +568,24 @@ def build_work_report(data: WorkReport, profile: OfficeProfile) -> bytes:
     return paper.to_bytes()
 
 
+# ---- 告知书 / 意见书 to the complainant -------------------------------------------------------------
+
+
+def build_complainant_letter(data: ComplainantLetter, profile: OfficeProfile) -> bytes:
+    doc_type = f"{data.kind}_notice"
+    title = DOCUMENT_TITLES[doc_type]
+    number = _number(profile, doc_type, data.number)
+    paper = OfficialDocument(profile, title=title)
+    paper.document_head(title, number)
+    paper.salutation(data.salutation or "反映人")
+    for paragraph in data.paragraphs:
+        paper.body(paragraph)
+    paper.body(f"事项编号：{data.matter_number}。您可凭事项编号和查询码在网上查询办理进度。")
+    paper.contact()
+    paper.signature(data.issued_on)
+    return paper.to_bytes()
+
+
 BUILDERS: dict[str, Callable[[Any, OfficeProfile], bytes]] = {
     "assignment_slip": build_assignment_slip,
     "reminder_notice": build_reminder_notice,
@@ -531,6 +595,7 @@ BUILDERS: dict[str, Callable[[Any, OfficeProfile], bytes]] = {
     "talk_record": build_talk_record,
     "talk_register": build_talk_register,
     "work_report": build_work_report,
+    **{kind: build_complainant_letter for kind in COMPLAINANT_NOTICES},
 }
 
 # The clue procedure's documents (函询通知书 to a person, 澄清正名通知书) live in their own module.

@@ -273,3 +273,20 @@ class WorkReport:
     departments: tuple[DepartmentLine, ...] = ()
     repeat_rate: Ratio | None = None
     next_steps: str = ""  # 下一步工作, written by the supervisor
+    number: DocNumber | None = None  # 文号 (效报〔2026〕3号)
+    addressee: str = ""  # 主送机关, e.g. 市人民政府
+    as_of: date | None = None  # the figures' day when the period has not ended yet
+
+
+@dataclass(frozen=True)
+class ComplainantLetter:
+    """A notice to the complainant (受理告知书, 不予受理告知书, 交办告知书, 延期告知书, 处理意见书, 复查意见书,
+    复核意见书). It goes to the complainant, so it is addressed to them by name (``salutation``); its
+    paragraphs are the text the portal shows, which never names them."""
+
+    kind: str  # a NoticeKind value: acceptance, refusal, transfer, extension, answer, review, re_review
+    number: DocNumber
+    salutation: str  # the complainant's name as they gave it; "" → 反映人
+    matter_number: str
+    paragraphs: tuple[str, ...]
+    issued_on: date

@@ -29,6 +29,7 @@ from supervision.paperwork.standard import (  # noqa: F401  (moved out of this m
     BODY_SIZE,
     CHARS_PER_LINE,
     CHAR_SPACE,
+    CLOSING_LINES,
     DEFAULT_DOC_PREFIXES,
     FIRST_LINE_INDENT_CHARS,
     FOOTER_DISTANCE,
@@ -163,6 +164,13 @@ def _set_jc(pPr, value: str) -> None:
     pPr.get_or_add_jc().set(qn("w:val"), value)
 
 
+def _imprint_frame():
+    """The frame of the 版记: the text block's width, at the bottom of the margin box."""
+    width = round(TEXT_WIDTH / _EMU_PER_TWIP)
+    return _element("framePr", w=width, wrap="notBeside", vAnchor="margin", hAnchor="margin", xAlign="center",
+                    yAlign="bottom")
+
+
 def _set_border(pPr, **sides: tuple[int, str]) -> None:
     """sides: name → (size in eighths of a point, colour)."""
     pBdr = _element("pBdr")
@@ -228,8 +236,11 @@ def _setup_styles(doc: DocxDocument, fonts: Fonts) -> None:
     _set_jc(pPr, "center")
     pPr.get_or_add_keepNext()
 
-    _paragraph_style(doc, STYLE_HEADING1, fonts.heading1, BODY_SIZE)
-    _paragraph_style(doc, STYLE_HEADING2, fonts.heading2, BODY_SIZE)
+    # Headings keep with the paragraph they head: never the last line of a page.
+    for name, font in ((STYLE_HEADING1, fonts.heading1), (STYLE_HEADING2, fonts.heading2)):
+        pPr = _paragraph_style(doc, name, font, BODY_SIZE)
+        pPr.get_or_add_keepNext()
+        pPr.get_or_add_keepLines()
 
     pPr = _paragraph_style(doc, STYLE_PLAIN, fonts.body, BODY_SIZE)
     _set_indent(pPr)
@@ -535,16 +546,26 @@ class OfficialDocument:
         if name_right < SIGNATURE_MIN_RIGHT_CHARS:
             name_right = SIGNATURE_MIN_RIGHT_CHARS
             date_right = name_right + (name_w - date_w) / 2
-        # §7.3.5.4: the signature never stands alone on a page; the last line of text goes with it.
-        last = self._body[-2] if len(self._body) > 1 else None
-        if last is not None and last.tag == qn("w:p"):
-            last.get_or_add_pPr().get_or_add_keepNext()
+        # §7.3.5.4: the signature never stands alone on a page — nor with only 特此通知, 联系人 and 附件:
+        # those closing lines and the last paragraph of real text before them go with it.
+        self._keep_closing_with_signature()
         if seal:
             for _ in range(SEAL_SPACE_LINES):
                 self.doc.add_paragraph().paragraph_format.keep_with_next = True
         for text, right in ((name, name_right), (when, date_right)):
             paragraph = self.paragraph(text, STYLE_SIGNATURE)
             _set_indent(paragraph._p.get_or_add_pPr(), right_chars=right)
+
+    def _keep_closing_with_signature(self) -> None:
+        """keep-with-next on the closing lines before the signature and on the last body paragraph above
+        them, so a page break falls inside the text, never between the text and its 落款."""
+        for element in reversed(self._body[:-1]):  # the last child is the section properties
+            if element.tag != qn("w:p"):
+                break  # a table ends the text: the signature follows it directly
+            element.get_or_add_pPr().get_or_add_keepNext()
+            text = "".join(t.text or "" for t in element.iter(qn("w:t"))).strip()
+            if text and not text.startswith(CLOSING_LINES) and not text[:1].isdigit():
+                break
 
     def signature_line(self, role: str, *, statement: str = "", role_width: int = 4) -> Paragraph:
         """``谈话对象（签字）：________　　年　月　日`` for a record's signatures.
@@ -591,6 +612,11 @@ class OfficialDocument:
         if not copy_to:
             sides["top"] = (IMPRINT_THICK_RULE, "000000")
         _set_border(pPr, **sides)
+        # §7.4: the 版记 sits at the foot of the last page, its last rule on the text block's bottom edge.
+        # Its paragraphs share one frame anchored to the bottom of the margin box; the body text flows
+        # around it (and onto a new page only when the page has no room for both).
+        for paragraph in ([paragraph] if copy_to else []) + [printed]:
+            _replace_ppr_child(paragraph._p.get_or_add_pPr(), _imprint_frame())
 
     def note(self, lines: Sequence[str], lead: str = "注：") -> None:
         """Notes under a form in 4号: ``注：1．…`` with later lines aligned after the lead."""

@@ -65,6 +65,8 @@ LIBREOFFICE_CONDENSE = math.floor(CHAR_SPACE / 4096 * _TWIPS_PER_PT)
 FOOTER_DISTANCE = Emu(MARGIN_BOTTOM - PAGE_NUMBER_GAP - SMALL_SIZE)
 
 PROVISIONAL_MARK = "（推定）"
+# Lines that close a notice above its signature: never left alone with it on a page.
+CLOSING_LINES = ("特此", "联系人", "联系电话", "附件", "\u3000\u3000\u3000")
 SEAL_PLACEHOLDER = "（盖章）"
 # Em dash U+2014 is the 一字线 of §7.5: "— 1 —".
 PAGE_NUMBER_DASH = "\u2014"
@@ -83,6 +85,15 @@ DEFAULT_DOC_PREFIXES: Mapping[str, str] = MappingProxyType(
         "inquiry": "函询",
         "admonition": "诫勉",
         "clearance": "澄清",  # 澄清正名通知书 (问题线索)
+        "work_report": "效报",
+        # notices to the complainant (SPEC §11), numbered per kind
+        "acceptance_notice": "效受告",
+        "refusal_notice": "效不受告",
+        "transfer_notice": "效交告",
+        "extension_notice": "效延告",
+        "answer_notice": "效处",
+        "review_notice": "效复查",
+        "re_review_notice": "效复核",
     }
 )
 

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from supervision.extensions import db
 from supervision.forms import BaseForm, limited, required
+from supervision.models.complainants import ReviewRequest
 from supervision.models.matters import Category, Complainant, Matter, MatterKind, Satisfaction
 from supervision.models.org import Department
 from supervision.models.portal import CitizenRating, PeriodKind
@@ -44,6 +45,8 @@ class SubmitForm(PublicForm):
                       default="named", validators=[InputRequired(message="请选择实名或匿名。")])
     name = limited(C.name, "姓名（实名反映必填）", optional=True, render_kw={"autocomplete": "name"})
     phone = limited(C.phone, "联系电话（实名反映必填）", optional=True, render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    email = limited(C.email, "电子邮箱（可选，受理、答复等告知书将同时发送至此）", optional=True,
+                    render_kw={"autocomplete": "email", "type": "email"})
     confidential = BooleanField("要求对我的身份保密")
     category_id = SelectField("问题类别", validators=[required()])
     respondent_department_id = SelectField("被投诉单位", validate_choice=False, validators=[Optional()])
@@ -136,6 +139,7 @@ class SubmitForm(PublicForm):
         return services.Submission(
             kind=self.kind, title=self.title.data, content=self.content.data, anonymous=self.anonymous,
             name="" if self.anonymous else self.name.data, phone="" if self.anonymous else self.phone.data,
+            email="" if self.anonymous else (self.email.data or ""),
             confidential=bool(self.confidential.data), category=self.category(),
             respondent_department=self.department(), respondent_unit=self.respondent_unit.data,
             respondent_person=self.respondent_person.data if self.kind == MatterKind.COMPLAINT else "")
@@ -183,3 +187,9 @@ class PeriodForm(BaseForm):
         kind = PeriodKind(self.period_kind.data)
         number = {PeriodKind.MONTH: self.month.data, PeriodKind.QUARTER: self.quarter.data}.get(kind)
         return services.period_of(kind, int(self.year.data), int(number) if (number or "").isdigit() else None)
+
+
+class ReviewRequestForm(PublicForm):
+    """复查 / 复核 asked by the citizen on the progress page (number + query code already checked)."""
+
+    reason = limited(ReviewRequest.__table__.c.reason, "理由", textarea=True, render_kw={"rows": 5})

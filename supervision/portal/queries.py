@@ -44,6 +44,10 @@ PUBLIC_STEP: dict[str, str] = {
     "approve": "办理结果审核通过，予以答复",
     "follow_up": "完成满意度回访",
     "close": "办结",
+    "review_requested": "您请求复查",
+    "review_decided": "作出复查意见",
+    "re_review_requested": "您请求复核",
+    "re_review_decided": "作出复核意见，信访终结",
     # 问题线索 (SPEC §12): the kind of result only — never what the person concerned answered
     "clue": "作为问题线索受理，由纪检监察机关依规依纪处置",
     "clue_closed": "问题线索处置完毕：经了解核实，依规予以了结",
@@ -71,6 +75,24 @@ class PublicStep:
 
 
 @dataclass(frozen=True)
+class PublicNotice:
+    """A notice the office sent the citizen (受理告知书 …): its text names nobody."""
+
+    title: str
+    number: str
+    issued_on: date
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublicReview:
+    stage: str  # 复查 / 复核
+    requested_on: date
+    answer_due_on: date
+    answered: bool
+
+
+@dataclass(frozen=True)
 class PublicProgress:
     serial: str
     kind_label: str
@@ -88,6 +110,11 @@ class PublicProgress:
     satisfaction: str  # the label, when rated (by the citizen online or at intake's call-back)
     comment: str  # the citizen's own comment, when they rated online
     can_rate: bool
+    notices: tuple[PublicNotice, ...] = ()
+    reviews: tuple[PublicReview, ...] = ()
+    review_stage: str = ""  # "复查" or "复核" when the citizen may ask for it now
+    review_last_day: date | None = None
+    concluded: bool = False
 
 
 def public_status(matter: Matter) -> MatterStatus:
@@ -121,4 +148,18 @@ def progress_of(session: Session, matter: Matter) -> PublicProgress:
         satisfaction=matter.satisfaction.label if matter.satisfaction else "",
         comment=rating.comment if rating else "",
         can_rate=matter.status == MatterStatus.APPROVED and rating is None,
+        **_letters_and_reviews(session, matter),
     )
+
+
+def _letters_and_reviews(session: Session, matter: Matter) -> dict:
+    from supervision.complainants import services as complainants
+
+    notices = tuple(PublicNotice(n.kind.label, n.document.number if n.document else "", n.issued_on,
+                                 tuple(n.body.split("\n"))) for n in complainants.notices_of(session, matter))
+    reviews = tuple(PublicReview(r.stage.label, r.requested_on, r.answer_due_on, r.status.value == "decided")
+                    for r in sorted(complainants.reviews_of(session, matter).values(), key=lambda r: r.id))
+    stage = complainants.open_stage(session, matter)
+    window = complainants.review_window(session, matter, stage) if stage else None
+    return {"notices": notices, "reviews": reviews, "review_stage": stage.label if stage else "",
+            "review_last_day": window[1] if window else None, "concluded": matter.concluded_at is not None}

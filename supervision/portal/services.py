@@ -55,6 +55,7 @@ class Submission:
     anonymous: bool
     name: str = ""
     phone: str = ""
+    email: str = ""  # optional: the notices (告知书) are sent there too
     confidential: bool = False
     category: Category | None = None
     respondent_department: Department | None = None
@@ -73,7 +74,7 @@ def submit_matter(session: Session, submission: Submission, *, files: list[tuple
     if not submission.anonymous and not (submission.name.strip() and submission.phone.strip()):
         raise ValidationError("实名反映请填写姓名和联系电话；不愿留下联系方式的，请选择匿名反映。")
     identity = matters.IdentityInput() if submission.anonymous else matters.IdentityInput(
-        name=submission.name.strip(), phone=submission.phone.strip())
+        name=submission.name.strip(), phone=submission.phone.strip(), email=submission.email.strip())
     data = matters.MatterInput(
         kind=submission.kind, channel=PUBLIC_CHANNEL[submission.kind], title=submission.title,
         content=submission.content, received_on=clock.today(), category=submission.category,

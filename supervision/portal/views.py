@@ -15,13 +15,13 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from supervision import clock, permissions
-from supervision.errors import DomainError
+from supervision.errors import DomainError, WorkflowError
 from supervision.extensions import db, limiter
 from supervision.models.matters import Matter, MatterKind, Satisfaction
 from supervision import pipeline
 from supervision.portal import captcha, queries, services
-from supervision.portal.forms import LookupForm, PeriodForm, RatingForm, SubmitForm
-from supervision.web import requires, storage
+from supervision.portal.forms import LookupForm, PeriodForm, RatingForm, ReviewRequestForm, SubmitForm
+from supervision.web import letters, requires, storage
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 staff_bp = Blueprint("publication", __name__, url_prefix="/publication")
@@ -141,9 +141,11 @@ def looked_up() -> Matter | None:
     return matter
 
 
-def render_progress(matter: Matter, form: RatingForm | None = None, status: int = 200):
+def render_progress(matter: Matter, form: RatingForm | None = None, status: int = 200,
+                    review_form: ReviewRequestForm | None = None):
     progress = queries.progress_of(db.session, matter)
     return private(render_template("portal/progress.html", progress=progress, form=form or RatingForm(),
+                                   review_form=review_form or ReviewRequestForm(),
                                    satisfaction_choices=Satisfaction.choices())), status
 
 
@@ -168,6 +170,26 @@ def rate():
     return pipeline.submit(None, lambda: services.rate_matter(db.session, matter, Satisfaction(form.satisfaction.data),
                                                               form.comment.data),
                            success="感谢您的评价！", then=back, otherwise=back, conflict=once, stale=once)
+
+
+@bp.post("/track/review")
+def request_review():
+    """复查 / 复核 asked by the citizen whose number and query code were checked (SPEC §11)."""
+    matter = looked_up()
+    if matter is None:
+        return redirect(url_for("portal.track"))
+    form = ReviewRequestForm()
+    from supervision.complainants import services as complainants
+
+    def ask():
+        stage = complainants.open_stage(db.session, matter)
+        if stage is None:
+            raise WorkflowError("该事项目前不能请求复查或复核。")
+        return complainants.request_review(db.session, None, matter, stage, form.reason.data, letters=letters())
+
+    back = url_for("portal.progress")
+    return pipeline.submit(form, ask, success=lambda asked: f"已收到您的{asked.stage.label}请求，我们将在30日内答复。",
+                           then=back, otherwise=back, conflict="已收到您的请求，请勿重复提交。")
 
 
 @bp.post("/track/exit")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from supervision import audit, clock, permissions
 from supervision.calendar import LimitUnit
 from supervision.deadlines import Limit, compute_due
 from supervision.documents import services as documents
+from supervision.documents.services import Paperwork
 from supervision.errors import PermissionDenied, ValidationError
 from supervision.matters.services import add_event as add_matter_event
 from supervision.models.documents import GeneratedDocument
@@ -37,7 +37,6 @@ from supervision.models.rectification import (
     Verdict,
 )
 from supervision.paperwork import data as paper
-from supervision.paperwork.layout import OfficeProfile
 from supervision.rectification.workflow import NoticeAction, next_item_status, next_notice_status
 from supervision.uploads import Storage
 
@@ -52,14 +51,6 @@ REFUSED_STATUSES = frozenset({MatterStatus.NOT_ACCEPTED, MatterStatus.FILED})
 SOURCE_OF_CHANNEL = {"undercover": RectificationSource.UNDERCOVER,
                      "disclosure_check": RectificationSource.DISCLOSURE_CHECK,
                      "special_check": RectificationSource.SPECIAL_CHECK}
-
-
-@dataclass(frozen=True)
-class Paperwork:
-    """Where the notice's .docx goes and how it looks: the office profile and the documents folder."""
-
-    profile: OfficeProfile
-    folder: Path
 
 
 @dataclass

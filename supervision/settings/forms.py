@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from supervision.calendar import LIMIT_UNIT_LABELS, LimitUnit
 from supervision.forms import BaseForm, limited, required
@@ -23,7 +23,17 @@ class OverrideForm(BaseForm):
 
 class ImportForm(BaseForm):
     file = FileField("CSV 文件")
-    text = limited(O.source_notice, "或直接粘贴", optional=True, textarea=True)
+    # A year's schedule is a few dozen lines: far more than one override's 200-character notice field.
+    text = TextAreaField("或直接粘贴", validators=[Optional(), Length(max=20000, message="粘贴的内容过长。")])
+    published_year = IntegerField("这是该年的全年安排（填写年份，导入后该年标记为已公布）", validators=[
+        Optional(), NumberRange(2004, 2100, message="年份须在 2004 到 2100 之间。")])
+
+
+class PublishForm(BaseForm):
+    year = IntegerField("年份", validators=[InputRequired(message="请填写年份。"),
+                                          NumberRange(2004, 2100, message="年份须在 2004 到 2100 之间。")])
+    source_notice = limited(O.source_notice, "依据", optional=True,
+                            render_kw={"placeholder": "如：国务院办公厅关于2027年部分节假日安排的通知"})
 
 
 class TimeLimitForm(BaseForm):
@@ -34,6 +44,11 @@ class TimeLimitForm(BaseForm):
                                             NumberRange(1, 365, message="时限须在 1 到 365 之间。")])
     unit = SelectField("单位", choices=[(u.value, LIMIT_UNIT_LABELS[u]) for u in LimitUnit], validators=[required()])
     source = limited(TimeLimitRule.__table__.c.source, "依据", optional=True)
+    max_extensions = IntegerField("最多延期次数（留空为 1 次，不得延期填 0）", default=1, validators=[
+        Optional(), NumberRange(0, 10, message="延期次数须在 0 到 10 之间。")])
+    extension_amount = IntegerField("每次延期不超过（同上单位，留空与时限相同）", validators=[
+        Optional(), NumberRange(1, 365, message="每次延期的时长须在 1 到 365 之间。")])
+    extension_by_leader = BooleanField("延期须经领导批准（信访类事项：60 日，延期一次不超过 30 日）")
 
 
 class CategoryForm(BaseForm):

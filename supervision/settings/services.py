@@ -16,7 +16,7 @@ from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.deadlines import Limit, compute_due, limit_for, office_calendar
 from supervision.errors import ValidationError
 from supervision.matters.services import add_event
-from supervision.models.calendar import CalendarOverride, LimitStep, TimeLimitRule
+from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYear, TimeLimitRule
 from supervision.models.matters import Assignment, AssignmentRole, Category, Matter, MatterKind, MatterStatus
 from supervision.models.org import User
 from supervision.models.rectification import NoticeStatus, RectificationNotice
@@ -35,7 +35,8 @@ class OverrideRow:
     source_notice: str
 
 
-def save_override(session: Session, actor: User, row: OverrideRow, *, recompute: bool = True) -> CalendarOverride:
+def save_override(session: Session, actor: User, row: OverrideRow, *, recompute: bool = True,
+                  paperwork=None) -> CalendarOverride:
     existing = session.get(CalendarOverride, row.day)
     values = {"is_workday": row.is_workday, "name": row.name[:40], "source_notice": row.source_notice[:200]}
     if existing is None:
@@ -51,7 +52,7 @@ def save_override(session: Session, actor: User, row: OverrideRow, *, recompute:
                      f"设定 {row.day:%Y-%m-%d} 为{word}（{row.name}）", {"day": row.day, **changes})
     session.flush()
     if recompute:
-        recompute_provisional_deadlines(session, actor)
+        recompute_provisional_deadlines(session, actor, paperwork)
     return existing
 
 
@@ -89,26 +90,107 @@ def parse_overrides_csv(text: str) -> list[OverrideRow]:
     return rows
 
 
-def import_overrides(session: Session, actor: User, text: str) -> tuple[int, int]:
-    """Import a year's schedule; returns (days saved, deadlines recomputed)."""
+def import_overrides(session: Session, actor: User, text: str, *, published_year: int | None = None,
+                     paperwork=None) -> tuple[int, int]:
+    """Import a year's schedule; returns (days saved, deadlines recomputed). With ``published_year`` the
+    file is that year's complete schedule: the year is marked published (its deadlines are no longer 推定)."""
     rows = parse_overrides_csv(text)
+    if published_year is not None and any(row.day.year != published_year for row in rows):
+        raise ValidationError(f"文件中有不属于 {published_year} 年的日期；标记为已公布的年份只能导入该年的安排。")
     for row in rows:
         save_override(session, actor, row, recompute=False)
     audit.record(session, actor, "calendar.imported", ("calendar_override", None),
                  f"导入节假日安排 {len(rows)} 天", {"first": rows[0].day, "last": rows[-1].day})
-    return len(rows), recompute_provisional_deadlines(session, actor)
+    if published_year is not None:
+        _mark_published(session, actor, published_year, rows[0].source_notice)
+    return len(rows), recompute_provisional_deadlines(session, actor, paperwork)
 
 
-def recompute_provisional_deadlines(session: Session, actor: User | None) -> int:
+def _mark_published(session: Session, actor: User, year: int, source_notice: str = "") -> PublishedYear:
+    if not 2004 <= year <= 2100:
+        raise ValidationError("年份须在 2004 到 2100 之间。")
+    existing = session.get(PublishedYear, year)
+    if existing is not None:
+        return existing
+    published = PublishedYear(year=year, source_notice=source_notice[:200], published_at=clock.now(),
+                              published_by_id=actor.id if actor else None)
+    session.add(published)
+    session.flush()
+    audit.record(session, actor, "calendar.published", ("published_year", year),
+                 f"{year} 年节假日安排已公布并录入完毕：该年时限不再为推定", {"year": year, "source": source_notice})
+    return published
+
+
+def mark_year_published(session: Session, actor: User, year: int, source_notice: str = "", paperwork=None) -> int:
+    """The admin says the year's schedule is complete (the State Council's notice is entered): from now on the
+    year is known — open deadlines in it are recomputed and their 推定 flags cleared, each audited.
+    Returns how many deadlines changed."""
+    if session.get(PublishedYear, year) is not None:
+        raise ValidationError(f"{year} 年已标记为已公布。")
+    _mark_published(session, actor, year, source_notice)
+    return recompute_provisional_deadlines(session, actor, paperwork)
+
+
+def published_years(session: Session) -> list[PublishedYear]:
+    return list(session.scalars(select(PublishedYear).order_by(PublishedYear.year)))
+
+
+def recompute_provisional_deadlines(session: Session, actor: User | None, paperwork=None) -> int:
     """Open deadlines that were estimated (推定) are computed again with the current calendar: the
-    matters' assignments and acceptance, rectification notices, written inquiries' replies. Each one
-    moved gets its audit row (and a line on its timeline where it has one). Returns how many changed."""
+    matters' assignments (and their objection periods) and acceptance, rectification notices, written
+    inquiries' replies. Each one moved gets its audit row (and a line on its timeline where it has one); a
+    department whose deadline moved is told, and with ``paperwork`` its 交办单 gets a new revision with the
+    new date. Returns how many changed."""
     calendar = office_calendar(session)
-    return (_recompute_assignments(session, actor, calendar) + _recompute_acceptance(session, actor)
-            + _recompute_notices(session, actor, calendar) + _recompute_inquiries(session, actor))
+    return (_recompute_assignments(session, actor, calendar, paperwork) + _recompute_objections(session, actor)
+            + _recompute_acceptance(session, actor) + _recompute_notices(session, actor, calendar)
+            + _recompute_inquiries(session, actor))
 
 
-def _recompute_assignments(session: Session, actor: User | None, calendar: WorkCalendar) -> int:
+def _recompute_objections(session: Session, actor: User | None) -> int:
+    """The 5-working-day objection period (退回) of open assignments, flagged and recomputed like the rest."""
+    changed = 0
+    for assignment in session.scalars(select(Assignment).where(Assignment.object_due_provisional.is_(True))
+                                      .options(joinedload(Assignment.matter))).all():
+        if not assignment.is_open:
+            continue
+        limit = limit_for(session, LimitStep.OBJECT, assignment.matter.kind.value)
+        new = compute_due(session, assignment.assigned_on, limit)
+        old_due = assignment.object_due_on
+        if (new.due, new.provisional) == (old_due, True):
+            continue
+        assignment.object_due_on, assignment.object_due_provisional = new.due, new.provisional
+        audit.record(session, actor, "deadline.recomputed", assignment,
+                     f"{assignment.matter.serial} 推定异议期限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
+                     {"object_due_on": [old_due, new.due], "provisional": [True, new.provisional]})
+        changed += 1
+    return changed
+
+
+def _tell_moved(session: Session, assignment: Assignment, old_due: date, paperwork) -> None:
+    """The department learns of its new deadline (inbox and delivery), and a 交办单 already issued with the
+    old date gets a new revision (same number) carrying the new one."""
+    from supervision.documents import services as documents
+    from supervision.matters import paperwork as slips
+    from supervision.notifications.services import department_heads, notify
+    from supervision.permissions import department_title
+
+    matter = assignment.matter
+    new_due = f"{assignment.due_on:%Y-%m-%d}" + ("（推定）" if assignment.due_provisional else "")
+    notify(session, department_heads(session, assignment.department_id),
+           f"办理时限调整：{matter.serial} {department_title(matter)}",
+           f"节假日安排公布，办理时限由 {old_due:%Y-%m-%d} 重新计算为 {new_due}。", f"/matters/{matter.id}",
+           ("log", "email", "sms"))
+    if paperwork is None or documents.latest(session, "assignment_slip", "assignment", assignment.id) is None:
+        return
+    object_limit = limit_for(session, LimitStep.OBJECT, matter.kind.value)
+    documents.generate(session, None, doc_type="assignment_slip", subject=("assignment", assignment.id),
+                       build_data=lambda number: slips.assignment_slip(assignment, number, object_limit.amount),
+                       profile=paperwork.profile, folder=paperwork.folder, matter_id=matter.id,
+                       department_id=assignment.department_id)
+
+
+def _recompute_assignments(session: Session, actor: User | None, calendar: WorkCalendar, paperwork=None) -> int:
     changed = 0
     open_assignments = session.scalars(
         select(Assignment).where(Assignment.due_provisional.is_(True), Assignment.limit_amount.is_not(None))
@@ -127,6 +209,7 @@ def _recompute_assignments(session: Session, actor: User | None, calendar: WorkC
         if old_due != new.due:
             add_event(session, matter, actor, "due_recomputed", "节假日安排公布，办理时限重新计算",
                       audience="department", department=assignment.department, old_due=old_due, new_due=new.due)
+        _tell_moved(session, assignment, old_due, paperwork)
         audit.record(session, actor, "deadline.recomputed", assignment,
                      f"{matter.serial} 推定时限重算：{old_due:%Y-%m-%d} → {new.due:%Y-%m-%d}",
                      {"due_on": [old_due, new.due], "provisional": [True, new.provisional]})
@@ -198,9 +281,15 @@ def _recompute_inquiries(session: Session, actor: User | None) -> int:
 
 # --- time limits -----------------------------------------------------------------------------------
 def save_time_limit(session: Session, actor: User, *, step: LimitStep, matter_kind: MatterKind | None,
-                    category: Category | None, amount: int, unit: LimitUnit, source: str = "") -> TimeLimitRule:
+                    category: Category | None, amount: int, unit: LimitUnit, source: str = "",
+                    max_extensions: int = 1, extension_amount: int | None = None,
+                    extension_by_leader: bool = False) -> TimeLimitRule:
     if not 1 <= amount <= 365:
         raise ValidationError("时限须在 1 到 365 之间。")
+    if not 0 <= max_extensions <= 10:
+        raise ValidationError("延期次数须在 0 到 10 之间。")
+    if extension_amount is not None and not 1 <= extension_amount <= 365:
+        raise ValidationError("每次延期的时长须在 1 到 365 之间。")
     if category is not None and matter_kind is not None and category.matter_kind != matter_kind:
         raise ValidationError("问题类别与事项类型不符。")
     if category is not None:
@@ -211,18 +300,26 @@ def save_time_limit(session: Session, actor: User, *, step: LimitStep, matter_ki
         else TimeLimitRule.matter_kind == kind_value,
         TimeLimitRule.category_id.is_(None) if category is None else TimeLimitRule.category_id == category.id))
     before = limit_for(session, step, kind_value, category.id if category else None)
+    extensions = {"max_extensions": max_extensions, "extension_amount": extension_amount,
+                  "extension_by_leader": extension_by_leader}
     if rule is None:
         rule = TimeLimitRule(step=step, matter_kind=kind_value, category_id=category.id if category else None,
-                             amount=amount, unit=unit, source=source)
+                             amount=amount, unit=unit, source=source, **extensions)
         session.add(rule)
     else:
         rule.amount, rule.unit, rule.source = amount, unit, source
+        for name, value in extensions.items():
+            setattr(rule, name, value)
+    after = Limit(amount, unit, source, max_extensions, extension_amount, extension_by_leader)
     scope = "、".join(filter(None, [matter_kind.label if matter_kind else "全部类型",
                                    category.name if category else ""]))
     audit.record(session, actor, "time_limit.saved", ("time_limit_rule", None),
-                 f"{step.label}时限（{scope}）：{before.label} → {Limit(amount, unit, source).label}",
+                 f"{step.label}时限（{scope}）：{before.label} → {after.label}，{after.extension_label}",
                  {"step": step, "kind": kind_value, "category_id": category.id if category else None,
-                  "amount": [before.amount, amount], "unit": [before.unit, unit]})
+                  "amount": [before.amount, amount], "unit": [before.unit, unit],
+                  "max_extensions": [before.max_extensions, max_extensions],
+                  "extension_amount": [before.extension_amount, extension_amount],
+                  "extension_by_leader": [before.extension_by_leader, extension_by_leader]})
     return rule
 
 

@@ -8,14 +8,14 @@ from sqlalchemy import select
 
 from supervision import clock, permissions
 from supervision.calendar import DaySource, LimitUnit
-from supervision.deadlines import DEFAULT_LIMITS, limit_for, office_calendar
+from supervision.deadlines import DEFAULT_LIMITS, Limit, limit_for, office_calendar
 from supervision.extensions import db
 from supervision.models.calendar import LimitStep, TimeLimitRule
 from supervision.models.matters import Category, MatterKind
 from supervision.pipeline import submit
 from supervision.settings import services
-from supervision.settings.forms import CategoryForm, ImportForm, OverrideForm, TimeLimitForm
-from supervision.web import requires
+from supervision.settings.forms import CategoryForm, ImportForm, OverrideForm, PublishForm, TimeLimitForm
+from supervision.web import paperwork, requires
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 
@@ -44,16 +44,29 @@ def calendar():
         days = special_days(year)
         estimated = any(d.source == DaySource.ESTIMATED for d in days)
         return render_template("settings/calendar.html", form=form, import_form=ImportForm(), year=year,
-                               days=days, estimated=estimated, sources=DaySource)
+                               days=days, estimated=estimated, sources=DaySource, publish_form=PublishForm(year=year),
+                               published=services.published_years(db.session))
 
     def save():
         row = services.OverrideRow(form.day.data, form.is_workday.data == "1", form.name.data,
                                    form.source_notice.data)
-        services.save_override(db.session, current_user, row)
+        services.save_override(db.session, current_user, row, paperwork=paperwork())
         return row
 
     return submit(form, save, success=lambda row: f"已保存 {row.day:%Y-%m-%d} 的安排，推定时限已按新安排重算。",
                   then=lambda row: url_for("settings.calendar", year=row.day.year), otherwise=page, invalid=None, status=200)
+
+
+@bp.post("/calendar/publish")
+@requires(permissions.can_manage_calendar)
+def publish_year():
+    """The year's schedule is complete: its deadlines are no longer 推定 (recomputed, audited)."""
+    form = PublishForm()
+    back = url_for("settings.calendar", year=form.year.data) if form.year.data else url_for("settings.calendar")
+    return submit(form, lambda: services.mark_year_published(db.session, current_user, form.year.data,
+                                                             form.source_notice.data or "", paperwork=paperwork()),
+                  success=lambda changed: f"{form.year.data} 年已标记为已公布，重算 {changed} 个时限。",
+                  then=back, otherwise=back, invalid=None)
 
 
 @bp.post("/calendar/import")
@@ -69,7 +82,8 @@ def import_calendar():
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("gb18030", errors="replace")  # Excel in Chinese Windows saves GBK
-        return services.import_overrides(db.session, current_user, text or "")
+        return services.import_overrides(db.session, current_user, text or "", published_year=form.published_year.data,
+                                         paperwork=paperwork())
 
     back = url_for("settings.calendar")
     return submit(form, import_text, success=lambda counts: "导入完成：{} 天，重算 {} 个时限。".format(*counts),
@@ -89,13 +103,17 @@ def time_limits():
         categories = {c.id: c for c in db.session.scalars(select(Category))}
         effective = {step: limit_for(db.session, step) for step in LimitStep}
         return render_template("settings/time_limits.html", form=form, rules=rules, categories=categories,
-                               effective=effective, defaults=DEFAULT_LIMITS, kinds=MatterKind)
+                               effective=effective, defaults=DEFAULT_LIMITS, kinds=MatterKind,
+                               extension_label=lambda r: Limit(r.amount, r.unit, r.source, r.max_extensions,
+                                                               r.extension_amount, r.extension_by_leader).extension_label)
 
     return submit(form, lambda: services.save_time_limit(
         db.session, current_user, step=LimitStep(form.step.data),
         matter_kind=MatterKind(form.matter_kind.data) if form.matter_kind.data else None,
         category=db.session.get(Category, int(form.category_id.data)) if form.category_id.data else None,
-        amount=form.amount.data, unit=LimitUnit(form.unit.data), source=form.source.data),
+        amount=form.amount.data, unit=LimitUnit(form.unit.data), source=form.source.data,
+        max_extensions=1 if form.max_extensions.data is None else form.max_extensions.data,
+        extension_amount=form.extension_amount.data, extension_by_leader=form.extension_by_leader.data),
         success="时限已保存，此后交办的事项按新时限计算。", then=url_for("settings.time_limits"), otherwise=page,
         invalid=None, status=200)
 

@@ -4,6 +4,7 @@ shows — the page, the ranking and the report cannot disagree, because they rea
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,9 @@ def generate_work_report(session: Session, actor: User, period: Period, *, next_
                .totals.matters.received for kind in MatterKind}
     ranking = assessment.rank_departments(statistics, assessment.current_weights(session))
     data = work_report_data(statistics, by_kind, ranking, today, next_steps)
+    # 主送 from the configuration; a period not yet ended says up to which day its figures run.
+    data = replace(data, addressee=config.get("REPORT_ADDRESSEE", ""),
+                   as_of=today if today < period.end else None)
     return generate(session, actor, doc_type="work_report", subject=(period_subject(period), 0),
-                    build_data=lambda _number: data, profile=office_profile(config), folder=folder,
-                    title=f"{period.label}办理情况报告")
+                    build_data=lambda number: replace(data, number=number), profile=office_profile(config),
+                    folder=folder, title=f"{period.label}办理情况报告", prefix_key="work_report")

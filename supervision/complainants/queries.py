@@ -1,0 +1,26 @@
+"""Lookups of the complainants area for other pages (the to-do list)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from supervision.matters.queries import TodoItem
+from supervision.models.complainants import ComplainantNotice, ReviewRequest, ReviewStatus
+
+
+def letters_to_deliver(session: Session, limit: int) -> list[TodoItem]:
+    """Notices to complainants not yet delivered, the earliest due first (overdue ones turn red)."""
+    rows = session.scalars(select(ComplainantNotice).where(ComplainantNotice.delivered_at.is_(None))
+                           .order_by(ComplainantNotice.due_on, ComplainantNotice.id).limit(limit)
+                           .options(joinedload(ComplainantNotice.matter)))
+    return [TodoItem(f"{n.matter.serial} {n.kind.label}", f"/matters/{n.matter_id}#complainant", n.due_on,
+                     n.due_provisional) for n in rows]
+
+
+def reviews_to_answer(session: Session, limit: int) -> list[TodoItem]:
+    rows = session.scalars(select(ReviewRequest).where(ReviewRequest.status == ReviewStatus.PENDING)
+                           .order_by(ReviewRequest.answer_due_on, ReviewRequest.id).limit(limit)
+                           .options(joinedload(ReviewRequest.matter)))
+    return [TodoItem(f"{r.matter.serial} {r.stage.label}请求", f"/matters/{r.matter_id}#reviews", r.answer_due_on,
+                     r.answer_due_provisional) for r in rows]
