@@ -13,15 +13,7 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
-from matters_factories import (  # noqa: F401  (fixtures)
-    TODAY,
-    last_audit,
-    make_matter,
-    matter_input,
-    office,
-    signed_in,
-    today,
-)
+from matters_factories import TODAY, last_audit, matter_input, signed_in
 from supervision import clock
 from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.complainants import services as complainants
@@ -61,7 +53,7 @@ class Recorder:
     sent: list = field(default_factory=list)
     address_field: str = ""
 
-    def send(self, address, subject, body):
+    def send(self, address, subject, body, idempotency_key=""):
         self.sent.append((address, subject, body))
 
 

@@ -9,8 +9,7 @@ from datetime import timedelta
 from docx import Document
 from sqlalchemy import select
 
-from matters_factories import last_audit, make_matter, office, signed_in, storage, today  # noqa: F401  (fixtures)
-from test_rectification_factories import make_notice, paperwork  # noqa: F401  (fixtures)
+from matters_factories import last_audit, signed_in
 from supervision import clock
 from supervision.calendar import WorkCalendar
 from supervision.escalation.services import SweepPolicy, sweep, urge_by_hand

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from matters_factories import last_audit, make_matter, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import last_audit, signed_in
 from supervision import clock
 from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.errors import PermissionDenied, ValidationError

@@ -8,7 +8,7 @@ import io
 import docx
 import pytest
 
-from matters_factories import last_audit, make_matter, office, signed_in, today  # noqa: F401  (fixtures)
+from matters_factories import last_audit, signed_in
 from supervision import clock
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters import services

@@ -12,8 +12,7 @@ from pathlib import Path
 import docx
 from sqlalchemy import select
 
-from matters_factories import last_audit, make_matter, office, signed_in, storage, today  # noqa: F401  (fixtures)
-from test_rectification_factories import paperwork  # noqa: F401  (fixture)
+from matters_factories import last_audit, signed_in
 from supervision import clock
 from supervision.models.calendar import PublishedYear
 from supervision.models.documents import GeneratedDocument

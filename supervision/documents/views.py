@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from supervision import permissions
 from supervision.extensions import db
-from supervision.documents.services import Paperwork
 from supervision.models.documents import GeneratedDocument
 from supervision.pagination import Page, page_number
 from supervision.paperwork.builders import DOCUMENT_TITLES
@@ -41,5 +40,5 @@ def download(document_id: int):
     document = db.get_or_404(GeneratedDocument, document_id)
     if not permissions.can_download_document(current_user, document.department_id, document.doc_type):
         abort(404)
-    return send_file(documents_folder() / document.stored_name, mimetype=DOCX, as_attachment=True,
-                     download_name=document.filename, max_age=0)
+    return send_stored(documents_folder(), document.stored_name, document.sha256, mimetype=DOCX,
+                       download_name=document.filename, label=f"文书“{document.filename}”")
