@@ -83,6 +83,10 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
                      "follow_talk_id"),
     "clue_verification": ("clue_id", "plan", "planned_at", "planned_by_id", "work_done", "report", "found_untrue",
                           "result", "receiving_body", "reported_at", "reported_by_id", "follow_talk_id"),
+    "complainant_notice": ("matter_id", "kind", "ref", "body", "issued_on", "due_on", "due_provisional",
+                           "document_id", "delivered_at", "delivered_by_id", "delivery_method"),
+    "review_request": ("matter_id", "stage", "requested_on", "received_via", "reason", "body", "answer_due_on",
+                       "status", "outcome", "opinion", "decided_at", "decided_by_id"),
     "user_account": ("username", "display_name", "password_hash", "role", "department_id", "active"),
     "department": ("code", "name", "kind", "parent_id", "active"),
 }

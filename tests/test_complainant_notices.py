@@ -253,3 +253,13 @@ def test_only_office_staff_record_requests_and_supervisors_or_leaders_decide(ses
         complainants.decide_review(session, office.intake, request, ReviewOutcome.UPHELD, "维持", letters=letters)
     with pytest.raises(ValidationError):
         complainants.decide_review(session, office.supervisor, request, ReviewOutcome.UPHELD, " ", letters=letters)
+
+
+def test_the_audit_row_digests_match_after_notices_deliveries_and_reviews(app, session, office, letters):
+    matter = answered(session, office, letters)
+    deliver_pending(session, [Recorder("sms"), Recorder("email"), Recorder("log")])
+    request = complainants.request_review(session, None, matter, ReviewStage.REVIEW, "不服", letters=letters)
+    complainants.decide_review(session, office.supervisor, request, ReviewOutcome.UPHELD, "维持。", letters=letters)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--rows"])
+    assert result.exit_code == 0, result.output

@@ -125,6 +125,9 @@ def send_letter(session: Session, actor: User | None, notice: ComplainantNotice,
     """Generate the notice and queue its SMS / e-mail; note it on the matter's timeline (office only)."""
     document = generate_letter(session, actor, notice, letters.paperwork)
     ways = queue_deliveries(session, notice, letters.channels)
+    # The notice's row as it now stands (with its document) goes into the audit log's row digests.
+    audit.record(session, actor, "complainant_notice.issued", notice,
+                 f"{notice.matter.serial} {notice.kind.label} {document.number}", {"ways": ways})
     how = "，已安排" + "、".join(DeliveryMethod(w).label for w in ways) + "送达" if ways else "，待邮寄或当面送达"
     session.add(MatterEvent(matter_id=notice.matter_id, actor_id=actor.id if actor else None,
                             action="notice_issued", text=f"生成{notice.kind.label} {document.number}{how}",
@@ -164,6 +167,9 @@ def mark_sent(session: Session, delivery: Delivery) -> None:
     notice = session.get(ComplainantNotice, delivery.complainant_notice_id)
     if notice.delivered_at is None:
         notice.delivered_at, notice.delivery_method = clock.now(), DeliveryMethod(delivery.channel)
+        audit.record(session, None, "complainant_notice.delivered", notice,
+                     f"{notice.matter.serial} {notice.kind.label}已{notice.delivery_method.label}送达",
+                     {"method": notice.delivery_method})
 
 
 def record_delivery(session: Session, actor: User, notice: ComplainantNotice, method: DeliveryMethod) -> None:
