@@ -18,7 +18,7 @@ from docx.shared import Mm
 from supervision.paperwork import layout, pdf
 from supervision.paperwork.builders import BUILDERS, DOCUMENT_TITLES
 from supervision.paperwork.data import TalkRegister
-from supervision.paperwork.samples import SAMPLE_PROFILE, SAMPLES
+from supervision.demo.paperwork import SAMPLE_PROFILE, SAMPLES
 
 KINDS = list(BUILDERS)
 WITH_IMPRINT = ["reminder_notice", "rectification_notice", "inquiry_notice", "admonition_notice"]
@@ -137,9 +137,8 @@ def only_signature(lines: list[str]) -> bool:
     return bool(lines) and all(closing(line) for line in lines)
 
 
-@pytest.mark.skipif(pdf.find_office() is None, reason="LibreOffice is not installed")
 @pytest.mark.parametrize("kind", SIGNED)
-def test_no_pdf_page_holds_only_the_signature_block(kind):
+def test_no_pdf_page_holds_only_the_signature_block(kind, libreoffice):
     pages = page_lines(build(kind))
     for number, lines in enumerate(pages, start=1):
         if lines and lines[0].replace(" ", "") in (SAMPLE_PROFILE.office_name,) and "送达回执" in "".join(lines):
@@ -147,8 +146,7 @@ def test_no_pdf_page_holds_only_the_signature_block(kind):
         assert not only_signature(lines), f"{kind}: page {number} holds only {lines}"
 
 
-@pytest.mark.skipif(pdf.find_office() is None, reason="LibreOffice is not installed")
-def test_no_pdf_page_of_the_register_holds_only_empty_rows():
+def test_no_pdf_page_of_the_register_holds_only_empty_rows(libreoffice):
     long_text = "因履行窗口管理职责不力导致群众多次往返，经研究决定进行提醒谈话并责令限期整改到位" * 2
     rows = tuple(replace(row, reason=long_text) for row in SAMPLES["talk_register"]().rows)
     for count in (1, 3, 4, 5):
