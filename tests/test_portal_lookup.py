@@ -315,12 +315,12 @@ def test_the_deadline_shown_is_the_extended_one(app, client, session, office, ci
     matters.assign_matter(session, office.intake, citizen_matter, lead=office.department, assigned_title="反映窗口")
     matters.sign_assignment(session, office.head, citizen_matter.lead_assignment)
     extension = matters.request_extension(session, office.head, citizen_matter.lead_assignment,
-                                          TODAY + timedelta(days=60), "需要调查")
+                                          TODAY + timedelta(days=35), "需要调查")
     matters.decide_extension(session, office.supervisor, extension, True)
     session.commit()
     look_up(client, citizen_matter.serial, citizen_matter.query_code)
     page = client.get("/public/track/result").text
-    new_due = TODAY + timedelta(days=60)
+    new_due = TODAY + timedelta(days=35)
 
     assert f"办理时限</dt><dd>{new_due.year}年{new_due.month}月{new_due.day}日" in page
     assert "需要调查" not in page

@@ -86,7 +86,7 @@ def test_two_extension_clicks_make_one_pending_request(app, session, office, mak
     slowed(monkeypatch, services, "_tell_office")
     first, second = signed_in(app, office.head), signed_in(app, office.head)
     data = {"version": matter.version, "assignment_id": assignment.id,
-            "requested_due_on": (assignment.due_on + timedelta(days=30)).isoformat(), "note": "材料较多，需延期。"}
+            "requested_due_on": (assignment.due_on + timedelta(days=14)).isoformat(), "note": "材料较多，需延期。"}
     url = f"/matters/{matter.id}/assignment/extension"
     responses = at_once(lambda: first.post(url, data=dict(data)), lambda: second.post(url, data=dict(data)))
     assert all(not isinstance(r, Exception) for r in responses), responses
@@ -104,7 +104,7 @@ def test_approving_and_refusing_one_request_at_once_lets_exactly_one_decide(app,
     matter = make_matter("in_progress")
     assignment = matter.lead_assignment
     old_due = assignment.due_on
-    extension = services.request_extension(session, office.head, assignment, old_due + timedelta(days=30), "需延期。")
+    extension = services.request_extension(session, office.head, assignment, old_due + timedelta(days=14), "需延期。")
     session.commit()
     slowed(monkeypatch, services, "_tell_department")
     supervisor, leader = signed_in(app, office.supervisor), signed_in(app, office.leader)
@@ -119,7 +119,7 @@ def test_approving_and_refusing_one_request_at_once_lets_exactly_one_decide(app,
     extension = session.get(Extension, extension.id)
     assignment = extension.assignment
     if extension.status == ExtensionStatus.APPROVED:
-        assert assignment.due_on == old_due + timedelta(days=30)
+        assert assignment.due_on == old_due + timedelta(days=14)
     else:
         assert extension.status == ExtensionStatus.REFUSED and assignment.due_on == old_due
     loser = next(r for r in responses if r.status_code == 400)

@@ -10,6 +10,9 @@ from datetime import date
 
 from supervision.paperwork.layout import format_cn_date, format_deadline
 
+# The reason the complainant is told of an extension: the department's own reason stays internal (it may name
+# people or internal steps), so the notice gives the office's standard wording.
+EXTENSION_REASON = "情况复杂，需要进一步调查核实"
 REVIEW_WINDOW_DAYS = 30  # 复查 / 复核 may be asked within 30 days of the opinion; answered within 30 days
 
 

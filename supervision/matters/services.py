@@ -630,7 +630,7 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
                  f"{matter.serial} {text}", {"due_on": [old_due, assignment.due_on]})
     if approve and assignment.role == AssignmentRole.LEAD:  # 延期告知书: the reason and the new date
         _tell(session, actor, matter, NoticeKind.EXTENSION,
-              wording.extension(_about(matter, letters), extension.reason, assignment.due_on), letters,
+              wording.extension(_about(matter, letters), wording.EXTENSION_REASON, assignment.due_on), letters,
               ref=f"extension:{extension.id}")
 
 

@@ -155,8 +155,11 @@ def progress_of(session: Session, matter: Matter) -> PublicProgress:
 def _letters_and_reviews(session: Session, matter: Matter) -> dict:
     from supervision.complainants import services as complainants
 
+    # An answer sent back to rework (不满意 → 重办) is superseded: the new one will be told in its turn.
+    answered = matter.status in REPLY_STATUSES
     notices = tuple(PublicNotice(n.kind.label, n.document.number if n.document else "", n.issued_on,
-                                 tuple(n.body.split("\n"))) for n in complainants.notices_of(session, matter))
+                                 tuple(n.body.split("\n"))) for n in complainants.notices_of(session, matter)
+                    if answered or n.kind.value != "answer")
     reviews = tuple(PublicReview(r.stage.label, r.requested_on, r.answer_due_on, r.status.value == "decided")
                     for r in sorted(complainants.reviews_of(session, matter).values(), key=lambda r: r.id))
     stage = complainants.open_stage(session, matter)
