@@ -358,3 +358,45 @@ def test_the_application_role_cannot_switch_the_triggers_off(app, session, datab
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
+
+
+def test_an_installation_upgraded_from_unkeyed_entries_verifies(database_url, tmp_path, monkeypatch):
+    """The real upgrade: entries written by the version before the keys (SHA-256, no key id) stay valid
+    through migration 0012, which records where they end; the keyed entries chain onto them."""
+    from flask_migrate import downgrade, upgrade
+
+    from supervision import create_app
+    from supervision.extensions import db
+    from tests.conftest import _base_config
+
+    monkeypatch.setenv("SUPERVISION_INSTANCE_PATH", str(tmp_path))
+    app = create_app(_base_config(database_url, tmp_path))
+    with app.app_context():
+        upgrade()
+        from alembic.script import ScriptDirectory
+
+        before_keys = ScriptDirectory(str(Path(__file__).resolve().parent.parent / "migrations")) \
+            .get_revision("0012").down_revision
+        downgrade(revision=before_keys)  # the schema before the keys
+        prev = audit.GENESIS_HASH
+        for seq in (1, 2, 3):
+            values = {"seq": seq, "prev_hash": prev, "created_at": audit.clock.now(), "actor_id": None,
+                      "actor_name": "系统", "action": "old.write", "target_type": "thing", "target_id": seq,
+                      "summary": f"升级前的第 {seq} 条", "changes": "{}", "ip_address": ""}
+            values["hash"] = audit.hash_of(values)
+            db.session.execute(text("INSERT INTO audit_entry (seq, prev_hash, created_at, actor_id, actor_name, "
+                                    "action, target_type, target_id, summary, changes, ip_address, hash) VALUES "
+                                    "(:seq, :prev_hash, :created_at, :actor_id, :actor_name, :action, :target_type, "
+                                    ":target_id, :summary, :changes, :ip_address, :hash)"), values)
+            prev = values["hash"]
+        db.session.execute(text("UPDATE audit_chain_head SET seq = 3, last_hash = :h"), {"h": prev})
+        db.session.commit()
+        upgrade()
+        assert db.session.scalar(select(AuditChainHead.legacy_seq)) == 3
+        write(db.session, 2)
+        assert [entry.key_id for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))] == \
+            ["", "", "", "t1", "t1"]
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        db.engine.dispose()
