@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from supervision import highwater
 
     highwater.install(_issued_numbers_file)  # numbers given out, recorded outside the database too
+    app.url_map.converters["int"] = web.DatabaseIdConverter  # before any route is added
     _register_blueprints(app)
     web.init_app(app)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import DateField, StringField, TextAreaField
 from wtforms.i18n import get_translations
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
+from supervision.calendar import MAX_YEAR, MIN_YEAR
 from supervision.models.base import text_length
 
 REQUIRED_MESSAGE = "此项为必填项。"
@@ -40,7 +41,57 @@ class BaseForm(FlaskForm):
             filters = unbound_field.kwargs.get("filters", [])
             if unbound_field.field_class in (StringField, TextAreaField):
                 filters = [*filters, _strip]
+            if issubclass(unbound_field.field_class, DateField):
+                validators = [*unbound_field.kwargs.get("validators", []), in_calendar_range]
+                return unbound_field.bind(form=form, filters=filters, validators=validators, **options)
             return unbound_field.bind(form=form, filters=filters, **options)
+
+
+def in_calendar_range(form, field) -> None:
+    """Every date the office types lies in the working-day calendar's years (deadlines are computed on it)."""
+    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise StopValidation(f"日期须在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。")
+
+
+def drop_invalid(form) -> list[str]:
+    """Validate a list's filter form (read from the query string) and clear every field that failed, so an
+    invalid value (``?status=zzz``) filters nothing instead of reaching a query. Returns "标签：原因" for
+    each, for the message the page shows."""
+    form.validate()
+    problems = []
+    for field in form:
+        if field.errors:
+            problems.append(f"{field.label.text}：{field.errors[0]}")
+            field.data = None if isinstance(field, DateField) else field.default
+            field.raw_data = []
+            field.errors = []
+    form.invalid = problems
+    return problems
+
+
+def invalid_filters_message(problems: list[str]) -> str:
+    return "以下筛选条件无效，已忽略：" + "；".join(problems) + "。"
+
+
+def filters_status(form) -> int:
+    """For a list page: flash which filters were ignored; the status to answer with (400 if any)."""
+    from flask import flash
+
+    if getattr(form, "invalid", None):
+        flash(invalid_filters_message(form.invalid), "error")
+        return 400
+    return 200
+
+
+def refuse_invalid_filters(form):
+    """For an export: (page, 400) naming the invalid filters, or None. An export with a filter silently
+    dropped would hold other rows than the user asked for."""
+    from flask import render_template
+
+    if not getattr(form, "invalid", None):
+        return None
+    return render_template("errors/error.html", code=400, title="筛选条件无效",
+                           message="以下筛选条件无效，未导出：" + "；".join(form.invalid) + "。请返回列表页修改后重新导出。"), 400
 
 
 def _strip(value):

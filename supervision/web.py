@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
@@ -14,6 +15,9 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
+
+from supervision.ids import MAX_ID
 
 from supervision import clock, filestore
 from supervision.deadlines import LIGHT_LABELS, light_for, office_calendar
@@ -179,6 +183,26 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: at most the database's INTEGER, so /matters/99999999999999999999 is a
+    plain 404 instead of an overflow in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+# C0 control characters other than tab, newline and carriage return (and DEL): never typed, and PostgreSQL
+# refuses a NUL in text. A request carrying one changes nothing and is told why.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "提交的内容中含有不可见的控制字符（如 NUL），本次操作未执行。请删除这些字符（可重新输入或从纯文本粘贴）后再试。"
+
+
+def has_control_characters(values) -> bool:
+    return any(CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
+               for key, value in values.items(multi=True))
+
+
 # A request that committed and then failed (reading the result, rendering, redirecting) says its write
 # was saved (pipeline.committed()).
 SAVED_BUT_FAILED = ("您的操作已经保存，但随后显示页面时出错。请不要重复提交：返回上一页并刷新，即可看到保存的结果；"
@@ -260,6 +284,14 @@ def init_app(app: Flask) -> None:
         """Readiness for load balancers: 200 when this server can serve, 503 with what is wrong."""
         checks, details, ready = readiness(app)
         return {"status": "ready" if ready else "not ready", "checks": checks, **details}, 200 if ready else 503
+
+    @app.before_request
+    def refuse_control_characters():
+        if has_control_characters(request.args) or (request.method == "POST" and has_control_characters(request.form)):
+            db.session.rollback()
+            template = "portal/error.html" if request.blueprint == "portal" else "errors/error.html"
+            return render_template(template, code=400, title="输入含有无效字符", message=CONTROL_MESSAGE), 400
+        return None
 
     @app.after_request
     def security_headers(response):

@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from supervision import permissions
+from supervision.ids import parse_id
+from supervision.pagination import page_number
 from supervision.extensions import db
 from supervision.models.audit import AuditEntry
 from supervision.web import requires
@@ -35,13 +37,14 @@ def index():
         query = query.where(AuditEntry.action.startswith(filters["action"], autoescape=True))
     if filters["target_type"]:
         query = query.where(AuditEntry.target_type == filters["target_type"])
-    if filters["target_id"].isdigit():
-        query = query.where(AuditEntry.target_id == int(filters["target_id"]))
+    if parse_id(filters["target_id"]):
+        query = query.where(AuditEntry.target_id == parse_id(filters["target_id"]))
     date_from, date_to = _date_arg("from"), _date_arg("to")
     if date_from:
         query = query.where(AuditEntry.created_at >= date_from)
     if date_to:
         query = query.where(AuditEntry.created_at < date_to + timedelta(days=1))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=current_app.config["PER_PAGE"] * 2,
+                       error_out=False)
     return render_template("auditlog/index.html", page=page, filters=filters,
                            date_from=date_from, date_to=date_to, system_only=visible is not None)

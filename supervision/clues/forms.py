@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectFiel
 from wtforms.validators import InputRequired, Optional
 
 from supervision.clues.services import PersonInput
-from supervision.forms import BaseForm, limited
+from supervision.forms import BaseForm, drop_invalid, limited
 from supervision.models.clues import (DIRECT_SOURCES, CadreLevel, Clue, ClueDisposal, ClueInquiry, ClueReporter,
                                       ClueSource, ClueStatus, ClueVerification, DisposalWay, InquiryOutcome,
                                       VerificationResult)
@@ -108,7 +108,7 @@ class ListFilterForm(BaseForm):
 def list_filters(args) -> tuple[ListFilterForm, dict[str, str]]:
     """The register's filters from a query string: one parser for the list page and its .xlsx ledger."""
     form = ListFilterForm(args)
-    form.validate()
+    drop_invalid(form)
     return form, {"status": form.status.data or "", "source": form.source.data or "", "way": form.way.data or "",
                   "q": (form.q.data or "")[:60]}
 

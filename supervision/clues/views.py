@@ -18,7 +18,7 @@ from supervision.clues.forms import (AddresseeForm, ApproveForm, ClearanceForm, 
                                      VerificationReportForm, WorkForm, list_filters, parse_people)
 from supervision.clues.workflow import ClueAction
 from supervision.extensions import db
-from supervision.forms import BaseForm
+from supervision.forms import BaseForm, filters_status
 from supervision.models.clues import (Clue, ClueAttachment, ClueInquiry, ClueSource, ClueStatus, DisposalWay,
                                       InquiryOutcome, VerificationResult)
 from supervision.models.documents import GeneratedDocument
@@ -47,10 +47,11 @@ def redisplay(clue_id: int, name: str, form):
 @requires(permissions.can_view_clues)
 def index():
     form, criteria = list_filters(request.args)
+    status = filters_status(form)
     clues = queries.list_clues(db.session, current_user, **criteria)
     return render_template("clues/index.html", clues=clues, form=form, today=clock.today(),
                            can_register=permissions.can_register_clue(current_user),
-                           can_stats=permissions.can_view_statistics(current_user))
+                           can_stats=permissions.can_view_statistics(current_user)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from wtforms.validators import Length
 
 from supervision import clock, permissions
 from supervision.extensions import db
-from supervision.forms import BaseForm, required
+from supervision.forms import BaseForm, refuse_invalid_filters, required
 from supervision.clues.forms import list_filters as clue_filters
 from supervision.ledgers import export
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
@@ -105,6 +105,9 @@ BACK = {"matters": "matters.index", "assignments": "matters.index", "rectificati
 
 
 def send_ledger(key: str, selection, form, identity_reason: str | None = None) -> Response:
+    refused = refuse_invalid_filters(form)
+    if refused is not None:
+        return refused
     path = temporary_path(os.path.join(current_app.instance_path, "tmp", "ledgers"))
     try:
         # The user itself, not the proxy: an identity export reads it for each of thousands of audit rows.

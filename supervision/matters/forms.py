@@ -5,8 +5,9 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Optional
 
+from supervision.ids import parse_id
 from supervision.extensions import db
-from supervision.forms import BaseForm, limited, required
+from supervision.forms import BaseForm, drop_invalid, limited, required
 from supervision.matters.queries import MatterFilters
 from supervision.models.matters import (
     CHANNELS_BY_KIND,
@@ -75,7 +76,7 @@ class VersionedForm(BaseForm):
     version = HiddenField()
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return parse_id(self.version.data)
 
 
 class NoteForm(VersionedForm):
@@ -234,11 +235,10 @@ def list_filters(args, user) -> tuple[ListFilterForm, MatterFilters]:
     from supervision.search import service as search
 
     form = ListFilterForm(args)
-    form.validate()
+    drop_invalid(form)
     filters = MatterFilters(
         kind=form.kind.data or "", status=form.status.data or "",
-        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None,
-        category_id=int(form.category.data) if (form.category.data or "").isdigit() else None,
+        department_id=parse_id(form.department.data), category_id=parse_id(form.category.data),
         channel=form.channel.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
         overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
     if filters.q:  # the same full-text index as the search page; LIKE when it is off or not built

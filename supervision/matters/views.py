@@ -12,7 +12,7 @@ from supervision import clock, permissions
 from supervision.deadlines import limit_for
 from supervision.documents import services as documents
 from supervision.extensions import db
-from supervision.forms import BaseForm
+from supervision.forms import BaseForm, filters_status
 from supervision.matters import paperwork, queries, services
 from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
                                        DuplicateForm, ExtensionForm, InstructForm, ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
@@ -34,7 +34,7 @@ TRIAGE_STATUSES = frozenset({MatterStatus.REGISTERED, MatterStatus.ACCEPTED, Mat
 
 
 def _department(raw) -> Department | None:
-    return db.session.get(Department, int(raw)) if raw and str(raw).isdigit() else None
+    return db.session.get(Department, parse_id(raw)) if parse_id(raw) else None
 
 
 def load_matter(matter_id: int) -> Matter:
@@ -46,12 +46,13 @@ def load_matter(matter_id: int) -> Matter:
 @requires(permissions.can_list_matters)
 def index():
     form, filters = list_filters(request.args, current_user)
+    status = filters_status(form)
     page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
     if filters.q and permissions.can_view_identity(current_user):  # an identity look, audited
         perform(lambda: services.record_identity_search(db.session, current_user, queries.identity_matches(
             db.session, filters.q, [m.id for m in page.items]), "事项台账关键词"), bookkeeping=True)
-    return render_template("matters/index.html", page=page, form=form, **light_helpers())
+    return render_template("matters/index.html", page=page, form=form, **light_helpers()), status
 
 
 # --- registration ----------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def _given(field) -> str | None:
 
 
 def _extension(matter: Matter, form) -> Extension:
-    extension = db.session.get(Extension, int(form.extension_id.data)) if form.extension_id.data.isdigit() else None
+    extension = db.session.get(Extension, parse_id(form.extension_id.data)) if parse_id(form.extension_id.data) else None
     if extension is None or extension.assignment.matter_id != matter.id:
         abort(404)
     return extension

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
+from supervision.ids import parse_id
 from supervision.extensions import db
 from supervision.forms import BaseForm, limited, required
 from supervision.models.complainants import ReviewRequest
@@ -98,11 +99,11 @@ class SubmitForm(PublicForm):
 
     def department(self) -> Department | None:
         raw = self.respondent_department_id.data or ""
-        return db.session.get(Department, int(raw)) if raw.isdigit() else None
+        return db.session.get(Department, parse_id(raw)) if parse_id(raw) else None
 
     def category(self) -> Category | None:
         raw = self.category_id.data or ""
-        return db.session.get(Category, int(raw)) if raw.isdigit() else None
+        return db.session.get(Category, parse_id(raw)) if parse_id(raw) else None
 
     def validate_respondent_department_id(self, field) -> None:
         if not field.data:

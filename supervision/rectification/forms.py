@@ -3,6 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from supervision.ids import parse_id
 from supervision.forms import BaseForm, limited, required
 from supervision.matters.forms import department_choices, files_field
 from supervision.models.rectification import (
@@ -57,7 +58,7 @@ class IssueForm(BaseForm):
         return valid
 
     def matter_id_list(self) -> list[int]:
-        return [int(x) for x in (self.matter_ids.data or "").split(",") if x.strip().isdigit()]
+        return [i for i in map(parse_id, (self.matter_ids.data or "").split(",")) if i]
 
 
 class ReportForm(BaseForm):

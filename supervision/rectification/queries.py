@@ -9,6 +9,7 @@ from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from supervision.deadlines import OpenDeadline
+from supervision.ids import parse_id
 from supervision.models.matters import Matter, MatterKind
 from supervision.models.org import Role, User
 from supervision.models.rectification import ItemStatus, NoticeStatus, RectificationItem, RectificationNotice
@@ -100,9 +101,11 @@ def list_filters(args) -> tuple:
     """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
     from supervision.rectification.forms import ListFilterForm
 
+    from supervision.forms import drop_invalid
+
     form = ListFilterForm(args)
-    form.validate()
+    drop_invalid(form)
     filters = NoticeFilters(
         status=form.status.data or "", overdue=bool(form.overdue.data),
-        department_id=int(form.department.data) if (form.department.data or "").isdigit() else None)
+        department_id=parse_id(form.department.data))
     return form, filters

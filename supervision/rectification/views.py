@@ -7,9 +7,10 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_login import current_user
 
 from supervision import clock, permissions
+from supervision.ids import parse_id
 from supervision.documents import services as documents
 from supervision.extensions import db
-from supervision.forms import BaseForm
+from supervision.forms import BaseForm, filters_status
 from supervision.models.org import Department
 from supervision.models.rectification import RectificationEvidence, RectificationNotice, RectificationSource
 from supervision.pagination import page_number
@@ -47,12 +48,13 @@ def load_notice(notice_id: int) -> RectificationNotice:
 @requires(permissions.can_list_rectification)
 def index():
     form, filters = list_filters(request.args)
+    status = filters_status(form)
     today = clock.today()
     page = queries.list_page(db.session, current_user, filters, today, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
     return render_template("rectification/index.html", page=page, form=form, today=today,
                            counts=queries.open_counts(db.session, current_user, today),
-                           can_issue=permissions.can_issue_rectification(current_user), **light_helpers())
+                           can_issue=permissions.can_issue_rectification(current_user), **light_helpers()), status
 
 
 # --- issue -----------------------------------------------------------------------------------------
@@ -66,8 +68,8 @@ def new():
 
     def issue():
         data = services.NoticeInput(
-            department=db.session.get(Department, int(form.department_id.data))
-            if form.department_id.data.isdigit() else None,
+            department=db.session.get(Department, parse_id(form.department_id.data))
+            if parse_id(form.department_id.data) else None,
             source=RectificationSource(form.source.data), problems=services.lines(form.problems.data),
             workdays=form.workdays.data if form.deadline_mode.data == "workdays" else None,
             due_on=form.due_on.data if form.deadline_mode.data == "date" else None,

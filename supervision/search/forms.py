@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
+from supervision.ids import parse_id
 from supervision.forms import BaseForm
 from supervision.models.matters import MatterKind, MatterStatus
 from supervision.models.org import User
@@ -78,7 +79,7 @@ class SearchForm(BaseForm):
             "kinds": [kind.partition(".")[0]] if kind else None,
             "matter_kinds": [kind.partition(".")[2]] if kind.startswith("matter.") else None,
             "statuses": [status] if status else None,
-            "department": int(department) if department.isdigit() else None,
+            "department": parse_id(department),
             "date_from": date_from, "date_to": date_to,
             "sort": "date" if self.sort.data == "date" else "relevance",
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from supervision import audit, clock
-from supervision.calendar import LimitUnit, WorkCalendar
+from supervision.calendar import MAX_YEAR, MIN_YEAR, LimitUnit, WorkCalendar
 from supervision.deadlines import Limit, compute_due, limit_for, office_calendar
 from supervision.errors import ValidationError
 from supervision.matters.services import add_event
@@ -23,6 +24,8 @@ from supervision.models.rectification import NoticeStatus, RectificationNotice
 from supervision.models.talks import Talk, TalkKind, TalkStatus
 from supervision.rectification.services import add_event as add_notice_event
 
+NAME_LENGTH = CalendarOverride.__table__.c.name.type.length
+NOTICE_LENGTH = CalendarOverride.__table__.c.source_notice.type.length
 WORKDAY_WORDS = {"上班": True, "工作日": True, "workday": True, "work": True, "1": True,
                  "休息": False, "放假": False, "休": False, "holiday": False, "rest": False, "0": False}
 
@@ -56,13 +59,38 @@ def save_override(session: Session, actor: User, row: OverrideRow, *, recompute:
     return existing
 
 
+MAX_CSV_FIELD = 1000  # far above any name or notice; a longer "field" is a broken file
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
 def parse_overrides_csv(text: str) -> list[OverrideRow]:
-    """日期,上班/休息,名称,依据 — one day a line; a header line is allowed. All errors at once."""
+    """日期,上班/休息,名称,依据 — one day a line; a header line is allowed. All errors at once; one error and
+    nothing is imported. A file that is not text (NUL bytes, undecodable bytes), a field that runs over
+    lines (an unclosed quote would swallow the next day), over-long fields and days outside the calendar's
+    years are refused."""
+    text = (text or "").lstrip("\ufeff")
+    if CONTROL_CHARACTERS.search(text):
+        raise ValidationError("导入文件含有不可见的控制字符或无法识别的字节（如 NUL），不是 UTF-8 或 GBK 编码的 CSV 文本，"
+                              "未导入任何数据。请用 Excel 或记事本另存为 CSV 后重新导入。")
     rows, errors = [], []
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    for number, fields in enumerate(reader, start=1):
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        number = reader.line_num + 1  # where the row starts (a quoted field may run on)
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(f"第 {number} 行：无法按 CSV 读取（{error}）。")
+            break
         fields = [f.strip() for f in fields]
         if not fields or not any(fields):
+            continue
+        if any("\n" in f or "\r" in f for f in fields):
+            errors.append(f"第 {number} 行：引号未闭合，该行的字段一直延续到第 {reader.line_num} 行。")
+            continue
+        if any(len(f) > MAX_CSV_FIELD for f in fields):
+            errors.append(f"第 {number} 行：字段过长（超过 {MAX_CSV_FIELD} 个字符）。")
             continue
         if number == 1 and not fields[0][:1].isdigit():
             continue  # header
@@ -72,14 +100,20 @@ def parse_overrides_csv(text: str) -> list[OverrideRow]:
         try:
             day = date.fromisoformat(fields[0].replace("/", "-"))
         except ValueError:
-            errors.append(f"第 {number} 行：日期“{fields[0]}”格式不正确，应为 2027-01-01。")
+            errors.append(f"第 {number} 行：日期“{fields[0][:20]}”格式不正确，应为 2027-01-01。")
+            continue
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            errors.append(f"第 {number} 行：日期“{fields[0]}”不在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。")
             continue
         kind = WORKDAY_WORDS.get(fields[1].lower())
         if kind is None:
-            errors.append(f"第 {number} 行：第二列应为“上班”或“休息”，而不是“{fields[1]}”。")
+            errors.append(f"第 {number} 行：第二列应为“上班”或“休息”，而不是“{fields[1][:20]}”。")
             continue
-        rows.append(OverrideRow(day, kind, fields[2] if len(fields) > 2 else "",
-                                fields[3] if len(fields) > 3 else ""))
+        name, notice = (fields[2] if len(fields) > 2 else ""), (fields[3] if len(fields) > 3 else "")
+        if len(name) > NAME_LENGTH or len(notice) > NOTICE_LENGTH:
+            errors.append(f"第 {number} 行：名称不能超过 {NAME_LENGTH} 个字符，依据不能超过 {NOTICE_LENGTH} 个字符。")
+            continue
+        rows.append(OverrideRow(day, kind, name, notice))
     if errors:
         raise ValidationError("导入文件有误，未导入任何数据。" + " ".join(errors[:20]))
     if not rows:

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from supervision.ids import parse_id
 from supervision.models.audit import AuditChainHead
 from supervision.models.escalation import Escalation, EscalationKind
 from supervision.models.matters import (
@@ -556,7 +557,7 @@ class Slice:
             return []
         if self.department == NO_DEPARTMENT:
             return [column.is_(None)]
-        return [column == int(self.department) if self.department.isdigit() else false()]
+        return [column == parse_id(self.department) if parse_id(self.department) else false()]
 
     def matter_conditions(self) -> list:
         where = []
@@ -571,7 +572,7 @@ class Slice:
                 where.extend([Matter.received_on >= first, Matter.received_on < following])
         if self.category:
             where.append(Matter.category_id.is_(None) if self.category == NO_DEPARTMENT
-                         else Matter.category_id == int(self.category) if self.category.isdigit() else false())
+                         else Matter.category_id == parse_id(self.category) if parse_id(self.category) else false())
         if self.channel:
             where.append(Matter.channel == self.channel if self.channel in Channel._value2member_map_ else false())
         if self.respondent:
@@ -630,7 +631,7 @@ def counted_on_page(statistics: Statistics, key: str, part: Slice) -> int | None
     grain = FIGURES[key].definition.grain
     if not sliced or sliced == ["department"]:
         row = statistics.totals if not sliced else statistics.department(
-            None if part.department == NO_DEPARTMENT else int(part.department) if part.department.isdigit() else -1)
+            None if part.department == NO_DEPARTMENT else parse_id(part.department) or -1)
         if row is None:
             return None
         counts = row.matters if grain == "matter" else row.assignments if grain == "assignment" else None

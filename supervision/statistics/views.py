@@ -10,6 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from supervision import clock, permissions
 from supervision.errors import ValidationError
+from supervision.forms import drop_invalid, filters_status, refuse_invalid_filters
+from supervision.ids import parse_id
 from supervision.extensions import db
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
 from supervision.models.matters import Matter
@@ -29,14 +31,14 @@ SLICE_ARGS = {"department": "in_department", "month": "in_month", "category": "i
 
 
 def _id(raw) -> int | None:
-    return int(raw) if (raw or "").isdigit() else None
+    return parse_id(raw)
 
 
 def read_request(args):
     """The period and filters of a request: one parser for the page, its lists and the export."""
     today = clock.today()
     form = StatisticsFilterForm(today.year, args)
-    form.validate()
+    drop_invalid(form)
     try:
         period = periods.from_args(args, today)
     except ValidationError as error:
@@ -115,6 +117,7 @@ def index():
 
 def render_index(args, report_form: WorkReportForm | None = None, status: int = 200):
     form, period, filters, today = read_request(args)
+    status = max(status, filters_status(form))
     statistics = compute_statistics(db.session, period, filters, today)
     link = link_builder(period, filters)
     if report_form is None:
@@ -147,6 +150,7 @@ def matters():
     if key not in FIGURES or FIGURES[key].condition is None:
         abort(404)
     form, period, filters, today = read_request(request.args)
+    status = filters_status(form)
     part = Slice(**{name: request.args.get(arg, "")[:120] for name, arg in SLICE_ARGS.items()})
     ids_query = drilldown_select(db.session, key, period, filters, today, part)
     per_page = current_app.config["PER_PAGE"]
@@ -164,13 +168,13 @@ def matters():
     return render_template("statistics/matters.html", page=page, figure=FIGURES[key].definition, s=statistics,
                            part=part, slice_label=slice_label(statistics, part),
                            back=url_for("statistics.index", **period.query_args(), **filters.query_args()),
-                           **light_helpers())
+                           **light_helpers()), status
 
 
 def slice_label(statistics, part: Slice) -> str:
     labels = []
     if part.department:
-        row = statistics.department(int(part.department)) if part.department.isdigit() else statistics.department(None)
+        row = statistics.department(parse_id(part.department))
         labels.append(row.name if row else "")
     for name, rows in (("month", statistics.by_month), ("category", statistics.by_category),
                        ("channel", statistics.by_channel), ("respondent", statistics.top_units),
@@ -190,6 +194,7 @@ def assessment_page():
 
 def render_assessment(weights_form: WeightsForm, status: int = 200):
     form, period, filters, today = read_request(request.args)
+    status = max(status, filters_status(form))
     statistics = compute_statistics(db.session, period, filters, today)
     weights = assessment.current_weights(db.session)
     return render_template("statistics/assessment.html", form=form, s=statistics, weights=weights,
@@ -212,6 +217,9 @@ def weights():
 @requires(permissions.can_view_statistics)
 def assessment_export():
     form, period, filters, today = read_request(request.args)
+    refused = refuse_invalid_filters(form)
+    if refused is not None:
+        return refused
     statistics = compute_statistics(db.session, period, filters, today)
     path = temporary_path(f"{current_app.instance_path}/tmp")
     try:

@@ -6,6 +6,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, DateTimeLocalField, HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
+from supervision.ids import parse_id
 from supervision.forms import BaseForm, limited
 from supervision.matters.forms import department_choices
 from supervision.models.matters import Matter
@@ -99,7 +100,7 @@ class VersionedForm(BaseForm):
     version = HiddenField()
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return parse_id(self.version.data)
 
 
 class NoteForm(VersionedForm):

@@ -91,6 +91,8 @@ def list_filters(args) -> tuple:
     """The list's filters from a query string: one parser for the list page and its .xlsx ledger."""
     from supervision.talks.forms import ListFilterForm
 
+    from supervision.forms import drop_invalid
+
     form = ListFilterForm(args)
-    form.validate()
+    drop_invalid(form)
     return form, {"kind": form.kind.data or "", "status": form.status.data or "", "q": (form.q.data or "")[:40]}

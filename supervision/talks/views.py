@@ -10,7 +10,8 @@ from sqlalchemy import select
 from supervision import clock, filestore, permissions
 from supervision.errors import ValidationError
 from supervision.extensions import db
-from supervision.forms import BaseForm
+from supervision.forms import BaseForm, filters_status
+from supervision.ids import parse_id
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.models.org import Department
@@ -43,11 +44,12 @@ def load_talk(talk_id: int) -> Talk:
 @requires(permissions.can_list_talks)
 def index():
     form, criteria = list_filters(request.args)
+    status = filters_status(form)
     talks = queries.list_talks(db.session, current_user, **criteria)
     return render_template("talks/index.html", talks=talks, form=form, kinds=TalkKind,
                            office=permissions.can_manage_talks(current_user),
                            can_propose=permissions.can_propose_talk(current_user), today=clock.today(),
-                           **light_helpers())
+                           **light_helpers()), status
 
 
 # --- proposal --------------------------------------------------------------------------------------
@@ -69,7 +71,7 @@ def new(kind: str):
 
 def _talk_input(kind: TalkKind, form: ProposeForm) -> services.TalkInput:
     raw = form.subject_department_id.data
-    department = db.session.get(Department, int(raw)) if raw and str(raw).isdigit() else None
+    department = db.session.get(Department, parse_id(raw)) if parse_id(raw) else None
     serials = matter_serials(form.matters.data)
     matters = list(db.session.scalars(select(Matter).where(Matter.serial.in_(serials)))) if serials else []
     missing = sorted(set(serials) - {m.serial for m in matters})
