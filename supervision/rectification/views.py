@@ -63,8 +63,8 @@ def index():
 def new():
     form = IssueForm()
     if request.method == "GET":
-        _prefill(form, queries.matters_by_id(db.session, [int(x) for x in request.args.getlist("matter")
-                                                          if x.isdigit()]))
+        _prefill(form, queries.matters_by_id(db.session, [i for i in map(parse_id, request.args.getlist("matter"))
+                                                          if i][:50]))
 
     def issue():
         data = services.NoticeInput(
