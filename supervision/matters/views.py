@@ -13,6 +13,7 @@ from supervision.deadlines import limit_for
 from supervision.documents import services as documents
 from supervision.extensions import db
 from supervision.forms import BaseForm, filters_status
+from supervision.ids import parse_id
 from supervision.matters import paperwork, queries, services
 from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
                                        DuplicateForm, ExtensionForm, InstructForm, ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
