@@ -50,7 +50,8 @@ def create_user_command(username: str, display_name: str, role: str, department_
             raise click.ClickException(f"没有代码为 {department_code} 的单位。")
     try:
         create_user(db.session, None, username=username, display_name=display_name, role=Role(role),
-                    password=password, policy=LoginPolicy.from_config(current_app.config), department=department)
+                    password=password, policy=LoginPolicy.from_config(current_app.config), department=department,
+                    must_change_password=False)  # typed here by the person who will use it
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

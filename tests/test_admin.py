@@ -81,3 +81,58 @@ def test_admin_lifts_the_login_limit_of_a_user(app, client, make_user, login, se
     assert "登录失败 5 次" not in client.get("/admin/users").text
     assert app.test_client().post("/login", data={"username": target.username, "password": "pass1234"}
                                   ).status_code == 302
+
+
+def test_new_user_form_defaults_to_least_privilege_and_requires_a_password(client, make_user, login):
+    login(make_user(Role.ADMIN))
+    page = client.get("/admin/users/new").text
+    assert '<option selected value="dept_head">' in page or '<option value="dept_head" selected>' in page
+    assert 'selected value="admin"' not in page and 'value="admin" selected' not in page
+    assert page.index('value="admin"') > page.index('value="leader"')  # 系统管理员 listed last
+    response = client.post("/admin/users/new", data={
+        "username": "nopass", "display_name": "某某", "role": "intake", "password": ""})
+    assert response.status_code == 200 and "nopass" in response.text
+
+
+def _must_change(session, user_id: int) -> bool:
+    session.expire_all()
+    return session.get(User, user_id).must_change_password
+
+
+def test_a_new_user_must_change_the_password_before_anything_else(client, make_user, login, session):
+    login(make_user(Role.ADMIN))
+    client.post("/admin/users/new", data={"username": "newbie", "display_name": "新人", "role": "intake",
+                                          "password": "Start-9876x"})
+    created = session.scalar(select(User).where(User.username == "newbie"))
+    assert _must_change(session, created.id) is True
+    client.post("/logout")
+    assert client.post("/login", data={"username": "newbie", "password": "Start-9876x"}).status_code == 302
+    for path in ("/", "/matters/", "/admin/users"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/account/password")
+    page = client.get("/account/password").text
+    assert "请先设置只有您自己知道的新密码" in page
+    refused = client.post("/account/password", data={"current": "Start-9876x", "new": "Start-9876x",
+                                                      "confirm": "Start-9876x"})
+    assert "新密码不能与当前密码相同" in refused.text and _must_change(session, created.id) is True
+    done = client.post("/account/password", data={"current": "Start-9876x", "new": "Mine-4321zq",
+                                                   "confirm": "Mine-4321zq"})
+    assert done.status_code == 302 and _must_change(session, created.id) is False
+    assert client.get("/").status_code == 200
+
+
+def test_an_admin_reset_forces_a_change_and_ends_the_users_sessions(app, client, make_user, login, session):
+    target = make_user(Role.SUPERVISOR)
+    other = app.test_client()
+    login(target)  # the user's own session on `client`
+    other.post("/login", data={"username": (admin := make_user(Role.ADMIN)).username, "password": "pass1234"})
+    response = other.post(f"/admin/users/{target.id}/password", data={"password": "Reset-5555ab"})
+    assert response.status_code == 302 and _must_change(session, target.id) is True
+    assert client.get("/").status_code == 302  # the old session ended (sent to the login page)
+    assert "/login" in client.get("/").headers["Location"]
+    login(target, "Reset-5555ab")
+    assert client.get("/matters/").headers["Location"].endswith("/account/password")
+    client.post("/account/password", data={"current": "Reset-5555ab", "new": "Own-pass-7788",
+                                            "confirm": "Own-pass-7788"})
+    assert _must_change(session, target.id) is False and client.get("/matters/").status_code == 200
+    assert admin.must_change_password is False

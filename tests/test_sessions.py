@@ -90,7 +90,9 @@ def test_an_admin_reset_ends_the_users_sessions(app, make_user, login):
     assert not _logged_in(victim)
     assert not _logged_in(_replay(app, session=copied_session))
     assert not _logged_in(_replay(app, remember_token=copied_remember))
-    assert _logged_in(_login(app.test_client(), user, "Qz7-lantern-harbor"))
+    fresh = _login(app.test_client(), user, "Qz7-lantern-harbor")  # logs in, but must pick their own first
+    assert fresh.get("/").headers["Location"].endswith("/account/password")
+    assert fresh.get("/account/password").status_code == 200
 
 
 def test_deactivation_ends_sessions_for_good_even_after_reactivation(app, make_user, login):

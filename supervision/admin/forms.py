@@ -20,11 +20,15 @@ class UserForm(BaseForm):
     username = limited(User.__table__.c.username, "用户名",
                        render_kw={"pattern": "[A-Za-z0-9_.-]+", "autocomplete": "off"})
     display_name = limited(User.__table__.c.display_name, "姓名")
-    role = SelectField("角色", choices=Role.choices(), validators=[required()])
+    # A new account starts with the least privilege (部门负责人: one department, no complainant identity);
+    # 系统管理员 is listed last so that it is never chosen by not looking.
+    role = SelectField("角色", choices=[c for c in Role.choices() if c[0] != Role.ADMIN.value]
+                       + [c for c in Role.choices() if c[0] == Role.ADMIN.value],
+                       default=Role.DEPT_HEAD.value, validators=[required()])
     department_id = SelectField("所属部门", validators=[Optional()])
     phone = limited(User.__table__.c.phone, "电话", optional=True)
     email = limited(User.__table__.c.email, "电子邮箱", optional=True)
-    password = PasswordField("初始密码", validators=[Optional(), Length(max=200)],
+    password = PasswordField("初始密码", validators=[required(), Length(max=200)],
                              render_kw={"autocomplete": "new-password"})
 
     def __init__(self, *args, **kwargs):

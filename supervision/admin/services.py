@@ -21,17 +21,21 @@ def _check_department_for_role(role: Role, department: Department | None) -> Non
 
 def create_user(session: Session, actor: User, *, username: str, display_name: str, role: Role,
                 password: str, policy: LoginPolicy, department: Department | None = None,
-                phone: str = "", email: str = "") -> User:
+                phone: str = "", email: str = "", must_change_password: bool = True) -> User:
+    """``must_change_password``: the password was chosen by someone else (an administrator), so the user
+    replaces it at first login. False only where the user typed it (``flask create-user``) or for demo data."""
     username = username.strip()
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise ValidationError(f"用户名“{username}”已存在。")
     check_password_rules(password, policy, username=username, display_name=display_name, phone=phone, email=email)
     _check_department_for_role(role, department)
     user = User(username=username, display_name=display_name, role=role, department=department,
-                password_hash=hash_password(password), phone=phone, email=email, active=True)
+                password_hash=hash_password(password), phone=phone, email=email, active=True,
+                must_change_password=must_change_password)
     session.add(user)
     audit.record(session, actor, "user.created", user, f"创建用户 {username}（{role.label}）",
-                 {"role": role, "department_id": department.id if department else None})
+                 {"role": role, "department_id": department.id if department else None,
+                  "must_change_password": must_change_password})
     return user
 
 
@@ -66,8 +70,9 @@ def reset_password(session: Session, actor: User, user: User, password: str, pol
     user.password_hash = hash_password(password)
     clear_failures(session, user.username)
     user.end_sessions()
+    user.must_change_password = True  # the administrator knows this password: the user replaces it at login
     audit.record(session, actor, "user.password_reset", user, f"重置用户 {user.username} 的密码",
-                 {"session_generation": user.session_generation})
+                 {"session_generation": user.session_generation, "must_change_password": True})
 
 
 def unlock_user(session: Session, actor: User, user: User) -> None:

@@ -171,5 +171,6 @@ def change_own_password(
     actor.password_hash = hash_password(new)
     actor.password_changed_at = clock.now()
     actor.end_sessions()  # a session opened with the old password elsewhere ends; the caller renews its own
+    actor.must_change_password = False
     audit.record(session, actor, "auth.password_changed", actor, f"{actor.display_name} 修改了自己的密码",
-                 {"session_generation": actor.session_generation})
+                 {"session_generation": actor.session_generation, "must_change_password": False})

@@ -28,6 +28,21 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# What a user who must replace an administrator-given password may still open.
+OPEN_UNTIL_CHANGED = frozenset({"auth.change_password", "auth.logout", "auth.login", "static"})
+
+
+@bp.before_app_request
+def require_own_password():
+    """A new account, or one whose password an administrator reset, sees only /account/password."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in OPEN_UNTIL_CHANGED and request.blueprint != "portal"):
+        if request.method == "GET":
+            flash("请先修改初始密码（管理员设置或重置的密码），然后才能使用系统。", "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def login():
@@ -73,4 +88,5 @@ def change_password():
     return submit(form, lambda: services.change_own_password(db.session, current_user, form.current.data,
                                                              form.new.data, login_policy()),
                   success="密码已修改。", then=go_on, invalid=None,
-                  otherwise=lambda: render_template("auth/change_password.html", form=form), status=200)
+                  otherwise=lambda: render_template("auth/change_password.html", form=form,
+                                                    forced=current_user.must_change_password), status=200)

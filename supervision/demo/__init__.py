@@ -59,7 +59,7 @@ def load(session: Session, config) -> list[tuple[str, str, str]]:
     for username, display_name, role, department in USERS:
         if username not in existing:
             admin.create_user(session, None, username=username, display_name=display_name, role=role,
-                              password=DEMO_PASSWORD, policy=policy,
+                              password=DEMO_PASSWORD, policy=policy, must_change_password=False,
                               department=by_code[department] if department else None)
     session.flush()
     from supervision.demo import matters as demo_matters

@@ -47,7 +47,7 @@ def load(session: Session, config, today: date | None = None) -> None:
         if username not in users and code in departments:
             users[username] = admin.create_user(session, None, username=username, display_name=name,
                                                 role=Role.DEPT_HEAD, password=DEMO_PASSWORD, policy=policy,
-                                                department=departments[code])
+                                                department=departments[code], must_change_password=False)
     heads = {u.department_id: u for u in users.values() if u.role == Role.DEPT_HEAD and u.department_id}
     leads = [d for d in departments.values() if d.id in heads]
     categories = list(session.scalars(select(Category).where(Category.matter_kind == MatterKind.COMPLAINT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision.models.base import Base, CreatedAtMixin, LabelledEnum, enum_column
@@ -69,6 +69,9 @@ class User(CreatedAtMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # Set for a new account and after an administrator's reset: until the user picks a password of
+    # their own, every page sends them to /account/password.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # Part of every session and remember-me cookie (``get_id``): raising it ends them all — on logout,
     # a password change or reset, and deactivation. A copied cookie then names an old generation.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
