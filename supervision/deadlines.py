@@ -112,6 +112,20 @@ def light_for(calendar: WorkCalendar, due: date | None, today: date | None = Non
     return Light.GREEN
 
 
+def light_words(calendar: WorkCalendar, due: date | None, today: date | None = None) -> str:
+    """The light said in words, in working days of the office calendar: 剩余 N 个工作日 / 今日到期 /
+    超期 N 个工作日 (a deadline passed over a weekend only: 已超期)."""
+    if due is None:
+        return ""
+    today = today or clock.today()
+    if due < today:
+        late = calendar.workdays_overdue(due, today)
+        return f"超期 {late} 个工作日" if late else "已超期"
+    if due == today:
+        return "今日到期"
+    return f"剩余 {calendar.workdays_between(today, due)} 个工作日"
+
+
 @dataclass(frozen=True)
 class OpenDeadline:
     """Something open with a due date, as the deadline sweep sees it (an assignment, a notice …)."""

@@ -20,7 +20,7 @@ from werkzeug.routing import IntegerConverter
 from supervision.ids import MAX_ID
 
 from supervision import clock, filestore
-from supervision.deadlines import LIGHT_LABELS, light_for, office_calendar
+from supervision.deadlines import LIGHT_LABELS, light_for, light_words, office_calendar
 from supervision.extensions import db, login_manager
 from supervision.models.documents import GeneratedDocument
 from supervision.models.org import Role, User
@@ -101,7 +101,8 @@ def generate_and_send(make: Callable[[], GeneratedDocument], back: str):
 def light_helpers() -> dict:
     """``light(due)`` and its labels for pages that show deadlines as traffic lights."""
     calendar, today = office_calendar(db.session), clock.today()
-    return {"light": lambda due: light_for(calendar, due, today), "light_labels": LIGHT_LABELS}
+    return {"light": lambda due: light_for(calendar, due, today), "light_labels": LIGHT_LABELS,
+            "light_words": lambda due: light_words(calendar, due, today)}
 
 
 def content_disposition(name: str, ascii_name: str) -> str:

@@ -166,6 +166,23 @@ def test_deadline_lights_red_when_overdue_and_yellow_within_two_working_days(app
     for light, matter in matters.items():
         assert f"light-{light}" in row_of(page, matter.serial), light
     assert "light-red" in detail
+    # … and in words beside the dot, counted in working days of the office calendar
+    words = {"green": "剩余 3 个工作日", "yellow": "剩余 2 个工作日", "red": "超期 1 个工作日"}
+    for light, matter in matters.items():
+        assert words[light] in row_of(page, matter.serial), light
+    assert "超期 1 个工作日" in detail
+
+
+def test_light_words_count_working_days_and_name_the_day_itself():
+    from supervision.calendar import WorkCalendar
+    from supervision.deadlines import light_words
+
+    calendar, friday = WorkCalendar(), date(2026, 6, 5)
+    assert light_words(calendar, friday, friday) == "今日到期"
+    assert light_words(calendar, date(2026, 6, 8), friday) == "剩余 1 个工作日"  # the weekend does not count
+    assert light_words(calendar, friday, date(2026, 6, 7)) == "已超期"  # passed on Sunday: no working day late
+    assert light_words(calendar, friday, date(2026, 6, 9)) == "超期 2 个工作日"
+    assert light_words(calendar, None, friday) == ""
 
 
 # --- the home page: each role's to-do list -------------------------------------------------------------
