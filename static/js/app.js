@@ -1,7 +1,18 @@
 // Progressive enhancement only: every page works without JavaScript.
+// Irreversible steps ask once (data-confirm); data-confirm-if="name=value" asks only for that choice.
 document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-confirm]");
-  if (form && !window.confirm(form.dataset.confirm)) {
+  if (!form) {
+    return;
+  }
+  const only = form.dataset.confirmIf;
+  if (only) {
+    const [name, value] = only.split("=");
+    if (new FormData(form).get(name) !== value) {
+      return;
+    }
+  }
+  if (!window.confirm(form.dataset.confirm)) {
     event.preventDefault();
   }
 });

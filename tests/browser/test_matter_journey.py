@@ -210,8 +210,11 @@ def test_complaint_goes_from_phone_call_to_archive(desk, screenshot, tmp_path):
     review = panel(supervisor, "审核办结报告")
     review.locator("input[name='decision'][value='rework']").check()
     field(review, "note").fill("未说明区、市职责如何划分及今后如何避免推诿，请补充。")
+    asked = []  # an irreversible step asks once, saying what will happen (issue 18 item 4)
+    supervisor.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     review.get_by_role("button", name="提交审核意见").click()
     expect(flash(supervisor)).to_have_text("审核意见已保存。")
+    assert asked and asked[0].startswith("确定退回重办？")
     expect(status_tag(supervisor)).to_have_text("退回重办")
     expect(supervisor.locator(".page-head")).to_contain_text("重办 1 次")
 
@@ -249,8 +252,10 @@ def test_complaint_goes_from_phone_call_to_archive(desk, screenshot, tmp_path):
     expect(flash(intake)).to_have_text("回访结果已记录。")
     expect(status_tag(intake)).to_have_text("已回访")
 
+    intake.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     panel(intake, "办结").get_by_role("button", name="办结").click()
     expect(flash(intake)).to_have_text("已办结。")
+    assert asked[-1].startswith("确定办结？")
     expect(status_tag(intake)).to_have_text("已办结")
     panel(intake, "归档").get_by_role("button", name="归档").click()
     expect(flash(intake)).to_have_text("已归档。")

@@ -74,6 +74,8 @@ def test_a_finding_becomes_a_notice_that_is_signed_reported_and_partly_closed(de
     supervisor.get_by_label("工作日天数（自下发之日起算，不含当日）").fill("10")
     supervisor.get_by_label("联系人").fill("张卫东")
     supervisor.get_by_label("联系电话").fill("0571-87654321")
+    asked = []  # irreversible: asks once (issue 18 item 4); verifying asks only for 销号
+    supervisor.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     supervisor.get_by_role("button", name="下发并生成通知书").click()
     expect(flash(supervisor)).to_contain_text("已下发整改通知书 效整〔2026〕")
     number = NUMBER.search(flash(supervisor).inner_text()).group(0)
@@ -117,6 +119,8 @@ def test_a_finding_becomes_a_notice_that_is_signed_reported_and_partly_closed(de
             verify.get_by_label("说明（退回时必填）").fill(note)
         verify.get_by_role("button", name="提交验收意见").click()
         expect(flash(supervisor)).to_have_text("验收意见已保存。")
+    assert [m.split("？")[0] for m in asked] == ["确定下发整改通知书", "确定第 1 项验收通过并销号",
+                                              "确定第 2 项验收通过并销号"]  # not for 退回整改
     expect(supervisor.locator(".page-head .rect-count")).to_have_text("2/3")
     expect(item(supervisor, 1)).to_contain_text("已销号")
     expect(item(supervisor, 3)).to_contain_text("退回整改")
