@@ -1,7 +1,7 @@
 """user_account.must_change_password: a new account or an administrator's reset forces a change at login
 
 Revision ID: 0021
-Revises: 0016c
+Revises: 0017e
 Create Date: 2026-12-07 07:10:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0016c'
+down_revision = '0017e'
 branch_labels = None
 depends_on = None
 
