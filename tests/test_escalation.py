@@ -198,6 +198,10 @@ def test_dashboard_numbers_agree_with_the_lists_they_link_to(app, session, make_
     with clock.frozen(late):
         page = signed_in(app, office.supervisor).get("/supervision/").text
     assert f"/matters/{first.id}#escalations" in page and f"/rectification/{notice.id}" in page
+    # 最近催办督办 names the matter (serial and the title the viewer may see), not only the department
+    recent_part = page[page.index("<h2>最近催办督办</h2>"):]
+    for matter in (first, second):
+        assert f"{matter.serial} {matter.title}" in recent_part
     assert "1/3 项已销号" in page and "/rectification/?overdue=y" in page
 
 

@@ -127,7 +127,7 @@ def _recent_escalations(limit: int):
     newest = (Escalation.issued_at.desc(), Escalation.id.desc())
     firsts = first_of_each(Escalation.kind, RECENT_KINDS, newest, limit)
     return (select(Escalation).where(Escalation.id.in_(select(firsts.c.id))).order_by(*newest).limit(limit)
-            .options(joinedload(Escalation.department)))
+            .options(joinedload(Escalation.department), joinedload(Escalation.matter)))
 
 
 def recent_escalations(session: Session, limit: int = 15) -> list[Escalation]:
