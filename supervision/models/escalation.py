@@ -14,7 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision import clock
 from supervision.models.base import Base, LabelledEnum, enum_column, long_text
-from supervision.models.matters import Matter
 from supervision.models.org import Department, User
 
 
@@ -74,7 +73,8 @@ class Escalation(Base):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # None: the sweep
 
     department: Mapped[Department | None] = relationship()
-    matter: Mapped[Matter | None] = relationship()
+    # By name: paperwork reads this module and must not import models.matters (the identity model).
+    matter: Mapped[Matter | None] = relationship("Matter")  # noqa: F821
     issued_by: Mapped[User | None] = relationship()
 
     @property
