@@ -22,3 +22,10 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+// On a phone the menu starts folded under 菜单 (one row instead of four); the current page is named beside it.
+if (window.matchMedia("(max-width: 820px)").matches) {
+  const toggle = document.querySelector(".sidenav .nav-toggle");
+  if (toggle) {
+    toggle.removeAttribute("open");
+  }
+}
