@@ -59,8 +59,8 @@ class Server:
     def __init__(self, instance: Path, database: str, storage: str, workers: int = 1):
         self.port = _free_port()
         self.log = instance / f"gunicorn-{self.port}.log"
-        env = {**os.environ, "SECRET_KEY": "rate-limit-test-key", "DATABASE_URL": database,
-               "SUPERVISION_INSTANCE_PATH": str(instance), "RATELIMIT_STORAGE_URI": storage}
+        env = {**os.environ, "SECRET_KEY": "rate-limit-test-key", "AUDIT_KEY": "rate-limit-test-audit-key",
+               "DATABASE_URL": database, "SUPERVISION_INSTANCE_PATH": str(instance), "RATELIMIT_STORAGE_URI": storage}
         env.pop("WEB_CONCURRENCY", None)
         env.pop("GUNICORN_CMD_ARGS", None)
         self.process = subprocess.Popen(
