@@ -189,7 +189,8 @@ def test_the_page_shows_public_steps_and_finally_the_reply_and_nothing_internal(
     assert "承办单位报送办理结果，进入审核" in seen[MatterStatus.REPLIED]
     final = seen[MatterStatus.APPROVED]
     assert "已答复" in final and PUBLIC_REPLY in final and "评价办理结果" in final
-    assert final.count("<li>") == 7  # registered, accepted, assigned, signed, replied ×2, approved
+    # registered, accepted, assigned, signed, replied, sent back (said in public words), replied, approved
+    assert final.count("<li>") == 8 and "办理结果审核未通过，退回承办单位重新办理" in final
     never_shown(final, others)
 
 

@@ -128,12 +128,38 @@ def public_status(matter: Matter) -> MatterStatus:
     return matter.status
 
 
+# Steps recorded for the office or the department that the citizen is told too, in words of their own:
+# a report sent back between two reports, and a granted extension of the lead department with its date.
+REWORK_STEP = {"send_back": "办理结果审核未通过，退回承办单位重新办理",
+               "reopen": "回访不满意，退回承办单位重新办理"}
+
+
+def public_steps(matter: Matter) -> list[PublicStep]:
+    """What the citizen may see of the timeline, each step once (a step repeated at once, e.g. two
+    co-handling departments assigned together, is said once)."""
+    lead = matter.lead_assignment
+    steps: list[PublicStep] = []
+    for event in matter.events:
+        if event.audience == "public":
+            text = PUBLIC_STEP.get(event.action, "办理进展更新")
+        elif event.action in REWORK_STEP:
+            text = REWORK_STEP[event.action]
+        elif (event.action == "extension_decided" and event.new_due_on is not None and lead is not None
+              and event.department_id == lead.department_id):
+            text = f"经批准延期，办理时限延至 {event.new_due_on:%Y-%m-%d}"
+        else:
+            continue
+        step = PublicStep(event.at.date(), text)
+        if not steps or steps[-1].text != text:
+            steps.append(step)
+    return steps
+
+
 def progress_of(session: Session, matter: Matter) -> PublicProgress:
     status = public_status(matter)
     status_text, status_note = PUBLIC_STATUS.get(status, ("正在办理", ""))
     rating: CitizenRating | None = services.rating_of(session, matter)
-    steps = [PublicStep(event.at.date(), PUBLIC_STEP.get(event.action, "办理进展更新"))
-             for event in matter.events if event.audience == "public"]
+    steps = public_steps(matter)
     clue_step = next((e.action for e in reversed(matter.events) if e.action in CLUE_STATUS), None)
     if clue_step is not None:
         status_text, status_note = CLUE_STATUS[clue_step]
