@@ -33,6 +33,8 @@ FILTERED = {
     "/ledgers/rectification.xlsx": ["status", "department", "overdue"],
     "/talks/": ["kind", "status", "q"],
     "/ledgers/talks.xlsx": ["kind", "status", "q"],
+    "/clues/": ["status", "source", "way", "q"],
+    "/ledgers/clues.xlsx": ["status", "source", "way", "q"],
     "/statistics/": STATISTICS_FILTERS,
     "/statistics/matters?figure=received": [*STATISTICS_FILTERS, "in_department", "in_month", "in_category",
                                             "in_channel", "page"],
@@ -75,7 +77,7 @@ def test_junk_in_any_filter_of_any_list_export_or_statistics_page_is_never_a_500
 
 @pytest.mark.parametrize("page, name", [
     ("/matters/", "status"), ("/matters/", "kind"), ("/matters/", "channel"), ("/matters/", "department"),
-    ("/rectification/", "status"), ("/talks/", "kind"), ("/talks/", "status"),
+    ("/rectification/", "status"), ("/talks/", "kind"), ("/talks/", "status"), ("/clues/", "way"),
     ("/statistics/", "kind"), ("/statistics/", "channel"), ("/statistics/assessment", "category"),
 ])
 def test_an_invalid_filter_on_a_list_is_ignored_with_a_message(app, office, make_matter, page, name):
@@ -88,7 +90,7 @@ def test_an_invalid_filter_on_a_list_is_ignored_with_a_message(app, office, make
 
 @pytest.mark.parametrize("page, name", [
     ("/ledgers/matters.xlsx", "status"), ("/ledgers/matters.xlsx", "channel"), ("/ledgers/assignments.xlsx", "kind"),
-    ("/ledgers/rectification.xlsx", "status"), ("/ledgers/talks.xlsx", "kind"),
+    ("/ledgers/rectification.xlsx", "status"), ("/ledgers/talks.xlsx", "kind"), ("/ledgers/clues.xlsx", "source"),
     ("/statistics/assessment.xlsx", "kind"), ("/ledgers/matters.xlsx", "department"),
 ])
 def test_an_export_with_an_invalid_filter_is_refused_and_not_audited(app, session, office, make_matter, page, name):
