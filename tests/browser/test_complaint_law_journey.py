@@ -147,5 +147,8 @@ def test_a_claim_from_acceptance_to_re_review_and_the_same_matter_refused(page, 
     expect(flash(intake)).to_contain_text("已经复核终结，依法不再受理")
     reject = panel(intake, "不予受理")
     expect(field(reject, "note")).to_have_value(re.compile(serial))
+    asked = []  # 不予受理 is irreversible: the page asks once, saying what will happen
+    intake.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     reject.get_by_role("button", name="不予受理").click()
     expect(flash(intake)).to_have_text("已作不予受理处理。")
+    assert asked and "不予受理" in asked[0]
