@@ -22,6 +22,8 @@ from supervision.models.matters import MatterStatus as S
 from supervision.models.rectification import ItemStatus as I
 from supervision.models.rectification import NoticeStatus as N
 from supervision.models.talks import TalkKind, TalkStatus
+from supervision.models.tasks import ItemStatus as TI
+from supervision.models.tasks import TaskStatus as TS
 
 State = TypeVar("State", bound=StrEnum)
 Move = TypeVar("Move", bound=StrEnum)
@@ -341,3 +343,98 @@ def next_clue_inquiry_status(current: CIS, action: ClueInquiryAction) -> CIS:
 
 def clue_inquiry_allows(current: CIS, action: ClueInquiryAction) -> bool:
     return (current, action) in CLUE_INQUIRY_TRANSITIONS
+
+
+# --- 督查事项 (SPEC §13): the item and each unit's task ----------------------------------------------------
+# Item: draft (立项) → review (领导审核) → approved → issued (督查通知 下发; 办理中) → closed when its last task
+#       is 销号; review → draft when the leader sends it back; cancelled (撤销) before it is issued.
+# Task: planned (the item not yet issued) → assigned (下发, 待签收) → received (签收; reports, sub-tasks)
+#       → applied (办结申请) → closed (销号) or back to received (退回); 评价 once closed.
+class TaskItemAction(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    SEND_BACK = "send_back"
+    ISSUE = "issue"
+    CLOSE = "close"
+    CANCEL = "cancel"
+
+
+TASK_ITEM_ACTION_LABELS: dict[TaskItemAction, str] = {
+    TaskItemAction.SUBMIT: "提交领导审核",
+    TaskItemAction.APPROVE: "审核同意",
+    TaskItemAction.SEND_BACK: "退回修改",
+    TaskItemAction.ISSUE: "下发督查通知",
+    TaskItemAction.CLOSE: "办结",
+    TaskItemAction.CANCEL: "撤销",
+}
+
+TASK_ITEM_TRANSITIONS: dict[tuple[TI, TaskItemAction], TI] = {
+    (TI.DRAFT, TaskItemAction.SUBMIT): TI.REVIEW,
+    (TI.REVIEW, TaskItemAction.APPROVE): TI.APPROVED,
+    (TI.REVIEW, TaskItemAction.SEND_BACK): TI.DRAFT,
+    (TI.APPROVED, TaskItemAction.ISSUE): TI.ISSUED,
+    (TI.ISSUED, TaskItemAction.CLOSE): TI.CLOSED,
+    (TI.DRAFT, TaskItemAction.CANCEL): TI.CANCELLED,
+    (TI.REVIEW, TaskItemAction.CANCEL): TI.CANCELLED,
+    (TI.APPROVED, TaskItemAction.CANCEL): TI.CANCELLED,
+}
+TASK_ITEM_TERMINAL = frozenset({TI.CLOSED, TI.CANCELLED})
+# Tasks may be added (分解) while the item is open; those added before the issue go out with it.
+TASK_ITEM_PLANNING = frozenset({TI.DRAFT, TI.REVIEW, TI.APPROVED, TI.ISSUED})
+
+TASK_ITEM = StateMachine(TASK_ITEM_TRANSITIONS, TASK_ITEM_ACTION_LABELS,
+                         refusal="督查事项当前为“{state}”，不能进行“{action}”操作。")
+
+
+class TaskAction(StrEnum):
+    ISSUE = "issue"
+    SIGN = "sign"
+    REPORT = "report"
+    SPLIT = "split"
+    APPLY = "apply"
+    CLOSE = "close"
+    RETURN = "return"
+    GRADE = "grade"
+    CANCEL = "cancel"
+
+
+TASK_ACTION_LABELS: dict[TaskAction, str] = {
+    TaskAction.ISSUE: "下发",
+    TaskAction.SIGN: "签收",
+    TaskAction.REPORT: "反馈进度",
+    TaskAction.SPLIT: "分解子任务",
+    TaskAction.APPLY: "申请办结",
+    TaskAction.CLOSE: "复核销号",
+    TaskAction.RETURN: "退回",
+    TaskAction.GRADE: "评价",
+    TaskAction.CANCEL: "撤销",
+}
+
+TASK_TRANSITIONS: dict[tuple[TS, TaskAction], TS] = {
+    (TS.PLANNED, TaskAction.ISSUE): TS.ASSIGNED,
+    (TS.ASSIGNED, TaskAction.SIGN): TS.RECEIVED,
+    (TS.RECEIVED, TaskAction.REPORT): TS.RECEIVED,
+    (TS.RECEIVED, TaskAction.SPLIT): TS.RECEIVED,
+    (TS.RECEIVED, TaskAction.APPLY): TS.APPLIED,
+    (TS.APPLIED, TaskAction.CLOSE): TS.CLOSED,
+    (TS.APPLIED, TaskAction.RETURN): TS.RECEIVED,
+    (TS.CLOSED, TaskAction.GRADE): TS.CLOSED,
+    (TS.PLANNED, TaskAction.CANCEL): TS.CANCELLED,
+    (TS.ASSIGNED, TaskAction.CANCEL): TS.CANCELLED,
+    (TS.RECEIVED, TaskAction.CANCEL): TS.CANCELLED,
+}
+TASK_TERMINAL = frozenset({TS.CLOSED, TS.CANCELLED})
+
+TASK = StateMachine(TASK_TRANSITIONS, TASK_ACTION_LABELS, refusal="该任务当前为“{state}”，不能进行“{action}”操作。")
+
+
+def next_task_item_status(current: TI, action: TaskItemAction) -> TI:
+    return TASK_ITEM.next(current, action)
+
+
+def next_task_status(current: TS, action: TaskAction) -> TS:
+    if current == TS.ASSIGNED and action in (TaskAction.REPORT, TaskAction.APPLY, TaskAction.SPLIT):
+        raise WorkflowError("该任务尚未签收，请先签收。")
+    if current == TS.PLANNED and action != TaskAction.CANCEL and action != TaskAction.ISSUE:
+        raise WorkflowError("督查通知尚未下发，该任务还不能办理。")
+    return TASK.next(current, action)

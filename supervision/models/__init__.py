@@ -28,6 +28,8 @@ from supervision.models.matters import (
 )
 from supervision.models.logins import LoginAttempt
 from supervision.models.org import Department, DepartmentKind, Role, User
+from supervision.models.tasks import (Task, TaskAttachment, TaskClosure, TaskInstruction, TaskItem, TaskMilestone,
+                                      TaskReport)
 from supervision.models.talks import Talk, TalkAttachment, TalkExchange, TalkLink, TalkParticipant
 from supervision.models.portal import (CitizenRating, FigureRow, FigureSnapshot, PeriodKind, PortalCaptcha,
                                       PortalLookup)
@@ -48,5 +50,6 @@ __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment"
            "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep", "LoginAttempt",
            "Matter", "MatterEvent", "Notification", "PeriodKind", "PublishedYear", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
-           "Reply", "ReviewRequest", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "TalkExchange", "TalkLink",
+           "Reply", "ReviewRequest", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "Task", "TaskAttachment", "TaskClosure",
+           "TaskInstruction", "TaskItem", "TaskMilestone", "TaskReport", "TalkExchange", "TalkLink",
            "TalkParticipant", "TimeLimitRule", "User"]
