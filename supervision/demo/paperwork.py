@@ -310,3 +310,8 @@ SAMPLES: dict[str, Any] = {
 from supervision.paperwork import clue_documents as _clue_documents  # noqa: E402
 
 SAMPLES.update(_clue_documents.SAMPLES)
+
+# The 督查事项 period documents (督查通报, 督查专报).
+from supervision.paperwork import task_reports as _task_reports  # noqa: E402
+
+SAMPLES.update(_task_reports.SAMPLES)

@@ -603,3 +603,9 @@ from supervision.paperwork import clue_documents as _clue_documents  # noqa: E40
 
 DOCUMENT_TITLES.update(_clue_documents.TITLES)
 BUILDERS.update(_clue_documents.BUILDERS)
+
+# The 督查事项 period documents (督查通报, 督查专报).
+from supervision.paperwork import task_reports as _task_reports  # noqa: E402
+
+DOCUMENT_TITLES.update(_task_reports.TITLES)
+BUILDERS.update(_task_reports.BUILDERS)

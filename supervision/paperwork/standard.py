@@ -86,6 +86,8 @@ DEFAULT_DOC_PREFIXES: Mapping[str, str] = MappingProxyType(
         "admonition": "诫勉",
         "clearance": "澄清",  # 澄清正名通知书 (问题线索)
         "work_report": "效报",
+        "task_bulletin": "督通",  # 督查通报 (督查事项)
+        "task_report": "督专",  # 督查专报 (督查事项)
         # notices to the complainant (SPEC §11), numbered per kind
         "acceptance_notice": "效受告",
         "refusal_notice": "效不受告",
