@@ -16,6 +16,7 @@ Target (issue 21): every staff page reaches at least one third of the requests/s
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.cookiejar
 import json
 import os
@@ -79,13 +80,30 @@ def ensure_postgres_database(url: str) -> None:
     admin.dispose()
 
 
+def instance_folder(url: str) -> str:
+    """One instance folder per database, kept between runs: its search index is built once."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return str(Path(tempfile.gettempdir()) / f"supervision-bench-load-instance-{digest}")
+
+
+def vacuum(url: str) -> None:
+    """What autovacuum does after a bulk load, done now: the visibility map that lets PostgreSQL answer
+    counts and id lists from indexes alone, and fresh statistics."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if url.startswith("postgresql") else "ANALYZE")
+    engine.dispose()
+
+
 def prepare(url: str, n_matters: int) -> tuple[str, int, int]:
     """Migrate and generate (once); return the instance folder, a matter id and a department head's matter id."""
     from benchmarks.datagen import make_app, populate, populate_notices, populate_outcomes
     from supervision.extensions import db
 
-    app = make_app(url)
-    instance = os.environ["SUPERVISION_INSTANCE_PATH"]
+    instance = instance_folder(url)
+    app = make_app(url, instance)
     with app.app_context():
         count = db.session.execute(db.text("SELECT count(*) FROM matter")).scalar()
         if not count:
@@ -94,6 +112,8 @@ def prepare(url: str, n_matters: int) -> tuple[str, int, int]:
             populate_notices(max(1_000, n_matters // 10))
             populate_outcomes()
             db.session.commit()
+            db.engine.dispose()
+            vacuum(url)
             print(f"generated {n_matters:,} matters in {time.perf_counter() - started:.0f} s", flush=True)
         elif count < n_matters:
             raise SystemExit(f"the database holds {count:,} matters, fewer than --matters {n_matters:,}: "
@@ -173,6 +193,10 @@ def check_page(url: str, cookie: str) -> None:
         response.read()
 
 
+def selected(only: str | None, label: str, path: str) -> bool:
+    return not only or only in label or only in path or path == FLOOR
+
+
 LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
 
@@ -200,6 +224,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", help="a substring: load only the pages whose label or path contains it")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--vacuum", action="store_true", help="VACUUM ANALYZE the database before the run "
+                        "(as autovacuum would after a bulk load; done anyway right after generating)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -208,20 +234,23 @@ def main() -> int:
     if url.startswith("postgresql"):
         ensure_postgres_database(url)
     instance, matter, dept_matter = prepare(url, args.matters)
+    if args.vacuum:
+        vacuum(url)
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-load", "SUPERVISION_INSTANCE_PATH": instance,
            "PYTHONPATH": str(ROOT)}
-    search_wanted = any("/search/" in path for _, _, path in PAGES)
+    search_wanted = any("/search/" in path and selected(args.only, label, path) for label, _, path in PAGES)
     if search_wanted and not (Path(instance) / "search_index").exists():
         started = time.perf_counter()
         build_search_index(env)
         print(f"search index built in {time.perf_counter() - started:.0f} s", flush=True)
 
     server = Server(env, args.workers)
+    load_before = os.getloadavg()[0]
     results = []
     try:
         cookies = {user: session_cookie(server.base, user) for user in {u for _, u, _ in PAGES if u}}
         for label, user, path in PAGES:
-            if args.only and args.only not in label and args.only not in path and path != FLOOR:
+            if not selected(args.only, label, path):
                 continue
             target = server.base + path.format(matter=matter, dept_matter=dept_matter)
             cookie = cookies.get(user, "")
@@ -238,7 +267,8 @@ def main() -> int:
     engine = url.split(":", 1)[0].split("+")[0]
     print(f"\n{engine}, {args.matters:,} matters, gunicorn --preload -w {args.workers}, "
           f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; floor {FLOOR} = {floor:.0f} req/s, "
-          f"target >= {floor * TARGET_SHARE:.0f} req/s\n")
+          f"target >= {floor * TARGET_SHARE:.0f} req/s; load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after (1 min)\n")
     print(f"| page | user | requests/s | share of floor | p50 ms | p99 ms | |\n|---|---|---|---|---|---|---|")
     failed = False
     for r in results:
@@ -253,6 +283,7 @@ def main() -> int:
               f"{r['p99_ms'] or 0:.1f} | {mark} |")
     if args.json:
         Path(args.json).write_text(json.dumps({"engine": engine, "matters": args.matters, "floor": floor,
+                                               "load_average": [load_before, os.getloadavg()[0]],
                                                "pages": results}, ensure_ascii=False, indent=1))
     return 1 if failed else 0
 

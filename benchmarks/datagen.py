@@ -64,11 +64,13 @@ def complaint_text(rng: random.Random, unit: str) -> tuple[str, str]:
     return title[:120], "".join(parts)
 
 
-def make_app(database_url: str | None = None):
-    """An app on a fresh migrated database (a temporary SQLite file unless a URL is given)."""
+def make_app(database_url: str | None = None, instance_path: str | None = None):
+    """An app on a fresh migrated database (a temporary SQLite file unless a URL is given), with a new
+    temporary instance folder unless ``instance_path`` names one to keep (e.g. its search index)."""
     from flask_migrate import upgrade
 
-    instance = Path(tempfile.mkdtemp(prefix="supervision-bench-"))
+    instance = Path(instance_path) if instance_path else Path(tempfile.mkdtemp(prefix="supervision-bench-"))
+    instance.mkdir(parents=True, exist_ok=True)
     os.environ["SUPERVISION_INSTANCE_PATH"] = str(instance)
     url = database_url or f"sqlite:///{instance}/bench.sqlite3"
     app = create_app({"SECRET_KEY": "bench", "AUDIT_KEY": "bench-audit-key", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import Select, and_, exists, false, func, or_, select, text, true
 from sqlalchemy.orm import Session, joinedload
 
 from supervision import clock
 from supervision.models.matters import (
     TERMINAL_STATUSES,
+    UNTITLED_OPEN,
     Assignment,
     AssignmentStatus,
     Complainant,
@@ -254,10 +255,14 @@ def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup
 def untitled_at_departments(session: Session, limit: int = 50) -> list[Matter]:
     """Open matters already with a department but without an approved 交办标题 (a ledger import's, or
     from before the 交办标题 existed): intake writes one on the matter page."""
-    return list(session.scalars(
-        select(Matter).where(Matter.assigned_title == "", Matter.lead_department_id.is_not(None),
-                             Matter.status.not_in(TERMINAL_STATUSES))
-        .order_by(Matter.due_on.is_(None), Matter.due_on, Matter.id).limit(limit)))
+    # The predicate verbatim from the partial index (ix_matter_untitled_due), read in deadline order, undated
+    # last: sorting every open untitled matter (all of an imported ledger's) cost ~0.5 s at 100,000 matters.
+    untitled = select(Matter).where(text(UNTITLED_OPEN)).options(joinedload(Matter.lead_department))
+    found = list(session.scalars(untitled.where(Matter.due_on.is_not(None)).order_by(Matter.due_on, Matter.id)
+                                 .limit(limit)))
+    if len(found) < limit:
+        found += session.scalars(untitled.where(Matter.due_on.is_(None)).order_by(Matter.id).limit(limit - len(found)))
+    return found
 
 
 def pending_extensions(session: Session, limit: int = 50) -> list[Extension]:

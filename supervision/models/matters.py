@@ -124,6 +124,13 @@ class Category(Base):
         return self.name
 
 
+# An open matter already with a department and without an approved 交办标题 (the predicate of the partial
+# index ix_matter_untitled_due; queries repeat it verbatim so that SQLite uses the index). The statuses are
+# TERMINAL_STATUSES (a test checks that they agree).
+UNTITLED_OPEN = ("assigned_title = '' AND lead_department_id IS NOT NULL "
+                 "AND status NOT IN ('not_accepted', 'filed', 'closed', 'archived')")
+
+
 class Matter(Base):
     __tablename__ = "matter"
     __table_args__ = (
@@ -143,6 +150,13 @@ class Matter(Base):
         # due_on is set only while a matter is open, so the index holds the open matters alone.
         Index("ix_matter_lead_due", "lead_department_id", "due_on", sqlite_where=text("due_on IS NOT NULL"),
               postgresql_where=text("due_on IS NOT NULL")),
+        # The open matters by date received (the list's "overdue" filter in its default order: newest
+        # first, the deadline checked in the index), and the open matters at a department still without
+        # an approved 交办标题 (the intake to-do list, by deadline). Partial: only open matters.
+        Index("ix_matter_open_received", "received_on", "id", "due_on", sqlite_where=text("due_on IS NOT NULL"),
+              postgresql_where=text("due_on IS NOT NULL")),
+        Index("ix_matter_untitled_due", "due_on", "id", sqlite_where=text(UNTITLED_OPEN),
+              postgresql_where=text(UNTITLED_OPEN)),
         CheckConstraint("rework_count >= 0", name="rework_count_nonnegative"),
         # 原编号 of an imported legacy ledger, once per source: two clerks confirming one ledger at once
         # cannot import it twice (NULLs — matters not imported — never collide). A unique index, not a
