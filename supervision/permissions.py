@@ -9,7 +9,8 @@ from __future__ import annotations
 from supervision.models.matters import Assignment, Matter, MatterStatus
 from supervision.models.org import Role, User
 from supervision.models.talks import TalkKind, TalkStatus
-from supervision.workflow import Action, ClueAction, NoticeAction, TalkAction
+from supervision.models.tasks import TaskStatus
+from supervision.workflow import Action, ClueAction, NoticeAction, TalkAction, TaskAction, TaskItemAction
 
 CASE_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD})
 IDENTITY_ROLES = frozenset({Role.INTAKE, Role.SUPERVISOR, Role.LEADER})
@@ -387,3 +388,64 @@ def can_act_on_clue(user: User, action: ClueAction) -> bool:
 def can_view_clue_reporter(user: User) -> bool:
     """The reporter's identity follows the matter rules: office staff who may see identity."""
     return can_view_clues(user) and can_view_identity(user)
+
+
+# --- 督查事项 (SPEC §13) ----------------------------------------------------------------------------
+# The office's staff read every item (intake read-only); supervisors (督查室) register, break down,
+# issue, review closures and grade; a leader reviews the items in their charge (分管领导) — any leader
+# an item without one — and writes 批示 on reports. A unit (its department head) sees its own tasks
+# only, from their issue on: never another unit's task, and an item only through a task of its own.
+
+TASK_UNIT_ACTIONS = frozenset({TaskAction.SIGN, TaskAction.REPORT, TaskAction.SPLIT, TaskAction.APPLY})
+TASK_OFFICE_ACTIONS = frozenset({TaskAction.ISSUE, TaskAction.CLOSE, TaskAction.RETURN, TaskAction.GRADE,
+                                 TaskAction.CANCEL})
+UNIT_VISIBLE_TASK_STATUSES = frozenset({TaskStatus.ASSIGNED, TaskStatus.RECEIVED, TaskStatus.APPLIED,
+                                        TaskStatus.CLOSED})
+
+
+def can_list_tasks(user: User) -> bool:
+    return is_role(user, *CASE_ROLES)
+
+
+def can_view_every_task(user: User) -> bool:
+    return is_role(user, *OFFICE_ROLES)
+
+
+def can_manage_task_items(user: User) -> bool:
+    """立项, 分解, 下发, 复核 and 评价: the supervisors (督查室)."""
+    return is_role(user, Role.SUPERVISOR)
+
+
+def can_view_task(user: User, task) -> bool:
+    if is_role(user, *OFFICE_ROLES):
+        return True
+    return (is_role(user, Role.DEPT_HEAD) and user.department_id is not None
+            and task.department_id == user.department_id and task.status in UNIT_VISIBLE_TASK_STATUSES)
+
+
+def can_view_task_item(user: User, item) -> bool:
+    """Office staff: every item. A unit: an item it has a task in (issued to it)."""
+    if is_role(user, *OFFICE_ROLES):
+        return True
+    return is_role(user, Role.DEPT_HEAD) and any(can_view_task(user, task) for task in item.tasks)
+
+
+def can_act_on_task_item(user: User, item, action: TaskItemAction) -> bool:
+    if action in (TaskItemAction.APPROVE, TaskItemAction.SEND_BACK):
+        return is_role(user, Role.LEADER) and (item.leader_id is None or item.leader_id == user.id)
+    return is_role(user, Role.SUPERVISOR)
+
+
+def can_act_on_task(user: User, task, action: TaskAction) -> bool:
+    """签收, reports, sub-tasks and 办结申请: the unit's head (a sub-task only by the lead unit);
+    the office's steps: a supervisor."""
+    if action in TASK_UNIT_ACTIONS:
+        if not (is_role(user, Role.DEPT_HEAD) and user.department_id == task.department_id):
+            return False
+        return action != TaskAction.SPLIT or (task.role == "lead" and task.parent_id is None)
+    return is_role(user, Role.SUPERVISOR)
+
+
+def can_instruct_on_task_report(user: User) -> bool:
+    """领导批示 on a progress report: the office's leaders."""
+    return is_role(user, Role.LEADER)

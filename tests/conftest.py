@@ -23,7 +23,7 @@ from supervision.extensions import db
 from supervision.models.org import Department, DepartmentKind, Role, User
 
 # The factories of each area, as fixtures every test module can ask for by name.
-pytest_plugins = ["matters_factories", "talks_factories", "rectification_factories", "clues_factories"]
+pytest_plugins = ["matters_factories", "talks_factories", "rectification_factories", "clues_factories", "tasks_factories"]
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 ENGINES = ["sqlite", "postgresql"]

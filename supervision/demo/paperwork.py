@@ -315,3 +315,8 @@ SAMPLES.update(_clue_documents.SAMPLES)
 from supervision.paperwork import task_reports as _task_reports  # noqa: E402
 
 SAMPLES.update(_task_reports.SAMPLES)
+
+# 督查事项's documents (督查通知).
+from supervision.paperwork import task_documents as _task_documents  # noqa: E402
+
+SAMPLES.update(_task_documents.SAMPLES)

@@ -58,13 +58,18 @@ def reminder_data(session: Session, escalation: Escalation, number: DocNumber) -
                               matter=department_title(matter), matter_number=matter.serial,
                               assigned_on=assignment.assigned_on,
                               **common)
+    if escalation.subject_type in TASK_SUBJECTS:
+        from supervision.tasks.paperwork import reminder_fields
+
+        return ReminderNotice(**reminder_fields(session, escalation), **common)
     notice = session.get(RectificationNotice, escalation.subject_id)
     return ReminderNotice(addressee=notice.department.name, assignment_number=notice.number or "",
                           matter=f"整改通知书（{notice.number}）所列问题的整改", assigned_on=notice.issued_on,
                           **common)
 
 
-DOCUMENTED_SUBJECTS = ("assignment", "rectification_notice")
+TASK_SUBJECTS = ("task", "task_milestone", "task_report")
+DOCUMENTED_SUBJECTS = ("assignment", "rectification_notice", *TASK_SUBJECTS)
 
 
 def needs_document(escalation: Escalation) -> bool:

@@ -100,9 +100,18 @@ def written_inquiries(session: Session, horizon: date) -> Iterable[OpenDeadline]
         yield OpenDeadline("talk", id_, due_on, department_id, None, f"函询 {serial}", f"/talks/{id_}")
 
 
+def supervision_tasks(session: Session, horizon: date) -> Iterable[OpenDeadline]:
+    """督查事项: each running task's final deadline, open milestones and the progress report it owes."""
+    from supervision.tasks.queries import open_task_deadlines
+
+    return open_task_deadlines(session, horizon)
+
+
 # Every deadline-bearing thing: (session, horizon) -> OpenDeadline rows.
 SOURCES: list[Callable[[Session, date], Iterable[OpenDeadline]]] = [
-    matter_assignments, rectification_notices, written_inquiries]
+    matter_assignments, rectification_notices, written_inquiries, supervision_tasks]
+
+TASK_SUBJECTS = ("task", "task_milestone", "task_report")
 
 
 def planned_events(due_on: date, today: date, calendar: WorkCalendar,
@@ -265,7 +274,10 @@ def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) ->
                  for item, overdue in events[:DIGEST_LINES]]
         if len(events) > DIGEST_LINES:
             lines.append(f"……另有 {len(events) - DIGEST_LINES} 件，请在事项台账中查看。")
-        link = "/matters/?overdue=y&sort=due" if kind != EscalationKind.REMINDER else "/matters/?sort=due"
+        if all(item.subject_type in TASK_SUBJECTS for item, _ in events):
+            link = "/tasks/?light=red" if kind != EscalationKind.REMINDER else "/tasks/?light=yellow"
+        else:
+            link = "/matters/?overdue=y&sort=due" if kind != EscalationKind.REMINDER else "/matters/?sort=due"
         notify(session, heads, title.format(label=label, level=level.label if level else ""), "\n".join(lines),
                link, policy.channels)
 

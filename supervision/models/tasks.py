@@ -175,7 +175,7 @@ class TaskItem(Base):
         if self.report_schedule == ReportSchedule.WEEKLY:
             return f"每周{'一二三四五六日'[(self.report_weekday or 5) - 1]}报送"
         if self.report_schedule == ReportSchedule.MONTHLY:
-            return f"每月 {self.report_day or 25} 日前报送"
+            return f"每月{self.report_day or 25}日前报送"
         return "每个节点到期时报送"
 
     @property

@@ -169,9 +169,9 @@ def build_reminder_notice(data: ReminderNotice, profile: OfficeProfile) -> bytes
     matter = f"（事项编号：{data.matter_number}）" if data.matter_number else ""
     unit = "个工作日" if data.overdue_in_workdays else "日"
     paper.body(
-        f"{when}{office}以交办单（{data.assignment_number}）将“{data.matter}”{matter}"
+        f"{when}{office}以{data.sent_as}（{data.assignment_number}）将“{data.matter}”{matter}"
         f"交你单位办理，办理时限为{format_cn_date(data.original_deadline)}。"
-        f"截至目前，该事项已超过办理时限{data.days_overdue}{unit}，你单位尚未报送办理结果。"
+        f"截至目前，该事项已超过办理时限{data.days_overdue}{unit}，你单位尚未报送{data.awaited}。"
     )
     repeat = f"这是对该事项的第{cn_numeral(data.reminder_count)}次催办。" if data.reminder_count > 1 else ""
     paper.body(f"{repeat}{_LEVEL_DECISION[level]}")
@@ -609,3 +609,9 @@ from supervision.paperwork import task_reports as _task_reports  # noqa: E402
 
 DOCUMENT_TITLES.update(_task_reports.TITLES)
 BUILDERS.update(_task_reports.BUILDERS)
+
+# 督查事项's 督查通知.
+from supervision.paperwork import task_documents as _task_documents  # noqa: E402
+
+DOCUMENT_TITLES.update(_task_documents.TITLES)
+BUILDERS.update(_task_documents.BUILDERS)

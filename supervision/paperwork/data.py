@@ -98,6 +98,8 @@ class ReminderNotice:
     requirements: str = ""  # "" → the standard wording for the level
     leader_in_charge: str = ""  # 分管领导, copied in
     copy_to: tuple[str, ...] | None = None  # None → the office profile's default
+    sent_as: str = "交办单"  # how it was sent: 交办单 / 督查通知
+    awaited: str = "办理结果"  # what the unit has not sent: 办理结果 / 进度反馈 / 节点完成情况
 
 
 @dataclass(frozen=True)

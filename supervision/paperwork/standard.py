@@ -88,6 +88,7 @@ DEFAULT_DOC_PREFIXES: Mapping[str, str] = MappingProxyType(
         "work_report": "效报",
         "task_bulletin": "督通",  # 督查通报 (督查事项)
         "task_report": "督专",  # 督查专报 (督查事项)
+        "task_notice": "督查",  # 督查通知 (督查事项)
         # notices to the complainant (SPEC §11), numbered per kind
         "acceptance_notice": "效受告",
         "refusal_notice": "效不受告",
