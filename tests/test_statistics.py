@@ -341,7 +341,7 @@ def test_ranking_weights_the_department_rates(session, office, may):
 def test_supervisor_changes_weights_audited_and_ranking_follows(app, session, office, may):
     client = signed_in(app, office.supervisor)
     weights = {"on_time_rate": 50, "satisfaction_rate": 20, "rework_rate": 10, "rectification_on_time_rate": 20,
-               "sign_on_time_rate": 0}
+               "sign_on_time_rate": 0, "task_grade": 20, "task_on_time_rate": 15}  # the last two unchanged
     with clock.frozen(STATS_DAY):
         response = client.post(f"/statistics/assessment/weights?{MAY_ARGS}", data=weights)
         assert response.status_code == 302
@@ -373,8 +373,9 @@ def test_ranking_exports_to_xlsx_with_the_counts_and_is_audited(app, session, of
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     rows = list(openpyxl.load_workbook(io.BytesIO(response.get_data())).active.iter_rows(values_only=True))
     assert "2026年5月" in rows[0][0]
-    header = rows[3]
-    body = [dict(zip(header, row)) for row in rows[4:]]
+    assert rows[3][0].startswith("拟表彰：")  # the rules of the proposals column
+    header = rows[4]
+    body = [dict(zip(header, row)) for row in rows[5:]]
     assert [(r["名次"], r["单位"], r["综合得分"]) for r in body] == [
         (1, office.other_department.name, 100), (2, office.department.name, 64.57), (3, office.co_department.name, 0)]
     d = body[1]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from supervision import clock
 from supervision.models.base import Base, LabelledEnum, enum_column
 from supervision.models.org import User
+from supervision.models.tasks import TaskGrade
 
 
 class AssessmentIndicator(LabelledEnum):
@@ -23,6 +24,9 @@ class AssessmentIndicator(LabelledEnum):
     REWORK_RATE = "rework_rate", "重办率"
     RECTIFICATION_ON_TIME_RATE = "rectification_on_time_rate", "整改按期完成率"
     SIGN_ON_TIME_RATE = "sign_on_time_rate", "按时签收率"
+    # 督查事项 (SPEC §13): the office's grades of each unit's tasks, and its tasks finished by the deadline.
+    TASK_GRADE = "task_grade", "督查事项评价"
+    TASK_ON_TIME_RATE = "task_on_time_rate", "督查任务按期完成率"
 
 
 # Lower is better for these: a department scores (1 − rate).
@@ -34,6 +38,16 @@ DEFAULT_WEIGHTS: dict[AssessmentIndicator, int] = {
     AssessmentIndicator.REWORK_RATE: 15,
     AssessmentIndicator.RECTIFICATION_ON_TIME_RATE: 15,
     AssessmentIndicator.SIGN_ON_TIME_RATE: 5,
+    AssessmentIndicator.TASK_GRADE: 20,
+    AssessmentIndicator.TASK_ON_TIME_RATE: 15,
+}
+
+# A graded task's points when the office gave a grade and no score (a score, 0–100, counts as given).
+GRADE_POINTS: dict[TaskGrade, int] = {
+    TaskGrade.EXCELLENT: 100,
+    TaskGrade.GOOD: 85,
+    TaskGrade.FAIR: 70,
+    TaskGrade.POOR: 50,
 }
 MAX_WEIGHT = 100
 

@@ -85,6 +85,8 @@ def rate_of(row: DepartmentRow, indicator: AssessmentIndicator) -> float | None:
         AssessmentIndicator.REWORK_RATE: row.matters.rework_rate,
         AssessmentIndicator.RECTIFICATION_ON_TIME_RATE: row.notices.on_time_rate,
         AssessmentIndicator.SIGN_ON_TIME_RATE: row.assignments.sign_on_time_rate,
+        AssessmentIndicator.TASK_GRADE: row.tasks.grade_rate,
+        AssessmentIndicator.TASK_ON_TIME_RATE: row.tasks.on_time_rate,
     }[indicator]
 
 
@@ -121,31 +123,93 @@ def rank_departments(statistics: Statistics, weights: dict[AssessmentIndicator, 
     return ranked
 
 
+# --- 表彰 and 通报 / 诫勉谈话 proposals (the seed's reward and accountability) ---------------------------------
+PRAISE_TOP = 3  # 表彰: among the first three …
+PRAISE_MIN_SCORE = 90.0  # … with at least this score, and no task graded 差
+CRITICISE_BELOW = 70.0  # 通报: a score under this, or a task graded 差
+ADMONISH_BELOW = 60.0  # 诫勉谈话: a score under this, or this many tasks graded 差
+ADMONISH_POOR_TASKS = 2
+
+
+@dataclass(frozen=True)
+class Proposal:
+    department: RankedDepartment
+    reason: str
+
+
+@dataclass(frozen=True)
+class Proposals:
+    praise: tuple[Proposal, ...]  # 拟表彰
+    criticise: tuple[Proposal, ...]  # 拟通报批评
+    admonish: tuple[Proposal, ...]  # 拟诫勉谈话 (the unit's head); not listed again under 通报
+
+    @property
+    def any(self) -> bool:
+        return bool(self.praise or self.criticise or self.admonish)
+
+
+def proposals(ranking: list[RankedDepartment]) -> Proposals:
+    """Who the ranking proposes for 表彰, 通报 and 诫勉谈话: a proposal for the office to decide, never a
+    decision (the rules are the constants above, printed on the page)."""
+    praise, criticise, admonish = [], [], []
+    for item in ranking:
+        if item.score is None:
+            continue
+        poor = item.row.tasks.poor
+        if item.score < ADMONISH_BELOW or poor >= ADMONISH_POOR_TASKS:
+            reasons = ([f"综合得分 {item.score:.2f}，低于 {ADMONISH_BELOW:g} 分"] if item.score < ADMONISH_BELOW else []) \
+                + ([f"{poor} 项督查任务评价为“差”"] if poor >= ADMONISH_POOR_TASKS else [])
+            admonish.append(Proposal(item, "；".join(reasons)))
+        elif item.score < CRITICISE_BELOW or poor:
+            reasons = ([f"综合得分 {item.score:.2f}，低于 {CRITICISE_BELOW:g} 分"] if item.score < CRITICISE_BELOW else []) \
+                + ([f"{poor} 项督查任务评价为“差”"] if poor else [])
+            criticise.append(Proposal(item, "；".join(reasons)))
+        elif item.rank is not None and item.rank <= PRAISE_TOP and item.score >= PRAISE_MIN_SCORE:
+            praise.append(Proposal(item, f"第 {item.rank} 名，综合得分 {item.score:.2f}"))
+    return Proposals(tuple(praise), tuple(criticise), tuple(admonish))
+
+
+PROPOSAL_RULES = (f"拟表彰：排名前 {PRAISE_TOP} 且综合得分不低于 {PRAISE_MIN_SCORE:g} 分、无评价为“差”的督查任务；"
+                  f"拟通报批评：综合得分低于 {CRITICISE_BELOW:g} 分，或有督查任务评价为“差”；"
+                  f"拟诫勉谈话（单位主要负责人）：综合得分低于 {ADMONISH_BELOW:g} 分，或 {ADMONISH_POOR_TASKS} 项以上"
+                  "督查任务评价为“差”。以上为建议名单，由领导研究决定。")
+
+
 # --- the .xlsx of the ranking --------------------------------------------------------------------------
 RANKING_COLUMNS = [
     Column("名次", 6, "int"), Column("单位", 28), Column("综合得分", 10, "number"),
     Column("按时办结率", 11, "percent"), Column("满意率", 10, "percent"), Column("重办率", 10, "percent"),
     Column("整改按期完成率", 14, "percent"), Column("按时签收率", 11, "percent"),
+    Column("督查事项评价", 12, "percent"), Column("督查任务按期完成率", 16, "percent"),
     Column("主办件数", 9, "int"), Column("办结", 8, "int"), Column("按时办结", 9, "int"), Column("逾期", 8, "int"),
     Column("延期", 8, "int"), Column("重办", 8, "int"), Column("满意", 8, "int"), Column("基本满意", 9, "int"),
     Column("不满意", 8, "int"), Column("承办件数", 9, "int"), Column("按时签收", 9, "int"), Column("退回", 8, "int"),
     Column("催办", 8, "int"), Column("督办", 8, "int"), Column("整改通知", 9, "int"), Column("按期完成整改", 12, "int"),
-    Column("整改逾期", 9, "int"),
+    Column("整改逾期", 9, "int"), Column("督查任务应完成", 13, "int"), Column("按期销号", 9, "int"),
+    Column("任务逾期", 9, "int"), Column("已评价任务", 10, "int"), Column("评价平均分", 10, "number"),
+    Column("评价为差", 9, "int"), Column("逾期反馈", 9, "int"), Column("建议", 12),
 ]
 
 
 def ranking_rows(ranking: list[RankedDepartment]):
+    proposed = proposals(ranking)
+    suggestion = {p.department.row.department_id: label
+                  for label, group in (("拟表彰", proposed.praise), ("拟通报批评", proposed.criticise),
+                                       ("拟诫勉谈话", proposed.admonish)) for p in group}
     for item in ranking:
-        row, m, a = item.row, item.row.matters, item.row.assignments
+        row, m, a, t = item.row, item.row.matters, item.row.assignments, item.row.tasks
         rates = {s.indicator: s.rate for s in item.indicators}
         yield [item.rank, row.name, round(item.score, 2) if item.score is not None else None,
                rates[AssessmentIndicator.ON_TIME_RATE], rates[AssessmentIndicator.SATISFACTION_RATE],
                rates[AssessmentIndicator.REWORK_RATE], rates[AssessmentIndicator.RECTIFICATION_ON_TIME_RATE],
-               rates[AssessmentIndicator.SIGN_ON_TIME_RATE],
+               rates[AssessmentIndicator.SIGN_ON_TIME_RATE], rates[AssessmentIndicator.TASK_GRADE],
+               rates[AssessmentIndicator.TASK_ON_TIME_RATE],
                m.received, m.done, m.closed_on_time, m.overdue, m.extended, m.reworked, m.satisfied,
                m.fairly_satisfied, m.dissatisfied, a.handled, a.signed_on_time, a.returned,
                row.escalations.urged, row.escalations.escalated, row.notices.issued, row.notices.closed_on_time,
-               row.notices.overdue]
+               row.notices.overdue, t.due, t.on_time, t.late, t.graded,
+               round(t.average_points, 1) if t.average_points is not None else None, t.poor, t.late_reports,
+               suggestion.get(row.department_id, "")]
 
 
 def export_ranking(session: Session, actor: User, statistics: Statistics, weights: dict[AssessmentIndicator, int],
@@ -159,7 +223,7 @@ def export_ranking(session: Session, actor: User, statistics: Statistics, weight
                 f"统计期间：{statistics.period.start:%Y-%m-%d} 至 {statistics.period.end:%Y-%m-%d}"
                 + (f"；{'，'.join(statistics.filter_labels)}" if statistics.filter_labels else "")
                 + f"；统计日：{statistics.today:%Y-%m-%d}",
-                f"权重：{weight_text}（无数据的指标不计入该单位得分）"]
+                f"权重：{weight_text}（无数据的指标不计入该单位得分）", PROPOSAL_RULES]
     count = write_workbook(path, [Sheet("考核排名", RANKING_COLUMNS, ranking_rows(ranking), preamble)])
     audit.record(session, actor, "assessment.exported", ("assessment_weight", None),
                  f"导出单位考核排名 {statistics.period.label}",

@@ -33,6 +33,7 @@ from supervision.models.matters import (
     MatterStatus,
     Satisfaction,
 )
+from supervision.models.statistics import GRADE_POINTS
 from supervision.models.talks import TalkStatus
 from supervision.statistics.periods import Period
 
@@ -260,6 +261,12 @@ RATE_DEFINITIONS = (
     Definition("repeat_rate", "重复投诉率", "重复件 ÷ 收件。", "rate"),
     Definition("sign_on_time_rate", "按时签收率", "按时签收 ÷ 承办。", "rate"),
     Definition("rectification_on_time_rate", "整改按期完成率", "按期完成整改 ÷（按期完成整改 + 整改逾期）。", "rate"),
+    Definition("task_on_time_rate", "督查任务按期完成率",
+               "完成时限在统计期内的督查任务（牵头、配合及子任务，已下发未撤销）中：按期销号 ÷（按期销号 + 逾期）；"
+               "逾期指逾期申请办结后销号，或至统计日已过时限仍未销号。", "rate"),
+    Definition("task_grade", "督查事项评价",
+               "统计期内销号并经评价的督查任务的平均得分 ÷ 100：打了分的按分数计，只评等次的按"
+               + "、".join(f"{grade.label} {points}" for grade, points in GRADE_POINTS.items()) + " 分计。", "rate"),
 )
 
 

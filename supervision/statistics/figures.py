@@ -83,6 +83,7 @@ from supervision.statistics.definitions import (  # noqa: F401  (moved out of th
     matter_condition,
 )
 from supervision.statistics.periods import Period
+from supervision.statistics.task_figures import TaskCounts, task_counts
 
 # --- the filters ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class DepartmentRow:
     escalations: EscalationCounts
     notices: NoticeCounts
     talks: TalkCounts
+    tasks: TaskCounts = TaskCounts()  # 督查事项: tasks due, late, graded (statistics.task_figures)
 
 
 @dataclass(frozen=True)
@@ -457,8 +459,9 @@ def _compute(session: Session, period: Period, filters: StatisticsFilters, today
     escalations = _escalations(session, period, filters)
     notices = _notices(session, period, filters, today)
     talks = _talks(session, period, filters)
+    tasks = task_counts(session, period, today, filters.department_id, filters.narrows_matters)
 
-    ids = set(by_department) | set(handled_by) | set(escalations) | set(notices) | set(talks)
+    ids = set(by_department) | set(handled_by) | set(escalations) | set(notices) | set(talks) | set(tasks)
     departments = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(
         [i for i in ids if i is not None])))}
     rows = []
@@ -469,7 +472,7 @@ def _compute(session: Session, period: Period, filters: StatisticsFilters, today
             department.name if department else "未交办或已退回",
             by_department.get(department_id, MatterCounts.of()), handled_by.get(department_id, AssignmentCounts.of()),
             _escalation_counts(escalations.get(department_id, {})), notices.get(department_id, NoticeCounts.of()),
-            _talk_counts(talks.get(department_id, {}))))
+            _talk_counts(talks.get(department_id, {})), tasks.get(department_id, TaskCounts.of())))
 
     all_levels: dict = {}
     for by_level in escalations.values():
@@ -484,7 +487,7 @@ def _compute(session: Session, period: Period, filters: StatisticsFilters, today
         _escalation_counts(all_levels),
         NoticeCounts.of(*(sum(getattr(n, k) for n in notices.values())
                           for k in ("issued", "closed", "closed_on_time", "overdue"))),
-        _talk_counts(all_kinds))
+        _talk_counts(all_kinds), TaskCounts.total(tasks.values()))
 
     months = _rolled_up(by_department_month, lambda key: (int(key[1]), int(key[2])))
     by_month = tuple(GroupRow(f"{y}-{m:02d}", f"{y}年{m}月", months.get((y, m), MatterCounts.of()))

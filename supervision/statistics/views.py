@@ -197,8 +197,10 @@ def render_assessment(weights_form: WeightsForm, status: int = 200):
     status = max(status, filters_status(form))
     statistics = compute_statistics(db.session, period, filters, today)
     weights = assessment.current_weights(db.session)
+    ranking = assessment.rank_departments(statistics, weights)
     return render_template("statistics/assessment.html", form=form, s=statistics, weights=weights,
-                           weights_form=weights_form, ranking=assessment.rank_departments(statistics, weights),
+                           weights_form=weights_form, ranking=ranking, proposals=assessment.proposals(ranking),
+                           proposal_rules=assessment.PROPOSAL_RULES,
                            link=link_builder(period, filters),
                            query_args={**period.query_args(), **filters.query_args()}), status
 
