@@ -25,6 +25,9 @@ def register_commands(app: Flask) -> None:
     from supervision.clues.cli import clues_group
 
     app.cli.add_command(clues_group)
+    from supervision.ledger_import.cli import jobs_group
+
+    app.cli.add_command(jobs_group)
     from supervision.settings.cli import calendar_group
 
     app.cli.add_command(calendar_group)
@@ -200,6 +203,11 @@ def sweep_command(today) -> None:
     # After the sweep's commit: each delivery is marked before and after sending (at most one resent after a crash).
     sent, failed = deliver_pending(db.session, channels_from_config(current_app.config, current_app.instance_path),
                                    lease_seconds=current_app.config.get("DELIVERY_LEASE_SECONDS", 600))
+    # Ledger imports confirmed since the last run, when no `flask jobs run` worker took them (or one died).
+    from supervision.ledger_import.jobs import JobPolicy, run_queued
+
+    jobs = run_queued(db.session, JobPolicy.from_config(current_app.config, current_app.instance_path),
+                      budget_seconds=current_app.config.get("SWEEP_JOBS_SECONDS", 240))
     from supervision.portal.services import purge_portal_sessions
 
     purge_portal_sessions(db.session)  # the public side's used CAPTCHA questions and ended look-ups
@@ -209,7 +217,8 @@ def sweep_command(today) -> None:
     write(db.session, _keyring(), _anchor_path())  # the chain's head, outside the database
     db.session.commit()
     click.echo(f"{report}；发送通知 {sent} 条" + (f"，失败待重试 {failed} 条" if failed else "")
-               + (f"；暂存待查线索到期重新研判 {shelved} 件" if shelved else "") + "。")
+               + (f"；暂存待查线索到期重新研判 {shelved} 件" if shelved else "")
+               + (f"；运行台账导入任务 {jobs} 个" if jobs else "") + "。")
 
 
 @click.group("files")

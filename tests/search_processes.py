@@ -6,6 +6,9 @@ CONFIG_JSON holds the application's settings (the test's database URL, the insta
   kills itself (SIGKILL) the moment the commit has reached the database, before anything else can run.
 - ``import-and-die USERNAME FILE``: sign in, upload a ledger and confirm it through the pages; the process
   kills itself the moment the import's transaction has committed.
+- ``import-worker-dies BATCH_ROWS KILL_AT_BATCH``: run the queued ledger import jobs, BATCH_ROWS rows a
+  transaction; in batch KILL_AT_BATCH the process kills itself after writing the batch's rows, before
+  its commit (the batches before it are committed).
 - ``slow-reindex``: rebuild the index with two indexing processes from 3,000 documents that arrive
   slowly after the first 1,200; prints ``CHILDREN pid pid`` once the indexing processes run, then waits
   to be killed.
@@ -78,6 +81,28 @@ def import_and_die(app, username: str, path: str) -> None:
     raise SystemExit("not killed")
 
 
+def import_worker_dies(app, batch_rows: int, kill_at: int) -> None:
+    from supervision.extensions import db
+    from supervision.ledger_import import importing, jobs
+
+    original, calls = importing.import_rows, []
+
+    def import_rows(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == kill_at:
+            db.session.flush()
+            print("KILLED", len(calls), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)  # the batch's rows are written, not committed
+        return result
+
+    importing.import_rows = import_rows
+    with app.app_context():
+        policy = jobs.JobPolicy.from_config(app.config, app.instance_path)
+        jobs.run_queued(db.session, jobs.JobPolicy(batch_rows, policy.lease_seconds, policy.cache))
+    raise SystemExit("not killed")
+
+
 def slow_reindex(app) -> None:
     import multiprocessing
 
@@ -116,6 +141,8 @@ if __name__ == "__main__":
         save_and_die(application, int(sys.argv[3]), sys.argv[4])
     elif command == "import-and-die":
         import_and_die(application, sys.argv[3], sys.argv[4])
+    elif command == "import-worker-dies":
+        import_worker_dies(application, int(sys.argv[3]), int(sys.argv[4]))
     elif command == "slow-reindex":
         slow_reindex(application)
     elif command == "serve":

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from matters_factories import office, signed_in, today  # noqa: F401  (fixtures)
 from supervision.ledger_import import importing
 from supervision.models.matters import Matter, MatterEvent
-from test_ledgers_import import confirm, ledger, row, token_of, upload
+from test_ledgers_import import confirm, ledger, row, run_jobs, token_of, upload
 from test_races import at_once, slowed
 
 ROWS = 30
@@ -34,8 +34,30 @@ def test_two_clerks_confirming_the_same_ledger_at_once_import_it_once(app, sessi
     assert codes == [f"2025-{n:03d}" for n in range(1, ROWS + 1)]
     pages = [client.get(r.location) for client, r in zip((intake, supervisor), responses)]
     said = " ".join(page.text for page in pages)
-    assert "已导入 30 件事项" in said
+    assert "已导入 <strong>30</strong> 件事项" in said
     assert "刚刚已由他人" in said  # the second clerk is told why nothing was imported
+
+
+def test_a_double_click_on_confirm_records_one_job_and_imports_once(app, session, office, monkeypatch):
+    """Two confirmations of the same upload at the same moment (a double click, two tabs): one job, both
+    requests land on its page, the rows are imported once."""
+    from supervision.ledger_import import jobs
+    from supervision.models.jobs import LedgerImportJob
+
+    intake = signed_in(app, office.intake)
+    token = token_of(upload(intake, the_ledger()))
+    slowed(monkeypatch, jobs, "queue_import", 0.5)  # the first is still committing when the second arrives
+    responses = at_once(lambda: confirm(intake, token, run=False), lambda: confirm(intake, token, run=False))
+    assert all(not isinstance(r, Exception) for r in responses), responses
+    assert [r.status_code for r in responses] == [302, 302]
+    assert {r.location for r in responses} == {f"/ledgers/import/{token}"}
+    session.expire_all()
+    assert session.scalar(select(func.count(LedgerImportJob.id))) == 1
+    assert session.scalar(select(func.count(Matter.id))) == 0  # the requests only recorded the job
+    run_jobs(app)
+    session.expire_all()
+    assert session.scalar(select(func.count(Matter.id))) == ROWS
+    assert "已导入 <strong>30</strong> 件事项" in intake.get(f"/ledgers/import/{token}").text
 
 
 def test_the_database_refuses_a_second_matter_with_the_same_original_number(app, session, office):

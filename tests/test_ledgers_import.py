@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -77,8 +77,21 @@ def token_of(response) -> str:
     return match.group(1)
 
 
-def confirm(client, token: str, **kwargs):
-    return client.post(f"{URL}/confirm", data={"token": token}, **kwargs)
+def confirm(client, token: str, run: bool = True, **kwargs):
+    """确认导入, then (``run``) the worker runs the queued job, as ``flask jobs run`` would."""
+    response = client.post(f"{URL}/confirm", data={"token": token}, **kwargs)
+    if run:
+        run_jobs(client.application)
+    return response
+
+
+def run_jobs(app, **policy) -> int:
+    from supervision.extensions import db
+    from supervision.ledger_import.jobs import JobPolicy, run_queued
+
+    with app.app_context():
+        defaults = JobPolicy.from_config(app.config, app.instance_path)
+        return run_queued(db.session, JobPolicy(**{**defaults.__dict__, **policy}))
 
 
 def matter_count(session) -> int:
@@ -391,21 +404,27 @@ def test_a_failed_confirm_writes_nothing_and_can_be_confirmed_again(session, int
     token = token_of(preview)
     failed = confirm(intake, token)
     assert failed.status_code == 302
-    assert "未导入任何事项" in intake.get(failed.location).text
+    page = intake.get(failed.location).text
+    assert "未能导入" in page and "未导入任何事项" in page and "重新导入" in page
     assert matter_count(session) == 1
-    # The counter was rolled back too; with the hand-made row moved out of the way the same file imports.
+    # The counter was rolled back too; with the hand-made row moved out of the way the same job imports.
     blocker.seq, blocker.serial = 999, "XT-2025-00999"
     session.commit()
-    assert confirm(intake, token).status_code == 302
+    assert confirm(intake, token).location == failed.location  # confirming again finds the failed job
+    assert matter_count(session) == 1
+    assert intake.post(f"{failed.location}/retry").status_code == 302
+    run_jobs(intake.application)
     assert matter_count(session) == 3
+    assert "导入完成" in intake.get(failed.location).text
 
 
 def test_confirming_twice_imports_once(session, intake, office):
     token = token_of(upload(intake, ledger([row()])))
-    assert confirm(intake, token).status_code == 302
+    first = confirm(intake, token)
+    assert first.status_code == 302
     second = confirm(intake, token)
-    assert second.status_code == 302 and second.location.endswith(URL)
-    assert "已过期或已导入" in intake.get(second.location).text
+    assert second.status_code == 302 and second.location == first.location  # the same job's page
+    assert "导入完成" in intake.get(second.location).text
     assert matter_count(session) == 1
 
 
@@ -520,36 +539,133 @@ def test_the_confirmation_checks_the_cells_the_upload_read_without_parsing_the_w
     assert matters[0].content == "来电反映窗口办理营业执照被要求反复补材料。"
 
 
-def test_an_import_killed_right_after_its_commit_is_indexed_after_the_restart(app, session, office, tmp_path):
-    """A server process is killed (SIGKILL) the moment the import's transaction has committed: the
-    matters and their change-log rows are in the database, and the index applies them when the
-    server is back."""
-    import json
-    import signal
+def test_the_sweep_and_the_jobs_command_run_queued_imports(app, session, intake, office):
+    """A deployment without a dedicated worker: the next `flask sweep` imports what was confirmed;
+    `flask jobs run --once` does the same and exits."""
+    first = confirm(intake, token_of(upload(intake, ledger([row()]))), run=False)
+    assert "正在排队等待后台导入" in intake.get(first.location).text
+    result = app.test_cli_runner().invoke(args=["sweep"])
+    assert result.exit_code == 0, result.output
+    assert "运行台账导入任务 1 个" in result.output and matter_count(session) == 1
+    page = intake.get(first.location).text
+    assert "已导入 <strong>1</strong> 件事项" in page and 'http-equiv="refresh"' not in page
+    assert "历史台账导入完成" in intake.get("/inbox/").text  # the clerk is told too
+
+    second = confirm(intake, token_of(upload(intake, ledger([row(**{"原编号": "2025-002", "标题": "另一件"})]))),
+                     run=False)
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "--once"])
+    assert result.exit_code == 0 and "已运行导入任务 1 个" in result.output, result.output
+    assert matter_count(session) == 2 and "导入完成" in intake.get(second.location).text
+    assert app.test_cli_runner().invoke(args=["jobs", "run", "--once"]).output == ""  # nothing left
+
+
+def test_a_file_that_turned_bad_before_the_worker_ran_fails_whole_with_its_errors(app, session, intake, office):
+    """The office moved on between the confirmation and the worker (the lead department was closed): the
+    job checks the file again and imports nothing, listing the errors."""
+    from supervision.models.org import Department
+
+    first = confirm(intake, token_of(upload(intake, ledger([row(), row(**{"原编号": "2025-002"})]))), run=False)
+    office.department.active = False
+    session.commit()
+    run_jobs(app)
+    page = intake.get(first.location).text
+    assert "未能导入" in page and "未导入任何事项" in page and "已停用" in page and "重新导入（" not in page
+    assert matter_count(session) == 0
+    assert session.get(Department, office.department.id) is not None
+
+
+def _process_config(app) -> str:
+    from supervision.extensions import db
+
+    db.engine.dispose()
+    shared = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_KEY", "AUDIT_KEY_ID")}
+    return json.dumps({"INSTANCE_PATH": app.instance_path, **shared, "RATELIMIT_ENABLED": False,
+                       "WTF_CSRF_ENABLED": False, "TESTING": True})
+
+
+def _run_process(*args: str) -> "subprocess.CompletedProcess":
     import subprocess
     import sys
 
-    from supervision.extensions import db
+    script = Path(__file__).resolve().parent / "search_processes.py"
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_a_server_killed_right_after_the_confirmation_commits_leaves_a_job_the_worker_runs(app, session, office,
+                                                                                          tmp_path):
+    """A server process is killed (SIGKILL) the moment the confirmation's transaction has committed: the
+    job is in the database; the worker imports it and the index applies the change log when the server
+    is back."""
+    import signal
+
+    from supervision.models.jobs import JobState, LedgerImportJob
     from supervision.search import service as search
 
     app.config["SEARCH_ENABLED"] = True
     search.rebuild()
     path = tmp_path / "台账.xlsx"
     path.write_bytes(ledger([row(**{"标题": "燃气开户窗口乱收费"}), row(**{"原编号": "2025-002", "标题": "供水报装拖延"})]))
-    db.engine.dispose()
-    shared = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_KEY", "AUDIT_KEY_ID")}
-    config = json.dumps({"INSTANCE_PATH": app.instance_path, **shared, "RATELIMIT_ENABLED": False,
-                         "WTF_CSRF_ENABLED": False, "TESTING": True})
-    script = Path(__file__).resolve().parent / "search_processes.py"
-    run = subprocess.run([sys.executable, str(script), "import-and-die", config, office.intake.username, str(path)],
-                         capture_output=True, text=True, timeout=300)
+    run = _run_process("import-and-die", _process_config(app), office.intake.username, str(path))
     assert run.returncode == -signal.SIGKILL, run.stderr[-3000:]
 
+    assert session.scalar(select(LedgerImportJob.state)) == JobState.QUEUED  # committed …
+    assert matter_count(session) == 0
+    assert run_jobs(app) == 1  # … and the worker (or the next sweep) runs it
     ids = sorted(session.scalars(select(Matter.id)))
-    assert len(ids) == 2  # committed …
-    app.extensions.pop("supervision.search")  # … and the server comes back
+    assert len(ids) == 2
+    app.extensions.pop("supervision.search")  # the server comes back
     assert search.matter_ids(office.intake, "燃气开户") == [ids[0]]
     assert search.matter_ids(office.intake, "供水报装") == [ids[1]]
+
+
+def test_a_worker_killed_midway_is_taken_over_without_importing_any_row_twice(app, session, intake, office):
+    """kill -9 of the worker in its third batch (two batches committed, the third written but not
+    committed): the job stays "running" with a stale heartbeat; the next worker takes it over after the
+    lease, continues after the last committed batch, and every row is imported once, with its serial in
+    order, its audit entry and its change-log row; the index finds them all."""
+    import signal
+
+    from supervision.ledger_import import jobs
+    from supervision.models.jobs import JobState, LedgerImportJob
+    from supervision.models.search import SearchChange
+    from supervision.search import service as search
+
+    app.config["SEARCH_ENABLED"] = True
+    search.rebuild()
+    rows = [row(**{"原编号": f"K-{n:02d}", "标题": f"燃气开户窗口乱收费第{n}件", "受理日期": date(2025, 2, n)})
+            for n in range(1, 8)]
+    token = token_of(upload(intake, ledger(rows)))
+    assert confirm(intake, token, run=False).status_code == 302
+    run = _run_process("import-worker-dies", _process_config(app), "2", "3")
+    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr[-3000:]
+
+    session.expire_all()
+    job = session.scalars(select(LedgerImportJob)).one()
+    assert (job.state, job.rows_done, job.imported, job.total_rows) == (JobState.RUNNING, 4, 4, 7)
+    assert matter_count(session) == 4  # the third batch was rolled back with the process
+    page = intake.get(f"{URL}/{token}").text
+    assert "正在后台导入" in page and "已处理 4/7 行" in page and 'http-equiv="refresh"' in page
+
+    from supervision import clock
+
+    moment = datetime.now(clock.OFFICE_ZONE).replace(tzinfo=None)  # the dead process's clock was not frozen
+    with clock.frozen(moment + timedelta(seconds=30)):
+        assert run_jobs(app) == 0  # within the lease the job is not taken from a worker that may be alive
+    with clock.frozen(moment + timedelta(seconds=jobs.LEASE_SECONDS + 30)):
+        assert run_jobs(app) == 1  # after it, the next worker (or sweep) takes it over
+    session.expire_all()
+    job = session.scalars(select(LedgerImportJob)).one()
+    assert (job.state, job.imported, job.skipped, job.attempts) == (JobState.DONE, 7, 0, 2)
+    matters = session.scalars(select(Matter).order_by(Matter.seq)).all()
+    assert [m.original_number for m in matters] == [f"K-{n:02d}" for n in range(1, 8)]  # once each, in order
+    assert [m.seq for m in matters] == list(range(1, 8))  # no serial lost with the rolled-back batch
+    assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "matter.imported")) == 7
+    logged = session.scalars(select(SearchChange.document)).all()
+    assert sorted(d for d in logged if d.startswith("matter:")) == sorted(f"matter:{m.id}" for m in matters)
+    page = intake.get(f"{URL}/{token}").text
+    assert "已导入 <strong>7</strong> 件事项" in page
+    search.apply_pending()
+    assert sorted(search.matter_ids(office.intake, "燃气开户")) == sorted(m.id for m in matters)
 
 
 def test_the_lead_department_sees_the_summary_of_an_imported_matter_never_the_complainant(app, session, intake,

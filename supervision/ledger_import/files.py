@@ -1,15 +1,14 @@
 """Uploaded ledgers between preview and confirmation: instance/imports/<token>.xlsx and <token>.json.
 
-The token is random and the file belongs to the user who uploaded it; confirming takes the file by
-renaming it (atomic), so a double click or two tabs import it once. Files older than a day are removed
-on the next upload.
+The token is random and the file belongs to the user who uploaded it; confirming copies the file into
+an import job in the database (``jobs.queue_import``: one job per token, so a double click or two tabs
+import it once) and then removes it here. Files older than a day are removed on the next upload.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 import time
@@ -70,30 +69,26 @@ class PendingImports:
             return None
         return meta
 
-    def claim(self, token: str, user_id: int) -> PendingFile | None:
-        """Take the file for importing; None if it is not this user's, expired, or already taken."""
+    def read(self, token: str, user_id: int) -> PendingFile | None:
+        """The upload, if it is this user's, fresh and not yet confirmed (the confirmation's job holds
+        the file from then on: the database's unique token decides which of two confirmations records it)."""
         meta = self.meta(token, user_id)
         if meta is None or "result" in meta:
             return None
-        pending, claimed, _ = self._paths(token)
         try:
-            os.rename(pending, claimed)
+            return PendingFile(token, meta, self._paths(token)[0].read_bytes())
         except OSError:
             return None
-        return PendingFile(token, meta, claimed.read_bytes())
-
-    def release(self, token: str) -> None:
-        """The import did not happen: the file may be confirmed again."""
-        pending, claimed, _ = self._paths(token)
-        try:
-            os.rename(claimed, pending)
-        except OSError:
-            pass
 
     def finish(self, token: str, meta: dict[str, Any], result: dict[str, Any]) -> None:
-        _, claimed, meta_path = self._paths(token)
-        meta_path.write_text(json.dumps({**meta, "result": result}, ensure_ascii=False), encoding="utf-8")
-        claimed.unlink(missing_ok=True)
+        """The job has the file (committed): keep only the record that it was confirmed."""
+        pending, claimed, meta_path = self._paths(token)
+        try:
+            meta_path.write_text(json.dumps({**meta, "result": result}, ensure_ascii=False), encoding="utf-8")
+        except OSError:
+            pass  # the token's job is in the database: a second confirmation finds it there
+        pending.unlink(missing_ok=True)
+        claimed.unlink(missing_ok=True)  # left by an earlier version that imported in the request
 
     def sweep(self) -> None:
         limit = time.time() - self.max_age

@@ -11,8 +11,10 @@ Three parts; the first in ``template`` (its names re-exported here):
 - **reading**: ``read_ledger`` checks the file as a whole (is it an .xlsx, the header row, the row
   limit) and then every row, collecting *every* error as (row as Excel shows it, column, message),
   and finds duplicates against existing matters and within the file;
-- **writing**: ``import_ledger`` creates the matters of a file without errors, all in the caller's
-  one transaction (the view commits once): nothing is written unless everything is.
+- **writing**: ``import_rows`` creates the matters of checked rows in the caller's transaction. The
+  pages import through a job (``jobs``): the confirmation only records it; a worker checks the file
+  again and imports it a batch per transaction. ``import_ledger`` imports a whole file in one
+  transaction (commands and tests).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
@@ -476,12 +478,16 @@ def _header(cells: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
     return found, errors
 
 
-def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS, cache: Path | None = None) -> ParsedLedger:
+def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS, cache: Path | None = None,
+                dedupe: bool = True) -> ParsedLedger:
     """Check a whole ledger file. Never raises for a bad file: every problem is a RowError.
 
     With ``cache`` (a folder), the sheet's cells are kept there under the file's digest: the upload reads
     the .xlsx, the confirmation checks the same cells again against the database without parsing the
-    workbook a second time (three quarters of a 20,000-row confirmation's time)."""
+    workbook a second time (three quarters of a 20,000-row confirmation's time).
+
+    ``dedupe=False``: every valid row is in ``rows`` (an import job finds duplicates batch by batch, as it
+    writes, so that a job taken over after a crash counts the rows it had imported as imported)."""
     rows = _cached_rows(cache, data, max_rows) if cache is not None else None
     if rows is None:
         rows, problem = _sheet_rows(data, max_rows)
@@ -527,7 +533,10 @@ def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS, cach
         order = {column.header: index for index, column in enumerate(COLUMNS)}
         parsed.errors.sort(key=lambda e: (e.row or 0, order.get(e.column, -1)))  # as the clerk reads the sheet
         return parsed
-    parsed.rows, parsed.duplicates = _without_duplicates(session, valid)
+    if dedupe:
+        parsed.rows, parsed.duplicates = _without_duplicates(session, valid)
+    else:
+        parsed.rows = valid
     return parsed
 
 
@@ -580,6 +589,8 @@ class ImportResult:
     skipped: int
     counts: dict[tuple[MatterKind, MatterStatus], int]
     change_ids: list[int] = field(default_factory=list)  # the search change-log rows of the new matters
+    duplicates: list[Duplicate] = field(default_factory=list)  # skipped by this call (found in the system)
+    received: list[date] = field(default_factory=list)  # the imported matters' dates of receipt
 
 
 def _at(day: date) -> datetime:
@@ -591,31 +602,53 @@ CONFIRMATION_LOCK = "lock:ledger_import"  # a counter row used as the office-wid
 
 def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_name: str = "",
                   file_sha256: str = "") -> ImportResult:
-    """Create the matters of a checked ledger. Never commits: the caller commits once, so a failure
-    anywhere (a serial taken meanwhile, a constraint) leaves nothing written.
+    """Create the matters of a checked ledger in one go. Never commits: the caller commits once, so a
+    failure anywhere (a serial taken meanwhile, a constraint) leaves nothing written. (The pages import
+    through a job, a batch per transaction: ``ledger_import.jobs``.)"""
+    if not parsed.ok:
+        raise ValidationError("导入文件有错误，未导入任何事项。请改正后重新上传。")
+    if not parsed.rows:
+        raise ValidationError("没有可导入的事项：文件中的事项都已在系统中。")
+    result = import_rows(session, actor, parsed.rows)
+    if not result.matter_ids:
+        raise ValidationError("没有可导入的事项：这些事项刚刚已由他人（或您在另一窗口）导入，未重复导入。"
+                              "请在事项台账中查看。")
+    skipped = len(parsed.duplicates) + result.skipped
+    record_finished(session, actor, file_name=file_name, file_sha256=file_sha256, imported=len(result.matter_ids),
+                    skipped=skipped, serials=result.serials[:1] + result.serials[-1:])
+    result.skipped = skipped
+    return result
+
+
+def record_finished(session: Session, actor: User, *, file_name: str, file_sha256: str, imported: int,
+                    skipped: int, serials: list[str]) -> None:
+    """The import's own audit entry (each matter has its own, written with it)."""
+    audit.record(session, actor, "ledger.imported", ("ledger_import", None),
+                 f"导入历史台账 {file_name}：{imported} 件，跳过重复 {skipped} 件",
+                 {"file": file_name, "sha256": file_sha256, "imported": imported, "skipped": skipped,
+                  "serials": serials})
+
+
+def import_rows(session: Session, actor: User, rows: list[LedgerRow]) -> ImportResult:
+    """Create the matters of these checked rows — the whole file, or one batch of a job — skipping those
+    already in the system (imported meanwhile by someone else, or by an earlier run of the same job).
+    Never commits. ``skipped`` and ``duplicates`` count and name the rows skipped here.
 
     Rows go in as batched INSERTs of the models' tables (20,000 matters would spend minutes in the unit
     of work otherwise); the columns' defaults and the database's constraints hold as for any other write.
     """
     if not permissions.can_import_ledger(actor):
         raise PermissionDenied("您无权导入台账。")
-    if not parsed.ok:
-        raise ValidationError("导入文件有错误，未导入任何事项。请改正后重新上传。")
-    if not parsed.rows:
-        raise ValidationError("没有可导入的事项：文件中的事项都已在系统中。")
-    # One confirmation at a time, office-wide: the row lock of a counter is held to the end of this
-    # transaction. A second clerk confirming the same ledger waits here, then finds its rows imported.
+    # One confirmation (one batch) at a time, office-wide: the row lock of a counter is held to the end of
+    # this transaction. A second clerk confirming the same ledger waits here, then finds its rows imported.
     sequences.hold(session, CONFIRMATION_LOCK)
-    rows, taken = _without_duplicates(session, parsed.rows)
+    rows, taken = _without_duplicates(session, rows)
     if not rows:
-        raise ValidationError("没有可导入的事项：这些事项刚刚已由他人（或您在另一窗口）导入，未重复导入。"
-                              "请在事项台账中查看。")
-    if taken:
-        parsed = replace(parsed, rows=rows, duplicates=[*parsed.duplicates, *taken])
+        return ImportResult(matter_ids=[], serials=[], skipped=len(taken), counts={}, duplicates=taken)
 
     # Serials per kind and year, in order of receipt; counters are taken in a fixed order so two
     # imports at once cannot deadlock on them.
-    ordered = sorted(parsed.rows, key=lambda r: (r.received_on, r.row))
+    ordered = sorted(rows, key=lambda r: (r.received_on, r.row))
     wanted = Counter((row.kind, row.received_on.year) for row in ordered)
     numbers = {key: iter(sequences.next_values(session, f"matter:{key[0].value}", key[1], count))
                for key, count in sorted(wanted.items())}
@@ -627,11 +660,11 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
     for matter_id, row in zip(ids, ordered, strict=True):
         for model, values in plan.children(matter_id, row):
             children[model].append(values)
-    for model, rows in children.items():
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(model.__table__), rows[start:start + 5000])
+    for model, values in children.items():
+        for start in range(0, len(values), 5000):
+            session.execute(insert(model.__table__), values[start:start + 5000])
     # The new matters go into the search change log in this transaction; each server's index applies
-    # it after the commit (in the background), so the request only writes rows (docs/domain.md §15).
+    # it after the commit (in the background), so the import only writes rows (docs/domain.md §15).
     change_ids = record_change(session, "matter", ids)
 
     serials = [values["serial"] for values in matter_rows]
@@ -646,12 +679,9 @@ def import_ledger(session: Session, actor: User, parsed: ParsedLedger, *, file_n
           "identity": not row.anonymous and bool(row.complainant_name or row.phone)})  # whether, never whose
         for matter_id, serial, row in zip(ids, serials, ordered, strict=True)],
         rows=["\n".join(line for lines in written for line in lines.get(matter_id, ())) for matter_id in ids])
-    audit.record(session, actor, "ledger.imported", ("ledger_import", None),
-                 f"导入历史台账 {file_name}：{len(ids)} 件，跳过重复 {len(parsed.duplicates)} 件",
-                 {"file": file_name, "sha256": file_sha256, "imported": len(ids),
-                  "skipped": len(parsed.duplicates), "serials": serials[:1] + serials[-1:]})
-    return ImportResult(matter_ids=ids, serials=serials, skipped=len(parsed.duplicates),
-                        counts=dict(parsed.counts()), change_ids=change_ids)
+    return ImportResult(matter_ids=ids, serials=serials, skipped=len(taken),
+                        counts=dict(Counter((row.kind, row.status) for row in ordered)), change_ids=change_ids,
+                        duplicates=taken, received=[row.received_on for row in ordered])
 
 
 class _Plan:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -22,13 +23,13 @@ from wtforms import HiddenField
 from supervision import clock, permissions
 from supervision.extensions import db
 from supervision.forms import BaseForm
-from supervision.ledger_import import importing
+from supervision.ledger_import import importing, jobs
 from supervision.filestore import StorageError
-from supervision.ledger_import.files import PendingImports
+from supervision.ledger_import.files import TOKEN, PendingImports
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE
 from supervision.pipeline import perform
-from supervision.models.matters import Matter, MatterKind
-from supervision.search import applier as search_log
+from supervision.models.jobs import JobState
+from supervision.models.matters import Matter, MatterKind, MatterStatus
 from supervision.search import service as search_service
 from supervision.web import requires
 
@@ -124,51 +125,69 @@ def _count_table(parsed: importing.ParsedLedger) -> list[tuple[str, list[tuple[s
 @bp.post("/confirm")
 @requires(permissions.can_import_ledger)
 def confirm():
+    """Record the import as a job and commit — nothing more (SPEC §15): the rows are written by a worker,
+    and the result page follows it. A second confirmation of the same upload finds the same job."""
     form = ConfirmForm()
+    token = (form.token.data or "") if form.validate_on_submit() else ""
+    token = token if TOKEN.match(token) else ""
+    job = jobs.job_for_token(db.session, token) if token else None
+    if job is not None and job.user_id == current_user.id:
+        return redirect(url_for("ledger_import.result", token=token))
     store = pending_imports()
-    claimed = store.claim(form.token.data or "", current_user.id) if form.validate_on_submit() else None
-    if claimed is None:
+    pending = store.read(token, current_user.id) if token else None
+    if pending is None:
         flash("该导入文件不存在、已过期或已导入。请重新上传。", "error")
         return redirect(url_for("ledger_import.index"))
-    file_name = claimed.meta["file_name"]
-    # checked again (the office moved on meanwhile), from the cells the upload read: no second parse
-    parsed = importing.read_ledger(db.session, claimed.data, cache=store.folder)
-    if not parsed.ok:
-        store.release(claimed.token)
-        return _errors_page(parsed, file_name)
-    try:
-        imported = perform(lambda: importing.import_ledger(db.session, current_user, parsed, file_name=file_name,
-                                                           file_sha256=claimed.meta["sha256"]),
-                           conflict="导入时数据库拒绝了其中一条记录（可能有人同时在登记事项），未导入任何事项。请稍后重新确认导入。")
-    except Exception:
-        db.session.rollback()
-        store.release(claimed.token)
-        raise
-    if not imported.ok:
-        store.release(claimed.token)
+    queued = perform(lambda: jobs.queue_import(db.session, current_user, token=token,
+                                               file_name=pending.meta["file_name"], data=pending.data,
+                                               sha256=pending.meta["sha256"]),
+                     conflict="该文件已确认导入（可能是重复点击），正在后台导入。")
+    if not queued.ok:
+        if jobs.job_for_token(db.session, token) is not None:  # the twin of a double click got there first
+            return redirect(url_for("ledger_import.result", token=token))
         return redirect(url_for("ledger_import.index"))
-    result = imported.result
-    days = sorted(row.received_on for row in parsed.rows)
-    store.finish(claimed.token, claimed.meta, {
-        "matter_ids": result.matter_ids, "skipped": result.skipped, "counts": _count_table(parsed),
-        "change_ranges": search_log.as_ranges(result.change_ids),  # indexed after the commit: progress
-        "first_day": days[0].isoformat(), "last_day": days[-1].isoformat()})
-    flash(f"已导入 {len(result.matter_ids)} 件事项" + (f"，跳过重复 {result.skipped} 件" if result.skipped else "") + "。",
-          "success")
-    return redirect(url_for("ledger_import.result", token=claimed.token))
+    store.finish(token, pending.meta, {"job_id": queued.result.id})
+    return redirect(url_for("ledger_import.result", token=token))
+
+
+def _own_job(token: str):
+    job = jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
+    return job if job is not None and job.user_id == current_user.id else None
 
 
 @bp.get("/<token>")
 @requires(permissions.can_import_ledger)
 def result(token: str):
-    meta = pending_imports().meta(token, current_user.id)
-    if meta is None or "result" not in meta:
-        flash("找不到该导入记录（只保留一天）。导入的事项可在事项台账中查看。", "info")
+    job = _own_job(token)
+    if job is None:
+        flash("找不到该导入记录。导入的事项可在事项台账中查看。", "info")
         return redirect(url_for("ledger_import.index"))
-    outcome = meta["result"]
-    ids = outcome["matter_ids"][:RESULT_LINKS]
+    progress = job.progress
+    ids = [i for lo, hi in progress.get("matters", []) for i in range(lo, hi + 1)][:RESULT_LINKS]
     matters = db.session.execute(select(Matter.id, Matter.serial, Matter.title, Matter.kind, Matter.status)
-                                 .where(Matter.id.in_(ids)).order_by(Matter.id)).all()
-    return render_template("ledgers/import_result.html", meta=meta, outcome=outcome, matters=matters,
-                           total=len(outcome["matter_ids"]),
-                           indexing=search_service.indexing_progress(outcome.get("change_ranges")))
+                                 .where(Matter.id.in_(ids)).order_by(Matter.id)).all() if ids else []
+    indexing = search_service.indexing_progress(progress.get("changes")) if job.imported else None
+    return render_template("ledgers/import_result.html", job=job, progress=progress, matters=matters,
+                           counts=_job_counts(progress.get("counts", {})), indexing=indexing,
+                           ahead=jobs.ahead_of(db.session, job) if not job.finished else 0,
+                           retry_form=BaseForm(), states=JobState)
+
+
+def _job_counts(counts: dict[str, int]) -> list[tuple[str, list[tuple[str, int]], int]]:
+    """(kind, [(status, n)], total) of what the job imported, in the preview's order."""
+    by_kind: dict[MatterKind, list[tuple[str, int]]] = {}
+    parsed = [(MatterKind(k), MatterStatus(s), n) for key, n in counts.items() for k, s in [key.split("|", 1)]]
+    for kind, status, n in sorted(parsed, key=lambda item: (list(MatterKind).index(item[0]),
+                                                            importing.IMPORT_STATUSES.index(item[1]))):
+        by_kind.setdefault(kind, []).append((status.label, n))
+    return [(kind.label, items, sum(n for _, n in items)) for kind, items in by_kind.items()]
+
+
+@bp.post("/<token>/retry")
+@requires(permissions.can_import_ledger)
+def retry(token: str):
+    job = _own_job(token)
+    if job is None:
+        abort(404)
+    perform(lambda: jobs.retry(db.session, current_user, job))
+    return redirect(url_for("ledger_import.result", token=token))

@@ -26,6 +26,7 @@ from supervision.models.matters import (
     MatterEvent,
     Reply,
 )
+from supervision.models.jobs import JobState, LedgerImportJob
 from supervision.models.logins import LoginAttempt
 from supervision.models.org import Department, DepartmentKind, Role, User
 from supervision.models.tasks import (Task, TaskAttachment, TaskClosure, TaskInstruction, TaskItem, TaskMilestone,
@@ -47,7 +48,7 @@ __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment"
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Clue", "ClueAttachment", "ClueDisposal", "ClueInquiry", "CluePerson",
            "ClueReporter", "ClueVerification", "Complainant", "ComplainantNotice", "Delivery", "Department", "DepartmentKind",
-           "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "LimitStep", "LoginAttempt",
+           "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "JobState", "LedgerImportJob", "LimitStep", "LoginAttempt",
            "Matter", "MatterEvent", "Notification", "PeriodKind", "PublishedYear", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
            "Reply", "ReviewRequest", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "Task", "TaskAttachment", "TaskClosure",
