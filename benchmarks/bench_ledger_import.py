@@ -1,10 +1,12 @@
-"""历史台账导入 of 20,000 rows: the upload (checked whole), the confirm request, and indexing afterwards.
+"""历史台账导入 of 20,000 rows: the upload (checked whole), the confirm request, the job, then indexing.
 
-    python benchmarks/bench_ledger_import.py [--rows 20000] [--database-url URL]
+    python benchmarks/bench_ledger_import.py [--rows 20000] [--database-url URL] [--no-index]
 
-Target (issue 17): the confirm request stays far below gunicorn's 30 s timeout (it writes the matters and
-their search change-log rows and commits; nothing is indexed in it), and the index catches up afterwards
-(measured here as the server's background applier does it: batches of SEARCH_APPLY_BATCH rows).
+Targets (issue 17): the confirm request only records the job and commits — well under 1 s at 20,000
+rows; the job (what `flask jobs run` or the sweep does: check the file again, import a batch of
+LEDGER_IMPORT_BATCH_ROWS per transaction) has no request timeout over it, measured here for the record;
+the index catches up afterwards (as the server's background applier does it: batches of
+SEARCH_APPLY_BATCH rows). The database must be empty (a fresh SQLite file unless a URL is given).
 
 Through the same routes a clerk uses (test client, logged in). Reports wall and CPU seconds per step.
 """
@@ -32,7 +34,7 @@ from supervision.ledger_import import importing  # noqa: E402
 from supervision.models.matters import Category, Matter  # noqa: E402
 from supervision.models.org import Department  # noqa: E402
 
-TARGET_CONFIRM_SECONDS = 30  # gunicorn's default worker timeout, as in the README's command
+TARGET_CONFIRM_SECONDS = 1  # the request only records the job (issue 17: well under 1 s at 20,000 rows)
 
 
 def build_ledger(rows: int, departments: list[str], categories: list[str], seed: int = 17) -> bytes:
@@ -76,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--no-index", action="store_true", help="skip indexing afterwards (saves minutes of CPU)")
     args = parser.parse_args()
 
     app = make_app(args.database_url)
@@ -98,26 +101,46 @@ def main() -> None:
                                           content_type="multipart/form-data"))
     assert upload.status_code == 200, upload.get_data(as_text=True)[:2000]
     token = re.search(r'name="token"[^>]*value="([0-9a-f]{32})"', upload.get_data(as_text=True)).group(1)
-    confirm, confirm_seconds = timed("confirm request: check again, write, commit (no indexing)",
+    confirm, confirm_seconds = timed("confirm request: record the job, commit",
                                      lambda: client.post("/ledgers/import/confirm", data={"token": token}))
     assert confirm.status_code == 302, confirm.get_data(as_text=True)[:2000]
-    result_page, _ = timed("result page (索引中 N/M)", lambda: client.get(confirm.headers["Location"]))
-    progress = re.search(r"全文检索索引中 (\d+)/(\d+)", result_page.get_data(as_text=True))
-    print(json.dumps({"result_page_progress": progress.group(0) if progress else None}, ensure_ascii=False))
+    _, page_seconds = timed("result page while queued (正在导入 …)", lambda: client.get(confirm.headers["Location"]))
+
+    from supervision.ledger_import.jobs import JobPolicy, run_queued
+
+    with app.app_context():
+        policy = JobPolicy.from_config(app.config, app.instance_path)
+        done, job_seconds = timed(f"the job: check again, import in batches of {policy.batch_rows} (worker)",
+                                  lambda: run_queued(db.session, policy))
+        assert done == 1
+    result_page, _ = timed("result page when done (索引中 N/M)", lambda: client.get(confirm.headers["Location"]))
+    text = result_page.get_data(as_text=True)
+    progress = re.search(r"全文检索索引中 (\d+)/(\d+)", text)
+    print(json.dumps({"result_page_progress": progress.group(0) if progress else None,
+                      "done": "导入完成" in text}, ensure_ascii=False))
 
     with app.app_context():
         imported = db.session.scalar(select(func.count(Matter.id)))
-        applied, index_seconds = timed("indexing afterwards: the change log applied in batches",
-                                       lambda: service.apply_pending())
-        assert service.status().unapplied == 0
-        sample = service.matter_ids(_user("bench_intake"), f"窗口办事拖拉{args.rows - 1}")
+        index_seconds, applied, sample = None, None, None
+        if not args.no_index:
+            applied, index_seconds = timed("indexing afterwards: the change log applied in batches",
+                                           lambda: service.apply_pending())
+            assert service.status().unapplied == 0
+            sample = service.matter_ids(_user("bench_intake"), f"窗口办事拖拉{args.rows - 1}")
     print(json.dumps({
-        "rows": args.rows, "imported": imported, "confirm_seconds": round(confirm_seconds, 2),
-        "confirm_target_seconds": TARGET_CONFIRM_SECONDS, "met": confirm_seconds < TARGET_CONFIRM_SECONDS,
-        "indexed_documents": applied.documents, "index_seconds": round(index_seconds, 1),
-        "indexed_per_second": round(applied.documents / index_seconds) if index_seconds else None,
-        "found_after_indexing": bool(sample),
+        "rows": args.rows, "imported": imported, "engine": _engine(app),
+        "confirm_seconds": round(confirm_seconds, 3), "confirm_target_seconds": TARGET_CONFIRM_SECONDS,
+        "met": confirm_seconds < TARGET_CONFIRM_SECONDS, "result_page_seconds": round(page_seconds, 3),
+        "job_seconds": round(job_seconds, 1),
+        "indexed_documents": applied.documents if applied else None,
+        "index_seconds": round(index_seconds, 1) if index_seconds else None,
+        "found_after_indexing": bool(sample) if applied else None,
     }, ensure_ascii=False), flush=True)
+
+
+def _engine(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
 
 
 def _user(username: str):
