@@ -1,7 +1,7 @@
 """ledger import jobs: a confirmed import is a job run by a worker (or the sweep), a batch per transaction
 
 Revision ID: 0033
-Revises: 0037
+Revises: 0031
 Create Date: 2026-12-07 09:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0037'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
