@@ -47,7 +47,7 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "assignment": ("matter_id", "department_id", "role", "status", "requirements", "assigned_on", "assigned_at",
                    "assigned_by_id", "limit_amount", "limit_unit", "due_on", "due_provisional", "object_due_on",
                    "avoidance_override", "received_at", "received_by_id", "returned_at", "return_reason",
-                   "replied_at"),
+                   "replied_at", "assessed_due_on", "waived_at", "waived_by_id", "waiver_reason"),
     "reply": ("assignment_id", "result", "public_reply", "submitted_at", "submitted_by_id", "review_result",
               "review_note", "reviewed_at", "reviewed_by_id"),
     "extension": ("assignment_id", "reason", "previous_due_on", "requested_due_on", "status", "requested_at",

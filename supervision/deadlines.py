@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from supervision import clock
 from supervision.calendar import LIMIT_UNIT_LABELS, Deadline, LimitUnit, Override, WorkCalendar
+from supervision.errors import NonWorkdayError
 from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYear, TimeLimitRule
 
 # Defaults of docs/domain.md §6; an admin's TimeLimitRule rows override them per kind and category.
@@ -89,6 +90,34 @@ def limit_for(session: Session, step: LimitStep, matter_kind: str | None = None,
 
 def compute_due(session: Session, start: date, limit: Limit) -> Deadline:
     return office_calendar(session).deadline(start, limit.amount, limit.unit)
+
+
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+
+def non_workday_note(calendar: WorkCalendar, day: date) -> str | None:
+    """Why a typed date is not a working day, naming it and the next working day (docs/domain.md §6:
+    a date a person types that is not a working day is flagged, the next working day offered);
+    None for a working day."""
+    info = calendar.day_info(day)
+    if info.is_workday:
+        return None
+    following = calendar.next_workday(day)
+    why = info.name or WEEKDAY_NAMES[day.weekday()]
+    guessed = "（按推定的节假日安排）" if info.source == "estimated" else ""
+    return (f"{day:%Y-%m-%d}（{why}）不是工作日{guessed}，其后第一个工作日是 "
+            f"{following:%Y-%m-%d}（{WEEKDAY_NAMES[following.weekday()]}）")
+
+
+def require_workday(session: Session, day: date, what: str) -> None:
+    """A deadline a person typed must be a working day: a period that ends on a rest day ends on the next
+    working day anyway (民法典 §203), so a rest day printed on a document would mislead. Refuses with the
+    next working day, which the form then offers."""
+    calendar = office_calendar(session)
+    note = non_workday_note(calendar, day)
+    if note is not None:
+        raise NonWorkdayError(f"{what}{note}，请改为工作日（已为您填入 {calendar.next_workday(day):%Y-%m-%d}）。",
+                              day, calendar.next_workday(day))
 
 
 class Light(StrEnum):

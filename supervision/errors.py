@@ -24,3 +24,11 @@ class StaleObjectError(DomainError):
 
     def __init__(self, message: str = "该事项已被他人修改，请刷新页面查看最新内容后重试。") -> None:
         super().__init__(message)
+
+
+class NonWorkdayError(ValidationError):
+    """A date a person typed falls on a non-working day; ``next_workday`` is the day the form offers."""
+
+    def __init__(self, message: str, day, next_workday) -> None:
+        super().__init__(message)
+        self.day, self.next_workday = day, next_workday

@@ -464,7 +464,7 @@ def test_sending_back_for_rework_is_counted(session, office, make_matter):
     matter = make_matter("replied")
     with pytest.raises(ValidationError, match="理由"):
         services.review_reply(session, office.supervisor, matter, False, "")
-    new_due = TODAY + timedelta(days=20)
+    new_due = TODAY + timedelta(days=22)  # a working day: a typed deadline on a rest day is refused
     services.review_reply(session, office.supervisor, matter, False, "未核实到位", new_due=new_due)
     changes = assert_transition(session, matter, "send_back", "replied", "rework")
     assert changes["note"] == "未核实到位" and matter.rework_count == 1

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from supervision import audit, audit_rows, bulk, clock, permissions
 from supervision.audit_keys import keyring
 from supervision.calendar import WorkCalendar
-from supervision.deadlines import OpenDeadline, office_calendar
+from supervision.deadlines import OpenDeadline, office_calendar, require_workday
 from supervision.documents.services import Paperwork
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.matters.services import add_event
@@ -334,6 +334,8 @@ def urge_by_hand(session: Session, actor: User, assignment: Assignment, level: S
     today = clock.today()
     if new_due is not None and new_due <= today:
         raise ValidationError("新的办理时限必须晚于今天。")
+    if new_due is not None:
+        require_workday(session, new_due, "新的办理时限 ")
     calendar = office_calendar(session)
     overdue = calendar.workdays_overdue(assignment.due_on, today)
     kind = EscalationKind.URGE if level == SupervisionLevel.phone else EscalationKind.ESCALATION
@@ -345,6 +347,8 @@ def urge_by_hand(session: Session, actor: User, assignment: Assignment, level: S
     session.add(escalation)
     old_due = assignment.due_on
     if new_due is not None:
+        if assignment.assessed_due_on is None:  # the deadline given stays the one 按时办结 is judged by
+            assignment.assessed_due_on = old_due
         assignment.due_on, assignment.due_provisional = new_due, False
         assignment.limit_amount = assignment.limit_unit = None
         if matter.lead_department_id == assignment.department_id:

@@ -116,6 +116,10 @@ class ReasonForm(VersionedForm):
     note = limited(M.decision_reason, "理由", textarea=True, render_kw={"rows": 3})
 
 
+class ReworkForm(ReasonForm):
+    new_due_on = DateField("重办时限（已按规定时限计算，可提前，须为工作日）", validators=[Optional()])
+
+
 ASSIGNED_TITLE_HINT = "交办单位看到的标题。群众自拟的标题可能含姓名、电话等，须由受理人员改写或确认后方可交办。"
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from supervision import audit, audit_rows, clock, permissions, sequences, workflow
 from supervision.complainants import letters as wording
 from supervision.complainants.services import LetterPolicy, concluded_predecessor, issue_notice
-from supervision.deadlines import compute_due, limit_for, office_calendar
+from supervision.deadlines import compute_due, limit_for, office_calendar, require_workday
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
 from supervision.models.clues import Clue
@@ -418,6 +418,8 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
     today = clock.today()
     if due_on is not None and due_on <= today:
         raise ValidationError("办理时限必须晚于今天。")
+    if due_on is not None:
+        require_workday(session, due_on, "办理时限 ")
     accused = accused_departments(matter, departments)
     if accused:  # no override: the law forbids it, the clue register takes such reports (issue 16)
         names = "、".join(d.name for d in accused)
@@ -616,6 +618,7 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
     audit_rows.written(session, extension)  # its digest goes with the audit entry below
     if approve:
         assignment.due_on, assignment.due_provisional = granted, False
+        assignment.assessed_due_on = None  # an approved extension is the deadline that counts
         assignment.limit_amount = assignment.limit_unit = None
         if assignment.role == AssignmentRole.LEAD:
             matter.due_on, matter.due_provisional = granted, False
@@ -683,6 +686,8 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
         note = _required(note, "退回重办时请写明理由和要求。")
         if new_due is not None and new_due <= clock.today():
             raise ValidationError("重办时限必须晚于今天。")
+        if new_due is not None:
+            require_workday(session, new_due, "重办时限 ")
     _transition(session, actor, matter, action, expected_version=expected_version,
                 summary="审核通过" if approve else f"退回重办（第 {matter.rework_count + 1} 次）",
                 event_text=("审核通过" if approve else f"退回重办：{note}"),
@@ -706,6 +711,7 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
         if new_due is not None:
             old = lead.due_on
             lead.due_on, lead.due_provisional, lead.limit_amount, lead.limit_unit = new_due, False, None, None
+            lead.assessed_due_on = None
             add_event(session, matter, actor, "due_changed", "重办时限调整", audience="department",
                       old_due=old, new_due=new_due)
         matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
@@ -721,18 +727,43 @@ def record_follow_up(session: Session, actor: User, matter: Matter, satisfaction
     matter.satisfaction, matter.followup_note, matter.followed_up_at = satisfaction, note.strip(), clock.now()
 
 
-def reopen_for_rework(session: Session, actor: User, matter: Matter, note: str, *,
+def rework_deadline(session: Session, matter: Matter):
+    """The deadline a rework gets by the rule: the handling limit counted afresh from today (the old
+    deadline has usually passed by the time the complainant says 不满意)."""
+    limit = limit_for(session, LimitStep.HANDLE, matter.kind.value, matter.category_id)
+    return limit, compute_due(session, clock.today(), limit)
+
+
+def reopen_for_rework(session: Session, actor: User, matter: Matter, note: str, *, new_due: date | None = None,
                       expected_version: int | None = None) -> None:
-    """不满意 → 重办: the lead department works on it again."""
+    """不满意 → 重办: the lead department works on it again, with a new deadline — by the rule unless the
+    office sets an earlier one (a working day, after today, not beyond what the rule gives)."""
     note = _required(note, "请写明重办要求。")
     if matter.satisfaction != Satisfaction.DISSATISFIED:
         raise WorkflowError("只有回访“不满意”的事项才能退回重办。")
-    _transition(session, actor, matter, Action.REOPEN, expected_version=expected_version,
-                summary="回访不满意，退回重办", event_text=f"回访不满意，退回重办：{note}", audience="department")
-    matter.rework_count += 1
+    limit, by_rule = rework_deadline(session, matter)
+    if new_due is not None:
+        if new_due <= clock.today():
+            raise ValidationError("重办时限必须晚于今天。")
+        if new_due > by_rule.due:
+            raise ValidationError(f"重办时限不得晚于按规定时限（{limit.label}）计算的 {by_rule.due:%Y-%m-%d}。")
+        require_workday(session, new_due, "重办时限 ")
     lead = matter.lead_assignment
+    old_due = lead.due_on if lead is not None else None
+    due = new_due or by_rule.due
+    _transition(session, actor, matter, Action.REOPEN, expected_version=expected_version,
+                summary="回访不满意，退回重办", event_text=f"回访不满意，退回重办：{note}", audience="department",
+                changes={"note": note, "due_on": [old_due, due]})
+    matter.rework_count += 1
     if lead is not None:
         lead.status = AssignmentStatus.RECEIVED
+        lead.due_on, lead.due_provisional = due, (by_rule.provisional if new_due is None else False)
+        lead.assessed_due_on = None  # a rework is handled anew, to its own deadline
+        lead.limit_amount, lead.limit_unit = ((limit.amount, limit.unit.value) if new_due is None else (None, None))
+        add_event(session, matter, actor, "due_changed", "重办时限", audience="department",
+                  department=lead.department, old_due=old_due, new_due=due)
+        _tell_department(session, lead.department_id, f"回访不满意，退回重办：{matter.serial}",
+                         f"重办要求：{note}。重办时限 {due:%Y-%m-%d}。", matter)
         matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
 
 

@@ -11,13 +11,15 @@ from sqlalchemy import select
 from supervision import clock, permissions
 from supervision.deadlines import limit_for
 from supervision.documents import services as documents
+from supervision.errors import NonWorkdayError
 from supervision.extensions import db
 from supervision.forms import BaseForm, filters_status
 from supervision.ids import parse_id
 from supervision.matters import paperwork, queries, services
 from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
                                        DuplicateForm, ExtensionForm, InstructForm, ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
-                                       RegisterForm, ReplyForm, ReturnForm, ReviewForm, SummaryForm, list_filters)
+                                       RegisterForm, ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm,
+                                       list_filters)
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import (Attachment, Category, Channel, ComplaintClass, Extension, Matter, MatterKind,
@@ -173,6 +175,8 @@ def action_forms(matter: Matter) -> dict:
         forms["summary"].assigned_title.data = matter.assigned_title
     if "assign" in forms:
         forms["assign"].assigned_title.data = matter.assigned_title
+    if "reopen" in forms:  # the rule's new deadline, shown and editable (docs/domain.md §3)
+        forms["reopen"].new_due_on.data = services.rework_deadline(db.session, matter)[1].due
     if "reject" in forms and services.concluded_original(matter) is not None:
         forms["reject"].note.data = (f"该事项与 {services.concluded_original(matter).serial} 为同一事项，"
                                      "已经复核终结，依照《信访工作条例》不再受理。")
@@ -272,8 +276,9 @@ ACTIONS: dict[str, MatterAction] = {
     "follow_up": MatterAction(FollowUpForm, lambda u, m, f: services.record_follow_up(
         db.session, u, m, Satisfaction(f.satisfaction.data), f.note.data, expected_version=f.expected_version()),
         "回访结果已记录。", Action.FOLLOW_UP),
-    "reopen": MatterAction(ReasonForm, lambda u, m, f: services.reopen_for_rework(
-        db.session, u, m, f.note.data, expected_version=f.expected_version()), "已退回重办。", Action.REOPEN),
+    "reopen": MatterAction(ReworkForm, lambda u, m, f: services.reopen_for_rework(
+        db.session, u, m, f.note.data, new_due=f.new_due_on.data, expected_version=f.expected_version()),
+        "已退回重办。", Action.REOPEN),
     "close": MatterAction(NoteForm, lambda u, m, f: services.close_matter(
         db.session, u, m, f.note.data, expected_version=f.expected_version()), "已办结。", Action.CLOSE),
     "archive": MatterAction(NoteForm, lambda u, m, f: services.archive_matter(
@@ -320,6 +325,11 @@ def _run(matter: Matter, form, run: Callable, success: str, form_key: str, targe
     def refused(error: Exception) -> None:
         if isinstance(error, services.AvoidanceRequired):
             form.avoidance_reason.errors = [str(error)]
+        if isinstance(error, NonWorkdayError):  # offer the next working day in the date field typed
+            field = next((f for f in form if f.type == "DateField" and f.data == error.day), None)
+            if field is not None:
+                field.data, field.raw_data = error.next_workday, [error.next_workday.isoformat()]
+                field.errors = [str(error)]
 
     def page():
         db.session.expire_all()

@@ -324,6 +324,9 @@ class Assignment(Base):
     limit_unit: Mapped[str | None] = mapped_column(String(10))
     due_on: Mapped[date]
     due_provisional: Mapped[bool] = mapped_column(default=False)
+    # The deadline that decides 按时办结 when a 督办 moved due_on (docs/domain.md §8): the one the
+    # department was given. None: due_on decides. An approved extension or a rework deadline clears it.
+    assessed_due_on: Mapped[date | None]
     object_due_on: Mapped[date]  # last day to object (退回)
     object_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     avoidance_override: Mapped[str] = long_text(1000, default="")  # 回避 override reason
@@ -332,6 +335,10 @@ class Assignment(Base):
     returned_at: Mapped[datetime | None]
     return_reason: Mapped[str] = long_text(2000, default="")
     replied_at: Mapped[datetime | None]
+    # 协办: a supervisor may let the lead's reply be approved without this co-handler's 协办意见 (audited).
+    waived_at: Mapped[datetime | None]
+    waived_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    waiver_reason: Mapped[str] = long_text(1000, default="", server_default="")
 
     matter: Mapped[Matter] = relationship(back_populates="assignments")
     department: Mapped[Department] = relationship()

@@ -167,23 +167,30 @@ def done(ctx: Context):
     return Matter.status.in_(DONE_STATUSES)
 
 
+# The deadline that decides 按时办结: the one the department was given — a 督办 that set a new deadline does
+# not make a late matter an on-time one (docs/domain.md §8); an approved extension or a rework deadline does.
+ASSESSED_DUE = func.coalesce(Lead.assessed_due_on, Lead.due_on)
+
+
 @figure("closed_on_time", "按时办结",
-        "已办结，且主办单位最后一次报送办结报告的日期不晚于主办时限（批准延期的，以延期后的时限为准）。")
+        "已办结，且主办单位最后一次报送办结报告的日期不晚于主办时限（批准延期的，以延期后的时限为准；"
+        "督办另定的时限不计，仍以督办前的时限为准）。")
 def closed_on_time(ctx: Context):
     return and_(Matter.status.in_(DONE_STATUSES), Lead.status == AssignmentStatus.DONE,
-                day_of(Lead.replied_at) <= Lead.due_on)
+                day_of(Lead.replied_at) <= ASSESSED_DUE)
 
 
 def _replied_late():
     return and_(Lead.status.in_((AssignmentStatus.REPLIED, AssignmentStatus.DONE)),
-                day_of(Lead.replied_at) > Lead.due_on)
+                day_of(Lead.replied_at) > ASSESSED_DUE)
 
 
 @figure("overdue", "逾期",
-        "主办单位尚在办理且今天已超过主办时限的，或超过主办时限后才报送办结报告的（逾期办结）。")
+        "主办单位尚在办理且今天已超过主办时限的，或超过主办时限后才报送办结报告的（逾期办结）；"
+        "督办另定的时限不改变逾期。")
 def overdue(ctx: Context):
     open_past_due = and_(Lead.status.in_((AssignmentStatus.ASSIGNED, AssignmentStatus.RECEIVED)),
-                         Lead.due_on < ctx.today)
+                         ASSESSED_DUE < ctx.today)
     return or_(open_past_due, _replied_late())
 
 
