@@ -2,7 +2,7 @@
 waiver of a co-handler's 协办意见 (waived_at, waived_by_id, waiver_reason)
 
 Revision ID: 0034
-Revises: 0021
+Revises: 0033
 Create Date: 2026-12-07 09:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0034'
-down_revision = '0021'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
