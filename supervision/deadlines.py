@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from supervision import clock
+from supervision import clock, readcache
 from supervision.calendar import LIMIT_UNIT_LABELS, Deadline, LimitUnit, Override, WorkCalendar
 from supervision.errors import NonWorkdayError
 from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYear, TimeLimitRule
@@ -26,21 +26,26 @@ DEFAULT_LIMITS: dict[LimitStep, tuple[int, LimitUnit, str]] = {
 }
 WARNING_WORKDAYS = 2  # yellow light: due within this many working days
 
-_cache: dict[str, tuple[tuple, WorkCalendar]] = {}
+_cache: dict[str, tuple[tuple, WorkCalendar, int | None]] = {}
 
 
 def office_calendar(session: Session) -> WorkCalendar:
-    """The calendar with the admin's overrides; rebuilt only when the overrides change."""
+    """The calendar with the admin's overrides; rebuilt only when the overrides change. Checked once per
+    write of the application (``readcache``): every page with a deadline asks for it."""
     key = str(session.get_bind().url)
+    mark = readcache.write_mark(session)
+    cached = _cache.get(key)
+    if cached is not None and mark is not None and cached[2] == mark:
+        return cached[1]
     published = frozenset(session.scalars(select(PublishedYear.year)))
     fingerprint = (*session.execute(select(func.count(), func.max(CalendarOverride.updated_at))).one(), published)
-    cached = _cache.get(key)
     if cached is not None and cached[0] == fingerprint:
+        _cache[key] = (fingerprint, cached[1], mark)
         return cached[1]
     overrides = {row.day: Override(is_workday=row.is_workday, name=row.name)
                  for row in session.scalars(select(CalendarOverride))}
     calendar = WorkCalendar(overrides, published)
-    _cache[key] = (fingerprint, calendar)
+    _cache[key] = (fingerprint, calendar, mark)
     return calendar
 
 

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from supervision import readcache
+
 # Up to this many rows a list counts exactly (reading at most COUNT_CAP + 1 index entries); beyond it,
 # PostgreSQL's planner estimate stands in. PostgreSQL counts by visiting every row (MVCC): a bare
 # count(*) of 100,000 matters costs ~30 ms, of 1,000,000 ten times that, on every page view.
@@ -60,6 +62,12 @@ def count_rows(session: Session, ids: Select, cap: int | None = None) -> tuple[i
     costs a plan, not a scan. SQLite has no estimate but counts from an index without visiting rows, so
     it counts exactly."""
     cap = COUNT_CAP if cap is None else cap
+    # The same list's count is asked on every view and every page of it: kept until the next write.
+    return readcache.until_next_write(session, ("count_rows", cap, readcache.statement_key(session, ids)),
+                                      lambda: _count_rows(session, ids, cap))
+
+
+def _count_rows(session: Session, ids: Select, cap: int) -> tuple[int, bool]:
     bounded = session.scalar(select(func.count()).select_from(ids.limit(cap + 1).subquery()))
     if bounded <= cap:
         return bounded, False

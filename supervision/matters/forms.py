@@ -5,6 +5,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Optional
 
+from supervision import readcache
 from supervision.ids import parse_id
 from supervision.extensions import db
 from supervision.forms import BaseForm, drop_invalid, limited, required
@@ -29,9 +30,10 @@ C = Complainant.__table__.c
 
 
 def department_choices(blank: str | None = "（请选择）") -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Department.id, Department.name).where(Department.active).order_by(Department.code)).all()
-    return ([("", blank)] if blank is not None else []) + [(str(i), n) for i, n in rows]
+    rows = readcache.until_next_write(db.session, ("department_choices",), lambda: tuple(
+        (str(i), n) for i, n in db.session.execute(
+            select(Department.id, Department.name).where(Department.active).order_by(Department.code))))
+    return ([("", blank)] if blank is not None else []) + list(rows)
 
 
 def files_field(label: str) -> MultipleFileField:
@@ -228,9 +230,9 @@ class ListFilterForm(BaseForm):
         from supervision.models.matters import Channel
 
         self.department.choices = department_choices("全部")
-        self.category.choices = [("", "全部")] + [
-            (str(c.id), f"{c.matter_kind.label}·{c.name}") for c in
-            db.session.scalars(select(Category).where(Category.active).order_by(Category.matter_kind, Category.sort_order))]
+        self.category.choices = [("", "全部")] + list(readcache.until_next_write(db.session, ("category_choices",),
+            lambda: tuple((str(c.id), f"{c.matter_kind.label}·{c.name}") for c in db.session.scalars(
+                select(Category).where(Category.active).order_by(Category.matter_kind, Category.sort_order)))))
         self.channel.choices = [("", "全部")] + Channel.choices()
 
 

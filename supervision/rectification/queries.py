@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from supervision import readcache
 from supervision.deadlines import OpenDeadline
 from supervision.ids import parse_id
 from supervision.models.matters import Matter, MatterKind
@@ -60,13 +61,15 @@ def list_page(session: Session, user: User, filters: NoticeFilters, today: date,
 def open_counts(session: Session, user: User, today: date) -> dict[str, int]:
     """Headline numbers for the list page: open, overdue, items awaiting 验收."""
     base = [visibility(user), RectificationNotice.status != NoticeStatus.CLOSED]
-    return {
+    scope = (user.role in OFFICE_ROLES, user.role, user.department_id)
+    # Counts of every open notice: once per write of the application, not per view (``readcache``).
+    return dict(readcache.until_next_write(session, ("rectification_open_counts", scope, today), lambda: tuple({
         "open": session.scalar(select(func.count()).select_from(RectificationNotice).where(*base)) or 0,
         "overdue": session.scalar(select(func.count()).select_from(RectificationNotice).where(
             *base, RectificationNotice.due_on < today)) or 0,
         "to_verify": session.scalar(select(func.count()).select_from(RectificationItem).join(
             RectificationNotice).where(*base, RectificationItem.status == ItemStatus.REPORTED)) or 0,
-    }
+    }.items())))
 
 
 def rectifiable_matters(session: Session, limit: int = 200) -> list[Matter]:
