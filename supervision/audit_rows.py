@@ -65,7 +65,7 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
              "notified_at", "started_at", "ended_at", "statement", "commitments", "recorded_by_id", "measure_on",
              "influence_months", "influence_ends_on", "reply_due_on", "reply_due_provisional", "reply_text",
              "replied_at", "replied_by_id", "conclusion", "follow_up_note", "followed_up_at", "closed_at",
-             "close_note"),
+             "close_note", "admonition_form", "appeal_due_on", "appeal_received_on", "appeal_note"),
     "escalation": ("event_key", "subject_type", "subject_id", "matter_id", "department_id", "kind", "level", "due_on",
                    "workdays_overdue", "new_due_on", "note", "issued_at", "issued_by_id"),
     "clue": ("year", "seq", "serial", "source", "source_note", "matter_id", "rectification_notice_id", "talk_id",
@@ -104,7 +104,7 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "complainant_notice": ("matter_id", "kind", "ref", "body", "issued_on", "due_on", "due_provisional",
                            "document_id", "delivered_at", "delivered_by_id", "delivery_method"),
     "review_request": ("matter_id", "stage", "requested_on", "received_via", "reason", "body", "answer_due_on",
-                       "status", "outcome", "opinion", "decided_at", "decided_by_id"),
+                       "status", "outcome", "opinion", "decided_at", "decided_by_id"),  # overdue_notified_at: bookkeeping, as for notices
     "user_account": ("username", "display_name", "password_hash", "role", "department_id", "active"),
     "department": ("code", "name", "kind", "parent_id", "active"),
 }

@@ -104,6 +104,8 @@ PORTAL_LOOKUP_IDLE_MINUTES = 30  # a progress look-up not used for this long end
 # Talks (谈话函询) ------------------------------------------------------------------------------
 # 诫勉: no promotion for this many months after the measure (《问责条例》; some offices use 12).
 ADMONITION_INFLUENCE_MONTHS = 6
+# The office that approves a 诫勉, as the notice names it: 报【…】某某同志批准 (e.g. "中心分管领导"); "" names the person.
+TALK_APPROVER_TITLE = ""
 
 # Deadline sweep (`flask sweep`) and notifications ---------------------------------------------
 SWEEP_REMIND_WORKDAYS = 2  # remind the department this many working days before a deadline

@@ -125,6 +125,25 @@ def can_view_assignment(user: User, assignment: Assignment) -> bool:
                                              and assignment.department_id == user.department_id)
 
 
+def can_waive_co_opinion(user: User) -> bool:
+    """Let a lead's reply be approved without a co-handler's 协办意见 (with a reason): a supervisor."""
+    return is_role(user, Role.SUPERVISOR)
+
+
+def final_reply_for_co_handler(user: User, matter: Matter):
+    """The lead's approved reply, for a co-handling (协办) department's head, who otherwise sees only its
+    own part; None for anyone else or while the reply is not yet approved."""
+    if not is_role(user, Role.DEPT_HEAD) or user.department_id == matter.lead_department_id:
+        return None
+    if not any(a.department_id == user.department_id and a.role.value == "co"
+               and a.status.value not in ("withdrawn", "returned") for a in matter.assignments):
+        return None
+    lead = matter.lead_assignment
+    approved = [r for r in (lead.replies if lead else []) if r.review_result is not None
+                and r.review_result.value == "approved"]
+    return approved[-1] if approved else None
+
+
 def can_view_event(user: User, audience: str, department_id: int | None) -> bool:
     """A timeline entry: office staff all; a department head the public steps and their own."""
     if is_role(user, *OFFICE_ROLES):

@@ -133,6 +133,8 @@ def _reply(s, o, m, opts):
 
 
 def _approve(s, o, m, opts):
+    for co in services.awaited_co_handlers(m):  # the factory's co-handler gives no opinion: waived
+        services.waive_co_opinion(s, o.supervisor, co, "协办单位无补充意见。")
     services.review_reply(s, o.supervisor, m, True)
 
 

@@ -26,7 +26,7 @@ def talk_input(office, kind: TalkKind = TalkKind.ADMONITION, **fields) -> TalkIn
     values = dict(kind=kind, subject_name="周建华", subject_department=office.department,
                   subject_post="行政审批科科长", subject_party_branch="行政审批科党支部",
                   reason="对窗口工作人员教育管理不力，群众多次往返未办结", studied_by="中心主任办公会",
-                  scheduled_at=datetime(2026, 6, 3, 14, 30), place="中心三楼谈话室",
+                  scheduled_at=HELD_START, place="中心三楼谈话室",  # held as notified, not before
                   talkers=[PersonInput("张卫东", "示范市行政效能投诉中心", "督查科科长")],
                   recorder=PersonInput("孙明", "示范市行政效能投诉中心", "干部"))
     if kind == TalkKind.INQUIRY:

@@ -57,7 +57,7 @@ def test_admonition_notice_reads_like_the_official_notice(app, office, make_talk
     assert "周建华同志：" in text and "市市场监督管理局行政审批科科长" in text
     assert "据反映，你（市市场监督管理局行政审批科科长）存在对窗口工作人员教育管理不力" in text
     assert "经中心主任办公会研究" in text and f"报{office.leader.display_name}同志批准" in text
-    assert "2026年6月3日14时30分到中心三楼谈话室接受诫勉谈话" in text and "张卫东" in text
+    assert "2026年5月29日14时30分到中心三楼谈话室接受诫勉谈话" in text and "张卫东" in text
     assert "六个月内不得提拔或者重用" in text and "行政审批科党支部" in text
     assert "抄送：市市场监督管理局党组（党委）主要负责同志" in text and "2026年6月1日" in text
     assert not re.search(r"〔\d{4}〕0", text) and not re.search(r"年0\d月|月0\d日", text)
@@ -79,7 +79,7 @@ def test_a_reminder_talk_record_is_titled_by_its_kind(app, session, office, make
     talk = make_talk("held", kind=TalkKind.REMINDER)
     text = text_of(generate(signed_in(app, office.supervisor), talk, "talk_record"))
     assert "提醒谈话记录" in text and "诫勉谈话记录" not in text
-    assert session.scalar(select(GeneratedDocument.title)) == "提醒谈话记录"
+    assert session.scalar(select(GeneratedDocument.title)) == f"〔{talk.serial}〕周建华提醒谈话记录"
 
 
 def test_inquiry_notice_lists_the_summaries_and_the_working_day_deadline(app, office, make_talk, make_matter):

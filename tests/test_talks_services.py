@@ -203,7 +203,8 @@ def test_an_admonition_starts_its_influence_period_on_the_day_of_the_talk(sessio
     session.commit()
     assert talk.measure_on == date(2026, 5, 29) and talk.influence_ends_on == date(2026, 11, 29)
     entry, changes = last_audit(session, "talk.measure", talk)
-    assert changes == {"measure_on": "2026-05-29", "influence_months": 6, "influence_ends_on": "2026-11-29"}
+    assert changes == {"measure_on": "2026-05-29", "influence_months": 6, "influence_ends_on": "2026-11-29",
+                       "appeal_due_on": "2026-06-29"}  # 申诉 within one month (问责条例)
     assert talk.influence_active(date(2026, 11, 29)) and not talk.influence_active(date(2026, 11, 30))
 
 

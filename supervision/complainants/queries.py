@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from supervision import clock
 from supervision.matters.queries import TodoItem
 from supervision.models.complainants import ComplainantNotice, ReviewRequest, ReviewStatus
 
@@ -22,5 +23,6 @@ def reviews_to_answer(session: Session, limit: int) -> list[TodoItem]:
     rows = session.scalars(select(ReviewRequest).where(ReviewRequest.status == ReviewStatus.PENDING)
                            .order_by(ReviewRequest.answer_due_on, ReviewRequest.id).limit(limit)
                            .options(joinedload(ReviewRequest.matter)))
-    return [TodoItem(f"{r.matter.serial} {r.stage.label}请求", f"/matters/{r.matter_id}#reviews", r.answer_due_on,
-                     r.answer_due_provisional) for r in rows]
+    today = clock.today()
+    return [TodoItem(f"{r.matter.serial} {r.stage.label}请求" + ("（逾期未答复）" if r.answer_due_on < today else ""),
+                     f"/matters/{r.matter_id}#reviews", r.answer_due_on, r.answer_due_provisional) for r in rows]

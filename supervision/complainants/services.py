@@ -217,6 +217,33 @@ def tell_intake_of_overdue(session: Session, today: date, channels: tuple[str, .
     return told
 
 
+def tell_of_overdue_reviews(session: Session, today: date, channels: tuple[str, ...] = ("log",)) -> int:
+    """复查 / 复核 requests not answered by their due date: the office staff who record the answer for the
+    answering body (supervisors, leaders) and intake are told once each; the to-do list marks them. Safe on
+    two servers (a conditional UPDATE claims each, as for the notices above)."""
+    ids = session.scalars(select(ReviewRequest.id).where(
+        ReviewRequest.status == ReviewStatus.PENDING, ReviewRequest.answer_due_on < today,
+        ReviewRequest.overdue_notified_at.is_(None))).all()
+    told = 0
+    staff = office_staff(session, Role.SUPERVISOR, Role.LEADER, Role.INTAKE) if ids else []
+    for request_id in ids:
+        claimed = session.execute(update(ReviewRequest).where(
+            ReviewRequest.id == request_id, ReviewRequest.overdue_notified_at.is_(None))
+            .values(overdue_notified_at=clock.now())).rowcount
+        if not claimed:
+            continue
+        request = session.get(ReviewRequest, request_id)
+        late = f"{request.matter.serial} {request.stage.label}逾期未答复"
+        notify(session, staff, f"{late}（{request.body}）",
+               f"反映人于 {request.requested_on:%Y-%m-%d} 请求{request.stage.label}，应由{request.body}于 "
+               f"{request.answer_due_on:%Y-%m-%d} 前答复，至今未答复。", f"/matters/{request.matter_id}#reviews",
+               channels)
+        audit.record(session, None, "review.overdue", request, late,
+                     {"answer_due_on": request.answer_due_on, "body": request.body})
+        told += 1
+    return told
+
+
 def notices_of(session: Session, matter: Matter) -> list[ComplainantNotice]:
     return list(session.scalars(select(ComplainantNotice).where(ComplainantNotice.matter_id == matter.id)
                                 .order_by(ComplainantNotice.id)))

@@ -204,6 +204,15 @@ def _drive(session, matter, state, received, today, intake, supervisor, leader, 
         return
     with at(3):
         services.submit_reply(session, head, assignment, reply_text + "补充：当事人已在科室会议上作检讨，扣减当月绩效。", public)
+    for co_part in services.awaited_co_handlers(matter):  # the 协办意见 comes before the approval
+        co_head = session.scalar(select(User).where(User.department_id == co_part.department_id).order_by(User.id))
+        with at(1):
+            if co_head is None:
+                services.waive_co_opinion(session, supervisor, co_part, "协办单位电话告知无补充意见。")
+                continue
+            if co_part.status.value == "assigned":
+                services.sign_assignment(session, co_head, co_part)
+            services.submit_reply(session, co_head, co_part, "协办意见：已配合调取相关材料，对主办单位的处理意见无异议。")
     with at(1):
         services.review_reply(session, supervisor, matter, True)
     if state == "approved":

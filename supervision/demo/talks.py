@@ -108,7 +108,7 @@ def load(session: Session, config) -> None:
 
     # 2. 诫勉 proposed, waiting for the leader.
     propose(back(1), TalkKind.ADMONITION, "钱永刚", "S05", "质监站副站长",
-            "竣工验收中暗示吃请、拖延出具验收意见", matters=matters_of("S05"), scheduled=_at(today + timedelta(days=7), 9))
+            "竣工验收中暗示吃请、拖延出具验收意见", matters=matters_of("S05"), scheduled=_at(calendar.next_workday(today + timedelta(days=7)), 9))
 
     # 3. 提醒谈话 held and closed.
     reminder = propose(back(15), TalkKind.REMINDER, "孙丽", "S01", "综合窗口负责人",
@@ -128,7 +128,7 @@ def load(session: Session, config) -> None:
     # 4. 批评教育 notified, the talk is next week: the department head sees the notice.
     criticism = propose(back(3), TalkKind.CRITICISM, "王海", "S02", "登记注册科副科长",
                         "办事指南长期未更新，收费依据失效", matters=matters_of("S02", 2)[1:],
-                        scheduled=_at(today + timedelta(days=5), 9, 30))
+                        scheduled=_at(calendar.next_workday(today + timedelta(days=5)), 9, 30))
     approve(back(2), criticism)
     notify(back(1), criticism)
 

@@ -19,6 +19,7 @@ from supervision.models.org import User
 from supervision.paperwork.builders import BUILDERS, COMPLAINANT_NOTICES, DOCUMENT_TITLES
 from supervision.paperwork.data import DocNumber
 from supervision.paperwork.layout import DEFAULT_DOC_PREFIXES, Fonts, OfficeProfile, format_doc_number
+from supervision.paperwork.standard import carries_provisional
 
 @dataclass(frozen=True)
 class Paperwork:
@@ -65,7 +66,9 @@ def generate(session: Session, actor: User | None, *, doc_type: str, subject: tu
         prefix, year = profile.prefix(prefix_key), clock.today().year
         number = DocNumber(year, sequences.next_value(session, f"doc:{prefix}", year))
         number_text = format_doc_number(prefix, number.year, number.seq)
-    content = BUILDERS[doc_type](build_data(number), profile)
+    data = build_data(number)
+    content = BUILDERS[doc_type](data, profile)
+    provisional = carries_provisional(data)  # the 推定 mark is printed by the builder; the register says so
     stored_name = filestore.stage(session, folder, content)  # in place only once the row is committed
     document = GeneratedDocument(
         doc_type=doc_type, title=title or DOCUMENT_TITLES[doc_type], number=number_text,
@@ -75,8 +78,10 @@ def generate(session: Session, actor: User | None, *, doc_type: str, subject: tu
         generated_by_id=actor.id if actor else None)
     session.add(document)
     audit.record(session, actor, "document.generated", document,
-                 f"生成{document.title} {number_text}".strip() + (f"（第 {document.revision} 版）" if previous else ""),
-                 {"doc_type": doc_type, "subject": f"{subject_type}:{subject_id}", "sha256": document.sha256})
+                 f"生成{document.title} {number_text}".strip() + (f"（第 {document.revision} 版）" if previous else "")
+                 + ("，含推定日期" if provisional else ""),
+                 {"doc_type": doc_type, "subject": f"{subject_type}:{subject_id}", "sha256": document.sha256,
+                  **({"provisional": True} if provisional else {})})
     return document
 
 

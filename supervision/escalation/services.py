@@ -58,6 +58,7 @@ class SweepReport:
     notices: int = 0  # 督办通知书 generated and delivered
     letters: int = 0  # notices to complainants generated and sent late (recorded without the paperwork)
     overdue_letters: int = 0  # notices to complainants past their due date, told to intake
+    overdue_reviews: int = 0  # 复查 / 复核 not answered by their due date, told to the office
 
     @property
     def recorded(self) -> int:
@@ -69,7 +70,8 @@ class SweepReport:
                                                                  for k, v in self.by_level.items()) + "）")
                 + (f"，生成督办通知书 {self.notices} 份" if self.notices else "")
                 + (f"，生成告知书 {self.letters} 份" if self.letters else "")
-                + (f"，告知书逾期未送达 {self.overdue_letters} 份" if self.overdue_letters else ""))
+                + (f"，告知书逾期未送达 {self.overdue_letters} 份" if self.overdue_letters else "")
+                + (f"，复查复核逾期未答复 {self.overdue_reviews} 件" if self.overdue_reviews else ""))
 
 
 def matter_assignments(session: Session, horizon: date) -> Iterable[OpenDeadline]:
@@ -162,10 +164,12 @@ def sweep(session: Session, policy: SweepPolicy, today: date | None = None,
 
         report.notices = issue_missing_notices(session, paperwork, policy.channels)
     if letters is not None:
-        from supervision.complainants.services import issue_missing_letters, tell_intake_of_overdue
+        from supervision.complainants.services import (issue_missing_letters, tell_intake_of_overdue,
+                                                       tell_of_overdue_reviews)
 
         report.letters = issue_missing_letters(session, letters)
         report.overdue_letters = tell_intake_of_overdue(session, today, policy.channels)
+        report.overdue_reviews = tell_of_overdue_reviews(session, today, policy.channels)
     return report
 
 

@@ -118,6 +118,11 @@ class ReasonForm(VersionedForm):
     note = limited(M.decision_reason, "理由", textarea=True, render_kw={"rows": 3})
 
 
+class WaiveForm(BaseForm):
+    reason = limited(Assignment.__table__.c.waiver_reason, "免于等待的理由", optional=True, textarea=True,
+                     render_kw={"rows": 2})
+
+
 class ReworkForm(ReasonForm):
     new_due_on = DateField("重办时限（已按规定时限计算，可提前，须为工作日）", validators=[Optional()])
 

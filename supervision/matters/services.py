@@ -672,6 +672,35 @@ def submit_reply(session: Session, actor: User, assignment: Assignment, result: 
     return reply
 
 
+def awaited_co_handlers(matter: Matter) -> list[Assignment]:
+    """The co-handling parts whose 协办意见 the lead's reply still waits for (neither given nor waived)."""
+    return [a for a in matter.assignments if a.role == AssignmentRole.CO and a.is_open and a.waived_at is None]
+
+
+def _check_co_opinions(matter: Matter) -> None:
+    for co in awaited_co_handlers(matter):
+        what = "尚未签收" if co.status == AssignmentStatus.ASSIGNED else "尚未报送协办意见"
+        raise WorkflowError(f"协办单位“{co.department.name}”{what}，主办单位的办结报告暂不能审核通过。"
+                            "请督促其报送协办意见，或由督查人员写明理由后免于等待。")
+
+
+def waive_co_opinion(session: Session, actor: User, assignment: Assignment, reason: str) -> None:
+    """A supervisor lets the lead's reply be approved without this co-handler's 协办意见, with a reason."""
+    if not permissions.can_waive_co_opinion(actor):
+        raise PermissionDenied("只有督查人员可以免于等待协办意见。")
+    if assignment.role != AssignmentRole.CO:
+        raise WorkflowError("只有协办单位的协办意见可以免于等待。")
+    if not assignment.is_open or assignment.waived_at is not None:
+        raise WorkflowError(f"该协办已{'免于等待' if assignment.waived_at else assignment.status.label}，无需再免。")
+    reason = _required(reason, "请写明免于等待协办意见的理由。")
+    assignment.waived_at, assignment.waived_by_id, assignment.waiver_reason = clock.now(), actor.id, reason
+    matter = assignment.matter
+    add_event(session, matter, actor, "co_waived", f"{assignment.department.name}（协办）免于等待协办意见：{reason}",
+              audience="department", department=assignment.department)
+    audit.record(session, actor, "assignment.waived", assignment,
+                 f"{matter.serial} {assignment.department.name}（协办）免于等待协办意见", {"reason": reason})
+
+
 def review_reply(session: Session, actor: User, matter: Matter, approve: bool, note: str = "", *,
                  public_reply: str | None = None, new_due: date | None = None,
                  expected_version: int | None = None, letters: LetterPolicy | None = None) -> None:
@@ -682,6 +711,8 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
     if reply is None or reply.review_result is not None:
         raise WorkflowError("该事项没有待审核的办结报告。")
     action = Action.APPROVE if approve else Action.SEND_BACK
+    if approve:
+        _check_co_opinions(matter)
     if not approve:
         note = _required(note, "退回重办时请写明理由和要求。")
         if new_due is not None and new_due <= clock.today():
@@ -699,6 +730,10 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
     reply.review_note, reply.reviewed_at, reply.reviewed_by_id = note.strip(), clock.now(), actor.id
     if approve:
         lead.status = AssignmentStatus.DONE
+        for co in matter.assignments:  # co-handlers read the lead's final reply on the matter page
+            if co.role == AssignmentRole.CO and co.status not in (AssignmentStatus.WITHDRAWN, AssignmentStatus.RETURNED):
+                _tell_department(session, co.department_id, f"主办单位办理结果已审核通过：{matter.serial}",
+                                 "主办单位的办理结果已审核通过，可在事项页面查看。", matter)
         matter.public_reply = (public_reply if public_reply is not None else reply.public_reply).strip()
         matter.due_on, matter.due_provisional = None, False
         if matter.public_reply:

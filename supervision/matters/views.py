@@ -18,7 +18,7 @@ from supervision.ids import parse_id
 from supervision.matters import paperwork, queries, services
 from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
                                        DuplicateForm, ExtensionForm, InstructForm, ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
-                                       RegisterForm, ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm,
+                                       RegisterForm, ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm, WaiveForm,
                                        list_filters)
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
@@ -123,8 +123,10 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     from supervision.clues.queries import clue_for_matter, may_become_clue
 
     clue = clue_for_matter(db.session, user, matter)
+    waive_form = (failed or {}).get("waive") or (WaiveForm() if permissions.can_waive_co_opinion(user) else None)
     return render_template(
-        "matters/detail.html", matter=matter, escalations=escalations, urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
+        "matters/detail.html", matter=matter, escalations=escalations, waive_form=waive_form,
+        final_reply=permissions.final_reply_for_co_handler(user, matter), urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
         **complainant_panel(matter),
         identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, events=events,
         generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
@@ -348,6 +350,23 @@ def act(matter_id: int, name: str):
             current_user, matter, spec.action)):
         abort(403)
     return _run(matter, spec.form_class(), spec.run, spec.success, name, matter)
+
+
+@bp.post("/<int:matter_id>/waive/<int:assignment_id>")
+@requires(permissions.can_waive_co_opinion)
+def waive(matter_id: int, assignment_id: int):
+    """免于等待协办意见: the lead's reply may then be approved without this co-handler's opinion."""
+    matter = load_matter(matter_id)
+    assignment = next((a for a in matter.assignments if a.id == assignment_id), None) or abort(404)
+    form = WaiveForm()
+
+    def page():
+        db.session.expire_all()
+        return render_detail(db.session.get(Matter, matter_id), {"waive": form})
+
+    return submit(form, lambda: services.waive_co_opinion(db.session, current_user, assignment, form.reason.data),
+                  success="已免于等待该单位的协办意见。", then=url_for("matters.detail", matter_id=matter_id),
+                  otherwise=page)
 
 
 @bp.post("/<int:matter_id>/assignment/<name>")

@@ -118,5 +118,6 @@ class ReviewRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    overdue_notified_at: Mapped[datetime | None]  # the sweep announced it unanswered past its due date (once)
 
     matter: Mapped[Matter] = relationship()

@@ -31,6 +31,16 @@ SERIAL_PREFIX = {TalkKind.REMINDER: "TX", TalkKind.CRITICISM: "PP", TalkKind.ADM
                  TalkKind.INQUIRY: "HX"}
 
 
+class AdmonitionForm(LabelledEnum):
+    """诫勉 is done by talk or in writing (问责条例 §8): a 书面诫勉 is served, not held."""
+
+    TALK = "talk", "谈话诫勉"
+    WRITTEN = "written", "书面诫勉"
+
+
+APPEAL_MONTHS = 1  # 问责条例 §21: a written 申诉 within one month of receiving the decision
+
+
 class TalkStatus(LabelledEnum):
     PROPOSED = "proposed", "待审批"
     DECLINED = "declined", "不予批准"
@@ -102,9 +112,15 @@ class Talk(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     # 诫勉: an accountability measure with an influence period (《问责条例》§8)
+    admonition_form: Mapped[AdmonitionForm] = mapped_column(
+        enum_column(AdmonitionForm, "admonition_form"), default=AdmonitionForm.TALK, server_default="talk")
     measure_on: Mapped[date | None]
     influence_months: Mapped[int | None]
     influence_ends_on: Mapped[date | None]
+    # 申诉 (问责条例 §21): the last day for it, and the appeal when one is received
+    appeal_due_on: Mapped[date | None]
+    appeal_received_on: Mapped[date | None]
+    appeal_note: Mapped[str] = long_text(4000, default="", server_default="")
 
     # 函询: reply within the INQUIRY_REPLY limit, and the office's conclusion
     reply_due_on: Mapped[date | None]
@@ -137,6 +153,10 @@ class Talk(Base):
 
     def __str__(self) -> str:
         return f"{self.serial} {self.kind.label} {self.subject_name}"
+
+    @property
+    def is_written_admonition(self) -> bool:
+        return self.kind == TalkKind.ADMONITION and self.admonition_form == AdmonitionForm.WRITTEN
 
     @property
     def is_inquiry(self) -> bool:

@@ -339,6 +339,9 @@ def build_admonition_notice(data: AdmonitionNotice, profile: OfficeProfile) -> b
     )
     if data.party_branch:
         paper.body(f"请你所在党支部（{data.party_branch}）加强对你的日常教育、管理和监督。")
+    # 问责条例 §21: the right to appeal, within one month, is stated on the decision itself.
+    paper.body(f"如对诫勉决定不服，可以自收到本通知之日起一个月内，向{office}提出书面申诉。"
+               "申诉期间，不停止诫勉的执行。")
     paper.body("特此通知。")
     paper.signature(data.issued_on)
     paper.imprint([data.unit_party_head], data.issued_on)

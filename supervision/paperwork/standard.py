@@ -175,6 +175,27 @@ def format_cn_time(value: datetime) -> str:
     return f"{value.hour}时{value.minute}分" if value.minute else f"{value.hour}时"
 
 
+def carries_provisional(data) -> bool:
+    """Whether a document's data prints a provisional (推定) date: a ``*provisional`` flag set anywhere in
+    it, or a text already marked with the 推定 mark (a notice's paragraphs). The register of generated
+    documents audits it (docs/domain.md §7)."""
+    if isinstance(data, str):
+        return PROVISIONAL_MARK in data
+    if isinstance(data, (tuple, list)):
+        return any(carries_provisional(item) for item in data)
+    fields = getattr(data, "__dataclass_fields__", None)
+    if not fields:
+        return False
+    for name in fields:
+        value = getattr(data, name)
+        if "provisional" in name and value is True:
+            return True
+        if isinstance(value, (str, tuple, list)) or hasattr(value, "__dataclass_fields__"):
+            if carries_provisional(value):
+                return True
+    return False
+
+
 def format_deadline(value: date, provisional: bool = False) -> str:
     """A deadline computed with the fallback calendar is shown as provisional (docs/domain.md §6)."""
     return format_cn_date(value) + (PROVISIONAL_MARK if provisional else "")

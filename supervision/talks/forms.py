@@ -3,14 +3,14 @@ from __future__ import annotations
 import re
 
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, DateTimeLocalField, HiddenField, RadioField, SelectField
+from wtforms import BooleanField, DateField, DateTimeLocalField, HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from supervision.ids import parse_id
 from supervision.forms import BaseForm, limited
 from supervision.matters.forms import department_choices
 from supervision.models.matters import Matter
-from supervision.models.talks import InquiryConclusion, Talk, TalkKind, TalkParticipant
+from supervision.models.talks import AdmonitionForm, InquiryConclusion, Talk, TalkKind, TalkParticipant
 from supervision.talks.services import PersonInput
 from supervision.uploads import ACCEPT_ATTRIBUTE
 
@@ -78,6 +78,8 @@ class ProposeForm(BaseForm):
     studied_by = limited(T.studied_by, "研究机构（经……研究）", optional=True,
                          render_kw={"placeholder": "如 中心主任办公会"})
     proposal_note = limited(T.proposal_note, "拟办意见", optional=True, textarea=True, render_kw={"rows": 2})
+    admonition_form = RadioField("诫勉方式", choices=AdmonitionForm.choices(), default=AdmonitionForm.TALK.value,
+                                 validators=[Optional()])
     scheduled_at = DateTimeLocalField("拟谈话时间", format=DATETIME_FORMATS, validators=[Optional()])
     place = limited(T.place, "谈话地点", optional=True)
     talkers = limited(T.proposal_note, "谈话人", optional=True, textarea=True, render_kw={"rows": 2})
@@ -87,6 +89,8 @@ class ProposeForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.subject_department_id.choices = department_choices("（系统外单位）")
+        if kind != TalkKind.ADMONITION:
+            del self["admonition_form"]
         if kind == TalkKind.INQUIRY:
             self.subject_name.label.text = "被函询人姓名"
             self.subject_department_id.label.text = "被函询单位"
@@ -114,6 +118,22 @@ class ReasonForm(VersionedForm):
 class NotifyForm(VersionedForm):
     scheduled_at = DateTimeLocalField("谈话时间", format=DATETIME_FORMATS, validators=[Optional()])
     place = limited(T.place, "谈话地点", optional=True)
+    rest_day_confirmed = BooleanField("确认在非工作日谈话")
+
+
+class ServeForm(VersionedForm):
+    """书面诫勉: when the written notice was served, and what the person said in writing, if anything."""
+
+    started_at = DateTimeLocalField("送达时间", format=DATETIME_FORMATS,
+                                    validators=[InputRequired(message="请填写书面诫勉通知的送达时间。")])
+    statement = limited(T.statement, "本人书面检查或表态（如有）", optional=True, textarea=True, render_kw={"rows": 3})
+    commitments = limited(T.commitments, "整改措施 / 承诺（每行一条）", optional=True, textarea=True,
+                          render_kw={"rows": 3})
+
+
+class AppealForm(BaseForm):
+    received_on = DateField("收到申诉日期", validators=[InputRequired(message="请填写收到申诉的日期。")])
+    note = limited(T.appeal_note, "申诉主要理由", textarea=True, render_kw={"rows": 3})
 
 
 class HoldForm(VersionedForm):

@@ -8,6 +8,7 @@ from datetime import date
 
 from supervision.models.talks import Talk, TalkKind, TalkParticipant
 from supervision.paperwork.data import (
+    AdmonitionMethod,
     AdmonitionNotice,
     DocNumber,
     Exchange,
@@ -33,14 +34,20 @@ def _issued_on(talk: Talk) -> date:
     return when.date()
 
 
-def _approver(talk: Talk) -> str:
-    return talk.approved_by.display_name + "同志" if talk.approved_by else "领导"
+def _approver(talk: Talk, title: str = "") -> str:
+    """报【…】批准: the approving office as the office configures it (TALK_APPROVER_TITLE, e.g. 中心分管领导),
+    with the person who approved."""
+    person = talk.approved_by.display_name + "同志" if talk.approved_by else ""
+    return f"{title.strip()}{person}" or "领导"
 
 
-def admonition_notice(talk: Talk, number: DocNumber | None, influence_months: int) -> AdmonitionNotice:
+def admonition_notice(talk: Talk, number: DocNumber | None, influence_months: int,
+                      approver_title: str = "") -> AdmonitionNotice:
     return AdmonitionNotice(
         number=number, subject=subject_of(talk), problem=talk.reason.rstrip("。；;，, "),
-        studied_by=talk.studied_by or "本机关", approved_by=_approver(talk), issued_on=_issued_on(talk),
+        method=AdmonitionMethod(talk.admonition_form.value),
+        studied_by=talk.studied_by or "本机关", approved_by=_approver(talk, approver_title),
+        issued_on=_issued_on(talk),
         party_branch=talk.subject_party_branch, talk_at=talk.scheduled_at, place=talk.place,
         talkers=tuple(person_of(p) for p in talk.talkers),
         influence_months=talk.influence_months or influence_months,

@@ -15,15 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervision import audit, clock, permissions, sequences
-from supervision.deadlines import compute_due, limit_for
+from supervision.deadlines import compute_due, limit_for, non_workday_note, office_calendar
 from supervision.documents import services as documents
-from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
+from supervision.errors import NonWorkdayError, PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Complainant, Matter
 from supervision.models.org import Department, User
 from supervision.models.talks import (
+    APPEAL_MONTHS,
     SERIAL_PREFIX,
+    AdmonitionForm,
     InquiryConclusion,
     ParticipantRole,
     Talk,
@@ -65,6 +67,7 @@ class TalkInput:
     place: str = ""
     talkers: list[PersonInput] = field(default_factory=list)
     recorder: PersonInput | None = None
+    admonition_form: AdmonitionForm = AdmonitionForm.TALK  # a 诫勉 by talk or in writing
 
 
 @dataclass
@@ -179,7 +182,8 @@ def propose_talk(session: Session, actor: User, data: TalkInput) -> Talk:
                 subject_post=data.subject_post.strip(), subject_party_branch=data.subject_party_branch.strip(),
                 reason=reason, studied_by=data.studied_by.strip(), proposal_note=data.proposal_note.strip(),
                 scheduled_at=data.scheduled_at, place=data.place.strip(), proposed_at=clock.now(),
-                proposed_by_id=actor.id)
+                proposed_by_id=actor.id,
+                admonition_form=data.admonition_form if kind == TalkKind.ADMONITION else AdmonitionForm.TALK)
     _people(talk, data.talkers, data.recorder)
     talk.links = [TalkLink(matter=m) for m in matters]
     session.add(talk)
@@ -206,23 +210,33 @@ def decline_talk(session: Session, actor: User, talk: Talk, note: str, *,
 
 # --- notice, talk, reply -------------------------------------------------------------------------
 def notify_talk(session: Session, actor: User, talk: Talk, *, scheduled_at: datetime | None = None,
-                place: str = "", expected_version: int | None = None) -> None:
-    """发出通知: a talk needs its time, place and talkers; an inquiry's reply deadline starts today."""
+                place: str = "", rest_day_confirmed: bool = False, expected_version: int | None = None) -> None:
+    """发出通知: a talk needs its time, place and talkers; an inquiry's reply deadline starts today; a
+    书面诫勉 is served in writing and needs neither. A talk on a rest day is asked about once."""
     changes: dict = {}
-    if talk.is_inquiry:
+    if talk.is_written_admonition:
+        changes = {"admonition_form": talk.admonition_form}
+        summary = f"发出书面诫勉通知（{talk.subject_name}）"
+    elif talk.is_inquiry:
         limit = limit_for(session, LimitStep.INQUIRY_REPLY)
         due = compute_due(session, clock.today(), limit)
         talk.reply_due_on, talk.reply_due_provisional = due.due, due.provisional
         changes = {"reply_due_on": due.due, "provisional": due.provisional, "limit": limit.label}
         summary = f"发出函询，回复期限 {format_cn_date(due.due)}" + ("（推定）" if due.provisional else "")
     else:
-        talk.scheduled_at = scheduled_at or talk.scheduled_at
-        talk.place = place.strip() or talk.place
-        if talk.scheduled_at is None or not talk.place:
+        when, where = scheduled_at or talk.scheduled_at, place.strip() or talk.place
+        if when is None or not where:
             raise ValidationError("请填写谈话时间和地点后再发出通知。")
         if not talk.talkers:
             raise ValidationError("请先确定谈话人后再发出通知。")
-        changes = {"scheduled_at": talk.scheduled_at, "place": talk.place}
+        # Asked before the talk changes: the calendar's query would flush it (and bump its version).
+        calendar = office_calendar(session)
+        rest_day = non_workday_note(calendar, when.date())
+        if rest_day and not rest_day_confirmed:
+            raise NonWorkdayError(f"谈话时间 {rest_day}。如确需在该日谈话，请勾选“确认在非工作日谈话”后再发出通知。",
+                                  when.date(), calendar.next_workday(when.date()))
+        talk.scheduled_at, talk.place = when, where
+        changes = {"scheduled_at": talk.scheduled_at, "place": talk.place, "rest_day": bool(rest_day)}
         summary = f"通知{talk.subject_name}于 {talk.scheduled_at:%Y-%m-%d %H:%M} 在{talk.place}谈话"
     _transition(session, actor, talk, TalkAction.NOTIFY, summary, expected_version=expected_version,
                 changes=changes)
@@ -231,13 +245,19 @@ def notify_talk(session: Session, actor: User, talk: Talk, *, scheduled_at: date
 
 def record_talk(session: Session, actor: User, talk: Talk, held: HeldInput, *,
                 influence_months: int | None = None, expected_version: int | None = None) -> None:
-    """记录谈话: time, the conversation, the subject's 表态; a 诫勉 starts its influence period."""
+    """记录谈话: time, the conversation, the subject's 表态; a 诫勉 starts its influence period and its
+    申诉 period. A 书面诫勉 records when it was served (送达), no conversation."""
+    if talk.is_written_admonition:
+        return _record_written_admonition(session, actor, talk, held, influence_months, expected_version)
     if held.started_at is None or held.ended_at is None:
         raise ValidationError("请填写谈话的开始和结束时间。")
     if held.ended_at <= held.started_at:
         raise ValidationError("谈话结束时间须晚于开始时间。")
     if held.started_at > clock.now():
         raise ValidationError("谈话开始时间不能晚于现在：请在谈话结束后记录。")
+    if talk.scheduled_at is not None and held.started_at < talk.scheduled_at:
+        raise ValidationError(f"谈话开始时间不能早于通知的谈话时间（{talk.scheduled_at:%Y-%m-%d %H:%M}）："
+                              "谈话须按通知进行。如时间有变，请如实记录实际谈话时间。")
     exchanges = [(q.strip(), a.strip()) for q, a in held.exchanges if q.strip() or a.strip()]
     if not exchanges:
         raise ValidationError("请记录谈话内容（至少一问一答）。")
@@ -257,13 +277,60 @@ def record_talk(session: Session, actor: User, talk: Talk, held: HeldInput, *,
     talk.statement, talk.commitments = statement, held.commitments.strip()
     talk.recorded_by_id = actor.id
     if talk.kind == TalkKind.ADMONITION:
-        talk.measure_on = held.started_at.date()
-        talk.influence_months = influence_months
-        talk.influence_ends_on = add_months(talk.measure_on, influence_months)
-        audit.record(session, actor, "talk.measure", talk,
-                     f"{talk.serial} 诫勉{talk.subject_name}，影响期至 {format_cn_date(talk.influence_ends_on)}",
-                     {"measure_on": talk.measure_on, "influence_months": influence_months,
-                      "influence_ends_on": talk.influence_ends_on})
+        _take_measure(session, actor, talk, held.started_at.date(), influence_months)
+
+
+def _take_measure(session: Session, actor: User, talk: Talk, measure_on: date, influence_months: int) -> None:
+    """The 诫勉 is taken: its influence period and the month the person has to appeal (问责条例 §21)."""
+    talk.measure_on = measure_on
+    talk.influence_months = influence_months
+    talk.influence_ends_on = add_months(measure_on, influence_months)
+    talk.appeal_due_on = add_months(measure_on, APPEAL_MONTHS)
+    audit.record(session, actor, "talk.measure", talk,
+                 f"{talk.serial} 诫勉{talk.subject_name}，影响期至 {format_cn_date(talk.influence_ends_on)}",
+                 {"measure_on": measure_on, "influence_months": influence_months,
+                  "influence_ends_on": talk.influence_ends_on, "appeal_due_on": talk.appeal_due_on})
+
+
+def _record_written_admonition(session: Session, actor: User, talk: Talk, held: HeldInput,
+                               influence_months: int | None, expected_version: int | None) -> None:
+    if held.started_at is None:
+        raise ValidationError("请填写书面诫勉通知的送达时间。")
+    if held.started_at > clock.now():
+        raise ValidationError("送达时间不能晚于现在。")
+    if talk.notified_at is not None and held.started_at < talk.notified_at.replace(hour=0, minute=0, second=0):
+        raise ValidationError(f"送达时间不能早于发出通知的日期（{talk.notified_at:%Y-%m-%d}）。")
+    if influence_months is None:
+        raise ValidationError("系统未配置诫勉影响期（ADMONITION_INFLUENCE_MONTHS），无法记录诫勉。请联系系统管理员。")
+    _transition(session, actor, talk, TalkAction.HOLD, f"向{talk.subject_name}送达书面诫勉通知",
+                expected_version=expected_version, changes={"served_at": held.started_at})
+    talk.started_at = talk.ended_at = held.started_at
+    talk.statement, talk.commitments = held.statement.strip(), held.commitments.strip()
+    talk.recorded_by_id = actor.id
+    _take_measure(session, actor, talk, held.started_at.date(), influence_months)
+
+
+def record_appeal(session: Session, actor: User, talk: Talk, received_on: date | None, note: str) -> None:
+    """申诉: the admonished person's written appeal, received within a month of the decision (问责条例
+    §21). It does not stop the measure; the office records it and its handling."""
+    if not permissions.can_propose_talk(actor):
+        raise PermissionDenied("只有督查人员可以登记申诉。")
+    if talk.kind != TalkKind.ADMONITION or talk.appeal_due_on is None:
+        raise WorkflowError("只有已作出的诫勉可以申诉。")
+    if talk.appeal_received_on is not None:
+        raise WorkflowError(f"该诫勉的申诉已于 {talk.appeal_received_on:%Y-%m-%d} 登记。")
+    if received_on is None:
+        raise ValidationError("请填写收到申诉的日期。")
+    if received_on > clock.today():
+        raise ValidationError("收到申诉的日期不能晚于今天。")
+    if received_on < talk.measure_on:
+        raise ValidationError("收到申诉的日期不能早于作出诫勉的日期。")
+    if received_on > talk.appeal_due_on:
+        raise ValidationError(f"已超过申诉期限（{talk.appeal_due_on:%Y-%m-%d}，诫勉之日起一个月），不予受理申诉。")
+    note = _required(note, "请填写申诉的主要理由。")
+    talk.appeal_received_on, talk.appeal_note = received_on, note
+    audit.record(session, actor, "talk.appeal", talk, f"{talk.serial} {talk.subject_name}对诫勉提出申诉",
+                 {"received_on": received_on, "note": note})
 
 
 def reply_inquiry(session: Session, actor: User, talk: Talk, text: str, *,
@@ -326,7 +393,8 @@ def document_title(talk: Talk, doc_type: str) -> str:
 
 def available_documents(talk: Talk) -> list[str]:
     return [doc_type for doc_type, (kinds, statuses, _) in DOCUMENT_RULES.items()
-            if talk.kind in kinds and talk.status in statuses]
+            if talk.kind in kinds and talk.status in statuses
+            and not (doc_type == "talk_record" and talk.is_written_admonition)]
 
 
 def talk_profile(config: Mapping[str, Any], prefix_key: str | None = None) -> OfficeProfile:
@@ -352,16 +420,20 @@ def generate_talk_document(session: Session, actor: User, talk: Talk, doc_type: 
         raise WorkflowError(f"{talk.kind.label}没有{documents.DOCUMENT_TITLES[doc_type]}。")
     if talk.status not in statuses:
         raise WorkflowError(f"该{talk.kind.label}当前为“{talk.status.label}”，还不能生成{title}。{hint}")
+    if doc_type == "talk_record" and talk.is_written_admonition:
+        raise WorkflowError("书面诫勉不谈话，没有谈话记录。")
     profile = talk_profile(config, documents.PREFIX_KEYS.get(doc_type))
     builders = {
         "admonition_notice": lambda number: paperwork.admonition_notice(
-            talk, number, influence_months_from(config)),
+            talk, number, influence_months_from(config), approver_title=config.get("TALK_APPROVER_TITLE", "")),
         "talk_record": lambda number: paperwork.talk_record(talk),
         "inquiry_notice": lambda number: paperwork.inquiry_notice(
             talk, number, limit_for(session, LimitStep.INQUIRY_REPLY).amount),
     }
     # The talk record stays in the office: no addressee, so no department head can download it.
     addressed = doc_type != "talk_record"
+    if doc_type == "talk_record":  # unnumbered: the talk's number and the person name the file
+        title = f"〔{talk.serial}〕{talk.subject_name}{title}"
     return documents.generate(
         session, actor, doc_type=doc_type, subject=("talk", talk.id), build_data=builders[doc_type],
         profile=profile, folder=folder, title=title,

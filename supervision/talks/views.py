@@ -15,11 +15,11 @@ from supervision.ids import parse_id
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.models.org import Department
-from supervision.models.talks import InquiryConclusion, Talk, TalkAttachment, TalkKind
+from supervision.models.talks import AdmonitionForm, InquiryConclusion, Talk, TalkAttachment, TalkKind
 from supervision.paperwork.pdf import to_pdf
 from supervision.pipeline import submit
 from supervision.talks import queries, services, workflow
-from supervision.talks.forms import (FollowUpForm, HoldForm, NoteForm, NotifyForm, ProposeForm, ReasonForm,
+from supervision.talks.forms import (AppealForm, FollowUpForm, HoldForm, ServeForm, NoteForm, NotifyForm, ProposeForm, ReasonForm,
                                      RegisterForm, ReplyForm, matter_serials, parse_exchanges, parse_people,
                                      people_text)
 from supervision.talks.queries import list_filters
@@ -82,6 +82,8 @@ def _talk_input(kind: TalkKind, form: ProposeForm) -> services.TalkInput:
         recorders = parse_people(form.recorder.data)
         talk_fields = dict(scheduled_at=form.scheduled_at.data, place=form.place.data,
                            talkers=parse_people(form.talkers.data), recorder=recorders[0] if recorders else None)
+        if "admonition_form" in form and form.admonition_form.data in AdmonitionForm._value2member_map_:
+            talk_fields["admonition_form"] = AdmonitionForm(form.admonition_form.data)
     return services.TalkInput(
         kind=kind, subject_name=form.subject_name.data, reason=form.reason.data, subject_department=department,
         subject_unit=form.subject_unit.data, subject_post=form.subject_post.data,
@@ -101,7 +103,7 @@ def render_detail(talk: Talk, failed: dict | None = None, status: int = 200):
     forms = {name: spec.build(talk, formdata=None, version=talk.version)
              for name, spec in ACTIONS.items() if spec.available(user, talk)}
     forms.update(failed or {})
-    if "notify" in forms and not talk.is_inquiry:
+    if "notify" in forms and "scheduled_at" in forms["notify"]:
         forms["notify"].scheduled_at.data = forms["notify"].scheduled_at.data or talk.scheduled_at
         forms["notify"].place.data = forms["notify"].place.data or talk.place
     generated = [d for d in db.session.scalars(select(GeneratedDocument).where(
@@ -116,6 +118,8 @@ def render_detail(talk: Talk, failed: dict | None = None, status: int = 200):
         "talks/detail.html", talk=talk, forms=forms, generated=generated, csrf_form=BaseForm(),
         can_generate=permissions.can_propose_talk(user), documents=services.available_documents(talk),
         document_title=services.document_title, today=clock.today(), people_text=people_text,
+        appeal_form=(failed or {}).get("appeal") or (AppealForm() if permissions.can_propose_talk(user)
+                                                      and talk.appeal_due_on and not talk.appeal_received_on else None),
         failed_open=next(iter(failed or {}), None), **light_helpers()), status
 
 
@@ -133,11 +137,23 @@ class TalkActionSpec:
     def build(self, talk: Talk, **kwargs):
         if issubclass(self.form_class, FollowUpForm):
             return self.form_class(talk, **kwargs)
-        return self.form_class(**kwargs)
+        if self.form_class is HoldForm and talk.is_written_admonition:
+            return ServeForm(**kwargs)
+        form = self.form_class(**kwargs)
+        if isinstance(form, NotifyForm) and talk.is_written_admonition:  # served in writing: no time, no place
+            for name in ("scheduled_at", "place", "rest_day_confirmed"):
+                del form[name]
+        return form
 
 
 def _hold(user, talk: Talk, form: HoldForm) -> None:
     months = services.influence_months_from(current_app.config) if talk.kind == TalkKind.ADMONITION else None
+    if isinstance(form, ServeForm):
+        served = services.HeldInput(started_at=form.started_at.data, ended_at=form.started_at.data, exchanges=[],
+                                    statement=form.statement.data or "", commitments=form.commitments.data or "")
+        services.record_talk(db.session, user, talk, served, influence_months=months,
+                             expected_version=form.expected_version())
+        return
     held = services.HeldInput(started_at=form.started_at.data, ended_at=form.ended_at.data,
                               exchanges=parse_exchanges(form.exchanges.data), statement=form.statement.data,
                               commitments=form.commitments.data, place=form.place.data)
@@ -151,7 +167,9 @@ ACTIONS: dict[str, TalkActionSpec] = {
     "decline": TalkActionSpec(ReasonForm, lambda u, t, f: services.decline_talk(
         db.session, u, t, f.note.data, expected_version=f.expected_version()), "已不予批准。", TalkAction.DECLINE),
     "notify": TalkActionSpec(NotifyForm, lambda u, t, f: services.notify_talk(
-        db.session, u, t, scheduled_at=f.scheduled_at.data, place=f.place.data,
+        db.session, u, t, scheduled_at=f.scheduled_at.data if "scheduled_at" in f else None,
+        place=f.place.data if "place" in f else "",
+        rest_day_confirmed=bool(f.rest_day_confirmed.data) if "rest_day_confirmed" in f else False,
         expected_version=f.expected_version()), "已发出通知。", TalkAction.NOTIFY),
     "hold": TalkActionSpec(HoldForm, _hold, "谈话情况已记录。", TalkAction.HOLD),
     "reply": TalkActionSpec(ReplyForm, lambda u, t, f: services.reply_inquiry(
@@ -181,6 +199,22 @@ def act(talk_id: int, name: str):
 
     return submit(form, lambda: spec.run(current_user, talk, form), success=spec.success, otherwise=page,
                   then=url_for("talks.detail", talk_id=talk_id))
+
+
+@bp.post("/<int:talk_id>/appeal")
+@requires(permissions.can_propose_talk)
+def appeal(talk_id: int):
+    """登记申诉 against a 诫勉 (问责条例 §21: within one month)."""
+    talk = load_talk(talk_id)
+    form = AppealForm()
+
+    def page():
+        db.session.expire_all()
+        return render_detail(db.session.get(Talk, talk_id), {"appeal": form})
+
+    return submit(form, lambda: services.record_appeal(db.session, current_user, talk, form.received_on.data,
+                                                       form.note.data),
+                  success="申诉已登记。", then=url_for("talks.detail", talk_id=talk_id), otherwise=page)
 
 
 # --- the notice a department head may see ----------------------------------------------------------

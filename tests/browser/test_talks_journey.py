@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from docx import Document
 from playwright.sync_api import expect
 
+from supervision.calendar import WorkCalendar
+
 
 SUBJECT = "吴浏览"
 REASON = "窗口服务中多次推诿群众办事诉求，经教育仍未改正"
@@ -41,8 +43,12 @@ def test_admonition_from_proposal_to_the_talk_record(desk, live_server):
     supervisor.get_by_label("职务", exact=True).fill("政务窗口科副科长")
     supervisor.get_by_label("事由（反映的问题）").fill(REASON)
     supervisor.get_by_label("研究机构（经……研究）").fill("中心主任办公会")
-    tomorrow = datetime.now() + timedelta(days=1)
-    supervisor.get_by_label("拟谈话时间").fill(tomorrow.strftime("%Y-%m-%dT09:30"))
+    # The talk is set for the last working day (it is written up below, after it was held: never before
+    # its notified time, and a rest day would be asked about).
+    talk_day = datetime.now() - timedelta(days=1)
+    while not WorkCalendar().is_workday(talk_day.date()):
+        talk_day -= timedelta(days=1)
+    supervisor.get_by_label("拟谈话时间").fill(talk_day.strftime("%Y-%m-%dT09:30"))
     supervisor.get_by_label("谈话地点").fill("中心三楼谈话室")
     supervisor.get_by_label("谈话人").fill("张卫东，示范市行政效能投诉中心，督查科科长")
     supervisor.get_by_label("记录人（姓名，单位，职务）").fill("孙明，示范市行政效能投诉中心，干部")
@@ -65,8 +71,8 @@ def test_admonition_from_proposal_to_the_talk_record(desk, live_server):
     notify.get_by_role("button", name="发出通知").click()
     expect(status(supervisor)).to_have_text("已通知")
 
-    # The talk was held yesterday afternoon; the supervisor writes it up.
-    yesterday = datetime.now() - timedelta(days=1)
+    # The talk was held that afternoon; the supervisor writes it up.
+    yesterday = talk_day
     hold = panel(supervisor, "记录谈话")
     hold.locator("[name='started_at']").fill(yesterday.strftime("%Y-%m-%dT14:30"))
     hold.locator("[name='ended_at']").fill(yesterday.strftime("%Y-%m-%dT15:10"))
