@@ -103,6 +103,8 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
                         "sha256", "uploaded_at", "uploaded_by_id"),
     "complainant_notice": ("matter_id", "kind", "ref", "body", "issued_on", "due_on", "due_provisional",
                            "document_id", "delivered_at", "delivered_by_id", "delivery_method"),
+    "clue_reporter_notice": ("clue_id", "kind", "body", "issued_on", "due_on", "due_provisional", "document_id",
+                             "delivered_at", "delivered_by_id", "delivery_method"),
     "review_request": ("matter_id", "stage", "requested_on", "received_via", "reason", "body", "answer_due_on",
                        "status", "outcome", "opinion", "decided_at", "decided_by_id"),  # overdue_notified_at: bookkeeping, as for notices
     "user_account": ("username", "display_name", "password_hash", "role", "department_id", "active"),

@@ -131,8 +131,9 @@ def _new_clue(session: Session, actor: User, *, source: ClueSource, summary: str
 
 
 # --- registration --------------------------------------------------------------------------------
-def register_clue(session: Session, actor: User, data: ClueInput) -> Clue:
-    """登记 a clue received directly (上级转办, 巡察移交, 审计移送 …), with the reporter kept apart."""
+def register_clue(session: Session, actor: User, data: ClueInput, letters=None) -> Clue:
+    """登记 a clue received directly (上级转办, 巡察移交, 审计移送 …), with the reporter kept apart. A
+    real-name reporter with a contact is sent a 受理告知书 (with ``letters`` at once, else by the sweep)."""
     if not permissions.can_register_clue(actor):
         raise PermissionDenied("只有受理人员和督查人员可以登记问题线索。")
     if data.source == ClueSource.MATTER:
@@ -150,6 +151,10 @@ def register_clue(session: Session, actor: User, data: ClueInput) -> Clue:
     audit.record(session, actor, "clue.registered", clue,
                  f"{clue.serial} 登记问题线索（{clue.source.label}）：{clue.people_names}",
                  {"source": clue.source, "people": [str(p) for p in clue.people], "real_name": clue.real_name})
+    session.flush()
+    from supervision.clues import notices
+
+    notices.tell_acceptance(session, actor, clue, letters)
     return clue
 
 
@@ -253,7 +258,7 @@ def approve_disposal(session: Session, actor: User, clue: Clue, note: str = "", 
     disposal.decision_note, disposal.studied_by = note.strip(), studied_by.strip()
     clue.disposal = way
     if way == DisposalWay.CLOSE:
-        _conclude(session, clue, DisposalWay.CLOSE.label, disposal.reason)
+        _conclude(session, clue, DisposalWay.CLOSE.label, disposal.reason, actor)
     return disposal
 
 
@@ -288,14 +293,19 @@ def sweep_shelved(session: Session, today: date | None = None) -> int:
     return len(due)
 
 
-def _conclude(session: Session, clue: Clue, conclusion: str, note: str) -> None:
-    """The clue's end: its result in the register and, for a reporter who came through the portal, a
-    word that it was dealt with — never what the person concerned answered."""
+def _conclude(session: Session, clue: Clue, conclusion: str, note: str, actor: User | None = None) -> None:
+    """The clue's end: its result in the register and, for the reporter, a word that it was dealt with —
+    never what the person concerned answered: on the portal for a reporter who came through a matter, a
+    处理结果告知书 (generated and sent by the next sweep) for a real-name reporter of a clue registered
+    directly."""
+    from supervision.clues import notices
     from supervision.matters.services import add_event
 
     clue.concluded_at, clue.conclusion, clue.conclusion_note = clock.now(), conclusion, note
     if clue.matter is not None:
         add_event(session, clue.matter, None, public_result_step(conclusion), audience="public")
+    else:
+        notices.tell_result(session, actor, clue, public_result_step(conclusion))
 
 
 def public_result_step(conclusion: str) -> str:
@@ -461,7 +471,7 @@ def decide_inquiry_outcome(session: Session, actor: User, inquiry: ClueInquiry, 
         propose_disposal(session, actor, clue, DisposalWay.VERIFY, f"函询后转初步核实：{note}", after_inquiry=True)
         return
     transition(session, actor, clue, ClueAction.CONCLUDE, f"函询后{outcome.label}", changes={"outcome": outcome})
-    _conclude(session, clue, outcome.label, note)
+    _conclude(session, clue, outcome.label, note, actor)
 
 
 def complete_addressee(session: Session, actor: User, inquiry: ClueInquiry, name: str, unit: str, post: str = "",
@@ -677,7 +687,7 @@ def report_verification(session: Session, actor: User, clue: Clue, report: str, 
         talks = [propose_follow_talk(session, actor, clue, p.name, p.unit, p.post, VERIFICATION_TALK_KINDS[result],
                                      report[:500]) for p in clue.people]
         verification.follow_talk_id = talks[0].id if talks else None
-    _conclude(session, clue, result.label, (f"移送{receiving_body}。" if receiving_body else "") + report[:2000])
+    _conclude(session, clue, result.label, (f"移送{receiving_body}。" if receiving_body else "") + report[:2000], actor)
 
 
 # --- 澄清正名 and 诬告陷害 -------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from supervision import clock, permissions
 from supervision.clues import forms as clue_forms
-from supervision.clues import queries, services, workflow
+from supervision.clues import notices, queries, services, workflow
+from supervision.complainants.forms import DeliveredForm
 from supervision.clues.forms import (AddresseeForm, ApproveForm, ClearanceForm, DeclineForm, FalseAccusationForm,
                                      FromMatterForm, InquiryReplyForm, IssueInquiryForm, NoteForm, OutcomeForm,
                                      PeriodForm, PlanForm, ProposeForm, RegisterForm, ReporterForm, ServeForm,
@@ -19,12 +20,13 @@ from supervision.clues.forms import (AddresseeForm, ApproveForm, ClearanceForm, 
 from supervision.clues.workflow import ClueAction
 from supervision.extensions import db
 from supervision.forms import BaseForm, filters_status
-from supervision.models.clues import (Clue, ClueAttachment, ClueInquiry, ClueSource, ClueStatus, DisposalWay,
-                                      InquiryOutcome, VerificationResult)
+from supervision.models.clues import (Clue, ClueAttachment, ClueInquiry, ClueReporterNotice, ClueSource, ClueStatus,
+                                      DisposalWay, InquiryOutcome, VerificationResult)
+from supervision.models.complainants import DeliveryMethod
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.pipeline import perform, submit
-from supervision.web import documents_folder, generate_and_send, requires, send_stored, storage, uploaded
+from supervision.web import documents_folder, generate_and_send, letters, requires, send_stored, storage, uploaded
 
 bp = Blueprint("clues", __name__, url_prefix="/clues")
 
@@ -65,7 +67,7 @@ def new():
             received_on=form.received_on.data, source_note=form.source_note.data, real_name=form.real_name.data,
             reporter=services.ReporterInput(form.reporter_name.data, form.reporter_phone.data,
                                             form.reporter_id_number.data, form.reporter_address.data,
-                                            form.reporter_work_unit.data)))
+                                            form.reporter_work_unit.data)), letters=letters())
 
     return submit(form, register, success=lambda clue: f"已登记问题线索 {clue.serial}。",
                   then=lambda clue: back_to(clue.id), otherwise=lambda: render_template("clues/new.html", form=form))
@@ -144,7 +146,8 @@ def render_detail(clue: Clue, failed: dict | None = None, status: int = 200, rep
         can_read_records=permissions.can_manage_talks(user),
         reporter=reporter, reporter_reason=reporter_reason, reporter_form=ReporterForm(),
         can_view_reporter=permissions.can_view_clue_reporter(user), people_text=clue_forms.people_text,
-        today=clock.today(), csrf_form=BaseForm()), status
+        today=clock.today(), csrf_form=BaseForm(), reporter_notices=notices.notices_of(db.session, clue),
+        delivered_form=DeliveredForm()), status
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,20 @@ def act(clue_id: int, name: str):
     form = spec.form_class()
     return submit(form, lambda: spec.run(current_user, clue, form), success=spec.success, then=back_to(clue.id),
                   otherwise=redisplay(clue.id, name, form))
+
+
+@bp.post("/<int:clue_id>/notices/<int:notice_id>/delivered")
+@requires(permissions.can_view_clue_reporter)
+def notice_delivered(clue_id: int, notice_id: int):
+    """送达 of a notice to the reporter, given by post or in person."""
+    notice = db.get_or_404(ClueReporterNotice, notice_id)
+    if notice.clue_id != clue_id:
+        abort(404)
+    form = DeliveredForm()
+    back = back_to(clue_id, "#reporter-notices")
+    return submit(form, lambda: notices.record_delivery(db.session, current_user, notice,
+                                                        DeliveryMethod(form.method.data)),
+                  success="已登记送达。", then=back, otherwise=back)
 
 
 @bp.post("/<int:clue_id>/reporter")

@@ -167,8 +167,11 @@ def sweep(session: Session, policy: SweepPolicy, today: date | None = None,
         from supervision.complainants.services import (issue_missing_letters, tell_intake_of_overdue,
                                                        tell_of_overdue_reviews)
 
-        report.letters = issue_missing_letters(session, letters)
-        report.overdue_letters = tell_intake_of_overdue(session, today, policy.channels)
+        from supervision.clues import notices as clue_notices
+
+        report.letters = issue_missing_letters(session, letters) + clue_notices.issue_missing_letters(session, letters)
+        report.overdue_letters = (tell_intake_of_overdue(session, today, policy.channels)
+                                  + clue_notices.tell_intake_of_overdue(session, today, policy.channels))
         report.overdue_reviews = tell_of_overdue_reviews(session, today, policy.channels)
     return report
 

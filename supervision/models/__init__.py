@@ -9,6 +9,7 @@ from supervision.models.clues import (
     ClueInquiry,
     CluePerson,
     ClueReporter,
+    ClueReporterNotice,
     ClueVerification,
 )
 from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYear, TimeLimitRule
@@ -47,7 +48,7 @@ from supervision.models.rectification import (
 __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry",
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Clue", "ClueAttachment", "ClueDisposal", "ClueInquiry", "CluePerson",
-           "ClueReporter", "ClueVerification", "Complainant", "ComplainantNotice", "Delivery", "Department", "DepartmentKind",
+           "ClueReporter", "ClueReporterNotice", "ClueVerification", "Complainant", "ComplainantNotice", "Delivery", "Department", "DepartmentKind",
            "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "JobState", "LedgerImportJob", "LimitStep", "LoginAttempt",
            "Matter", "MatterEvent", "Notification", "PeriodKind", "PublishedYear", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision import clock
 from supervision.models.base import Base, LabelledEnum, enum_column, long_text
+from supervision.models.complainants import DeliveryMethod
+from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.models.org import User
 
@@ -346,3 +348,52 @@ class ClueAttachment(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     inquiry: Mapped[ClueInquiry | None] = relationship(back_populates="attachments")
+
+
+class ClueNoticeKind(LabelledEnum):
+    """What the reporter of a directly registered clue is told (SPEC §12): acceptance, then the result."""
+
+    ACCEPTANCE = "acceptance", "受理告知书"
+    RESULT = "result", "处理结果告知书"
+
+    @property
+    def doc_type(self) -> str:
+        """The paperwork key (BUILDERS, DOCUMENT_TITLES, the 机关代字)."""
+        return f"clue_{self.value}_notice"
+
+
+class ClueReporterNotice(Base):
+    """A notice to the reporter of a clue registered directly (a clue from a matter tells its complainant
+    through the matter). ``body`` names nobody and says nothing of what the person concerned answered:
+    it is what an SMS carries; the .docx adds the salutation from ``clue_reporter``."""
+
+    __tablename__ = "clue_reporter_notice"
+    __table_args__ = (
+        UniqueConstraint("clue_id", "kind"),  # each is given once
+        Index("ix_clue_reporter_notice_open_due", "delivered_at", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clue_id: Mapped[int] = mapped_column(ForeignKey("clue.id"), index=True)
+    kind: Mapped[ClueNoticeKind] = mapped_column(enum_column(ClueNoticeKind, "clue_notice_kind"))
+    body: Mapped[str] = long_text(4000)
+    issued_on: Mapped[date]
+    due_on: Mapped[date]  # by when it must reach the reporter (15 working days: 告知实名举报人)
+    due_provisional: Mapped[bool] = mapped_column(default=False)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("generated_document.id"))
+    delivered_at: Mapped[datetime | None]
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    delivery_method: Mapped[DeliveryMethod | None] = mapped_column(enum_column(DeliveryMethod, "delivery_method"))
+    overdue_notified_at: Mapped[datetime | None]  # the sweep told intake it is overdue (once)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    clue: Mapped[Clue] = relationship()
+    document: Mapped[GeneratedDocument | None] = relationship()
+
+    @property
+    def title(self) -> str:
+        return self.kind.label
+
+    def is_overdue(self, today: date) -> bool:
+        return self.delivered_at is None and self.due_on < today

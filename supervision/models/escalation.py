@@ -111,7 +111,9 @@ class Delivery(Base):
     __tablename__ = "delivery"
     __table_args__ = (
         Index("ix_delivery_status_next", "status", "next_attempt_at"),
-        CheckConstraint("(notification_id IS NULL) <> (complainant_notice_id IS NULL)", name="one_recipient"),
+        CheckConstraint("(CASE WHEN notification_id IS NULL THEN 0 ELSE 1 END)"
+                        " + (CASE WHEN complainant_notice_id IS NULL THEN 0 ELSE 1 END)"
+                        " + (CASE WHEN clue_notice_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_recipient"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +121,8 @@ class Delivery(Base):
     # table when sending (``address`` stays empty: the complainant's number lives in one place).
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"), index=True)
     complainant_notice_id: Mapped[int | None] = mapped_column(ForeignKey("complainant_notice.id"), index=True)
+    # … or a notice to the reporter of a directly registered clue (SPEC §12), read the same way.
+    clue_notice_id: Mapped[int | None] = mapped_column(ForeignKey("clue_reporter_notice.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(120))
     status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus, "delivery_status"),

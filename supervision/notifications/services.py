@@ -73,6 +73,10 @@ def deliver_pending(session: Session, channels: list[Channel], limit: int = 500,
             continue
         if delivery.notification_id is not None:
             address, subject, body = delivery.address, delivery.notification.title, delivery.notification.body
+        elif delivery.clue_notice_id is not None:  # to a clue's reporter: the address read from clue_reporter now
+            from supervision.clues.notices import letter_message as clue_letter_message
+
+            address, subject, body = clue_letter_message(session, delivery)
         else:  # a notice to a complainant: the address is read from the identity table now
             from supervision.complainants.services import letter_message
 
@@ -90,6 +94,10 @@ def deliver_pending(session: Session, channels: list[Channel], limit: int = 500,
                 from supervision.complainants.services import mark_sent
 
                 mark_sent(session, delivery)
+            elif delivery.clue_notice_id is not None:
+                from supervision.clues.notices import mark_sent as clue_mark_sent
+
+                clue_mark_sent(session, delivery)
             sent += 1
         delivery.sending_since = None
         session.commit()

@@ -10,7 +10,9 @@ from datetime import date
 from supervision.paperwork.data import DocNumber, Person
 from supervision.paperwork.layout import OfficeProfile, OfficialDocument, format_doc_number
 
-TITLES = {"person_inquiry_notice": "函询通知书", "clearance_notice": "澄清正名通知书"}
+TITLES = {"person_inquiry_notice": "函询通知书", "clearance_notice": "澄清正名通知书",
+          # to the reporter of a clue registered directly (SPEC §12), numbered per kind
+          "clue_acceptance_notice": "受理告知书", "clue_result_notice": "处理结果告知书"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,33 @@ class ClearanceNotice:
     scope: str  # where and how it is made known
     issued_on: date
     copy_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReporterLetter:
+    """A notice to the reporter of a clue: 受理告知书 or 处理结果告知书. Addressed to the reporter by name;
+    its paragraphs (what an SMS carries) name nobody and never tell what the person concerned answered."""
+
+    kind: str  # clue_acceptance_notice | clue_result_notice
+    number: DocNumber
+    salutation: str  # the reporter's name as given; "" → 举报人
+    clue_number: str
+    paragraphs: tuple[str, ...]
+    issued_on: date
+
+
+def build_reporter_letter(data: ReporterLetter, profile: OfficeProfile) -> bytes:
+    title = TITLES[data.kind]
+    number = format_doc_number(profile.prefix(data.kind), data.number.year, data.number.seq)
+    paper = OfficialDocument(profile, title=title)
+    paper.document_head(title, number)
+    paper.salutation(data.salutation or "举报人")
+    for paragraph in data.paragraphs:
+        paper.body(paragraph)
+    paper.body(f"线索编号：{data.clue_number}。如需查询，请持本告知书与我们联系。")
+    paper.contact()
+    paper.signature(data.issued_on)
+    return paper.to_bytes()
 
 
 def build_person_inquiry_notice(data: PersonInquiryNotice, profile: OfficeProfile) -> bytes:
@@ -101,7 +130,8 @@ def build_clearance_notice(data: ClearanceNotice, profile: OfficeProfile) -> byt
     return paper.to_bytes()
 
 
-BUILDERS = {"person_inquiry_notice": build_person_inquiry_notice, "clearance_notice": build_clearance_notice}
+BUILDERS = {"person_inquiry_notice": build_person_inquiry_notice, "clearance_notice": build_clearance_notice,
+            "clue_acceptance_notice": build_reporter_letter, "clue_result_notice": build_reporter_letter}
 
 
 # --- fully filled-in examples (previews, tests, `flask paperwork samples`) ---------------------------
@@ -122,4 +152,18 @@ def sample_clearance_notice() -> ClearanceNotice:
         scope="在局党组会议上通报核查结论", issued_on=date(2026, 7, 1), copy_to=("示范市纪委监委第三监督检查室",))
 
 
-SAMPLES = {"person_inquiry_notice": sample_person_inquiry_notice, "clearance_notice": sample_clearance_notice}
+def sample_reporter_letter(kind: str = "clue_acceptance_notice") -> ReporterLetter:
+    if kind == "clue_acceptance_notice":
+        paragraphs = ("您于2026年5月11日反映的有关问题，我们已收到，经审查，已于2026年5月12日作为问题线索受理，"
+                      "将依规依纪处置。",
+                      "处置结果将书面告知您。对您反映的问题和您的个人信息，我们将严格保密。")
+    else:
+        paragraphs = ("您于2026年5月11日反映的有关问题，经依规依纪处置，已办结：已依规依纪对有关人员作出处理。",
+                      "感谢您对党风廉政建设的关心和支持。")
+    return ReporterLetter(kind=kind, number=DocNumber(2026, 4), salutation="王某某", clue_number="XS-2026-00012",
+                          paragraphs=paragraphs, issued_on=date(2026, 5, 12))
+
+
+SAMPLES = {"person_inquiry_notice": sample_person_inquiry_notice, "clearance_notice": sample_clearance_notice,
+           "clue_acceptance_notice": sample_reporter_letter,
+           "clue_result_notice": lambda: sample_reporter_letter("clue_result_notice")}

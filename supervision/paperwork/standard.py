@@ -85,6 +85,8 @@ DEFAULT_DOC_PREFIXES: Mapping[str, str] = MappingProxyType(
         "inquiry": "函询",
         "admonition": "诫勉",
         "clearance": "澄清",  # 澄清正名通知书 (问题线索)
+        "clue_acceptance_notice": "线受告",  # 受理告知书 to the reporter of a clue (问题线索)
+        "clue_result_notice": "线结告",  # 处理结果告知书 to the reporter of a clue
         "work_report": "效报",
         "task_bulletin": "督通",  # 督查通报 (督查事项)
         "task_report": "督专",  # 督查专报 (督查事项)

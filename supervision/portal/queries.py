@@ -55,11 +55,11 @@ PUBLIC_STEP: dict[str, str] = {
     "clue_handed_over": "问题线索处置完毕：已按规定移送审查调查",
 }
 # A matter that became a clue: what the reporter is told, by the latest clue step.
+from supervision.clues.letters import RESULT_WORDS as _CLUE_RESULT_WORDS  # noqa: E402  (one place for the words)
+
 CLUE_STATUS: dict[str, tuple[str, str]] = {
     "clue": ("已受理", "您反映的问题已作为问题线索受理，由纪检监察机关依规依纪处置。"),
-    "clue_closed": ("已办结", "经了解核实，已依规予以了结。"),
-    "clue_dealt": ("已办结", "已依规依纪对有关人员作出处理。"),
-    "clue_handed_over": ("已办结", "已按规定移送审查调查。"),
+    **{step: ("已办结", f"{words}。") for step, words in _CLUE_RESULT_WORDS.items()},
 }
 REPLY_STATUSES = frozenset({MatterStatus.APPROVED, MatterStatus.FOLLOWED_UP, MatterStatus.CLOSED,
                             MatterStatus.ARCHIVED})

@@ -229,6 +229,54 @@ def _talk_source() -> Source:
     )
 
 
+# --- 问题线索 (clues) ----------------------------------------------------------------------------------
+def clue_documents(session: Session, ids: list[int]) -> list[dict]:
+    from supervision.models.clues import Clue, ClueReporter
+
+    clues = session.scalars(select(Clue).where(Clue.id.in_(ids)).options(
+        selectinload(Clue.people), selectinload(Clue.verification))).all()
+    reporters = {r.clue_id: r for r in session.scalars(select(ClueReporter).where(ClueReporter.clue_id.in_(ids)))}
+    return [clue_document(c, reporters.get(c.id)) for c in clues]
+
+
+def clue_document(clue, reporter=None) -> dict:
+    """Clues are the office's alone (SPEC §12): no department is in ``department_ids`` and only office
+    staff's scope has the kind "clue". The reporter of a directly registered clue is identity: searched
+    by who may see identity, never stored (a clue from a matter has its reporter in the matter's document)."""
+    people = "；".join(_join(p.name, p.unit, p.post, p.cadre_level.label, sep=" ") for p in clue.people)
+    verification = clue.verification
+    body = _join(
+        _join(clue.source.label, clue.source_note, sep=" · "), people, clue.summary,
+        _labelled("结论", clue.conclusion), _labelled("说明", clue.conclusion_note),
+        _labelled("初核报告", verification.report if verification else ""),
+        _labelled("澄清正名", clue.clearance_note), clue.serial,
+    )
+    office_only = []
+    if reporter is not None:
+        office_only += [reporter.name, reporter.phone, reporter.id_number, reporter.address, reporter.work_unit]
+    return _finish({
+        "id": f"clue:{clue.id}", "kind": "clue", "number": clue.serial,
+        "title": f"问题线索：{clue.people_names}" if clue.people else "问题线索", "body": body,
+        "identity": [v for v in office_only if v], "department_ids": [],
+        "status": f"clue:{clue.status.value}", "created": clue.received_on,
+    })
+
+
+def _clue_source() -> Source:
+    from supervision.models.clues import Clue, CluePerson, ClueReporter, ClueVerification
+
+    return Source(
+        kind="clue", label="问题线索", model=Clue, build=clue_documents,
+        touched_by={
+            Clue: lambda o: o.id,
+            CluePerson: lambda o: o.clue_id,
+            ClueReporter: lambda o: o.clue_id,
+            ClueVerification: lambda o: o.clue_id,
+        },
+        parents={},
+    )
+
+
 # --- all sources -----------------------------------------------------------------------------------
 _sources: dict[str, Source] | None = None
 
@@ -237,7 +285,7 @@ def sources() -> dict[str, Source]:
     """Every indexed kind, by id prefix. (Built on first use: the models import the whole app.)"""
     global _sources
     if _sources is None:
-        _sources = {s.kind: s for s in (_matter_source(), _notice_source(), _talk_source())}
+        _sources = {s.kind: s for s in (_matter_source(), _notice_source(), _talk_source(), _clue_source())}
     return _sources
 
 

@@ -12,7 +12,7 @@ from supervision.models.org import User
 from supervision.search.engine import MAX_QUERY_CHARS
 from supervision.search.service import Scope
 
-KIND_LABELS = {"matter": "事项", "notice": "整改通知书", "talk": "谈话函询"}
+KIND_LABELS = {"matter": "事项", "notice": "整改通知书", "talk": "谈话函询", "clue": "问题线索"}
 SORTS = [("relevance", "按相关度"), ("date", "按日期（新→旧）")]
 
 
@@ -20,16 +20,18 @@ def kind_choices(scope: Scope) -> list[tuple[str, str]]:
     choices = [("", "全部")]
     if "matter" in scope.kinds:
         choices += [("matter", "全部事项")] + [(f"matter.{k.value}", f"事项·{k.label}") for k in MatterKind]
-    choices += [(k, KIND_LABELS[k]) for k in ("notice", "talk") if k in scope.kinds]
+    choices += [(k, KIND_LABELS[k]) for k in ("notice", "talk", "clue") if k in scope.kinds]
     return choices
 
 
 def status_choices(scope: Scope) -> list[tuple[str, str]]:
     from supervision.models.rectification import NoticeStatus
+    from supervision.models.clues import ClueStatus
     from supervision.models.talks import TalkStatus
 
     choices = [("", "全部")]
-    for kind, statuses in (("matter", MatterStatus), ("notice", NoticeStatus), ("talk", TalkStatus)):
+    for kind, statuses in (("matter", MatterStatus), ("notice", NoticeStatus), ("talk", TalkStatus),
+                           ("clue", ClueStatus)):
         if kind in scope.kinds:
             choices += [(f"{kind}:{s.value}", f"{KIND_LABELS[kind]}·{s.label}") for s in statuses]
     return choices

@@ -76,6 +76,16 @@ def _load_talks(session: Session, ids: list[int]) -> dict[int, Any]:
     return {t.id: t for t in session.scalars(select(Talk).where(Talk.id.in_(ids)))}
 
 
+def _load_clues(session: Session, ids: list[int]) -> dict[int, Any]:
+    from supervision.models.clues import Clue
+
+    return {c.id: c for c in session.scalars(select(Clue).where(Clue.id.in_(ids)).options(selectinload(Clue.people)))}
+
+
+def _may_view_clue(user: User, clue) -> bool:
+    return permissions.can_view_clues(user)
+
+
 KINDS: dict[str, KindView] = {
     "matter": KindView("事项", _load_matters, permissions.can_view_matter, "matters.detail", "matter_id",
                        lambda m: m.lead_department.name if m.lead_department else ""),
@@ -83,6 +93,8 @@ KINDS: dict[str, KindView] = {
                        "notice_id", lambda n: n.department.name),
     "talk": KindView("谈话函询", _load_talks, permissions.can_view_talk, "talks.detail", "talk_id",
                      lambda t: t.subject_unit),
+    "clue": KindView("问题线索", _load_clues, _may_view_clue, "clues.detail", "clue_id",
+                     lambda c: "、".join(dict.fromkeys(p.unit for p in c.people))),
 }
 
 

@@ -105,11 +105,12 @@ def scope_for(user: User) -> Scope | None:
     """Derived from ``permissions``: the kinds whose lists the user may read, every department or only
     their own, identity fields only for who may see identity; None for who may list nothing (the
     administrator). Talk records are searched by those who manage talks: a department head reads only
-    the inquiries addressed to them, which the index does not scope by department."""
+    the inquiries addressed to them, which the index does not scope by department. Clues: office staff only,
+never a department (SPEC §12)."""
     from supervision import permissions
 
     readable = (("matter", permissions.can_list_matters), ("notice", permissions.can_list_rectification),
-                ("talk", permissions.can_manage_talks))
+                ("talk", permissions.can_manage_talks), ("clue", permissions.can_view_clues))
     kinds = frozenset(kind for kind, may_list in readable if may_list(user))
     if not kinds:
         return None
