@@ -33,10 +33,10 @@ def test_a_page_added_with_requires_carries_its_predicate(app):
 
 
 @pytest.mark.parametrize(("role", "departments", "identity", "kinds"), [
-    (Role.SUPERVISOR, None, True, {"matter", "notice", "talk"}),
-    (Role.LEADER, None, True, {"matter", "notice", "talk"}),
-    (Role.INTAKE, None, True, {"matter", "notice"}),
-    (Role.DEPT_HEAD, {7}, False, {"matter", "notice"}),
+    (Role.SUPERVISOR, None, True, {"matter", "notice", "talk", "clue"}),
+    (Role.LEADER, None, True, {"matter", "notice", "talk", "clue"}),
+    (Role.INTAKE, None, True, {"matter", "notice", "clue"}),
+    (Role.DEPT_HEAD, {7}, False, {"matter", "notice"}),  # never a clue (SPEC §12)
 ])
 def test_search_scope_follows_the_permissions(role, departments, identity, kinds):
     scope = scope_for(user(role))
