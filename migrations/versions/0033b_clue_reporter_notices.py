@@ -2,7 +2,7 @@
 through the delivery outbox (delivery.clue_notice_id); existing clues enter the search change log
 
 Revision ID: 0033b
-Revises: 0034
+Revises: 0034b
 Create Date: 2026-12-07 10:05:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0033b'
-down_revision = '0034'
+down_revision = '0034b'
 branch_labels = None
 depends_on = None
 
