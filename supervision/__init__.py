@@ -79,6 +79,9 @@ def _register_blueprints(app: Flask) -> None:
     from supervision.clues.views import bp as clues_bp
 
     app.register_blueprint(clues_bp)
+    from supervision.tasks.views import bp as tasks_bp
+
+    app.register_blueprint(tasks_bp)
 
 
 def _configure(app: Flask, overrides: dict[str, Any]) -> None:

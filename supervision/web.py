@@ -122,6 +122,7 @@ def url_by_id(endpoint: str, argument: str):
 NAVIGATION: list[tuple[str, str]] = [
     ("home.index", "工作台"),
     ("escalation.dashboard", "督查督办"),
+    ("tasks.index", "督查事项"),
     ("matters.index", "事项台账"),
     ("ledger_import.index", "台账导入"),
     ("rectification.index", "整改通知"),

@@ -35,6 +35,7 @@ FILTERED = {
     "/ledgers/talks.xlsx": ["kind", "status", "q"],
     "/clues/": ["status", "source", "way", "q"],
     "/ledgers/clues.xlsx": ["status", "source", "way", "q"],
+    "/tasks/": ["status", "light", "source", "leader", "department", "q", "mine", "page"],
     "/statistics/": STATISTICS_FILTERS,
     "/statistics/matters?figure=received": [*STATISTICS_FILTERS, "in_department", "in_month", "in_category",
                                             "in_channel", "page"],
@@ -78,7 +79,7 @@ def test_junk_in_any_filter_of_any_list_export_or_statistics_page_is_never_a_500
 @pytest.mark.parametrize("page, name", [
     ("/matters/", "status"), ("/matters/", "kind"), ("/matters/", "channel"), ("/matters/", "department"),
     ("/rectification/", "status"), ("/talks/", "kind"), ("/talks/", "status"), ("/clues/", "way"),
-    ("/statistics/", "kind"), ("/statistics/", "channel"), ("/statistics/assessment", "category"),
+    ("/tasks/", "light"), ("/tasks/", "leader"), ("/statistics/", "kind"), ("/statistics/", "channel"), ("/statistics/assessment", "category"),
 ])
 def test_an_invalid_filter_on_a_list_is_ignored_with_a_message(app, office, make_matter, page, name):
     make_matter("in_progress")

@@ -71,6 +71,7 @@ def load(session: Session, config) -> list[tuple[str, str, str]]:
     from supervision.demo import clues as clues_demo
 
     clues_demo.load(session, config)  # clues in each of the four ways; the demo 函询 migrated
+    _load_tasks(session, config)
     _load_statistics_history(session, config)
     _run_sweep(session, config)
     return [(username, DEMO_PASSWORD, f"{role.label}" + (f"（{by_code[d].name}）" if d else ""))
@@ -85,6 +86,15 @@ def _load_rectification(session: Session, by_code: dict[str, Department], config
     from supervision.rectification.services import Paperwork
 
     rectification_demo.load(session, by_code, Paperwork(office_profile(config), documents_folder()))
+
+
+def _load_tasks(session: Session, config) -> None:
+    """督查事项 of the year in every state, with their 督查通知 (the sweep below 催办s the late ones)."""
+    from supervision.demo import tasks as tasks_demo
+    from supervision.documents.services import Paperwork, office_profile
+    from supervision.web import documents_folder
+
+    tasks_demo.load(session, Paperwork(office_profile(config), documents_folder()))
 
 
 def _load_portal(session: Session) -> None:

@@ -74,10 +74,21 @@ def serve_demo_office():
     return serving_demo_office
 
 
+LIVE_APPS: dict[str, object] = {}  # base URL -> the app serving it (a journey that runs the sweep in-process)
+
+
 @pytest.fixture(scope="session")
 def live_server(sqlite_template, tmp_path_factory):
-    with serving_demo_office(sqlite_template, tmp_path_factory.mktemp("live")) as (url, _app):
+    with serving_demo_office(sqlite_template, tmp_path_factory.mktemp("live")) as (url, app):
+        LIVE_APPS[url] = app
         yield url
+        LIVE_APPS.pop(url, None)
+
+
+@pytest.fixture
+def live_app(live_server):
+    """The application behind ``live_server`` (same process): for steps that are no page, such as the sweep."""
+    return LIVE_APPS[live_server]
 
 
 @pytest.fixture(scope="session")
