@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, text, true
+from sqlalchemy import Select, and_, exists, false, func, or_, select, text, true, union_all
 from sqlalchemy.orm import Session, joinedload
 
-from supervision import clock
+from supervision import clock, readcache
 from supervision.models.matters import (
     TERMINAL_STATUSES,
     UNTITLED_OPEN,
@@ -106,8 +106,8 @@ def list_page(session: Session, user: User, filters: MatterFilters, page: int, p
     rows shown are loaded (a "deferred join"), so page cost does not grow with the table."""
     where = conditions(user, filters, today or clock.today())
     total, estimated = count_rows(session, select(Matter.id).where(*where))
-    ids = session.scalars(select(Matter.id).where(*where).order_by(*ordering(filters, session))
-                          .limit(per_page).offset((page - 1) * per_page)).all()
+    ids = readcache.first_column(session, select(Matter.id).where(*where).order_by(*ordering(filters, session))
+                                 .limit(per_page).offset((page - 1) * per_page))
     rows = {m.id: m for m in session.scalars(
         select(Matter).where(Matter.id.in_(ids)).options(joinedload(Matter.lead_department),
                                                           joinedload(Matter.category)))} if ids else {}
@@ -167,8 +167,18 @@ class TodoGroup:
 
 
 def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
+    wanted: list[MatterStatus] = []
+    if user.role in (Role.INTAKE, Role.SUPERVISOR):
+        wanted += [MatterStatus.REGISTERED, MatterStatus.ACCEPTED, MatterStatus.RETURNED, MatterStatus.APPROVED,
+                   MatterStatus.FOLLOWED_UP]
+    if user.role == Role.SUPERVISOR:
+        wanted.append(MatterStatus.REPLIED)
+    firsts = first_by_deadline_of_each(session, wanted, limit) if wanted else {}
+
     def matters_in(*statuses: MatterStatus) -> list[Matter]:
-        return first_by_deadline(session, select(Matter), statuses, limit)
+        found = [m for status in statuses for m in firsts[status]]
+        found.sort(key=lambda m: (m.due_on is None, m.due_on or date.min, m.id))
+        return found[:limit]
 
     groups: list[TodoGroup] = []
     if user.role in (Role.INTAKE, Role.SUPERVISOR):
@@ -216,14 +226,43 @@ def first_by_deadline(session: Session, query: Select, statuses, limit: int) -> 
     return found[:limit]
 
 
+def first_by_deadline_of_each(session: Session, statuses: list[MatterStatus], limit: int) -> dict[MatterStatus, list[Matter]]:
+    """``first_by_deadline`` for each of ``statuses`` (of all matters), in two statements: the ids, as one
+    UNION ALL of index range scans (kept until the next write, ``readcache``), then the rows. Each status's
+    matters earliest deadline first, undated last."""
+    def ids() -> tuple[tuple[int, str], ...]:
+        parts = []
+        for status in statuses:
+            of_status = select(Matter.id, Matter.status).where(Matter.status == status)
+            parts.append(of_status.where(Matter.due_on.is_not(None)).order_by(Matter.due_on, Matter.id)
+                         .limit(limit).subquery())
+            parts.append(of_status.where(Matter.due_on.is_(None)).order_by(Matter.id).limit(limit).subquery())
+        return tuple((id_, str(status)) for id_, status in session.execute(
+            union_all(*[select(part.c.id, part.c.status) for part in parts])))
+
+    found = readcache.until_next_write(session, ("first_by_deadline_of_each", tuple(statuses), limit), ids)
+    rows = {m.id: m for m in session.scalars(select(Matter).where(Matter.id.in_([i for i, _ in found]))
+                                             .options(joinedload(Matter.lead_department)))} if found else {}
+    result: dict[MatterStatus, list[Matter]] = {status: [] for status in statuses}
+    for id_, status in found:
+        matter = rows.get(id_)
+        if matter is not None and matter.status == status:  # not changed since (another server's write)
+            result[MatterStatus(status)].append(matter)
+    for matters in result.values():
+        matters.sort(key=lambda m: (m.due_on is None, m.due_on or date.min, m.id))
+        del matters[limit:]
+    return result
+
+
 def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup]:
     """Rectification notices and talks waiting for this user (shown only when there are some)."""
     from supervision.models.rectification import ItemStatus, NoticeStatus, RectificationItem, RectificationNotice
     from supervision.models.talks import Talk, TalkKind, TalkStatus
 
     def notices(*where) -> list[TodoItem]:
-        rows = session.scalars(select(RectificationNotice).where(*where)
-                               .order_by(RectificationNotice.due_on, RectificationNotice.id).limit(limit))
+        ids = readcache.first_column(session, select(RectificationNotice.id).where(*where)
+                                     .order_by(RectificationNotice.due_on, RectificationNotice.id).limit(limit))
+        rows = readcache.load_in_order(session, RectificationNotice, ids, joinedload(RectificationNotice.department))
         return [TodoItem(f"{n.number} {n.department.name}", f"/rectification/{n.id}", n.due_on, n.due_provisional)
                 for n in rows]
 
@@ -275,9 +314,9 @@ def pending_extensions(session: Session, limit: int = 50) -> list[Extension]:
 
 def overdue_matters(session: Session, user: User, limit: int = 50) -> list[Matter]:
     today = clock.today()
-    query = visible_matters(user).where(Matter.due_on < today, Matter.status.not_in(TERMINAL_STATUSES))
-    return list(session.scalars(query.order_by(Matter.due_on, Matter.id).limit(limit)
-                                .options(joinedload(Matter.lead_department))))
+    ids = select(Matter.id).where(visibility(user), Matter.due_on < today, Matter.status.not_in(TERMINAL_STATUSES))
+    return readcache.load_in_order(session, Matter, readcache.first_column(
+        session, ids.order_by(Matter.due_on, Matter.id).limit(limit)), joinedload(Matter.lead_department))
 
 
 def department_assignments(session: Session, user: User, statuses: list[AssignmentStatus],
@@ -332,5 +371,7 @@ def count_by_status(session: Session, user: User) -> dict[str, int]:
 def viewable_matter(session: Session, user: User, matter_id: int) -> Matter | None:
     """The matter if this user may see it; None for another department's matter (not even its existence
     is told) as for one that does not exist."""
-    matter = session.get(Matter, matter_id)
+    # The matter page reads these with the matter: one statement instead of one look-up each.
+    matter = session.get(Matter, matter_id, options=[joinedload(Matter.category), joinedload(Matter.lead_department),
+                                                     joinedload(Matter.complainant)])
     return matter if matter is not None and can_view_matter(user, matter) else None
