@@ -236,7 +236,8 @@ def main() -> int:
     instance, matter, dept_matter = prepare(url, args.matters)
     if args.vacuum:
         vacuum(url)
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-load", "SUPERVISION_INSTANCE_PATH": instance,
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-load", "AUDIT_KEY": "bench-audit-key",
+           "SUPERVISION_INSTANCE_PATH": instance,
            "PYTHONPATH": str(ROOT)}
     search_wanted = any("/search/" in path and selected(args.only, label, path) for label, _, path in PAGES)
     if search_wanted and not (Path(instance) / "search_index").exists():
