@@ -173,6 +173,18 @@ def format_datetime(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M}"
 
 
+def human_size(size: int | None) -> str:
+    """A file's size as people read it: 58 B, 12.3 KB, 3.2 MB."""
+    size = size or 0
+    if size < 1024:
+        return f"{size} B"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:.1f} {unit}"
+    return f"{size:.1f} GB"  # pragma: no cover
+
+
 def nl2br(text: str | None) -> Markup:
     from markupsafe import escape
 
@@ -264,15 +276,17 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["cndate"] = format_date
     app.jinja_env.filters["dt"] = format_datetime
     app.jinja_env.filters["nl2br"] = nl2br
+    app.jinja_env.filters["filesize"] = human_size
     # {{ matter|shown_title }}: a matter's title as the viewer may see it (permissions.visible_title).
     app.jinja_env.filters["shown_title"] = lambda matter: visible_title(current_user, matter)
     app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor
     def inject_layout():
-        from supervision.notifications.services import unread_count
+        from supervision.notifications.services import pending_count
 
-        unread = unread_count(db.session, current_user) if current_user.is_authenticated else 0
+        # The badge counts what still needs the user: unread notices, and tasks asked for and not yet done.
+        unread = pending_count(db.session, current_user) if current_user.is_authenticated else 0
         return {"navigation": navigation_for(current_user), "office_name": app.config["OFFICE_NAME"],
                 "Role": Role, "unread_notifications": unread}
 

@@ -90,7 +90,8 @@ def test_sweep_notifies_the_department_head_without_identity(session, make_matte
                          identity=IdentityInput(name="举报人甲乙丙", phone="13912345678"))
     sweep(session, POLICY, CAL.add_workdays(matter.lead_assignment.due_on, 1))
     session.commit()
-    notices = session.scalars(select(Notification).where(Notification.user_id == office.head.id)).all()
+    notices = session.scalars(select(Notification).where(Notification.user_id == office.head.id)
+                              .order_by(Notification.id)).all()
     assert [n.title[:2] for n in notices] == ["新交", "催办"]
     for notice in notices:
         for marker in ("举报人甲乙丙", "13912345678", "原文标记内容"):

@@ -36,7 +36,7 @@ from supervision.models.complainants import (
 from supervision.models.escalation import Delivery, DeliveryStatus
 from supervision.models.matters import Complainant, Matter, MatterEvent, MatterKind, MatterStatus
 from supervision.models.org import Role, User
-from supervision.notifications.services import notify, office_staff
+from supervision.notifications.services import about_matter, notify, office_staff, settle, task_key
 from supervision.paperwork.data import ComplainantLetter, DocNumber
 
 MOBILE = re.compile(r"^1\d{10}$")
@@ -181,6 +181,7 @@ def record_delivery(session: Session, actor: User, notice: ComplainantNotice, me
     notice.delivered_at, notice.delivered_by_id, notice.delivery_method = clock.now(), actor.id, method
     audit.record(session, actor, "complainant_notice.delivered", notice,
                  f"{notice.matter.serial} {notice.kind.label}已{method.label}", {"method": method})
+    settle(session, actor, task_key("complainant_notice", notice.id, "deliver"))
 
 
 def issue_missing_letters(session: Session, letters: LetterPolicy) -> int:
@@ -209,8 +210,8 @@ def tell_intake_of_overdue(session: Session, today: date, channels: tuple[str, .
             continue
         notice = session.get(ComplainantNotice, notice_id)
         notify(session, staff, f"告知书逾期未送达：{notice.matter.serial} {notice.kind.label}",
-               f"应于 {notice.due_on:%Y-%m-%d} 前送达反映人，尚未登记送达。", f"/matters/{notice.matter_id}",
-               channels)
+               f"应于 {notice.due_on:%Y-%m-%d} 前送达反映人，尚未登记送达。", channels=channels, kind="letter",
+               about=[about_matter(notice.matter, task_key("complainant_notice", notice.id, "deliver"))])
         audit.record(session, None, "complainant_notice.overdue", notice,
                      f"{notice.matter.serial} {notice.kind.label}逾期未送达", {"due_on": notice.due_on})
         told += 1
@@ -335,9 +336,9 @@ def request_review(session: Session, actor: User | None, matter: Matter, stage: 
                                  f"应于 {due.due:%Y-%m-%d} 前答复", audience="public", at=clock.now()))
     audit.record(session, actor, f"review.{stage.value}_requested", request, f"{matter.serial} 请求{stage.label}",
                  {"via": via, "requested_on": requested_on, "answer_due_on": due.due})
-    notify(session, office_staff(session, Role.INTAKE, Role.SUPERVISOR), f"{stage.label}请求：{matter.serial}",
-           f"反映人请求{stage.label}，应于 {due.due:%Y-%m-%d} 前答复。", f"/matters/{matter.id}",
-           letters.channels if letters else ("log",))
+    notify(session, office_staff(session, Role.INTAKE, Role.SUPERVISOR), f"{stage.label}请求：{matter.serial} {matter.title}",
+           f"反映人请求{stage.label}，应于 {due.due:%Y-%m-%d} 前答复。", channels=letters.channels if letters else ("log",),
+           kind="complaint_review", about=[about_matter(matter, task_key("review_request", request.id, "decide"))])
     return request
 
 
@@ -355,6 +356,7 @@ def decide_review(session: Session, actor: User, request: ReviewRequest, outcome
     matter = request.matter
     request.status, request.outcome, request.opinion = ReviewStatus.DECIDED, outcome, opinion
     request.decided_at, request.decided_by_id = clock.now(), actor.id
+    settle(session, actor, task_key("review_request", request.id, "decide"))
     final = request.stage == ReviewStage.RE_REVIEW
     if final:
         matter.concluded_at = clock.now()

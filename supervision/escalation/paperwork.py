@@ -19,7 +19,7 @@ from supervision.models.escalation import Escalation, EscalationKind
 from supervision.models.matters import Assignment
 from supervision.models.org import User
 from supervision.models.rectification import RectificationNotice
-from supervision.notifications.services import department_heads, notify
+from supervision.notifications.services import About, department_heads, notify, task_key
 from supervision.paperwork.builders import reminder_title
 from supervision.paperwork.data import DocNumber, ReminderNotice, SupervisionLevel
 from supervision.permissions import department_title
@@ -72,6 +72,21 @@ TASK_SUBJECTS = ("task", "task_milestone", "task_report")
 DOCUMENTED_SUBJECTS = ("assignment", "rectification_notice", *TASK_SUBJECTS)
 
 
+def _subject_label(session: Session, escalation: Escalation) -> str:
+    """What the 督办 is about, as the department may see it: serial and 交办标题, or the notice's number."""
+    if escalation.subject_type == "assignment":
+        matter = session.get(Assignment, escalation.subject_id).matter
+        return f"{matter.serial} {department_title(matter)}"
+    notice = session.get(RectificationNotice, escalation.subject_id)
+    return f"整改通知书 {notice.number or ''}".strip()
+
+
+def _subject_link(escalation: Escalation) -> str:
+    if escalation.subject_type == "assignment":
+        return f"/matters/{escalation.matter_id}"
+    return f"/rectification/{escalation.subject_id}"
+
+
 def needs_document(escalation: Escalation) -> bool:
     """书面督办, 挂牌督办 and 提级督办 are written: each produces its 督办通知书."""
     return (escalation.kind == EscalationKind.ESCALATION and escalation.level is not None
@@ -91,9 +106,13 @@ def issue_reminder_notice(session: Session, actor: User | None, escalation: Esca
         prefix_key="escalation" if level.is_escalation else "reminder", title=title)
     session.flush()
     if escalation.department_id is not None:
-        notify(session, department_heads(session, escalation.department_id), f"{title} {document.number}",
+        notify(session, department_heads(session, escalation.department_id),
+               f"{title} {document.number}：{_subject_label(session, escalation)}",
                f"{level.label}：请下载{title}（{document.number}），按要求办理并书面报告。",
-               f"/documents/{document.id}", channels)
+               f"/documents/{document.id}", channels, kind="deadline",
+               about=[About(link=_subject_link(escalation), label=_subject_label(session, escalation),
+                            matter_id=escalation.matter_id,
+                            task=task_key(escalation.subject_type, escalation.subject_id, "handle"))])
     audit.record(session, actor, "escalation.notice_delivered", escalation,
                  f"送达{title} {document.number}", {"document_id": document.id, "department_id": escalation.department_id})
     return document

@@ -29,7 +29,7 @@ from supervision.matters.services import add_event
 from supervision.models.escalation import Escalation, EscalationKind
 from supervision.models.matters import Assignment, AssignmentStatus, Matter
 from supervision.models.org import User
-from supervision.notifications.services import department_heads, notify
+from supervision.notifications.services import About, about_matter, department_heads, notify, task_key
 from supervision.models.escalation import SupervisionLevel
 
 
@@ -142,6 +142,13 @@ def event_key(item: OpenDeadline, kind: EscalationKind, level: SupervisionLevel 
 def _event_key_tail(kind: EscalationKind, level: SupervisionLevel | None, due_on: date) -> str:
     return f"{kind.value}:{level.value if level else '-'}:{due_on:%Y%m%d}"
 
+
+# A digest's line for each event (the label names the matter), and its closing sentence, said once.
+DIGEST = {
+    EscalationKind.REMINDER: ("{label}：办理时限 {due}", "请按时办结并报送结果。"),
+    EscalationKind.URGE: ("{label}：已超过办理时限（{due}）{overdue} 个工作日", "请抓紧办理并报送结果。"),
+    EscalationKind.ESCALATION: ("{label}：已超过办理时限（{due}）{overdue} 个工作日", "现予{level}，请立即办理并书面报告。"),
+}
 
 MESSAGES = {
     EscalationKind.REMINDER: ("到期提醒：{label}", "办理时限为 {due}，请按时办结并报送结果。"),
@@ -260,33 +267,42 @@ def _message_values(item: OpenDeadline, level: SupervisionLevel | None, overdue:
     return {"label": item.label, "due": _iso(item.due_on), "overdue": overdue, "level": level.label if level else ""}
 
 
-DIGEST_LINES = 10
+DIGEST_LINES = 20  # lines of a digest's text (SMS, e-mail); the inbox lists every matter, each with its link
+
+
+def deadline_about(item: OpenDeadline, detail: str = "") -> About:
+    """The thing a deadline notice is about, and its task (settled when it is handled)."""
+    return About(link=item.link, label=item.label, matter_id=item.matter_id, detail=detail,
+                 task=task_key(item.subject_type, item.subject_id, "handle"))
 
 
 def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) -> None:
     """One notice per department head and kind of event per sweep: a department with many overdue
-    matters gets one message listing them, not dozens."""
+    matters gets one message naming each of them (serial and 交办标题), not dozens."""
     for (department_id, kind, level), events in digests.items():
         heads = department_heads(session, department_id)
         if not heads:
             continue
         title, body = MESSAGES[kind]
+        line, closing = DIGEST[kind]
+        events = sorted(events, key=lambda event: (event[0].due_on, event[0].label))
+        about = [deadline_about(item, line.format(**_message_values(item, level, overdue))
+                                .removeprefix(item.label + "："))
+                 for item, overdue in events]
         if len(events) == 1:
             item, overdue = events[0]
             values = _message_values(item, level, overdue)
-            notify(session, heads, title.format(**values), body.format(**values), item.link, policy.channels)
+            notify(session, heads, title.format(**values), body.format(**values), item.link, policy.channels,
+                   kind="deadline", about=about)
             continue
-        label = f"{len(events)} 件事项"
-        lines = [body.format(**_message_values(item, level, overdue)).replace("该事项", item.label)
-                 for item, overdue in events[:DIGEST_LINES]]
+        first = events[0][0].label.split(" ")[0]
+        label = f"{len(events)} 件事项（{first} 等）"
+        lines = [line.format(**_message_values(item, level, overdue)) for item, overdue in events[:DIGEST_LINES]]
         if len(events) > DIGEST_LINES:
-            lines.append(f"……另有 {len(events) - DIGEST_LINES} 件，请在事项台账中查看。")
-        if all(item.subject_type in TASK_SUBJECTS for item, _ in events):
-            link = "/tasks/?light=red" if kind != EscalationKind.REMINDER else "/tasks/?light=yellow"
-        else:
-            link = "/matters/?overdue=y&sort=due" if kind != EscalationKind.REMINDER else "/matters/?sort=due"
+            lines.append(f"……另有 {len(events) - DIGEST_LINES} 件，详见系统通知。")
+        lines.append(closing.format(level=level.label if level else ""))
         notify(session, heads, title.format(label=label, level=level.label if level else ""), "\n".join(lines),
-               link, policy.channels)
+               "", policy.channels, kind="deadline", about=about)
 
 
 def _insert_new(session: Session, new_events: dict, summaries: dict[str, str],
@@ -363,7 +379,8 @@ def urge_by_hand(session: Session, actor: User, assignment: Assignment, level: S
     add_event(session, matter, actor, kind.value, f"{level.label}：{note}", audience="department",
               department=assignment.department, old_due=old_due if new_due else None, new_due=new_due)
     notify(session, department_heads(session, assignment.department_id), f"{level.label}：{matter.serial} {permissions.department_title(matter)}",
-           note + (f" 新的办理时限：{new_due:%Y-%m-%d}。" if new_due else ""), f"/matters/{matter.id}", channels)
+           note + (f" 新的办理时限：{new_due:%Y-%m-%d}。" if new_due else ""), channels=channels, kind="deadline",
+           about=[about_matter(matter, task_key("assignment", assignment.id, "handle"))])
     audit.record(session, actor, f"escalation.{kind.value}", escalation,
                  f"{matter.serial} {level.label}（{assignment.department.name}）",
                  {"note": note, "due_on": [old_due, assignment.due_on], "level": level})

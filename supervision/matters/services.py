@@ -42,7 +42,7 @@ from supervision.models.matters import (
     default_complaint_class,
 )
 from supervision.models.org import Department, Role, User
-from supervision.notifications.services import department_heads, notify, office_staff
+from supervision.notifications.services import about_matter, department_heads, notify, office_staff, settle, task_key
 from supervision.uploads import Storage, StoredFile
 from supervision.workflow import Action
 
@@ -106,16 +106,22 @@ def add_event(session: Session, matter: Matter, actor: User | None, action: str,
 
 
 ALL_CHANNELS = ("log", "email", "sms")  # a delivery is queued where the user has an address
+ENDED = frozenset({MatterStatus.NOT_ACCEPTED, MatterStatus.FILED, MatterStatus.CLOSED, MatterStatus.ARCHIVED})
 
 
-def _tell_department(session: Session, department_id: int, title: str, body: str, matter: Matter) -> None:
-    """An in-app notice (and queued deliveries) to the department's heads: serial, title and
-    summary only — never the complainant or the complaint itself."""
-    notify(session, department_heads(session, department_id), title, body, f"/matters/{matter.id}", ALL_CHANNELS)
+def _tell_department(session: Session, department_id: int, title: str, body: str, matter: Matter, *,
+                     kind: str = "result", task: str | None = None) -> None:
+    """An in-app notice (and queued deliveries) to the department's heads: serial, 交办标题 and
+    summary only — never the complainant or the complaint itself. ``task``: what it asks them to do
+    (notifications.services.task_key), settled by the service that does it."""
+    notify(session, department_heads(session, department_id), title, body, channels=ALL_CHANNELS, kind=kind,
+           about=[about_matter(matter, task)])
 
 
-def _tell_office(session: Session, roles: tuple[Role, ...], title: str, body: str, matter: Matter) -> None:
-    notify(session, office_staff(session, *roles), title, body, f"/matters/{matter.id}", ALL_CHANNELS)
+def _tell_office(session: Session, roles: tuple[Role, ...], title: str, body: str, matter: Matter, *,
+                 kind: str = "result", task: str | None = None) -> None:
+    notify(session, office_staff(session, *roles), title, body, channels=ALL_CHANNELS, kind=kind,
+           about=[about_matter(matter, task)])
 
 
 def _check_version(matter: Matter, expected_version: int | None) -> None:
@@ -138,6 +144,8 @@ def _transition(session: Session, actor: User, matter: Matter, action: Action, *
               department=actor.department if actor.department_id else matter.lead_department)
     audit.record(session, actor, f"matter.{action.value}", matter, f"{matter.serial} {summary}",
                  {"status": [old, matter.status], **(changes or {})})
+    if matter.status in ENDED:  # nothing is asked about an ended matter any more
+        settle(session, actor, matter_id=matter.id)
     return matter.status
 
 
@@ -366,7 +374,8 @@ def propose_handling(session: Session, actor: User, matter: Matter, text: str, *
     matter.proposed_by_id, matter.proposed_at = actor.id, clock.now()
     add_event(session, matter, actor, "proposed", f"拟办意见：{text}")
     audit.record(session, actor, "matter.proposed", matter, f"{matter.serial} 拟办意见", changes)
-    _tell_office(session, (Role.LEADER,), f"待批示：{matter.serial} {matter.title}", f"拟办意见：{text[:200]}", matter)
+    _tell_office(session, (Role.LEADER,), f"待批示：{matter.serial} {matter.title}", f"拟办意见：{text[:200]}", matter,
+                 kind="instruct", task=task_key("matter", matter.id, "instruct"))
 
 
 def instruct(session: Session, actor: User, matter: Matter, text: str, *,
@@ -381,7 +390,9 @@ def instruct(session: Session, actor: User, matter: Matter, text: str, *,
     matter.instructed_by_id, matter.instructed_at = actor.id, clock.now()
     add_event(session, matter, actor, "instructed", f"领导批示：{text}")
     audit.record(session, actor, "matter.instructed", matter, f"{matter.serial} 领导批示", changes)
-    _tell_office(session, (Role.INTAKE,), f"领导已批示：{matter.serial} {matter.title}", text[:200], matter)
+    settle(session, actor, task_key("matter", matter.id, "instruct"))
+    _tell_office(session, (Role.INTAKE,), f"领导已批示：{matter.serial} {matter.title}", text[:200], matter,
+                 kind="instruct", task=task_key("matter", matter.id, "assign"))
 
 
 # --- assignment ------------------------------------------------------------------------------------
@@ -461,9 +472,12 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
                          "avoidance_reason": avoidance_reason.strip() or None, **title_change})
     matter.lead_department = lead
     matter.due_on, matter.due_provisional = lead_assignment.due_on, lead_assignment.due_provisional
+    session.flush()
+    settle(session, actor, task_key("matter", matter.id, "assign"))
     for assignment in created:
         _tell_department(session, assignment.department_id, f"新交办（{assignment.role.label}）：{matter.serial} {permissions.department_title(matter)}",
-                         f"办理时限 {assignment.due_on:%Y-%m-%d}。请及时签收。摘要：{matter.summary[:200]}", matter)
+                         f"办理时限 {assignment.due_on:%Y-%m-%d}。请及时签收。摘要：{matter.summary[:200]}", matter,
+                         kind="assign", task=task_key("assignment", assignment.id, "sign"))
     _tell(session, actor, matter, NoticeKind.TRANSFER,
           wording.transfer(_about(matter, letters), today, lead.name, lead_assignment.due_on,
                            lead_assignment.due_provisional), letters, ref=f"assignment:{lead_assignment.id}")
@@ -494,6 +508,7 @@ def sign_assignment(session: Session, actor: User, assignment: Assignment, *,
     assignment.status = AssignmentStatus.RECEIVED
     assignment.received_at = clock.now()
     assignment.received_by_id = actor.id
+    settle(session, actor, task_key("assignment", assignment.id, "sign"))
 
 
 def return_assignment(session: Session, actor: User, assignment: Assignment, reason: str, *,
@@ -514,6 +529,7 @@ def return_assignment(session: Session, actor: User, assignment: Assignment, rea
         for other in matter.assignments:
             if other is not assignment and other.is_open:
                 other.status = AssignmentStatus.WITHDRAWN
+                settle(session, actor, *(task_key("assignment", other.id, t) for t in ("sign", "handle")))
         matter.lead_department_id = None
         matter.due_on, matter.due_provisional = None, False
     else:
@@ -523,8 +539,10 @@ def return_assignment(session: Session, actor: User, assignment: Assignment, rea
     assignment.status = AssignmentStatus.RETURNED
     assignment.returned_at = clock.now()
     assignment.return_reason = reason
+    settle(session, actor, *(task_key("assignment", assignment.id, t) for t in ("sign", "handle")))
     _tell_office(session, (Role.INTAKE,), f"交办被退回：{matter.serial} {matter.title}",
-                 f"{assignment.department.name}退回：{reason[:200]}", matter)
+                 f"{assignment.department.name}退回：{reason[:200]}", matter, kind="returned",
+                 task=task_key("matter", matter.id, "assign") if assignment.role == AssignmentRole.LEAD else None)
 
 
 # --- extensions ------------------------------------------------------------------------------------
@@ -575,8 +593,9 @@ def request_extension(session: Session, actor: User, assignment: Assignment, req
     add_event(session, matter, actor, "extension_requested",
               f"{assignment.department.name}申请延期至 {requested_due:%Y-%m-%d}：{reason}",
               audience="department", department=assignment.department)
-    _tell_office(session, (Role.SUPERVISOR, Role.LEADER), f"延期申请待审批：{matter.serial}",
-                 f"{assignment.department.name}申请延期至 {requested_due:%Y-%m-%d}。", matter)
+    _tell_office(session, (Role.SUPERVISOR, Role.LEADER), f"延期申请待审批：{matter.serial} {matter.title}",
+                 f"{assignment.department.name}申请延期至 {requested_due:%Y-%m-%d}。", matter, kind="extension",
+                 task=task_key("extension", extension.id, "decide"))
     audit.record(session, actor, "extension.requested", assignment,
                  f"{matter.serial} {assignment.department.name} 申请延期至 {requested_due:%Y-%m-%d}",
                  {"reason": reason, "requested_due_on": requested_due})
@@ -627,8 +646,10 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
     add_event(session, matter, actor, "extension_decided", text, audience="department",
               department=assignment.department, old_due=old_due if approve else None,
               new_due=assignment.due_on if approve else None)
-    _tell_department(session, assignment.department_id, f"延期申请{'已批准' if approve else '未获批准'}：{matter.serial}",
-                     text, matter)
+    settle(session, actor, task_key("extension", extension.id, "decide"))
+    _tell_department(session, assignment.department_id,
+                     f"延期申请{'已批准' if approve else '未获批准'}：{matter.serial} {permissions.department_title(matter)}",
+                     text, matter, kind="extension")
     audit.record(session, actor, "extension.approved" if approve else "extension.refused", assignment,
                  f"{matter.serial} {text}", {"due_on": [old_due, assignment.due_on]})
     if approve and assignment.role == AssignmentRole.LEAD:  # 延期告知书: the reason and the new date
@@ -650,6 +671,7 @@ def submit_reply(session: Session, actor: User, assignment: Assignment, result: 
     matter = assignment.matter
     if assignment.role == AssignmentRole.LEAD and not public_reply.strip() and not matter.anonymous:
         raise ValidationError("请填写给反映人的答复意见（审核通过后反映人可查询）。")
+    pending = assignment.pending_extension()
     reply = Reply(assignment=assignment, result=result, public_reply=public_reply.strip(),
                   submitted_by_id=actor.id, submitted_at=clock.now())
     session.add(reply)
@@ -661,7 +683,8 @@ def submit_reply(session: Session, actor: User, assignment: Assignment, result: 
                     summary=f"{assignment.department.name} 报送办结报告",
                     event_text=f"{assignment.department.name}报送办结报告", audience="public")
         _tell_office(session, (Role.SUPERVISOR,), f"办结报告待审核：{matter.serial} {matter.title}",
-                     f"{assignment.department.name}已报送办结报告。", matter)
+                     f"{assignment.department.name}已报送办结报告。", matter, kind="review",
+                     task=task_key("reply", reply.id, "review"))
     else:
         add_event(session, matter, actor, "co_replied", f"{assignment.department.name}（协办）报送协办意见",
                   audience="department", department=assignment.department)
@@ -669,6 +692,9 @@ def submit_reply(session: Session, actor: User, assignment: Assignment, result: 
                      f"{matter.serial} {assignment.department.name}（协办）报送协办意见")
     assignment.status = AssignmentStatus.REPLIED
     assignment.replied_at = clock.now()
+    # reminders, 催办, 督办, 重办 — and a pending extension, moot now (decide_extension refuses it)
+    settle(session, actor, task_key("assignment", assignment.id, "handle"),
+           *([task_key("extension", pending.id, "decide")] if pending is not None else []))
     return reply
 
 
@@ -724,8 +750,11 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
                 event_text=("审核通过" if approve else f"退回重办：{note}"),
                 audience="public" if approve else "department",
                 changes={"note": note} if note else None)
-    _tell_department(session, lead.department_id, f"办结报告{'审核通过' if approve else '被退回重办'}：{matter.serial}",
-                     "审核通过。" if approve else f"退回重办：{note}", matter)
+    settle(session, actor, task_key("reply", reply.id, "review"))
+    _tell_department(session, lead.department_id,
+                     f"办结报告{'审核通过' if approve else '被退回重办'}：{matter.serial} {permissions.department_title(matter)}",
+                     "审核通过。" if approve else f"退回重办：{note}", matter, kind="result",
+                     task=None if approve else task_key("assignment", lead.id, "handle"))
     reply.review_result = ReviewResult.APPROVED if approve else ReviewResult.REWORK
     reply.review_note, reply.reviewed_at, reply.reviewed_by_id = note.strip(), clock.now(), actor.id
     if approve:
@@ -800,6 +829,9 @@ def reopen_for_rework(session: Session, actor: User, matter: Matter, note: str, 
         _tell_department(session, lead.department_id, f"回访不满意，退回重办：{matter.serial}",
                          f"重办要求：{note}。重办时限 {due:%Y-%m-%d}。", matter)
         matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
+        _tell_department(session, lead.department_id,
+                         f"回访不满意，退回重办：{matter.serial} {permissions.department_title(matter)}",
+                         f"重办要求：{note[:200]}", matter, kind="result", task=task_key("assignment", lead.id, "handle"))
 
 
 def close_matter(session: Session, actor: User, matter: Matter, note: str = "", *,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision import clock
@@ -87,17 +87,43 @@ class Notification(Base):
     loses it."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),)
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "id"),
+                      Index("ix_notification_user_settled", "user_id", "settled_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # What the notice is about, for the inbox's filter (notifications.services.KINDS): assign, review …
+    kind: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = long_text(2000, default="")
     link: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     read_at: Mapped[datetime | None]
+    # A notice asking for a task (签收, 审核, 审批, 办理 …) needs its reader until the task is done: the
+    # service doing it settles the notice (notifications.services.settle). One that only tells needs its
+    # reader until read.
+    asks_action: Mapped[bool] = mapped_column(default=False, server_default=false())
+    settled_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+    items: Mapped[list[NotificationItem]] = relationship(order_by="NotificationItem.id", viewonly=True)
+
+
+class NotificationItem(Base):
+    """A thing a notice is about (most name one matter; a digest names several): what the reader may
+    see of it, where it is, and the task it asks for. ``task`` is a key such as ``assignment:12:sign``
+    (notifications.services.task_key); the service that does the task settles every item carrying it."""
+
+    __tablename__ = "notification_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id"), index=True)
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
+    label: Mapped[str] = mapped_column(String(300))  # serial and the title as the recipient may see it
+    link: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")  # e.g. 办理时限 2026-12-08
+    task: Mapped[str | None] = mapped_column(String(80), index=True)
+    settled_at: Mapped[datetime | None]
 
 
 class DeliveryStatus(LabelledEnum):

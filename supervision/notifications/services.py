@@ -1,19 +1,71 @@
 """In-app notices and their deliveries. Messages to a department are built by the caller from the
-serial number and the summary only — never from complainant identity or the complaint itself."""
+serial number and the 交办标题 only — never from complainant identity or the complaint itself.
+
+A notice names what it is about (``About``: the serial and the title as its recipient may see it, and a
+link); a notice asking for a task carries the task's key, and the service that does the task settles it
+(``settle``), so the inbox's badge counts what still needs its reader."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from supervision import audit, clock
-from supervision.models.escalation import Delivery, DeliveryStatus, Notification
+from supervision import audit, clock, permissions
+from supervision.models.escalation import Delivery, DeliveryStatus, Notification, NotificationItem
 from supervision.models.org import Role, User
 from supervision.notifications.channels import Channel, DeliveryError
+
+# The inbox's kinds (Notification.kind): code → label.
+KINDS = {
+    "assign": "交办签收",
+    "review": "审核",
+    "extension": "延期",
+    "instruct": "批示",
+    "deadline": "到期催办督办",
+    "returned": "退回",
+    "result": "办理结果",
+    "letter": "告知书",
+    "complaint_review": "复查复核",
+    "other": "其他",
+}
+
+
+def task_key(subject_type: str, subject_id: int, task: str) -> str:
+    """The key a notice's task goes by, e.g. ``assignment:12:sign``; the doing service settles it."""
+    return f"{subject_type}:{subject_id}:{task}"
+
+
+@dataclass(frozen=True)
+class About:
+    """One thing a notice is about. ``matter`` (a Matter) gives the label per recipient — its serial and
+    ``permissions.visible_title`` — else ``label`` is used as given (it must already be fit for every
+    recipient). ``task``: the key of what the notice asks the recipient to do, if anything."""
+
+    link: str
+    label: str = ""
+    matter: object | None = None
+    matter_id: int | None = None
+    task: str | None = None
+    detail: str = ""
+
+    def label_for(self, user: User) -> str:
+        if self.matter is not None:
+            return f"{self.matter.serial} {permissions.visible_title(user, self.matter)}"
+        return self.label
+
+    @property
+    def matter_ref(self) -> int | None:
+        return self.matter.id if self.matter is not None else self.matter_id
+
+
+def about_matter(matter, task: str | None = None, detail: str = "", anchor: str = "") -> About:
+    return About(link=f"/matters/{matter.id}{anchor}", matter=matter, task=task, detail=detail)
+
 
 MAX_ATTEMPTS = 6
 SENDING_LEASE_SECONDS = 600  # a delivery "sending" this long was abandoned by a killed process
@@ -29,14 +81,26 @@ def office_staff(session: Session, *roles: Role) -> list[User]:
 
 
 def notify(session: Session, users: Iterable[User], title: str, body: str = "", link: str = "",
-           channels: Iterable[str] = ("log",)) -> int:
-    """One notice per user, and a pending delivery per channel where the user has an address."""
-    rows = [{"user_id": u.id, "title": title[:200], "body": body[:2000], "link": link[:200],
-             "created_at": clock.now()} for u in users]
-    if not rows:
+           channels: Iterable[str] = ("log",), *, kind: str = "other", about: Sequence[About] = ()) -> int:
+    """One notice per user, naming what it is ``about`` (each with its link; a notice about one thing
+    links to it), and a pending delivery per channel where the user has an address."""
+    users = list(users)
+    if not users:
         return 0
+    if not link and len(about) == 1:
+        link = about[0].link
+    asks = any(a.task for a in about)
+    now = clock.now()
+    rows = [{"user_id": u.id, "kind": kind if kind in KINDS else "other", "title": title[:200], "body": body[:2000],
+             "link": link[:200], "created_at": now, "asks_action": asks} for u in users]
     ids = session.execute(insert(Notification).returning(Notification.id, Notification.user_id), rows).all()
     addresses = {u.id: u for u in users}
+    if about:
+        items = [{"notification_id": notification_id, "matter_id": a.matter_ref,
+                  "label": a.label_for(addresses[user_id])[:300], "link": a.link[:200], "detail": a.detail[:200],
+                  "task": a.task, "settled_at": None}
+                 for notification_id, user_id in ids for a in about]
+        session.execute(insert(NotificationItem), items)
     deliveries = []
     for notification_id, user_id in ids:
         user = addresses[user_id]
@@ -45,10 +109,40 @@ def notify(session: Session, users: Iterable[User], title: str, body: str = "", 
             if address:
                 deliveries.append({"notification_id": notification_id, "channel": channel, "address": address,
                                    "status": DeliveryStatus.PENDING, "attempts": 0, "last_error": "",
-                                   "next_attempt_at": clock.now(), "idempotency_key": secrets.token_hex(16)})
+                                   "next_attempt_at": now, "idempotency_key": secrets.token_hex(16)})
     if deliveries:
         session.execute(insert(Delivery), deliveries)
     return len(rows)
+
+
+def settle(session: Session, actor: User | None, *tasks: str, matter_id: int | None = None) -> int:
+    """The tasks are done: every notice item asking for one of them (or, with ``matter_id``, every task
+    about that matter — it has ended) is settled, and a notice whose items are all settled is settled.
+    Called by the service doing the task, in its transaction; audited there. Returns the notices settled."""
+    conditions = []
+    if tasks:
+        conditions.append(NotificationItem.task.in_(tasks))
+    if matter_id is not None:
+        conditions.append(and_(NotificationItem.matter_id == matter_id, NotificationItem.task.is_not(None)))
+    if not conditions:
+        return 0
+    where = and_(or_(*conditions), NotificationItem.settled_at.is_(None))
+    touched = session.scalars(select(NotificationItem.notification_id).where(where).distinct()).all()
+    if not touched:
+        return 0
+    now = clock.now()
+    session.execute(update(NotificationItem).where(where).values(settled_at=now)
+                    .execution_options(synchronize_session=False))
+    open_item = exists().where(NotificationItem.notification_id == Notification.id,
+                               NotificationItem.task.is_not(None), NotificationItem.settled_at.is_(None))
+    settled = session.execute(
+        update(Notification).where(Notification.id.in_(touched), Notification.settled_at.is_(None), ~open_item)
+        .values(settled_at=now).execution_options(synchronize_session=False)).rowcount
+    if settled:
+        what = "、".join(tasks) if tasks else f"matter:{matter_id}"
+        audit.record(session, actor, "notification.settled", ("notification", touched[0]),
+                     f"{settled} 条通知所请办理的事项已办结", {"tasks": what[:500], "notices": settled})
+    return settled
 
 
 def deliver_pending(session: Session, channels: list[Channel], limit: int = 500,
@@ -132,9 +226,18 @@ def _claim_next(session: Session, lease_seconds: float) -> Delivery | None:
             return candidate
 
 
-def unread_count(session: Session, user: User) -> int:
-    from sqlalchemy import func
+def needs_reader():
+    """A notice still needs its reader: unread, or asking for a task not yet done."""
+    return and_(Notification.settled_at.is_(None), or_(Notification.read_at.is_(None), Notification.asks_action))
 
+
+def pending_count(session: Session, user: User) -> int:
+    """The badge: what still needs the user."""
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, needs_reader())) or 0
+
+
+def unread_count(session: Session, user: User) -> int:
     return session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 

@@ -254,6 +254,11 @@ def report_item(session: Session, actor: User, item: RectificationItem, content:
     audit.record(session, actor, "rectification.item_reported", item,
                  f"{_label(notice)} 第 {item.position} 项报送整改情况",
                  {"status": [old, item.status], "evidence": len(stored)})
+    if all(i.status in (ItemStatus.REPORTED, ItemStatus.CLOSED) for i in notice.items):
+        # Every item reported: the department's part is done (reminders, 催办 and 督办 about it settle).
+        from supervision.notifications.services import settle, task_key
+
+        settle(session, actor, task_key("rectification_notice", notice.id, "handle"))
     return report
 
 
@@ -292,3 +297,6 @@ def _close_notice(session: Session, actor: User, notice: RectificationNotice) ->
               f"全部 {len(notice.items)} 项问题已销号，整改通知书办结" + ("" if on_time else "（逾期完成）"))
     audit.record(session, actor, "rectification.closed", notice, f"{_label(notice)} 全部问题销号，办结",
                  {"status": [old, notice.status], "on_time": on_time})
+    from supervision.notifications.services import settle, task_key
+
+    settle(session, actor, task_key("rectification_notice", notice.id, "handle"))

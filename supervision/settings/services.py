@@ -206,15 +206,15 @@ def _tell_moved(session: Session, assignment: Assignment, old_due: date, paperwo
     old date gets a new revision (same number) carrying the new one."""
     from supervision.documents import services as documents
     from supervision.matters import paperwork as slips
-    from supervision.notifications.services import department_heads, notify
+    from supervision.notifications.services import about_matter, department_heads, notify
     from supervision.permissions import department_title
 
     matter = assignment.matter
     new_due = f"{assignment.due_on:%Y-%m-%d}" + ("（推定）" if assignment.due_provisional else "")
     notify(session, department_heads(session, assignment.department_id),
            f"办理时限调整：{matter.serial} {department_title(matter)}",
-           f"节假日安排公布，办理时限由 {old_due:%Y-%m-%d} 重新计算为 {new_due}。", f"/matters/{matter.id}",
-           ("log", "email", "sms"))
+           f"节假日安排公布，办理时限由 {old_due:%Y-%m-%d} 重新计算为 {new_due}。",
+           channels=("log", "email", "sms"), kind="deadline", about=[about_matter(matter)])
     if paperwork is None or documents.latest(session, "assignment_slip", "assignment", assignment.id) is None:
         return
     object_limit = limit_for(session, LimitStep.OBJECT, matter.kind.value)

@@ -342,6 +342,9 @@ def reply_inquiry(session: Session, actor: User, talk: Talk, text: str, *,
     _transition(session, actor, talk, TalkAction.REPLY, "收到函询回复" + ("（逾期）" if late else ""),
                 expected_version=expected_version, changes={"files": len([f for f in files if f[1]]), "late": late})
     talk.reply_text, talk.replied_at, talk.replied_by_id = text, clock.now(), actor.id
+    from supervision.notifications.services import settle, task_key
+
+    settle(session, actor, task_key("talk", talk.id, "handle"))  # the sweep's reminders about the reply
     for stored in storage.save_all(session, list(files)) if files else []:
         session.add(TalkAttachment(talk=talk, original_name=stored.original_name, stored_name=stored.stored_name,
                                    media_type=stored.media_type, size=stored.size, sha256=stored.sha256,
