@@ -19,7 +19,7 @@ from supervision.models.escalation import Escalation, EscalationKind
 from supervision.models.matters import Assignment
 from supervision.models.org import User
 from supervision.models.rectification import RectificationNotice
-from supervision.notifications.services import About, department_heads, notify, task_key
+from supervision.notifications.services import About, department_heads, notify
 from supervision.paperwork.builders import reminder_title
 from supervision.paperwork.data import DocNumber, ReminderNotice, SupervisionLevel
 from supervision.permissions import department_title
@@ -77,13 +77,24 @@ def _subject_label(session: Session, escalation: Escalation) -> str:
     if escalation.subject_type == "assignment":
         matter = session.get(Assignment, escalation.subject_id).matter
         return f"{matter.serial} {department_title(matter)}"
+    if escalation.subject_type in TASK_SUBJECTS:
+        from supervision.tasks.paperwork import reminder_fields
+
+        fields = reminder_fields(session, escalation)
+        return f"{fields['matter_number']} {fields['matter']}"
     notice = session.get(RectificationNotice, escalation.subject_id)
     return f"整改通知书 {notice.number or ''}".strip()
 
 
-def _subject_link(escalation: Escalation) -> str:
+def _subject_link(session: Session, escalation: Escalation) -> str:
     if escalation.subject_type == "assignment":
         return f"/matters/{escalation.matter_id}"
+    if escalation.subject_type in TASK_SUBJECTS:
+        from supervision.models.tasks import TaskMilestone
+
+        task_id = (session.get(TaskMilestone, escalation.subject_id).task_id
+                   if escalation.subject_type == "task_milestone" else escalation.subject_id)
+        return f"/tasks/task/{task_id}"
     return f"/rectification/{escalation.subject_id}"
 
 
@@ -106,13 +117,15 @@ def issue_reminder_notice(session: Session, actor: User | None, escalation: Esca
         prefix_key="escalation" if level.is_escalation else "reminder", title=title)
     session.flush()
     if escalation.department_id is not None:
+        from supervision.escalation.services import deadline_task
+
         notify(session, department_heads(session, escalation.department_id),
                f"{title} {document.number}：{_subject_label(session, escalation)}",
                f"{level.label}：请下载{title}（{document.number}），按要求办理并书面报告。",
                f"/documents/{document.id}", channels, kind="deadline",
-               about=[About(link=_subject_link(escalation), label=_subject_label(session, escalation),
+               about=[About(link=_subject_link(session, escalation), label=_subject_label(session, escalation),
                             matter_id=escalation.matter_id,
-                            task=task_key(escalation.subject_type, escalation.subject_id, "handle"))])
+                            task=deadline_task(escalation.subject_type, escalation.subject_id))])
     audit.record(session, actor, "escalation.notice_delivered", escalation,
                  f"送达{title} {document.number}", {"document_id": document.id, "department_id": escalation.department_id})
     return document

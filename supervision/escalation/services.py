@@ -270,10 +270,19 @@ def _message_values(item: OpenDeadline, level: SupervisionLevel | None, overdue:
 DIGEST_LINES = 20  # lines of a digest's text (SMS, e-mail); the inbox lists every matter, each with its link
 
 
+# Deadlines whose handling settles the notices about them (matters.services.submit_reply, the
+# rectification report / close, talks.services.reply_inquiry); notices about others only tell.
+SETTLED_SUBJECTS = ("assignment", "rectification_notice", "talk")
+
+
+def deadline_task(subject_type: str, subject_id: int) -> str | None:
+    return task_key(subject_type, subject_id, "handle") if subject_type in SETTLED_SUBJECTS else None
+
+
 def deadline_about(item: OpenDeadline, detail: str = "") -> About:
     """The thing a deadline notice is about, and its task (settled when it is handled)."""
     return About(link=item.link, label=item.label, matter_id=item.matter_id, detail=detail,
-                 task=task_key(item.subject_type, item.subject_id, "handle"))
+                 task=deadline_task(item.subject_type, item.subject_id))
 
 
 def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) -> None:

@@ -826,12 +826,11 @@ def reopen_for_rework(session: Session, actor: User, matter: Matter, note: str, 
         lead.limit_amount, lead.limit_unit = ((limit.amount, limit.unit.value) if new_due is None else (None, None))
         add_event(session, matter, actor, "due_changed", "重办时限", audience="department",
                   department=lead.department, old_due=old_due, new_due=due)
-        _tell_department(session, lead.department_id, f"回访不满意，退回重办：{matter.serial}",
-                         f"重办要求：{note}。重办时限 {due:%Y-%m-%d}。", matter)
-        matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
         _tell_department(session, lead.department_id,
                          f"回访不满意，退回重办：{matter.serial} {permissions.department_title(matter)}",
-                         f"重办要求：{note[:200]}", matter, kind="result", task=task_key("assignment", lead.id, "handle"))
+                         f"重办要求：{note}。重办时限 {due:%Y-%m-%d}。", matter, kind="result",
+                         task=task_key("assignment", lead.id, "handle"))
+        matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
 
 
 def close_matter(session: Session, actor: User, matter: Matter, note: str = "", *,
