@@ -5,7 +5,7 @@ become their items, their kind comes from their title, and a notice asking for a
 (a report approved, an assignment signed, an extension decided …) is settled.
 
 Revision ID: 0035
-Revises: 0034
+Revises: 0033b
 Create Date: 2026-12-07 09:40:00.000000
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0035'
-down_revision = '0034'
+down_revision = '0033b'
 branch_labels = None
 depends_on = None
 
