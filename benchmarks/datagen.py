@@ -312,3 +312,120 @@ def add_trivial_route(app) -> str:
 def login(client, username: str = "bench_supervisor") -> None:
     response = client.post("/login", data={"username": username, "password": BENCH_PASSWORD})
     assert response.status_code == 302, response.text[:500]
+
+
+TASK_TITLES = ["优化营商环境“一件事”集成改革", "老旧小区加装电梯", "农贸市场改造提升", "学校周边交通秩序整治",
+               "城市内涝点整治", "政务服务“一网通办”", "重点项目开工建设", "养老服务设施建设", "背街小巷环境整治",
+               "高标准农田建设", "河湖长制落实", "安全生产专项整治", "招商引资签约项目落地", "公共停车泊位建设"]
+TASK_PROGRESS = ["已完成方案制定，正在组织实施。", "完成年度目标的六成，剩余部分按计划推进。", "因资金未到位，进度滞后，正在协调。",
+                 "已召开协调会，明确责任分工。", "完成现场踏勘，正在办理审批手续。", "主体工程已完工，正在验收。"]
+
+
+def populate_tasks(n_items: int = 5_000, n_tasks: int = 40_000, n_reports: int = 200_000, seed: int = 17,
+                   today: date | None = None) -> None:
+    """``n_items`` 督查事项 with ``n_tasks`` tasks (a lead unit and co-units each) and ``n_reports`` progress
+    reports, after ``populate`` (its departments and users): a busy office's year — most items running with
+    deadlines from two months ago to half a year ahead, some closed and graded, a few still being drafted."""
+    from supervision.models.tasks import (Importance, ItemStatus, ReportSchedule, Task, TaskGrade, TaskItem,
+                                          TaskReport, TaskRole, TaskSourceKind, TaskStatus)
+
+    rng = random.Random(seed)
+    today = today or date.today()
+    session = db.session
+    department_ids = session.scalars(select(Department.id).order_by(Department.id)).all()
+    supervisor_id = session.scalar(select(User.id).where(User.role == Role.SUPERVISOR).order_by(User.id).limit(1))
+    leader_id = session.scalar(select(User.id).where(User.role == Role.LEADER).order_by(User.id).limit(1))
+    head_id = session.scalar(select(User.id).where(User.role == Role.DEPT_HEAD).order_by(User.id).limit(1))
+    per_item = [n_tasks // n_items + (1 if i < n_tasks % n_items else 0) for i in range(n_items)]
+    first_item = (session.scalar(select(func.max(TaskItem.id))) or 0) + 1
+    first_task = (session.scalar(select(func.max(Task.id))) or 0) + 1
+    item_statuses = [ItemStatus.ISSUED] * 16 + [ItemStatus.CLOSED] * 3 + [ItemStatus.DRAFT, ItemStatus.REVIEW]
+    running = [TaskStatus.RECEIVED] * 14 + [TaskStatus.ASSIGNED] * 2 + [TaskStatus.APPLIED, TaskStatus.CLOSED,
+                                                                          TaskStatus.CLOSED]
+    grades = list(TaskGrade)
+    items, tasks, task_rows = [], [], []
+    task_id = first_task
+    for n in range(n_items):
+        item_id = first_item + n
+        status = rng.choice(item_statuses)
+        registered = today - timedelta(days=rng.randint(20, 330))
+        due = today + timedelta(days=rng.randint(-60, 200))
+        issued = status in (ItemStatus.ISSUED, ItemStatus.CLOSED)
+        watched = []
+        units = rng.sample(department_ids, min(per_item[n], len(department_ids)))
+        units += [rng.choice(department_ids) for _ in range(per_item[n] - len(units))]
+        for position, department_id in enumerate(units):
+            if not issued:
+                t_status = TaskStatus.PLANNED
+            elif status == ItemStatus.CLOSED:
+                t_status = TaskStatus.CLOSED
+            else:
+                t_status = rng.choice(running)
+            t_due = due - timedelta(days=rng.randint(0, 20))
+            live = t_status in (TaskStatus.ASSIGNED, TaskStatus.RECEIVED)
+            next_report = today + timedelta(days=rng.randint(-10, 30)) if live and rng.random() < 0.8 else None
+            watch = min(d for d in (t_due, next_report) if d is not None) if live else None
+            if watch is not None:
+                watched.append(watch)
+            closed = t_status == TaskStatus.CLOSED
+            closed_at = datetime.combine(min(today, t_due + timedelta(days=rng.randint(-30, 10))), datetime.min.time())
+            graded = closed and rng.random() < 0.7
+            tasks.append({
+                "id": task_id, "item_id": item_id, "parent_id": None, "department_id": department_id,
+                "role": TaskRole.LEAD if position == 0 else TaskRole.CO, "responsible_person": "张明",
+                "responsible_phone": "", "requirements": "按督查通知要求推进，按时报送进度。", "due_on": t_due,
+                "due_provisional": False, "status": t_status, "created_at": datetime.combine(registered, datetime.min.time()),
+                "created_by_id": supervisor_id,
+                "assigned_at": datetime.combine(registered, datetime.min.time()) if issued else None,
+                "received_at": datetime.combine(registered, datetime.min.time()) if t_status not in (
+                    TaskStatus.PLANNED, TaskStatus.ASSIGNED) else None,
+                "received_by_id": None, "closed_at": closed_at if closed else None,
+                "closed_late": closed and closed_at.date() > t_due, "progress": 100 if closed else rng.randint(0, 95),
+                "last_report_at": None, "report_count": 0, "late_report_count": 0, "next_report_on": next_report,
+                "next_milestone_on": None, "watch_on": watch, "grade": rng.choice(grades) if graded else None,
+                "score": None, "grade_note": "", "graded_at": closed_at if graded else None,
+                "graded_by_id": supervisor_id if graded else None, "updated_at": closed_at, "version": 1})
+            if t_status not in (TaskStatus.PLANNED, TaskStatus.ASSIGNED):
+                task_rows.append((task_id, registered))
+            task_id += 1
+        items.append({
+            "id": item_id, "year": registered.year, "seq": n + 1, "serial": f"DC-{registered.year}-{n + 1:05d}",
+            "source_kind": rng.choice(list(TaskSourceKind)), "source_number": f"示政办〔{registered.year}〕{n % 300 + 1}号",
+            "source_date": registered, "source_text": "", "title": f"{rng.choice(TASK_TITLES)}（第{n + 1}项）",
+            "content": "按照年度工作要点，明确责任单位和完成时限，确保按期完成。", "importance": rng.choice(list(Importance)),
+            "leader_id": leader_id if rng.random() < 0.9 else None, "expected_result": "", "due_on": due,
+            "due_provisional": False, "report_schedule": ReportSchedule.MONTHLY, "report_weekday": None,
+            "report_day": 25, "status": status, "registered_at": datetime.combine(registered, datetime.min.time()),
+            "registered_by_id": supervisor_id, "submitted_at": None, "reviewed_at": None, "reviewed_by_id": None,
+            "review_note": "", "notice_number": f"督通〔{registered.year}〕{n + 1}号" if issued else "",
+            "issued_on": registered if issued else None,
+            "issued_at": datetime.combine(registered, datetime.min.time()) if issued else None,
+            "issued_by_id": supervisor_id if issued else None,
+            "closed_at": datetime.combine(min(today, due), datetime.min.time()) if status == ItemStatus.CLOSED else None,
+            "cancelled_reason": "", "watch_on": min(watched) if watched else (due if not issued else None),
+            "updated_at": datetime.combine(registered, datetime.min.time()), "version": 1})
+    for start in range(0, len(items), 5000):
+        session.execute(insert(TaskItem), items[start:start + 5000])
+    for start in range(0, len(tasks), 5000):
+        session.execute(insert(Task), tasks[start:start + 5000])
+    session.commit()
+    reports = []
+    for n in range(n_reports):
+        task_id, registered = task_rows[n % len(task_rows)]
+        at = datetime.combine(registered, datetime.min.time()) + timedelta(days=rng.randint(1, 300), hours=10)
+        late = rng.random() < 0.1
+        reports.append({"task_id": task_id, "percent": rng.randint(5, 100), "content": rng.choice(TASK_PROGRESS),
+                        "difficulties": "", "due_on": at.date(), "workdays_late": rng.randint(1, 5) if late else 0,
+                        "submitted_at": min(at, datetime.combine(today, datetime.min.time())),
+                        "submitted_by_id": head_id})
+        if len(reports) == 10000:
+            session.execute(insert(TaskReport), reports)
+            reports = []
+    if reports:
+        session.execute(insert(TaskReport), reports)
+    session.commit()
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            for table in ("task_item", "task", "task_report"):
+                conn.exec_driver_sql(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+        conn.exec_driver_sql("ANALYZE")

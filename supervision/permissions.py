@@ -468,3 +468,8 @@ def can_act_on_task(user: User, task, action: TaskAction) -> bool:
 def can_instruct_on_task_report(user: User) -> bool:
     """领导批示 on a progress report: the office's leaders."""
     return is_role(user, Role.LEADER)
+
+
+def can_view_task_board(user: User) -> bool:
+    """督查驾驶舱 and the period documents' figures: the office's supervisors and leaders (every unit)."""
+    return is_role(user, Role.SUPERVISOR, Role.LEADER)

@@ -70,6 +70,7 @@ def test_task_grades_and_lateness_are_counted_per_unit(session, graded):
     good, late, fair = (s.department(graded[k].id).tasks for k in ("good", "late", "fair"))
     assert (good.due, good.on_time, good.late, good.graded, good.average_points) == (2, 2, 0, 2, 95.0)
     assert (late.due, late.on_time, late.late, late.graded, late.poor, late.late_reports) == (3, 1, 2, 2, 2, 2)
+    assert late.grades == (("差", 2),) and good.grades == (("好", 1),)  # the 90 points were a score, no grade
     assert late.on_time_rate == pytest.approx(1 / 3) and late.grade_rate == pytest.approx(0.5)
     assert (fair.due, fair.on_time, fair.graded, fair.average_points) == (1, 1, 1, 70.0)
     assert s.totals.tasks.due == 6 and s.totals.tasks.graded == 5
@@ -101,7 +102,7 @@ def test_assessment_page_shows_the_grades_beside_the_complaint_figures_and_the_p
         page = client.get("/statistics/assessment?period=year&year=2026").get_data(as_text=True)
     assert "督查事项评价" in page and "督查任务按期完成率" in page
     assert "95.0/2" in page  # 好单位局: mean points / graded tasks
-    assert "（差 2）" in page
+    assert "差 2" in page and "好 1" in page
     proposals = page.split("表彰与问责建议", 1)[1]
     assert "拟表彰" in proposals and "好单位局" in proposals.split("拟通报批评")[0]
     assert "拖拉单位局" in proposals.split("拟诫勉谈话")[1]

@@ -46,6 +46,7 @@ from supervision.models.talks import ParticipantRole, Talk, TalkParticipant
 from supervision.models.escalation import SupervisionLevel
 from supervision.rectification import queries as rectification_queries
 from supervision.talks import queries as talk_queries
+from supervision.tasks.ledger import task_sheets
 
 CHUNK = 2000  # rows fetched at a time
 AUDIT_BATCH = 5000  # identity.exported entries written at a time
@@ -307,6 +308,7 @@ LEDGERS: dict[str, Ledger] = {ledger.key: ledger for ledger in (
     Ledger("rectification", "整改台账", permissions.can_export_rectification_ledger, rectification_sheets),
     Ledger("talks", "谈话函询台账", permissions.can_export_talk_ledger, talk_sheets),
     Ledger("clues", "线索台账", permissions.can_view_clues, clue_sheets),
+    Ledger("tasks", "督查事项台账", permissions.can_list_tasks, task_sheets),
 )}
 
 

@@ -22,6 +22,7 @@ from supervision.matters.forms import list_filters as _matter_filters
 from supervision.pipeline import perform
 from supervision.rectification.queries import list_filters as notice_filters
 from supervision.talks.queries import list_filters as talk_filters
+from supervision.tasks.office_forms import ledger_filters as task_filters
 from supervision.web import client_ip, content_disposition, requires
 
 bp = Blueprint("ledgers", __name__, url_prefix="/ledgers")
@@ -99,9 +100,17 @@ def clues():
     return send_ledger("clues", criteria, form)
 
 
+@bp.get("/tasks.xlsx")
+@requires(permissions.can_list_tasks)
+def tasks():
+    """督查事项台账: the item list's rows (and their tasks); a unit's own tasks only."""
+    form, filters = task_filters(request.args, current_user)
+    return send_ledger("tasks", filters, form)
+
+
 # --- building and sending --------------------------------------------------------------------------
 BACK = {"matters": "matters.index", "assignments": "matters.index", "rectification": "rectification.index",
-        "talks": "talks.index", "clues": "clues.index"}
+        "talks": "talks.index", "clues": "clues.index", "tasks": "tasks.index"}
 
 
 def send_ledger(key: str, selection, form, identity_reason: str | None = None) -> Response:

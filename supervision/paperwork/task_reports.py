@@ -173,16 +173,23 @@ def build_task_bulletin(data: TaskBulletin, profile: OfficeProfile) -> bytes:
     meaning = {"红灯": "已逾期", "黄灯": "临近节点或完成时限", "绿灯": "按计划推进"}
     if not listed and not closed:
         paper.body("本期无在办督查事项。")
+    counted = {t.label: t.count for t in data.lights}
     for n, light in enumerate(listed, start=1):
-        paper.heading(2, f"（{cn_numeral(n)}）{light}事项（{meaning[light]}，{len(groups[light])}项）")
+        total = max(counted.get(light, 0), len(groups[light]))
+        paper.heading(2, f"（{cn_numeral(n)}）{light}事项（{meaning[light]}，{total}项）")
+        if total > len(groups[light]):  # a long list is cut: the ledger has every item
+            paper.body(f"以下列出时限最近的{len(groups[light])}项，其余{total - len(groups[light])}项见督查事项台账。")
         _item_table(paper, groups[light])
     if closed:
-        paper.heading(2, f"（{cn_numeral(len(listed) + 1)}）本期办结销号事项（{len(closed)}项）")
+        total = max(data.items_closed, len(closed))
+        paper.heading(2, f"（{cn_numeral(len(listed) + 1)}）本期办结销号事项（{total}项）")
+        if total > len(closed):
+            paper.body(f"以下列出{len(closed)}项，其余{total - len(closed)}项见督查事项台账。")
         _item_table(paper, closed)
 
     paper.heading(1, "三、逾期单位")
     if data.late_units:
-        paper.body("截至统计日，以下单位有逾期未完成的督查任务：" + "；".join(
+        paper.body(f"截至{format_cn_date(data.compiled_on)}，以下单位有逾期未完成的督查任务：" + "；".join(
             f"{u.unit}{u.late_tasks}项" for u in data.late_units) + "。")
         rows = [[label("序号"), label("单位"), label("逾期任务"), label("其中红灯"), label("催办督办"),
                  label("最长逾期（工作日）")]]
@@ -192,7 +199,7 @@ def build_task_bulletin(data: TaskBulletin, profile: OfficeProfile) -> bytes:
                            for x in (unit.late_tasks, unit.red_tasks, unit.urged, unit.longest_days))])
         paper.table(UNIT_COLUMNS_MM, rows, header_rows=1)
     else:
-        paper.body("截至统计日，无逾期未完成督查任务的单位。")
+        paper.body(f"截至{format_cn_date(data.compiled_on)}，无逾期未完成督查任务的单位。")
 
     paper.heading(1, "四、领导批示")
     if data.instructions:

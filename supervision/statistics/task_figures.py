@@ -34,16 +34,27 @@ class TaskCounts:
     points: float = 0.0  # the sum of their points (0–100 each)
     poor: int = 0  # of those, graded 差
     late_reports: int = 0  # progress reports made late, on the tasks due in the period
+    excellent: int = 0  # graded 好
+    good: int = 0  # graded 较好
+    fair: int = 0  # graded 一般
     on_time_rate: float | None = None
     grade_rate: float | None = None  # the mean points ÷ 100
 
     @classmethod
-    def of(cls, due=0, on_time=0, late=0, graded=0, points=0.0, poor=0, late_reports=0) -> TaskCounts:
-        due, on_time, late, graded, poor, late_reports = (int(x or 0) for x in
-                                                          (due, on_time, late, graded, poor, late_reports))
+    def of(cls, due=0, on_time=0, late=0, graded=0, points=0.0, poor=0, late_reports=0, excellent=0, good=0,
+           fair=0) -> TaskCounts:
+        due, on_time, late, graded, poor, late_reports, excellent, good, fair = (
+            int(x or 0) for x in (due, on_time, late, graded, poor, late_reports, excellent, good, fair))
         points = float(points or 0)
-        return cls(due, on_time, late, graded, points, poor, late_reports,
+        return cls(due, on_time, late, graded, points, poor, late_reports, excellent, good, fair,
                    _ratio(on_time, on_time + late), _ratio(points / 100, graded))
+
+    @property
+    def grades(self) -> tuple[tuple[str, int], ...]:
+        """(好, n), (较好, n) … of the graded tasks, those given."""
+        counts = {TaskGrade.EXCELLENT: self.excellent, TaskGrade.GOOD: self.good, TaskGrade.FAIR: self.fair,
+                  TaskGrade.POOR: self.poor}
+        return tuple((grade.label, n) for grade, n in counts.items() if n)
 
     @property
     def average_points(self) -> float | None:
@@ -53,7 +64,8 @@ class TaskCounts:
     def total(rows) -> TaskCounts:
         rows = list(rows)
         return TaskCounts.of(**{k: sum(getattr(r, k) for r in rows)
-                                for k in ("due", "on_time", "late", "graded", "points", "poor", "late_reports")})
+                                for k in ("due", "on_time", "late", "graded", "points", "poor", "late_reports",
+                                          "excellent", "good", "fair")})
 
 
 def grade_points():
@@ -82,7 +94,9 @@ def task_counts(session: Session, period: Period, today: date, department_id: in
     query = (select(Task.department_id, count(due_in_period), count(on_time), count(late), count(graded),
                     func.sum(case((graded, grade_points()), else_=0)),
                     count(and_(graded, Task.grade == TaskGrade.POOR)),
-                    func.sum(case((due_in_period, Task.late_report_count), else_=0)))
+                    func.sum(case((due_in_period, Task.late_report_count), else_=0)),
+                    *[count(and_(graded, Task.grade == grade))
+                      for grade in (TaskGrade.EXCELLENT, TaskGrade.GOOD, TaskGrade.FAIR)])
              .where(or_(due_in_period, graded))
              .group_by(Task.department_id))
     if department_id:
