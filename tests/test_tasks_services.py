@@ -223,3 +223,29 @@ def test_monthly_schedule_reports_on_day_n(session, office, make_task_item):
 
     item = make_task_item("signed", report_schedule=ReportSchedule.MONTHLY, report_day=20)
     assert item.tasks[0].next_report_on == date(2026, 6, 22)  # 6-20 is a Saturday: the next working day
+
+
+def test_a_supervisor_urges_by_hand_and_a_written_escalation_issues_its_notice(session, office, make_task_item,
+                                                                              paperwork):
+    from supervision.models.escalation import Escalation, SupervisionLevel
+
+    item = make_task_item("signed", co=False)
+    lead = item.tasks[0]
+    with pytest.raises(PermissionDenied):
+        services.urge_task(session, office.leader, lead, SupervisionLevel.phone, "抓紧。")
+    with pytest.raises(ValidationError, match="催办、督办意见"):
+        services.urge_task(session, office.supervisor, lead, SupervisionLevel.phone, " ")
+    with clock.frozen(date(2026, 6, 10)):  # the 6-5 report is 3 working days late
+        escalation = services.urge_task(session, office.supervisor, lead, SupervisionLevel.written, "请立即报送进展。",
+                                        paperwork=paperwork)
+    session.commit()
+    assert (escalation.subject_type, escalation.due_on, escalation.workdays_overdue) == ("task", date(2026, 6, 5), 3)
+    document = session.scalar(select(GeneratedDocument).where(GeneratedDocument.subject_type == "escalation",
+                                                              GeneratedDocument.subject_id == escalation.id))
+    text = "\n".join(p.text for p in Document(BytesIO((paperwork.folder / document.stored_name).read_bytes())).paragraphs)
+    assert "督办通知书" in text and "以督查通知（督查〔2026〕1号）" in text and "请立即报送进展。" in text
+    assert notices_of(session, office.head)[-2].title == "书面督办：DC-2026-00001 老旧小区加装电梯审批提速"
+    assert audit_actions(session, "escalation", escalation.id)[0] == "escalation.escalation"
+    services.apply_closure(session, office.head, lead, "完成。")
+    with pytest.raises(WorkflowError, match="无需催办"):
+        services.urge_task(session, office.supervisor, lead, SupervisionLevel.phone, "抓紧。")

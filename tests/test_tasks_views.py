@@ -64,6 +64,7 @@ def test_each_role_on_each_form(app, office, make_task_item, who):
         f"/tasks/task/{lead.id}/act/split": {"head"},
         f"/tasks/task/{lead.id}/act/apply": {"head"},
         f"/tasks/task/{lead.id}/act/grade": {"supervisor"},
+        f"/tasks/task/{lead.id}/act/urge": {"supervisor"},
         f"/tasks/report/{report.id}/instruction": {"leader"},
     }
     client = signed_in(app, getattr(office, who))
@@ -160,3 +161,16 @@ def test_junk_filters_and_ids_never_500(app, office, make_task_item):
                     "/tasks/1/act/nonsense", "/tasks/task/1/act/nonsense"):
             response = client.get(url) if "act" not in url else client.post(url, data={})
             assert response.status_code in (200, 400, 403, 404, 405), (who, url, response.status_code)
+
+
+def test_supervisor_urges_a_task_from_its_page(app, session, office, make_task_item):
+    item = make_task_item("signed", co=False)
+    task = item.tasks[0]
+    supervisor = signed_in(app, office.supervisor)
+    assert "催办 / 督办" in supervisor.get(f"/tasks/task/{task.id}").text
+    assert "催办 / 督办" not in signed_in(app, office.head).get(f"/tasks/task/{task.id}").text
+    response = supervisor.post(f"/tasks/task/{task.id}/act/urge", data={"level": "phone", "note": "请按时报送进展。"})
+    assert response.status_code == 302
+    assert "电话催办" in signed_in(app, office.head).get(f"/tasks/task/{task.id}").text
+    response = supervisor.post(f"/tasks/task/{task.id}/act/urge", data={"level": "zzz", "note": "x"})
+    assert response.status_code == 400

@@ -11,6 +11,7 @@ from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectFiel
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from supervision.forms import BaseForm, drop_invalid, limited
+from supervision.models.escalation import Escalation, SupervisionLevel
 from supervision.models.tasks import (Importance, ItemStatus, ReportSchedule, Task, TaskClosure, TaskGrade,
                                       TaskInstruction, TaskItem, TaskMilestone, TaskReport, TaskRole, TaskSourceKind,
                                       TaskStatus)
@@ -235,3 +236,9 @@ def unit_filters(args) -> UnitFilterForm:
     form = UnitFilterForm(args)
     drop_invalid(form)
     return form
+
+
+class UrgeForm(BaseForm):
+    level = SelectField("方式", choices=[(level.value, level.label) for level in SupervisionLevel],
+                        validators=[InputRequired(message="请选择催办、督办方式。")])
+    note = limited(Escalation.__table__.c.note, "催办、督办意见", textarea=True, render_kw={"rows": 2})

@@ -637,3 +637,39 @@ def add_item_files(session: Session, actor: User, item: TaskItem, files: Sequenc
     audit.record(session, actor, "task_item.files", item, f"{item.serial} 上传附件 {len(files)} 个",
                  {"files": [f.original_name for f in files]})
     return len(files)
+
+
+# --- 催办 / 督办 by hand ---------------------------------------------------------------------------------
+def urge_task(session: Session, actor: User, task: Task, level, note: str, *, paperwork=None,
+              channels: Iterable[str] = ("log",)):
+    """A supervisor's own 催办 / 督办 of a running task, about the deadline it is watched on. A written
+    督办 (书面 / 挂牌 / 提级) issues its numbered 督办通知书 at once (``paperwork``), as for matters."""
+    import uuid
+
+    from supervision.escalation.paperwork import issue_reminder_notice, needs_document
+    from supervision.models.escalation import Escalation, EscalationKind, SupervisionLevel
+
+    level = SupervisionLevel(level)
+    if not permissions.can_escalate(actor):
+        raise PermissionDenied("只有督查人员可以催办、督办。")
+    if task.status not in schedule.RUNNING:
+        raise WorkflowError(f"该任务当前为“{task.status.label}”，无需催办。")
+    note = _text(note, "请填写催办、督办意见。")
+    due = task.watch_on or task.due_on
+    overdue = office_calendar(session).workdays_overdue(due, clock.today())
+    kind = EscalationKind.URGE if level == SupervisionLevel.phone else EscalationKind.ESCALATION
+    escalation = Escalation(
+        event_key=f"manual:{uuid.uuid4().hex}", subject_type="task", subject_id=task.id, matter_id=None,
+        department_id=task.department_id, kind=kind, level=level, due_on=due, workdays_overdue=overdue, note=note,
+        issued_at=clock.now(), issued_by_id=actor.id)
+    session.add(escalation)
+    session.flush()
+    audit.record(session, actor, f"escalation.{kind.value}", escalation,
+                 f"{task.item.serial} {level.label}（{task.department.name}）", {"note": note, "due_on": due,
+                                                                               "level": level})
+    _tell_unit(session, task, level.label, note, channels)
+    if needs_document(escalation):
+        if paperwork is None:
+            raise ValueError("a written 督办 issues its notice: pass the paperwork")
+        issue_reminder_notice(session, actor, escalation, paperwork, tuple(channels))
+    return escalation

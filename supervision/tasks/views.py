@@ -20,7 +20,8 @@ from supervision.pipeline import submit
 from supervision.tasks import queries, services
 from supervision.tasks.forms import (ApplyForm, CancelForm, ConfirmForm, FilesForm, GradeForm, InstructionForm,
                                      ItemForm, MilestoneForm, NoteForm, ReportForm, RequiredNoteForm, ReviewForm,
-                                     SplitForm, TaskForm, list_filters, parse_milestones, unit_filters)
+                                     SplitForm, TaskForm, UrgeForm, list_filters, parse_milestones,
+                                     unit_filters)
 from supervision.tasks.services import TaskInput
 from supervision.web import paperwork, requires, send_stored, storage, uploaded
 from supervision.workflow import TaskAction, TaskItemAction
@@ -251,6 +252,7 @@ TASK_ACTIONS = {
     "grade": (TaskAction.GRADE, GradeForm, "评价已保存。"),
     "cancel": (TaskAction.CANCEL, CancelForm, "任务已撤销。"),
     "milestone": (None, MilestoneForm, "节点已增加。"),
+    "urge": (None, UrgeForm, "已催办、督办，并已通知责任单位。"),
 }
 
 
@@ -268,6 +270,8 @@ def _available(name: str, task: Task) -> bool:
     user = current_user
     if name == "milestone":
         return permissions.can_manage_task_items(user) and task.status in MILESTONE_STATUSES
+    if name == "urge":
+        return permissions.can_escalate(user) and task.status in (TaskStatus.ASSIGNED, TaskStatus.RECEIVED)
     if name == "review":
         return (task.pending_closure is not None and permissions.can_act_on_task(user, task, TaskAction.CLOSE))
     return workflow.TASK.allows(task.status, action) and permissions.can_act_on_task(user, task, action)
@@ -295,6 +299,9 @@ def _run_task_action(name: str, task: Task, form):
                                    version)
     if name == "cancel":
         return services.cancel_task(db.session, current_user, task, form.note.data, version)
+    if name == "urge":
+        return services.urge_task(db.session, current_user, task, form.level.data, form.note.data,
+                                  paperwork=paperwork(), channels=_channels())
     return services.add_milestone(db.session, current_user, task, services.MilestoneInput(
         form.title.data, form.expected_result.data or "", form.due_on.data, form.workdays.data))
 
@@ -337,8 +344,12 @@ def task_act(task_id: int, name: str):
     if name not in TASK_ACTIONS:
         abort(404)
     action = TASK_ACTIONS[name][0]
-    allowed = (permissions.can_manage_task_items(current_user) if action is None
-               else permissions.can_act_on_task(current_user, task, action))
+    if name == "urge":
+        allowed = permissions.can_escalate(current_user)
+    elif action is None:
+        allowed = permissions.can_manage_task_items(current_user)
+    else:
+        allowed = permissions.can_act_on_task(current_user, task, action)
     if not allowed:
         abort(403)
     form = _task_form(name, task)
