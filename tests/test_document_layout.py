@@ -154,3 +154,12 @@ def test_no_pdf_page_of_the_register_holds_only_empty_rows(libreoffice):
         for lines in pages[1:]:
             assert any(line[:1].isdigit() and "谈话" in line for line in lines) or any(
                 "提醒谈话" in line or "诫勉" in line or "函询" in line for line in lines), (count, lines)
+
+
+@pytest.mark.parametrize("kind", WITH_IMPRINT)
+def test_the_imprint_lands_at_the_foot_of_the_last_pdf_page(kind, libreoffice):
+    """LibreOffice ignores the 版记's frame; the PDF copy puts it at the foot of the last page all the same:
+    its last line just above the text block's bottom edge (35 mm from the foot), not after the signature."""
+    rendered = pdf.to_pdf(build(kind))
+    gap = pdf.imprint_gap_pt(rendered)
+    assert gap is not None and gap < 12, f"{kind}: the 版记 ends {gap} pt above the text block's bottom edge"
