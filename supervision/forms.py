@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
@@ -99,3 +99,52 @@ def _strip(value):
     if value is None:
         return ""
     return value.strip() if isinstance(value, str) else value
+
+
+BATCH_LIMIT = 200  # a page of a list at most: one batch is what one person ticked on one screen
+
+
+class BatchForm(BaseForm):
+    """A batch action of a list (批量催办, 批量签收): the ticked rows, and the list's filters to go back to."""
+
+    ids = SelectMultipleField("选择", validate_choice=False)
+    back = HiddenField()
+
+    def chosen_ids(self) -> list[int]:
+        """The ticked ids, each once, in the order ticked; junk is ignored."""
+        ids = [int(raw) for raw in self.ids.data or [] if str(raw).isdigit() and 0 < int(raw) < 2**31]
+        return list(dict.fromkeys(ids))[:BATCH_LIMIT]
+
+    def back_query(self) -> str:
+        """The list's query string as it was ("?status=assigned&page=2"), re-encoded: never a URL elsewhere."""
+        from urllib.parse import parse_qsl, urlencode
+
+        raw = (self.back.data or "").lstrip("?")[:2000]
+        query = urlencode(parse_qsl(raw))
+        return f"?{query}" if query else ""
+
+
+class CheckboxGroups:
+    """A multi-select as checkboxes in one fieldset per group (the choices' optgroups): a tap each on a
+    phone, no Ctrl+click. A filter box over the names appears with JavaScript (static/js/app.js, data-picker);
+    without it the checkboxes work alone."""
+
+    def __init__(self, filter_label: str = "输入名称筛选"):
+        self.filter_label = filter_label
+
+    def __call__(self, field, **kwargs):
+        from markupsafe import Markup, escape
+
+        chosen = {str(value) for value in field.data or []}
+        html = [f'<div class="picker" data-picker id="{escape(field.id)}">',
+                f'<input type="search" class="picker-filter" placeholder="{escape(self.filter_label)}" '
+                f'aria-label="{escape(self.filter_label)}" hidden>']
+        for group, choices in field.iter_groups():
+            html.append('<fieldset class="picker-group">' + (f"<legend>{escape(group)}</legend>" if group else ""))
+            for choice in choices:
+                value = str(choice.value)
+                html.append(f'<label class="check"><input type="checkbox" name="{escape(field.name)}" '
+                            f'value="{escape(value)}"{" checked" if value in chosen else ""}> {escape(choice.label)}</label>')
+            html.append("</fieldset>")
+        html.append("</div>")
+        return Markup("".join(html))

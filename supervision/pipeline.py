@@ -22,7 +22,7 @@ never told that a committed write failed (``committed()``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -82,6 +82,44 @@ def perform(service: Callable[[], T], *, stale: str | None = None, conflict: str
         raise
     _saved(bookkeeping)
     return Outcome(True, result)
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """One item of a batch: what it is called (a serial) and whether its own service call went through."""
+
+    label: str
+    ok: bool
+    reason: str = ""
+
+
+def perform_each(items: Iterable[tuple[str, Callable[[], Any]]], *, done: str, stale: str | None = None,
+                 ) -> list[ItemOutcome]:
+    """Batch work (批量催办, 批量签收): each item is its own service call — checked, written and audited on
+    its own — and committed on its own, so one refusal leaves the others done. Flashes a summary: what was
+    done, and each item that was not with its reason in Chinese. ``done``: the verb of the success line
+    ("催办"). Returns the outcomes, in order."""
+    outcomes: list[ItemOutcome] = []
+    for label, service in items:
+        try:
+            service()
+            db.session.flush()
+            db.session.commit()
+        except (DomainError, StaleDataError) as error:
+            db.session.rollback()
+            reason = str(error) if isinstance(error, DomainError) else (stale or str(StaleObjectError()))
+            outcomes.append(ItemOutcome(label, False, reason))
+            continue
+        _saved(False)
+        outcomes.append(ItemOutcome(label, True))
+    succeeded = [o.label for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    if succeeded:
+        flash(f"已{done} {len(succeeded)} 件：{'、'.join(succeeded)}。", "success")
+    if failed:
+        flash(f"{len(failed)} 件未能{done}：" + "；".join(f"{o.label}：{o.reason.rstrip('。')}" for o in failed) + "。",
+              "error")
+    return outcomes
 
 
 def submit(form: Any, service: Callable[[], T], *, success: str | Callable[[T], str | None] | None,

@@ -36,6 +36,7 @@ EXPECTED = {
     "POST act/duplicate":               (403, 302, 302, 403, 404, 404),
     "POST act/summary":                 (403, 302, 302, 403, 404, 404),
     "POST act/classify":                (403, 302, 302, 403, 404, 404),
+    "POST act/correct":                 (403, 302, 302, 403, 404, 404),
     "POST act/propose":                 (403, 302, 302, 403, 404, 404),
     "POST act/instruct":                (403, 403, 403, 302, 404, 404),
     "POST act/assign":                  (403, 302, 302, 403, 404, 404),
@@ -106,6 +107,9 @@ PAGES = {
     "POST act/summary": Page("accepted", "/matters/{m.id}/act/summary", _act(summary="修改后的摘要")),
     "POST act/classify": Page("accepted", "/matters/{m.id}/act/classify",
                               _act(complaint_class="proposal", note="实为建议")),
+    "POST act/correct": Page("accepted", "/matters/{m.id}/act/correct", _act(
+        title=lambda m, x: m.title, channel="letter", received_on=lambda m, x: m.received_on.isoformat(),
+        note="来源渠道登记错误")),
     "POST act/propose": Page("accepted", "/matters/{m.id}/act/propose", _act(note="建议交市场监管局办理")),
     "POST act/instruct": Page("accepted", "/matters/{m.id}/act/instruct", _act(note="同意")),
     "POST act/assign": Page("accepted", "/matters/{m.id}/act/assign", _act(lead_id=lambda m, x: x["lead_id"]),

@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from supervision import clock, permissions
 from supervision.deadlines import office_calendar
 from supervision.escalation import queries, services
-from supervision.escalation.forms import UrgeForm
+from supervision.errors import WorkflowError
+from supervision.escalation.forms import BatchUrgeForm, UrgeForm
 from supervision.extensions import db
-from supervision.matters.queries import viewable_matter
+from supervision.matters.queries import batch_label, viewable_matter
 from supervision.models.escalation import SupervisionLevel
-from supervision.pipeline import submit
+from supervision.pipeline import perform_each, submit
 from supervision.web import light_helpers, paperwork, requires, url_by_id
 
 bp = Blueprint("escalation", __name__, url_prefix="/supervision")
@@ -58,3 +59,32 @@ def urge(matter_id: int):
     back = url_for("matters.detail", matter_id=matter.id) + "#escalations"
     return submit(form, urge_assignment, success=lambda _: f"已{SupervisionLevel(form.level.data).label}。",
                   then=back, otherwise=back, invalid="请填写催办、督办意见。")
+
+
+@bp.post("/batch/urge")
+@requires(permissions.can_escalate)
+def batch_urge():
+    """批量催办 from the ledger: each ticked matter's lead department is urged by its own ``urge_by_hand``
+    (checked, audited, committed on its own); the flash says what was done and what was not, and why."""
+    form = BatchUrgeForm()
+    back = url_for("matters.index") + form.back_query()
+    if not form.validate_on_submit():
+        flash("请填写催办意见。" if form.ids.data else "请先勾选要催办的事项，并填写催办意见。", "error")
+        return redirect(back)
+    if not form.chosen_ids():
+        flash("请先勾选要催办的事项。", "error")
+        return redirect(back)
+    level = SupervisionLevel(form.level.data)
+    channels = current_app.config.get("NOTIFY_CHANNELS", ["log"])
+
+    def urge(matter_id: int) -> None:
+        matter = viewable_matter(db.session, current_user, matter_id)
+        lead = matter.lead_assignment if matter is not None else None
+        if lead is None or not lead.is_open:
+            raise WorkflowError("该事项没有正在办理的主办单位，无需催办。")
+        services.urge_by_hand(db.session, current_user, lead, level, form.note.data, channels=channels,
+                              paperwork=paperwork())
+
+    perform_each(((batch_label(db.session, current_user, matter_id), lambda matter_id=matter_id: urge(matter_id))
+                  for matter_id in form.chosen_ids()), done=level.label)
+    return redirect(back)

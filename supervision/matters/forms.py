@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from flask_wtf.file import MultipleFileField
-from sqlalchemy import select
+from sqlalchemy import case, select
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired, Optional
 
 from supervision import readcache
 from supervision.ids import parse_id
 from supervision.extensions import db
-from supervision.forms import BaseForm, drop_invalid, limited, required
+from supervision.forms import BaseForm, CheckboxGroups, drop_invalid, limited, required
 from supervision.matters.queries import MatterFilters
 from supervision.models.matters import (
     CHANNELS_BY_KIND,
@@ -22,18 +23,34 @@ from supervision.models.matters import (
     Reply,
     Satisfaction,
 )
-from supervision.models.org import Department
+from supervision.models.org import Department, DepartmentKind
 from supervision.uploads import ACCEPT_ATTRIBUTE
 
 M = Matter.__table__.c
 C = Complainant.__table__.c
 
 
+# Pickers list the units the office assigns to most first: 市直部门, then 区县, 乡镇街道, the rest.
+KIND_ORDER = [DepartmentKind.CITY, DepartmentKind.DISTRICT, DepartmentKind.TOWNSHIP, DepartmentKind.OTHER]
+
+
+def _active_departments() -> tuple[tuple[int, str, DepartmentKind], ...]:
+    rank = case({kind: position for position, kind in enumerate(KIND_ORDER)}, value=Department.kind, else_=len(KIND_ORDER))
+    return readcache.until_next_write(db.session, ("active_departments",), lambda: tuple(
+        (i, n, kind) for i, n, kind in db.session.execute(
+            select(Department.id, Department.name, Department.kind).where(Department.active)
+            .order_by(rank, Department.code))))
+
+
 def department_choices(blank: str | None = "（请选择）") -> list[tuple[str, str]]:
-    rows = readcache.until_next_write(db.session, ("department_choices",), lambda: tuple(
-        (str(i), n) for i, n in db.session.execute(
-            select(Department.id, Department.name).where(Department.active).order_by(Department.code))))
-    return ([("", blank)] if blank is not None else []) + list(rows)
+    """Active units as (id, name), 市直部门 first: for the plain selects of filters."""
+    return ([("", blank)] if blank is not None else []) + [(str(i), n) for i, n, _ in _active_departments()]
+
+
+def grouped_department_choices(blank: str | None = "（请选择）") -> list[SelectChoice]:
+    """Active units grouped by kind (an optgroup or a fieldset each), 市直部门 first: for the pickers."""
+    return ([SelectChoice("", blank)] if blank is not None else []) + [
+        SelectChoice(str(i), n, optgroup=kind.label) for i, n, kind in _active_departments()]
 
 
 def files_field(label: str) -> MultipleFileField:
@@ -71,7 +88,7 @@ class RegisterForm(BaseForm):
         self.category_id.choices = [("", "（请选择）")] + [
             (str(c.id), c.name) for c in db.session.scalars(
                 select(Category).where(Category.matter_kind == kind, Category.active).order_by(Category.sort_order))]
-        self.respondent_department_id.choices = department_choices("（系统外单位或无）")
+        self.respondent_department_id.choices = grouped_department_choices("（系统外单位或无）")
 
 
 class VersionedForm(BaseForm):
@@ -135,15 +152,66 @@ class SummaryForm(VersionedForm):
     summary = limited(M.summary, "内容摘要", textarea=True, render_kw={"rows": 5})
 
 
+class CorrectForm(VersionedForm):
+    """更正登记信息 (until 交办): the basic fields as registered, and why they change."""
+
+    title = limited(M.title, "事由（标题）")
+    channel = SelectField("来源渠道", validators=[required()])
+    category_id = SelectField("问题类别", validators=[Optional()])
+    received_on = DateField("收件日期", validators=[InputRequired(message="请填写收件日期。")])
+    respondent_department_id = SelectField("被反映单位", validators=[Optional()])
+    respondent_unit = limited(M.respondent_unit, "被反映单位（系统外单位时填写）", optional=True)
+    respondent_person = limited(M.respondent_person, "被反映人员", optional=True)
+    inspected_on = DateField("检查日期", validators=[Optional()])
+    place = limited(M.place, "检查地点", optional=True)
+    inspectors = limited(M.inspectors, "检查人员", optional=True)
+    note = limited(M.decision_reason, "更正理由", textarea=True, render_kw={"rows": 2})
+
+    def __init__(self, *args, matter: Matter | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = [matter.kind] if matter is not None else list(MatterKind)
+        self.channel.choices = [(c.value, c.label) for c in dict.fromkeys(
+            c for kind in kinds for c in CHANNELS_BY_KIND[kind])]
+        self.category_id.choices = [("", "（请选择）")] + [
+            (str(c.id), c.name) for c in db.session.scalars(
+                select(Category).where(Category.matter_kind.in_(kinds), Category.active).order_by(Category.sort_order))]
+        self.respondent_department_id.choices = grouped_department_choices("（系统外单位或无）")
+        if matter is not None:
+            if matter.category is not None and not matter.category.active:  # keep showing a retired one
+                self.category_id.choices.append((str(matter.category.id), f"{matter.category.name}（已停用）"))
+            if matter.kind != MatterKind.FINDING:
+                for name in ("inspected_on", "place", "inspectors"):
+                    delattr(self, name)
+
+    def fill(self, matter: Matter) -> None:
+        """The form as the matter stands (a GET of the matter page)."""
+        self.title.data, self.channel.data = matter.title, matter.channel.value
+        self.category_id.data = str(matter.category_id or "")
+        self.received_on.data = matter.received_on
+        self.respondent_department_id.data = str(matter.respondent_department_id or "")
+        named = matter.respondent_department.name if matter.respondent_department else ""
+        self.respondent_unit.data = "" if matter.respondent_unit == named else matter.respondent_unit
+        self.respondent_person.data = matter.respondent_person
+        if matter.kind == MatterKind.FINDING:
+            self.inspected_on.data, self.place.data = matter.inspected_on, matter.place
+            self.inspectors.data = matter.inspectors
+
+
 class DuplicateForm(VersionedForm):
     original = limited(M.serial, "原件编号", render_kw={"placeholder": "如 XT-2026-00017"})
     note = limited(M.decision_reason, "说明", optional=True, textarea=True, render_kw={"rows": 2})
 
 
+class MergeForm(VersionedForm):
+    """并入此件: the possible duplicate listed on the page is the original; nothing to type."""
+
+    original_id = HiddenField(validators=[required()])
+
+
 class AssignForm(VersionedForm):
     assigned_title = limited(M.assigned_title, "交办标题", optional=True)
-    lead_id = SelectField("主办单位", validators=[required()])
-    co_ids = SelectMultipleField("协办单位", validators=[Optional()], render_kw={"size": 5})
+    lead_id = SelectField("主办单位", validators=[required()], render_kw={"data-filterable": "输入单位名称筛选主办单位"})
+    co_ids = SelectMultipleField("协办单位（可多选）", validators=[Optional()], widget=CheckboxGroups("输入单位名称筛选协办单位"))
     requirements = limited(Assignment.__table__.c.requirements, "交办意见 / 办理要求", optional=True, textarea=True,
                            render_kw={"rows": 3})
     due_on = DateField("办理时限（留空按规定时限自动计算）", validators=[Optional()])
@@ -152,8 +220,8 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lead_id.choices = department_choices()
-        self.co_ids.choices = department_choices(None)
+        self.lead_id.choices = grouped_department_choices()
+        self.co_ids.choices = grouped_department_choices(None)
 
 
 class AssignmentForm(VersionedForm):

@@ -375,3 +375,14 @@ def viewable_matter(session: Session, user: User, matter_id: int) -> Matter | No
     matter = session.get(Matter, matter_id, options=[joinedload(Matter.category), joinedload(Matter.lead_department),
                                                      joinedload(Matter.complainant)])
     return matter if matter is not None and can_view_matter(user, matter) else None
+
+
+def batch_label(session: Session, user: User, matter_id: int) -> str:
+    """A ticked row as a batch's summary names it: its serial, if this user may see the matter at all."""
+    matter = viewable_matter(session, user, matter_id)
+    return matter.serial if matter is not None else f"未找到的事项（{matter_id}）"
+
+
+def duplicates_of(session: Session, matter: Matter) -> list[Matter]:
+    """The duplicates filed into this matter (存查 / 并入此件), oldest first: the other end of the link."""
+    return list(session.scalars(select(Matter).where(Matter.duplicate_of_id == matter.id).order_by(Matter.id)))

@@ -25,6 +25,7 @@ from supervision.models.matters import (
     Assignment,
     AssignmentRole,
     AssignmentStatus,
+    CHANNELS_BY_KIND,
     Attachment,
     Category,
     Channel,
@@ -232,6 +233,97 @@ def register_matter(session: Session, actor: User | None, data: MatterInput, *,
     return matter
 
 
+@dataclass
+class RegistrationInput:
+    """The basic fields of a registration intake may correct until 交办 (``correct_registration``)."""
+
+    title: str
+    channel: Channel
+    received_on: date
+    category: Category | None = None
+    respondent_department: Department | None = None
+    respondent_unit: str = ""
+    respondent_person: str = ""
+    inspected_on: date | None = None
+    place: str = ""
+    inspectors: str = ""
+
+
+# What each corrected field is called on the timeline, and how its value reads there.
+CORRECTED_FIELDS = {
+    "title": "事由", "channel": "来源渠道", "received_on": "收件日期", "category": "问题类别",
+    "respondent_department": "被反映单位（系统内）", "respondent_unit": "被反映单位", "respondent_person": "被反映人员",
+    "inspected_on": "检查日期", "place": "检查地点", "inspectors": "检查人员",
+}
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    return getattr(value, "label", None) or getattr(value, "name", None) or str(value)
+
+
+def correct_registration(session: Session, actor: User, matter: Matter, data: RegistrationInput, reason: str, *,
+                         expected_version: int | None = None) -> dict:
+    """更正登记信息: intake corrects a wrong 问题类别, 被反映单位, 来源 … until the matter is 交办 (issue 18).
+    Each change is audited with its old and new value and told on the (office's) timeline; the statistics
+    read the fields themselves, so they follow. A not-yet-accepted matter's 受理时限 follows a new date or
+    category. Returns {field: [old, new]} of what changed."""
+    _check_version(matter, expected_version)
+    if not permissions.can_register_matter(actor):
+        raise PermissionDenied("只有受理人员可以更正登记信息。")
+    if matter.status not in BEFORE_ASSIGNMENT:
+        raise WorkflowError(f"该事项已“{matter.status.label}”，登记信息只能在交办前更正。"
+                            if matter.is_open else f"该事项已“{matter.status.label}”，不能再更正登记信息。")
+    reason = _required(reason, "请填写更正理由。")
+    title = _required(data.title, "请填写事由（标题）。")
+    if data.channel not in CHANNELS_BY_KIND[matter.kind]:
+        raise ValidationError(f"来源渠道“{data.channel.label}”不适用于{matter.kind.label}。")
+    if data.received_on > clock.today():
+        raise ValidationError("收件日期不能晚于今天。")
+    if data.category is not None and data.category.id != matter.category_id and (
+            data.category.matter_kind != matter.kind or not data.category.active):
+        raise ValidationError("问题类别与事项类型不符或已停用。")
+    department = data.respondent_department
+    if department is not None and department.id != matter.respondent_department_id and not department.active:
+        raise ValidationError(f"单位“{department.name}”已停用。")
+    values = {
+        "title": title, "channel": data.channel, "received_on": data.received_on, "category": data.category,
+        "respondent_department": department,
+        "respondent_unit": data.respondent_unit.strip() or (department.name if department else ""),
+        "respondent_person": data.respondent_person.strip(),
+    }
+    if matter.kind == MatterKind.FINDING:
+        values.update(inspected_on=data.inspected_on, place=data.place.strip(), inspectors=data.inspectors.strip())
+    old_title = matter.title
+    changes = audit.diff(matter, values)
+    if not changes:
+        raise ValidationError("登记信息没有变化，无需更正。")
+    if "title" in changes and matter.assigned_title == old_title:
+        matter.assigned_title = title  # the office's own title, approved as it was typed: it follows
+    if matter.status == MatterStatus.REGISTERED and ({"received_on", "category"} & changes.keys()):
+        limit = limit_for(session, LimitStep.ACCEPT, matter.kind.value, matter.category_id)
+        due = compute_due(session, matter.received_on, limit)
+        changes["accept_due_on"] = [matter.accept_due_on, due.due]
+        matter.accept_due_on, matter.accept_due_provisional = due.due, due.provisional
+        matter.due_on, matter.due_provisional = due.due, due.provisional
+    told = [name for name in changes if name in CORRECTED_FIELDS
+            and not (name == "respondent_department" and "respondent_unit" in changes)]  # one line for the unit
+    text = "；".join(f"{CORRECTED_FIELDS[name]}由“{_shown(changes[name][0])}”更正为“{_shown(changes[name][1])}”"
+                    for name in told)
+    # Office only: the old and new 事由 may be the citizen's own words (docs/domain.md §14).
+    add_event(session, matter, actor, "registration_corrected", f"更正登记信息：{text}。理由：{reason}")
+    audited = {name: [_shown(old) if isinstance(old, (Category, Department)) else old,
+                      _shown(new) if isinstance(new, (Category, Department)) else new]
+               for name, (old, new) in changes.items()}
+    audit.record(session, actor, "matter.registration_corrected", matter,
+                 f"{matter.serial} 更正登记信息（{'、'.join(CORRECTED_FIELDS[n] for n in changes if n in CORRECTED_FIELDS)}）",
+                 {**audited, "reason": reason})
+    return changes
+
+
 def concluded_original(matter: Matter) -> Matter | None:
     """The matter, final after 复核, that this one repeats (recognised at registration)."""
     original = matter.duplicate_of
@@ -338,11 +430,17 @@ def reject_matter(session: Session, actor: User, matter: Matter, reason: str, *,
 
 
 def file_as_duplicate(session: Session, actor: User, matter: Matter, original: Matter, reason: str = "", *,
-                      expected_version: int | None = None) -> None:
+                      expected_version: int | None = None) -> list[Attachment]:
+    """存查（重复件） / 并入此件: the duplicate ends as 存查 (never deleted), linked to its original both ways,
+    and its evidence is carried over to the original — new rows naming the same stored files, no second
+    copy on disk — audited on the original. Returns the carried-over rows."""
     if original.id == matter.id:
         raise ValidationError("不能把事项标记为自身的重复件。")
     if original.duplicate_of_id == matter.id:
         raise ValidationError(f"{original.serial} 已是本事项的重复件，不能互相标记。")
+    if original.status == MatterStatus.FILED and original.duplicate_of is not None:
+        raise ValidationError(f"{original.serial} 本身是重复件，已并入 {original.duplicate_of.serial}；"
+                              f"请并入 {original.duplicate_of.serial}。")
     _transition(session, actor, matter, Action.FILE_DUPLICATE, expected_version=expected_version,
                 summary=f"存查，重复件，原件 {original.serial}",
                 event_text=f"与 {original.serial} 重复，并入原件办理。{reason}".strip(), audience="public",
@@ -350,7 +448,32 @@ def file_as_duplicate(session: Session, actor: User, matter: Matter, original: M
     matter.duplicate_of = original
     matter.decision_reason = reason or f"重复件，并入 {original.serial} 办理"
     matter.due_on, matter.due_provisional = None, False
-    add_event(session, original, actor, "duplicate_linked", f"收到重复件 {matter.serial}")
+    carried = _carry_evidence(session, actor, matter, original)
+    add_event(session, original, actor, "duplicate_linked", f"收到重复件 {matter.serial}，并入本件办理"
+              + (f"，转入证据材料 {len(carried)} 份" if carried else ""))
+    if carried:
+        audit.record(session, actor, "matter.evidence_carried", original,
+                     f"{original.serial} 转入重复件 {matter.serial} 的证据材料 {len(carried)} 份",
+                     {"from": matter.serial, "attachments": [[a.carried_from_id, a.id] for a in carried]})
+    return carried
+
+
+def _carry_evidence(session: Session, actor: User, duplicate: Matter, original: Matter) -> list[Attachment]:
+    """The duplicate's evidence (the complainant's files, not a department's) named on the original too."""
+    there = set(session.scalars(select(Attachment.stored_name).where(Attachment.matter_id == original.id)))
+    carried = []
+    for attachment in session.scalars(select(Attachment).where(
+            Attachment.matter_id == duplicate.id, Attachment.reply_id.is_(None)).order_by(Attachment.id)):
+        if attachment.stored_name in there:
+            continue
+        carried.append(Attachment(
+            matter=original, original_name=attachment.original_name, stored_name=attachment.stored_name,
+            media_type=attachment.media_type, size=attachment.size, sha256=attachment.sha256,
+            shared_with_department=False, uploaded_by_id=actor.id, uploaded_at=clock.now(),
+            carried_from_id=attachment.id))
+    session.add_all(carried)
+    session.flush()
+    return carried
 
 
 # --- 拟办 and 领导批示 (before 交办) ------------------------------------------------------------------------
@@ -482,6 +605,24 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
           wording.transfer(_about(matter, letters), today, lead.name, lead_assignment.due_on,
                            lead_assignment.due_provisional), letters, ref=f"assignment:{lead_assignment.id}")
     return lead_assignment
+
+
+def suggested_lead(matter: Matter) -> Department | None:
+    """The 主办单位 the 交办 form proposes: the 被反映单位 itself — an efficiency complaint goes to the unit
+    concerned, 回避 still asking why — but for a 检举控告 only the unit above it (the accused unit never
+    handles it, docs/domain.md §11)."""
+    unit = matter.respondent_department
+    if unit is None:
+        return None
+    if matter.complaint_class == ComplaintClass.ACCUSATION:
+        unit = unit.parent
+    return unit if unit is not None and unit.active else None
+
+
+def assignment_due(session: Session, matter: Matter) -> tuple:
+    """(limit, deadline) a 交办 today gets when no date is typed: what the form shows before it is sent."""
+    limit = handling_limit(session, matter)
+    return limit, compute_due(session, clock.today(), limit)
 
 
 def _assignment_of(actor: User, assignment: Assignment) -> None:

@@ -1,32 +1,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
 from flask_login import current_user
 from sqlalchemy import select
 
 from supervision import clock, permissions
-from supervision.deadlines import limit_for
+from supervision.calendar import MAX_YEAR, MIN_YEAR
+from supervision.deadlines import compute_due, limit_for
 from supervision.documents import services as documents
 from supervision.errors import NonWorkdayError
 from supervision.extensions import db
-from supervision.forms import BaseForm, filters_status
+from supervision.forms import BaseForm, BatchForm, filters_status
 from supervision.ids import parse_id
 from supervision.matters import paperwork, queries, services
-from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, DecideExtensionForm,
-                                       DuplicateForm, ExtensionForm, InstructForm, ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm,
-                                       RegisterForm, ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm, WaiveForm,
+from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, CorrectForm,
+                                       DecideExtensionForm, DuplicateForm, ExtensionForm, MergeForm, InstructForm,
+                                       ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm, RegisterForm,
+                                       ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm, WaiveForm,
                                        list_filters)
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
-from supervision.models.matters import (Attachment, Category, Channel, ComplaintClass, Extension, Matter, MatterKind,
+from supervision.models.matters import (AssignmentStatus, Attachment, Category, Channel, ComplaintClass, Extension, Matter, MatterKind,
                                         MatterStatus, Satisfaction)
 from supervision.models.org import Department
 from supervision.pagination import page_number
-from supervision.pipeline import perform, submit
+from supervision.pipeline import perform, perform_each, submit
 from supervision.web import (documents_folder, generate_and_send, letters, light_helpers, requires, send_stored, storage,
                              uploaded)
 from supervision.workflow import Action
@@ -55,7 +59,54 @@ def index():
     if filters.q and permissions.can_view_identity(current_user):  # an identity look, audited
         perform(lambda: services.record_identity_search(db.session, current_user, queries.identity_matches(
             db.session, filters.q, [m.id for m in page.items]), "事项台账关键词"), bookkeeping=True)
-    return render_template("matters/index.html", page=page, form=form, **light_helpers()), status
+    batch = batch_actions(current_user)
+    return render_template("matters/index.html", page=page, form=form, batch=batch, batch_form=batch_form(batch),
+                           back=request.query_string.decode("utf-8", "replace"), **light_helpers()), status
+
+
+def batch_form(batch) -> BaseForm | None:
+    from supervision.escalation.forms import BatchUrgeForm
+
+    if not batch:
+        return None
+    return BatchUrgeForm(formdata=None) if batch[0][0] == "escalation.batch_urge" else BatchForm(formdata=None)
+
+
+def batch_actions(user) -> list[tuple[str, str]]:
+    """The batch actions of the ledger this user may take: (endpoint, button)."""
+    if permissions.can_escalate(user):
+        return [("escalation.batch_urge", "批量催办")]
+    if permissions.is_role(user, permissions.Role.DEPT_HEAD):
+        return [("matters.batch_sign", "批量签收")]
+    return []
+
+
+@bp.post("/batch/sign")
+@requires(permissions.can_list_matters)
+def batch_sign():
+    """批量签收: a department head signs for their department's part of each ticked matter — each its own
+    ``sign_assignment`` (checked, audited, committed on its own); the flash says what was and was not."""
+    form = BatchForm()
+    back = url_for("matters.index") + form.back_query()
+    if not permissions.is_role(current_user, permissions.Role.DEPT_HEAD):
+        abort(403)
+    if not form.validate_on_submit() or not form.chosen_ids():
+        flash("请先勾选要签收的事项。", "error")
+        return redirect(back)
+    perform_each(((queries.batch_label(db.session, current_user, matter_id), lambda matter_id=matter_id: _sign_own_part(matter_id))
+                  for matter_id in form.chosen_ids()), done="签收")
+    return redirect(back)
+
+
+def _sign_own_part(matter_id: int) -> None:
+    matter = queries.viewable_matter(db.session, current_user, matter_id)
+    if matter is None:
+        raise services.PermissionDenied("找不到该事项，或不是交给本单位的事项。")
+    waiting = next((a for a in matter.assignments if a.department_id == current_user.department_id
+                    and a.status == AssignmentStatus.ASSIGNED), None)
+    if waiting is None:
+        raise services.WorkflowError("本单位没有待签收的交办（可能已签收或已退回）。")
+    services.sign_assignment(db.session, current_user, waiting)
 
 
 # --- registration ----------------------------------------------------------------------------------
@@ -83,7 +134,33 @@ def new(kind: str):
 
     return submit(form, register, success=lambda matter: f"已登记 {matter.serial}，查询码 {matter.query_code}。",
                   then=lambda matter: url_for("matters.detail", matter_id=matter.id), invalid=None,
-                  otherwise=lambda: render_template("matters/new.html", form=form, kind=kind), status=200)
+                  otherwise=lambda: render_template("matters/new.html", form=form, kind=kind, accept_due=accept_deadline(
+                      kind, form.received_on.data, form.category_id.data)), status=200)
+
+
+def accept_deadline(kind: MatterKind, received_on, category_raw) -> str:
+    """受理时限 of a registration as the form stands (收件日期, 问题类别), from the office's rules and calendar."""
+    if not isinstance(received_on, date) or not MIN_YEAR <= received_on.year <= MAX_YEAR:
+        return "受理时限：填写收件日期后显示。"
+    category = db.session.get(Category, parse_id(category_raw)) if parse_id(category_raw) else None
+    limit = limit_for(db.session, LimitStep.ACCEPT, kind.value,
+                      category.id if category is not None and category.matter_kind == kind else None)
+    due = compute_due(db.session, received_on, limit)
+    return (f"受理时限：收件之日起 {limit.label}，计至 {due.due:%Y-%m-%d}" + ("（推定）" if due.provisional else "")
+            + "。")
+
+
+@bp.get("/deadline/<kind>")
+@requires(permissions.can_register_matter)
+def deadline(kind: str):
+    """The 受理时限 the registration form shows as it is filled in (static/js/app.js, data-deadline-url)."""
+    if kind not in MatterKind._value2member_map_:
+        abort(404)
+    try:
+        received_on = date.fromisoformat(request.args.get("received_on", "")[:10])
+    except ValueError:
+        received_on = None
+    return jsonify(text=accept_deadline(MatterKind(kind), received_on, request.args.get("category_id")))
 
 
 # --- the matter page -------------------------------------------------------------------------------
@@ -104,11 +181,14 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
                            bookkeeping=True).result
     forms = action_forms(matter)
     forms.update(failed or {})
+    if "assign" in forms:
+        _assign_hints(forms["assign"], matter)
     attachments = db.session.scalars(select(Attachment).where(Attachment.matter_id == matter.id)
                                      .order_by(Attachment.id)).all()
     attachments = [a for a in attachments if permissions.can_view_attachment(user, matter, a)]
     duplicates = queries.possible_duplicates(db.session, matter) if (
         permissions.can_view_identity(user) and matter.status in TRIAGE_STATUSES) else []
+    merged = queries.duplicates_of(db.session, matter) if permissions.can_view_content(user) else []
     events = [e for e in matter.events if permissions.can_view_event(user, e.audience, e.department_id)]
     assignments = [a for a in matter.assignments if permissions.can_view_assignment(user, a)]
     generated = [d for d in db.session.scalars(select(GeneratedDocument).where(
@@ -128,7 +208,7 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
         "matters/detail.html", matter=matter, escalations=escalations, waive_form=waive_form,
         final_reply=permissions.final_reply_for_co_handler(user, matter), urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
         **complainant_panel(matter),
-        identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, events=events,
+        identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, merged=merged, events=events,
         generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
         can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
         clue=clue, may_become_clue=clue is None and may_become_clue(user, matter), **light_helpers()), status
@@ -158,7 +238,7 @@ def action_forms(matter: Matter) -> dict:
     forms: dict = {}
     for name, spec in ACTIONS.items():
         if spec.available(user, matter):
-            form = spec.form_class(formdata=None, version=version)
+            form = spec.form(matter, formdata=None, version=version)
             forms[name] = form
     for assignment in matter.assignments:
         if permissions.can_act_on_assignment(user, assignment):
@@ -172,11 +252,16 @@ def action_forms(matter: Matter) -> dict:
         forms["propose"].note.data = matter.proposed_handling
     if "instruct" in forms:
         forms["instruct"].note.data = matter.leader_instruction
+    if "correct" in forms:
+        forms["correct"].fill(matter)
     if "summary" in forms:
         forms["summary"].summary.data = matter.summary
         forms["summary"].assigned_title.data = matter.assigned_title
     if "assign" in forms:
         forms["assign"].assigned_title.data = matter.assigned_title
+        lead = services.suggested_lead(matter)
+        if lead is not None:
+            forms["assign"].lead_id.data = str(lead.id)
     if "reopen" in forms:  # the rule's new deadline, shown and editable (docs/domain.md §3)
         forms["reopen"].new_due_on.data = services.rework_deadline(db.session, matter)[1].due
     if "reject" in forms and services.concluded_original(matter) is not None:
@@ -188,6 +273,17 @@ def action_forms(matter: Matter) -> dict:
         elif forms["accept"].complaint_class.data is None and matter.kind == MatterKind.SUGGESTION:
             forms["accept"].complaint_class.data = "proposal"
     return forms
+
+
+def _assign_hints(form: AssignForm, matter: Matter) -> None:
+    """The 交办 form says, before it is sent, the deadline a blank date gets (computed by
+    ``supervision.deadlines``) and that the proposed 主办单位 is the 被反映单位 (回避 asks why)."""
+    limit, due = services.assignment_due(db.session, matter)
+    form.due_on.label.text = (f"办理时限（留空按规定时限 {limit.label}，计至 {due.due:%Y-%m-%d}"
+                              + ("，推定" if due.provisional else "") + "）")
+    form.due_on.render_kw = {**(form.due_on.render_kw or {}), "placeholder": f"{due.due:%Y-%m-%d}"}
+    if matter.respondent_department_id is not None and form.lead_id.data == str(matter.respondent_department_id):
+        form.avoidance_reason.label.text = "回避例外理由（主办单位按被反映单位预填；交其本单位办理须填写理由，否则请另选主办单位）"
 
 
 def _unique_ids(forms: dict) -> None:
@@ -214,6 +310,10 @@ class MatterAction:
     success: str
     action: Action | None = None
     when: Callable | None = None  # (user, matter) -> bool, for an action outside the workflow
+    per_matter: bool = False  # the form's choices depend on the matter (its kind)
+
+    def form(self, matter: Matter, **kwargs):
+        return self.form_class(matter=matter, **kwargs) if self.per_matter else self.form_class(**kwargs)
 
     def available(self, user, matter: Matter) -> bool:
         from supervision.workflow import TRANSITIONS
@@ -228,6 +328,17 @@ class MatterAction:
 def _given(field) -> str | None:
     """A field's text, or None when the form did not carry it at all (keep what is stored)."""
     return (field.data or "") if field.raw_data else None
+
+
+def _registration(matter: Matter, form: CorrectForm) -> services.RegistrationInput:
+    category = db.session.get(Category, parse_id(form.category_id.data)) if parse_id(form.category_id.data) else None
+    finding = matter.kind == MatterKind.FINDING
+    return services.RegistrationInput(
+        title=form.title.data or "", channel=Channel(form.channel.data), received_on=form.received_on.data,
+        category=category, respondent_department=_department(form.respondent_department_id.data),
+        respondent_unit=form.respondent_unit.data or "", respondent_person=form.respondent_person.data or "",
+        inspected_on=form.inspected_on.data if finding else None, place=(form.place.data or "") if finding else "",
+        inspectors=(form.inspectors.data or "") if finding else "")
 
 
 def _extension(matter: Matter, form) -> Extension:
@@ -258,6 +369,13 @@ ACTIONS: dict[str, MatterAction] = {
     "duplicate": MatterAction(DuplicateForm, lambda u, m, f: services.file_as_duplicate(
         db.session, u, m, _original(f.original.data), f.note.data, expected_version=f.expected_version()),
         "已作为重复件存查。", Action.FILE_DUPLICATE),
+    "correct": MatterAction(CorrectForm, lambda u, m, f: services.correct_registration(
+        db.session, u, m, _registration(m, f), f.note.data, expected_version=f.expected_version()),
+        "登记信息已更正。", when=lambda u, m: permissions.can_register_matter(u) and m.status in services.BEFORE_ASSIGNMENT,
+        per_matter=True),
+    "merge": MatterAction(MergeForm, lambda u, m, f: services.file_as_duplicate(
+        db.session, u, m, _listed_original(m, f.original_id.data), expected_version=f.expected_version()),
+        "已并入原件，本件作为重复件存查；证据材料已转入原件。", Action.FILE_DUPLICATE),
     "summary": MatterAction(SummaryForm, lambda u, m, f: services.update_summary(
         db.session, u, m, f.summary.data, f.expected_version(), assigned_title=_given(f.assigned_title)),
         "交办标题和摘要已保存。"),
@@ -313,6 +431,14 @@ ASSIGNMENT_ACTIONS: dict[str, AssignmentAction] = {
 }
 
 
+def _listed_original(matter: Matter, raw_id) -> Matter:
+    """The original picked from the page's possible duplicates (并入此件)."""
+    original = db.session.get(Matter, parse_id(raw_id)) if parse_id(raw_id) else None
+    if original is None:
+        raise services.ValidationError("找不到要并入的事项，请刷新页面后重试。")
+    return original
+
+
 def _original(serial: str) -> Matter:
     original = db.session.scalar(select(Matter).where(Matter.serial == serial.strip().upper()))
     if original is None:
@@ -349,7 +475,7 @@ def act(matter_id: int, name: str):
     if not spec.available(current_user, matter) and (spec.action is None or not permissions.can_act(
             current_user, matter, spec.action)):
         abort(403)
-    return _run(matter, spec.form_class(), spec.run, spec.success, name, matter)
+    return _run(matter, spec.form(matter), spec.run, spec.success, name, matter)
 
 
 @bp.post("/<int:matter_id>/waive/<int:assignment_id>")

@@ -434,16 +434,21 @@ class Attachment(Base):
     matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id"), index=True)
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("reply.id"))
     original_name: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    # One stored file may be named by several rows: evidence carried over from a duplicate merged into
+    # its original (并入) names the same file, never a second copy on disk.
+    stored_name: Mapped[str] = mapped_column(String(64), index=True)
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     shared_with_department: Mapped[bool] = mapped_column(default=False)
     uploaded_at: Mapped[datetime] = mapped_column(default=clock.now)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The duplicate's own row this one was carried over from (并入此件); None for a file uploaded here.
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
 
     matter: Mapped[Matter] = relationship()
     reply: Mapped[Reply | None] = relationship()
+    carried_from: Mapped[Attachment | None] = relationship(remote_side=[id])
 
     @property
     def is_evidence(self) -> bool:

@@ -115,6 +115,9 @@ class PublicProgress:
     review_stage: str = ""  # "复查" or "复核" when the citizen may ask for it now
     review_last_day: date | None = None
     concluded: bool = False
+    # 并入: how far the matter this duplicate went into has come — its status only. Its serial, title and
+    # notes may be another citizen's (test_portal_lookup): never told.
+    merged_status: str = ""
 
 
 def public_status(matter: Matter) -> MatterStatus:
@@ -174,8 +177,16 @@ def progress_of(session: Session, matter: Matter) -> PublicProgress:
         satisfaction=matter.satisfaction.label if matter.satisfaction else "",
         comment=rating.comment if rating else "",
         can_rate=matter.status == MatterStatus.APPROVED and rating is None,
-        **_letters_and_reviews(session, matter),
+        **_letters_and_reviews(session, matter), **_merged(matter, status),
     )
+
+
+def _merged(matter: Matter, status: MatterStatus) -> dict:
+    """Where a duplicate went: how far its original has come — nothing that names another citizen's matter."""
+    original = matter.duplicate_of
+    if status != MatterStatus.FILED or original is None:
+        return {}
+    return {"merged_status": PUBLIC_STATUS.get(public_status(original), ("正在办理",))[0]}
 
 
 def _letters_and_reviews(session: Session, matter: Matter) -> dict:
