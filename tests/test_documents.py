@@ -105,5 +105,5 @@ def test_talk_records_in_the_register_are_for_supervisors_and_leaders_only(app, 
     for user, expected in ((office.supervisor, 200), (office.leader, 200), (office.intake, 404),
                            (office.head, 404)):
         assert signed_in(app, user).get(f"/documents/{record.id}").status_code == expected, user.role
-    assert "<td>诫勉谈话记录</td>" not in signed_in(app, office.intake).get("/documents/").text
-    assert "<td>诫勉谈话记录</td>" in signed_in(app, office.supervisor).get("/documents/").text
+    assert ">诫勉谈话记录</td>" not in signed_in(app, office.intake).get("/documents/").text
+    assert ">诫勉谈话记录</td>" in signed_in(app, office.supervisor).get("/documents/").text
