@@ -28,6 +28,8 @@ if (window.matchMedia("(max-width: 820px)").matches) {
   if (toggle) {
     toggle.removeAttribute("open");
   }
+  // A list's filters fold too, unless some are set (the reader then sees what filters the list).
+  document.querySelectorAll(".filter-fold:not([data-keep-open])").forEach((fold) => fold.removeAttribute("open"));
 }
 // Pickers (交办: 主办单位, 协办单位): a filter box over a long list of units. Without JavaScript the
 // checkboxes and the grouped select work alone; the box only narrows what is shown, never what is sent.

@@ -99,6 +99,8 @@ def test_the_ledger_is_cards_on_a_phone(browser, live_server, screenshot):
         expect(card.locator("td.col-extra").first).to_be_hidden()
         box = card.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        expect(page.locator(".filter-fold > summary")).to_be_visible()  # the filters fold under 筛选
+        page.evaluate("document.querySelector('#batch, table.table-cards').scrollIntoView()")
         screenshot(page, "ledger-phone")
     finally:
         context.close()
