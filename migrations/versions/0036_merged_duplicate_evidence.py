@@ -2,7 +2,7 @@
 attachment.stored_name no longer unique (an index instead), attachment.carried_from_id
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-07 09:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0036'
-down_revision = '0034'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 
