@@ -6,6 +6,8 @@ another department (so a department head cannot even learn that it exists).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from supervision.models.matters import Assignment, Matter, MatterStatus
 from supervision.models.org import Role, User
 from supervision.models.talks import TalkKind, TalkStatus
@@ -175,6 +177,45 @@ def visible_title(user: User | None, matter) -> str:
     if user is not None and is_role(user, *OFFICE_ROLES):
         return matter.title
     return department_title(matter)
+
+
+# --- who was complained about ------------------------------------------------------------------------
+PENDING_RESPONDENT = "（待确认）"  # what a department reads of a citizen's 被投诉单位/人员 until approved
+
+
+class Respondent(NamedTuple):
+    """被反映单位 and 被反映人员 as one reader may see them ("" where there is nothing to show)."""
+
+    unit: str
+    person: str
+
+
+def _listed_name(matter, department_name: str | None) -> str:
+    """The name of the respondent department picked from the list (a name the system holds, not a
+    citizen's words): given, or read from a Matter's relationship."""
+    if department_name is not None or matter.respondent_department_id is None:
+        return department_name or ""
+    department = getattr(matter, "respondent_department", None)
+    return department.name if department is not None else ""
+
+
+def department_respondent(matter, department_name: str | None = None) -> Respondent:
+    """The 被反映单位/人员 office staff wrote or approved (``assigned_respondent_*``; None: not yet), or
+    the respondent department's name and a neutral placeholder. What every department, document,
+    export row and search field addressed to one carries: a citizen can type their own name and phone
+    into these boxes (docs/domain.md §14). ``matter``: a Matter, or a row with the respondent columns
+    (then give ``department_name``, the name of its ``respondent_department_id``)."""
+    unit, person = matter.assigned_respondent_unit, matter.assigned_respondent_person
+    shown_unit = unit or _listed_name(matter, department_name) or (PENDING_RESPONDENT if unit is None else "")
+    return Respondent(shown_unit, PENDING_RESPONDENT if person is None else person)
+
+
+def visible_respondent(user: User | None, matter, department_name: str | None = None) -> Respondent:
+    """THE 被反映单位/人员 ``user`` may see of ``matter``: office staff the text as received, everyone
+    else what the office approved (``department_respondent``)."""
+    if user is not None and is_role(user, *OFFICE_ROLES):
+        return Respondent(matter.respondent_unit or _listed_name(matter, department_name), matter.respondent_person)
+    return department_respondent(matter, department_name)
 
 
 def can_act(user: User, matter: Matter, action: Action) -> bool:

@@ -24,7 +24,7 @@ from supervision.deadlines import LIGHT_LABELS, light_for, light_words, office_c
 from supervision.extensions import db, login_manager
 from supervision.models.documents import GeneratedDocument
 from supervision.models.org import Role, User
-from supervision.permissions import visible_title
+from supervision.permissions import visible_respondent, visible_title
 from supervision.pipeline import committed, submit
 from supervision.uploads import Storage
 
@@ -279,6 +279,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = human_size
     # {{ matter|shown_title }}: a matter's title as the viewer may see it (permissions.visible_title).
     app.jinja_env.filters["shown_title"] = lambda matter: visible_title(current_user, matter)
+    # {{ (matter|shown_respondent).unit }} / .person: 被反映单位/人员 as the viewer may see them
+    # (permissions.visible_respondent).
+    app.jinja_env.filters["shown_respondent"] = lambda matter: visible_respondent(current_user, matter)
     app.jinja_env.globals["page_url"] = page_url
 
     @app.context_processor

@@ -97,6 +97,34 @@ def test_a_matters_deadline_changed_in_the_database_is_found(app, session, offic
     assert "在应用之外被修改" in result.output
 
 
+def test_a_field_added_later_is_covered_from_the_rows_next_audited_write(app, session, office, make_matter,
+                                                                         monkeypatch):
+    """A digest recorded before a field was appended to AUDITED_FIELDS covers the fields it had (one tag
+    each): an upgrade that adds one does not turn every row into a mismatch, and the row's next audited
+    write covers the new field too."""
+    from supervision.matters import services
+
+    fields = audit_rows.AUDITED_FIELDS["matter"]
+    assert fields[-2:] == ("assigned_respondent_unit", "assigned_respondent_person")
+    monkeypatch.setitem(audit_rows.AUDITED_FIELDS, "matter", fields[:-2])  # the release before 0032
+    matter = make_matter("in_progress")
+    monkeypatch.setitem(audit_rows.AUDITED_FIELDS, "matter", fields)
+    behind_the_back(session, "UPDATE matter SET assigned_respondent_unit = 'x' WHERE id = :id", id=matter.id)
+    assert_clean(app)  # the upgrade's own data step: not covered by the older digest
+    services.update_summary(session, office.intake, matter, matter.summary, matter.version,
+                            assigned_respondent_person="窗口工作人员")
+    session.commit()
+    assert_clean(app)
+    behind_the_back(session, "UPDATE matter SET assigned_respondent_person = :p WHERE id = :id",
+                    p="张三13912345678", id=matter.id)
+    result = verify_rows(app)
+    assert result.exit_code != 0
+    assert f"matter #{matter.id}" in result.output and "assigned_respondent_person" in result.output
+    behind_the_back(session, "UPDATE matter SET assigned_respondent_person = :p, due_on = :due WHERE id = :id",
+                    p="窗口工作人员", due=date(2030, 1, 1), id=matter.id)
+    assert "due_on" in verify_rows(app).output
+
+
 def test_the_nightly_check_reports_a_changed_row(app, session, office, make_matter):
     matter = make_matter("in_progress")
     behind_the_back(session, "UPDATE matter SET status = 'closed' WHERE id = :id", id=matter.id)

@@ -1,5 +1,6 @@
 """Issue 14, "Done when": in the demo office, a marker planted in every field a citizen wrote (title,
-content, name, phone, file names, a ledger import's title) is never found by any department user —
+content, name, phone, file names, 被投诉单位 and 被投诉人员 typed on the portal, a ledger import's title,
+被反映单位 and 被反映人) is never found by any department user —
 not on a page reached from the home page and the menus, not in a download (.docx and .xlsx opened),
 not in search results for the marker, not in the inbox nor in a recorded delivery."""
 
@@ -41,7 +42,14 @@ FILE = "文件暗记QXD.pdf"
 IMPORT_TITLE = "导入暗记QXE拖拉"
 IMPORT_NAME = "导入人QXF"
 IMPORT_PHONE = "13766665678"
-MARKERS = [TITLE, CONTENT, NAME, PHONE, FILE, IMPORT_TITLE, IMPORT_NAME, IMPORT_PHONE, "暗记"]
+# A citizen who types their own name and phone into the free-text 被投诉单位 / 被投诉人员 boxes.
+UNIT = "单位暗记QXG"
+UNIT_PHONE = "13766660001"
+PERSON = "被投诉人暗记QXH"
+IMPORT_UNIT = "导入单位暗记QXI"
+IMPORT_PERSON = "导入人员暗记QXJ"
+MARKERS = [TITLE, CONTENT, NAME, PHONE, FILE, IMPORT_TITLE, IMPORT_NAME, IMPORT_PHONE, UNIT, UNIT_PHONE, PERSON,
+           IMPORT_UNIT, IMPORT_PERSON, "暗记"]
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 MAX_PAGES = 600
 
@@ -53,14 +61,18 @@ def plant(session, app) -> list[Matter]:
     intake, supervisor, leader = users["intake"], users["supervisor"], users["leader"]
     s01, s02 = (session.scalar(select(Department).where(Department.code == c)) for c in ("S01", "S02"))
     planted = []
-    for lead, co in ((s02, s01), (s01, s02)):  # each department leads one and co-handles the other
+    # Each department leads one and co-handles the other. The first is assigned as a service call without
+    # the 被投诉单位/人员 confirmed (departments read 待确认); on the second intake rewrites them.
+    confirmed = ({}, {"assigned_respondent_unit": "某窗口服务单位", "assigned_respondent_person": "窗口工作人员"})
+    for (lead, co), respondent in zip(((s02, s01), (s01, s02)), confirmed):
         matter = portal.submit_matter(session, portal.Submission(
             kind=MatterKind.COMPLAINT, title=TITLE, content=CONTENT, anonymous=False, name=NAME, phone=PHONE,
-            respondent_department=lead), files=[(FILE, PDF)], storage=storage)
+            respondent_department=lead, respondent_unit=f"{UNIT}（投诉人{NAME}，电话{UNIT_PHONE}）",
+            respondent_person=f"{PERSON}（我是{NAME} {UNIT_PHONE}）"), files=[(FILE, PDF)], storage=storage)
         services.accept_matter(session, intake, matter)
         services.update_summary(session, intake, matter, "群众反映窗口办事刁难，要求核实处理。", matter.version)
         services.assign_matter(session, intake, matter, lead=lead, co_handling=[co], requirements="请核实并答复。",
-                               assigned_title="反映窗口办事刁难", avoidance_reason="仅作测试")
+                               assigned_title="反映窗口办事刁难", avoidance_reason="仅作测试", **respondent)
         planted.append(matter)
     # One registered by intake from a phone call: the title is intake's, the rest the citizen's.
     by_phone = services.register_matter(session, intake, services.MatterInput(
@@ -97,7 +109,8 @@ def plant(session, app) -> list[Matter]:
 def _import(session, intake, department) -> None:
     headers = [column.header for column in importing.COLUMNS]
     values = {"原编号": "2025-099", "类型": "效能投诉", "渠道": "来信", "受理日期": date(2025, 11, 5),
-              "标题": IMPORT_TITLE, "内容": CONTENT, "摘要": "来信反映窗口办事拖拉。", "被反映单位": department.name,
+              "标题": IMPORT_TITLE, "内容": CONTENT, "摘要": "来信反映窗口办事拖拉。", "被反映单位": IMPORT_UNIT,
+              "被反映人": f"{IMPORT_PERSON}{IMPORT_PHONE}",
               "反映人姓名": IMPORT_NAME, "联系电话": IMPORT_PHONE, "是否匿名": "否", "主办单位": department.name,
               "交办日期": date(2025, 11, 6), "状态": "办理中"}
     wb = Workbook()
@@ -205,3 +218,9 @@ def test_no_department_user_ever_sees_a_citizen_marker(app, session, demo_office
         recorded = [f"{n.title}\n{n.body}" for n in notices] + [
             " ".join(str(v) for v in vars(d).values()) for d in deliveries]
         assert [text for text in recorded if markers_in(text)] == [], head.username
+    # The office still reads what the citizen wrote, and finds it.
+    office = app.test_client()
+    assert office.post("/login", data={"username": "intake", "password": DEMO_PASSWORD}).status_code == 302
+    first = office.get(f"/matters/{demo_office[0].id}").text
+    assert UNIT in first and PERSON in first and UNIT_PHONE in first
+    assert demo_office[0].serial in office.get(f"/search/?q={PERSON}").text

@@ -70,7 +70,7 @@ from supervision.ledger_import.template import (  # noqa: F401  (moved out of th
     build_template,
     column_rule,
 )
-from supervision.matters.services import format_serial, new_query_code
+from supervision.matters.services import approved_respondent, format_serial, new_query_code
 from supervision.models.calendar import LimitStep
 from supervision.models.matters import (
     CHANNELS_BY_KIND,
@@ -711,6 +711,9 @@ class _Plan:
             title=row.title, assigned_title="", content=row.content, summary=row.summary,
             respondent_department_id=row.respondent_department.id if row.respondent_department else None,
             respondent_unit=row.respondent_unit, respondent_person=row.respondent_person,
+            # Its 被反映单位/人员 too: approved only where they carry no one's own words (a listed name, empty).
+            **approved_respondent(row.respondent_unit, row.respondent_person, row.respondent_department,
+                                  office_wrote=False),
             received_on=row.received_on, anonymous=row.anonymous, confidential=row.confidential,
             inspected_on=row.received_on if row.kind == MatterKind.FINDING else None, place="", inspectors="",
             problems=row.content if row.kind == MatterKind.FINDING else "", status=row.status,

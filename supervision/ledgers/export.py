@@ -113,7 +113,7 @@ MATTER_COLUMNS = [
     Column("是否逾期", 8), Column("催办次数", 8, "int"), Column("督办级别", 10), Column("重办次数", 8, "int"),
     Column("满意度", 8), Column("办结日期", 11, "date"),
 ]
-OFFICE_MATTER_COLUMNS = [Column("交办标题", 36), Column("匿名", 6), Column("要求保密", 8), Column("信访类别", 10)]
+OFFICE_MATTER_COLUMNS = [Column("交办标题", 36), Column("交办被反映单位", 22), Column("交办被反映人", 10), Column("匿名", 6), Column("要求保密", 8), Column("信访类别", 10)]
 IDENTITY_COLUMNS = [Column("反映人姓名", 10), Column("联系电话", 14), Column("身份证号", 20), Column("住址", 30),
                     Column("工作单位", 22), Column("反映内容", 60)]
 
@@ -138,7 +138,8 @@ def matter_sheets(session: Session, user: User, filters: matter_queries.MatterFi
     escalations = _escalations(user)
     columns = [Matter.id, Matter.serial, Matter.kind, Matter.channel, Matter.received_on, Matter.title,
                Matter.assigned_title, Matter.summary, Matter.category_id, Matter.respondent_department_id, Matter.respondent_unit,
-               Matter.respondent_person, Matter.lead_department_id, Matter.status, Matter.due_on,
+               Matter.respondent_person, Matter.assigned_respondent_unit, Matter.assigned_respondent_person,
+               Matter.lead_department_id, Matter.status, Matter.due_on,
                escalations.c.urges, escalations.c.level, Matter.rework_count, Matter.satisfaction,
                Matter.closed_at]
     if office:
@@ -155,16 +156,20 @@ def matter_sheets(session: Session, user: User, filters: matter_queries.MatterFi
     def rows() -> Iterator[list]:
         for row in _stream(session, statement):
             (id_, serial, kind, channel, received_on, _, assigned_title, summary, category_id,
-             respondent_department_id, respondent_unit, respondent_person, lead_department_id, status, due_on, urges,
+             respondent_department_id, _, _, _, _, lead_department_id, status, due_on, urges,
              level, rework_count, satisfaction, closed_at, *rest) = row
+            listed = departments.get(respondent_department_id, "")
+            respondent = permissions.visible_respondent(user, row, listed)
             line = [serial, kind.label, channel.label, received_on, permissions.visible_title(user, row), summary, categories.get(category_id, ""),
-                    respondent_unit or departments.get(respondent_department_id, ""), respondent_person,
+                    respondent.unit, respondent.person,
                     departments.get(lead_department_id, ""), status.label, due_on,
                     _yes(due_on is not None and due_on < today), urges or 0,
                     RANK_LEVEL[level].label if level else "", rework_count, _label(satisfaction), _day(closed_at)]
             if office:
                 anonymous, confidential, complaint_class, *rest = rest
-                line += [assigned_title, _yes(anonymous), _yes(confidential), _label(complaint_class)]
+                approved = permissions.department_respondent(row, listed)  # what the departments read
+                line += [assigned_title, approved.unit, approved.person,
+                         _yes(anonymous), _yes(confidential), _label(complaint_class)]
             if identity:
                 line += rest
                 if any(rest[:5]) and context.identity_matters is not None:

@@ -147,8 +147,16 @@ class ReworkForm(ReasonForm):
 ASSIGNED_TITLE_HINT = "交办单位看到的标题。群众自拟的标题可能含姓名、电话等，须由受理人员改写或确认后方可交办。"
 
 
+def respondent_fields() -> tuple:
+    """被反映单位/人员 as the departments will read them: prefilled with the citizen's text for intake
+    to rewrite or confirm (a citizen may have typed their own name or phone there)."""
+    return (limited(M.assigned_respondent_unit, "被反映单位（交办单位看到的）", optional=True),
+            limited(M.assigned_respondent_person, "被反映人员（交办单位看到的）", optional=True))
+
+
 class SummaryForm(VersionedForm):
     assigned_title = limited(M.assigned_title, "交办标题", optional=True)
+    assigned_respondent_unit, assigned_respondent_person = respondent_fields()
     summary = limited(M.summary, "内容摘要", textarea=True, render_kw={"rows": 5})
 
 
@@ -210,6 +218,7 @@ class MergeForm(VersionedForm):
 
 class AssignForm(VersionedForm):
     assigned_title = limited(M.assigned_title, "交办标题", optional=True)
+    assigned_respondent_unit, assigned_respondent_person = respondent_fields()
     lead_id = SelectField("主办单位", validators=[required()], render_kw={"data-filterable": "输入单位名称筛选主办单位"})
     co_ids = SelectMultipleField("协办单位（可多选）", validators=[Optional()], widget=CheckboxGroups("输入单位名称筛选协办单位"))
     requirements = limited(Assignment.__table__.c.requirements, "交办意见 / 办理要求", optional=True, textarea=True,

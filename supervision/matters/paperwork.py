@@ -19,11 +19,13 @@ def assignment_slip(assignment: Assignment, number: DocNumber | None, object_wor
     lead = next((a for a in matter.assignments if a.role == AssignmentRole.LEAD
                  and a.status != AssignmentStatus.WITHDRAWN), assignment)
     approved = next((r for r in reversed(assignment.replies) if r.review_result == ReviewResult.APPROVED), None)
+    respondent = permissions.department_respondent(matter)  # the slip goes to the department
     return AssignmentSlip(
         number=number, matter_number=matter.serial, title=permissions.department_title(matter),
         channel=matter.channel.label, received_on=matter.received_on,
-        category=matter.category.name if matter.category else "", respondent_unit=matter.respondent_unit,
-        respondent_person=matter.respondent_person, summary=matter.summary, lead_unit=lead.department.name,
+        category=matter.category.name if matter.category else "",
+        respondent_unit=respondent.unit,
+        respondent_person=respondent.person, summary=matter.summary, lead_unit=lead.department.name,
         co_units=co_units, assigned_on=assignment.assigned_on, deadline=assignment.due_on,
         deadline_provisional=assignment.due_provisional, requirements=assignment.requirements,
         proposed_handling=matter.proposed_handling, leader_instruction=_instruction(matter),

@@ -110,7 +110,8 @@ def list_page(session: Session, user: User, filters: MatterFilters, page: int, p
                                  .limit(per_page).offset((page - 1) * per_page))
     rows = {m.id: m for m in session.scalars(
         select(Matter).where(Matter.id.in_(ids)).options(joinedload(Matter.lead_department),
-                                                          joinedload(Matter.category)))} if ids else {}
+                                                          joinedload(Matter.category),
+                                                          joinedload(Matter.respondent_department)))} if ids else {}
     return Page([rows[i] for i in ids], page, per_page, total, estimated)
 
 
@@ -122,10 +123,12 @@ def _keyword_clause(user: User, q: str):
         fields = [Matter.serial.contains(word, autoescape=True),
                   Matter.assigned_title.contains(word, autoescape=True),
                   Matter.summary.contains(word, autoescape=True),
-                  Matter.respondent_unit.contains(word, autoescape=True),
-                  Matter.respondent_person.contains(word, autoescape=True)]
-        if user.role in OFFICE_ROLES:  # the title as received is a citizen's words: the office's only
+                  Matter.assigned_respondent_unit.contains(word, autoescape=True),
+                  Matter.assigned_respondent_person.contains(word, autoescape=True)]
+        if user.role in OFFICE_ROLES:  # the title and respondent as received are a citizen's words: office only
             fields.append(Matter.title.contains(word, autoescape=True))
+            fields.append(Matter.respondent_unit.contains(word, autoescape=True))
+            fields.append(Matter.respondent_person.contains(word, autoescape=True))
             fields.append(Matter.content.contains(word, autoescape=True))
             fields.append(exists().where(Complainant.matter_id == Matter.id, or_(
                 Complainant.name.contains(word, autoescape=True), Complainant.phone.contains(word, autoescape=True))))
@@ -191,7 +194,8 @@ def todo_for(session: Session, user: User, limit: int = 10) -> list[TodoGroup]:
         ]
         untitled = untitled_at_departments(session, limit)
         if untitled:  # imported while in progress: the departments read a placeholder until intake confirms
-            groups.append(TodoGroup("confirm_title", "交办标题待确认（交办单位暂见“交办标题待确认”）", untitled))
+            groups.append(TodoGroup("confirm_title", "交办标题或被反映单位/人员待确认（交办单位暂见“待确认”）",
+                                    untitled))
     if user.role == Role.SUPERVISOR:
         groups.insert(0, TodoGroup("review", "待审核办结报告", matters_in(MatterStatus.REPLIED), "replied"))
     if user.role in (Role.SUPERVISOR, Role.LEADER):
@@ -292,8 +296,8 @@ def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup
 
 
 def untitled_at_departments(session: Session, limit: int = 50) -> list[Matter]:
-    """Open matters already with a department but without an approved 交办标题 (a ledger import's, or
-    from before the 交办标题 existed): intake writes one on the matter page."""
+    """Open matters already with a department but without an approved 交办标题 or 被反映单位/人员 (a
+    ledger import's, or from before these existed): intake writes or confirms them on the matter page."""
     # The predicate verbatim from the partial index (ix_matter_untitled_due), read in deadline order, undated
     # last: sorting every open untitled matter (all of an imported ledger's) cost ~0.5 s at 100,000 matters.
     untitled = select(Matter).where(text(UNTITLED_OPEN)).options(joinedload(Matter.lead_department))

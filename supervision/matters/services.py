@@ -192,6 +192,8 @@ def register_matter(session: Session, actor: User | None, data: MatterInput, *,
     if data.anonymous and not data.identity.is_empty():
         raise ValidationError("匿名事项不应填写反映人信息；如需登记身份，请取消“匿名”。")
 
+    unit = data.respondent_unit.strip() or (data.respondent_department.name if data.respondent_department else "")
+    person = data.respondent_person.strip()
     year = data.received_on.year
     seq = sequences.next_value(session, f"matter:{data.kind.value}", year)
     limit = limit_for(session, LimitStep.ACCEPT, data.kind.value, data.category.id if data.category else None)
@@ -201,9 +203,9 @@ def register_matter(session: Session, actor: User | None, data: MatterInput, *,
         query_code=new_query_code(), channel=data.channel, category=data.category, title=title,
         # Office staff wrote this title themselves: approved for departments. A citizen's is not (docs/domain.md §14).
         assigned_title="" if public else title, content=content, summary=data.summary.strip(), respondent_department=data.respondent_department,
-        respondent_unit=data.respondent_unit.strip() or (data.respondent_department.name
-                                                         if data.respondent_department else ""),
-        respondent_person=data.respondent_person.strip(), received_on=data.received_on,
+        respondent_unit=unit, respondent_person=person, received_on=data.received_on,
+        # The same for 被反映单位/人员: a citizen may type their own name and phone there.
+        **approved_respondent(unit, person, data.respondent_department, office_wrote=not public),
         anonymous=data.anonymous, confidential=data.confidential, inspected_on=data.inspected_on,
         place=data.place, inspectors=data.inspectors, problems=data.problems.strip(),
         status=MatterStatus.REGISTERED, accept_due_on=accept_due.due,
@@ -303,6 +305,9 @@ def correct_registration(session: Session, actor: User, matter: Matter, data: Re
         raise ValidationError("登记信息没有变化，无需更正。")
     if "title" in changes and matter.assigned_title == old_title:
         matter.assigned_title = title  # the office's own title, approved as it was typed: it follows
+    for name in ("respondent_unit", "respondent_person"):
+        if name in changes:  # intake typed the 被反映单位/人员 here: the office's own text, approved
+            changes |= audit.diff(matter, {f"assigned_{name}": changes[name][1]})
     if matter.status == MatterStatus.REGISTERED and ({"received_on", "category"} & changes.keys()):
         limit = limit_for(session, LimitStep.ACCEPT, matter.kind.value, matter.category_id)
         due = compute_due(session, matter.received_on, limit)
@@ -324,6 +329,18 @@ def correct_registration(session: Session, actor: User, matter: Matter, data: Re
     return changes
 
 
+def approved_respondent(unit: str, person: str, department: Department | None, *,
+                        office_wrote: bool) -> dict[str, str | None]:
+    """The ``assigned_respondent_*`` values of a new matter. Office staff's own text is approved as
+    written; a citizen's (the portal, a legacy ledger) only where it carries nothing they typed — empty,
+    or exactly the name of the department picked from the list. None: intake confirms it later."""
+    if office_wrote:
+        return {"assigned_respondent_unit": unit, "assigned_respondent_person": person}
+    listed = unit == "" or (department is not None and unit == department.name)
+    return {"assigned_respondent_unit": unit if listed else None,
+            "assigned_respondent_person": "" if person == "" else None}
+
+
 def concluded_original(matter: Matter) -> Matter | None:
     """The matter, final after 复核, that this one repeats (recognised at registration)."""
     original = matter.duplicate_of
@@ -331,20 +348,40 @@ def concluded_original(matter: Matter) -> Matter | None:
 
 
 def update_summary(session: Session, actor: User, matter: Matter, summary: str, expected_version: int,
-                   assigned_title: str | None = None) -> None:
-    """Intake edits what departments will see: the 摘要 and (given) the 交办标题."""
+                   assigned_title: str | None = None, assigned_respondent_unit: str | None = None,
+                   assigned_respondent_person: str | None = None) -> None:
+    """Intake edits what departments will see: the 摘要 and (each given) the 交办标题 and the
+    被反映单位/人员 departments read (written afresh or the citizen's text, confirmed)."""
     _check_version(matter, expected_version)
     if not permissions.can_act(actor, matter, Action.ASSIGN):
         raise PermissionDenied("您无权修改摘要。")
     values = {"summary": summary.strip()}
     if assigned_title is not None:
         values["assigned_title"] = _approved_title(matter, assigned_title)
+    values |= _approved_respondent(assigned_respondent_unit, assigned_respondent_person)
     changes = audit.diff(matter, values)
     if changes:
-        text = "修改交办标题和内容摘要" if len(changes) > 1 else (
-            "修改交办标题" if "assigned_title" in changes else "修改内容摘要")
+        parts = [label for field, label in (("assigned_title", "交办标题"), ("assigned_respondent", "被反映单位/人员"),
+                                            ("summary", "内容摘要")) if any(k.startswith(field) for k in changes)]
+        text = "修改" + ("、".join(parts[:-1]) + "和" if len(parts) > 1 else "") + parts[-1]
         add_event(session, matter, actor, "summary_edited", text)
         audit.record(session, actor, "matter.summary_edited", matter, f"{matter.serial} {text}", changes)
+
+
+RESPONDENT_LIMITS = {"assigned_respondent_unit": ("被反映单位", 120), "assigned_respondent_person": ("被反映人员", 60)}
+
+
+def _approved_respondent(unit: str | None, person: str | None) -> dict[str, str]:
+    """The 被反映单位/人员 intake writes or confirms for departments (each given; "" is approved empty)."""
+    values = {}
+    for name, text in (("assigned_respondent_unit", unit), ("assigned_respondent_person", person)):
+        if text is not None:
+            label, limit = RESPONDENT_LIMITS[name]
+            text = text.strip()
+            if len(text) > limit:
+                raise ValidationError(f"交办单位看到的{label}不能超过 {limit} 个字。")
+            values[name] = text
+    return values
 
 
 def _approved_title(matter: Matter, assigned_title: str) -> str:
@@ -528,10 +565,12 @@ def _avoidance_conflicts(matter: Matter, departments: list[Department]) -> list[
 def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Department,
                   co_handling: list[Department] = (), requirements: str = "", due_on: date | None = None,
                   avoidance_reason: str = "", expected_version: int | None = None,
-                  assigned_title: str | None = None, letters: LetterPolicy | None = None) -> Assignment:
+                  assigned_title: str | None = None, assigned_respondent_unit: str | None = None,
+                  assigned_respondent_person: str | None = None, letters: LetterPolicy | None = None) -> Assignment:
     """交办 to a lead department (and co-handling ones), each with its own deadline. ``assigned_title``
     (given) is the 交办标题 intake writes or confirms here: a department sees that, never the title as
-    the citizen wrote it."""
+    the citizen wrote it. The same for ``assigned_respondent_unit`` / ``_person`` (given): the
+    被反映单位/人员 departments read; a citizen's text nobody confirmed stays 待确认 for them."""
     # May this actor assign this matter now at all? Asked before the input is judged (回避, summary):
     # no point asking for an override reason on a matter that is not accepted yet.
     _check_version(matter, expected_version)
@@ -549,6 +588,7 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
     title = (assigned_title if assigned_title is not None else matter.assigned_title).strip()
     if not title:
         raise ValidationError("交办前请填写或确认交办标题：群众自拟的标题可能含有反映人信息，交办单位只能看到交办标题。")
+    respondent = _approved_respondent(assigned_respondent_unit, assigned_respondent_person)
     today = clock.today()
     if due_on is not None and due_on <= today:
         raise ValidationError("办理时限必须晚于今天。")
@@ -586,6 +626,7 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
     co_names = "、".join(d.name for d in departments[1:])
     title_change = {"assigned_title": [matter.assigned_title, title]} if title != matter.assigned_title else {}
     matter.assigned_title = title
+    title_change |= audit.diff(matter, respondent)
     _transition(session, actor, matter, Action.ASSIGN, expected_version=expected_version,
                 summary=f"交办 {lead.name}" + (f"，协办 {co_names}" if co_names else ""),
                 event_text=f"交办{lead.name}办理" + (f"，{co_names}协办" if co_names else "")

@@ -264,6 +264,11 @@ def action_forms(matter: Matter) -> dict:
             forms["assign"].lead_id.data = str(lead.id)
     if "reopen" in forms:  # the rule's new deadline, shown and editable (docs/domain.md §3)
         forms["reopen"].new_due_on.data = services.rework_deadline(db.session, matter)[1].due
+    for name in ("summary", "assign"):
+        if name in forms:  # the approved text, or the citizen's for intake to rewrite or confirm
+            forms[name].assigned_respondent_unit.data = _or(matter.assigned_respondent_unit, matter.respondent_unit)
+            forms[name].assigned_respondent_person.data = _or(matter.assigned_respondent_person,
+                                                              matter.respondent_person)
     if "reject" in forms and services.concluded_original(matter) is not None:
         forms["reject"].note.data = (f"该事项与 {services.concluded_original(matter).serial} 为同一事项，"
                                      "已经复核终结，依照《信访工作条例》不再受理。")
@@ -325,6 +330,10 @@ class MatterAction:
         return permissions.can_act(user, matter, self.action) and (matter.status, self.action) in TRANSITIONS
 
 
+def _or(approved: str | None, received: str) -> str:
+    return received if approved is None else approved
+
+
 def _given(field) -> str | None:
     """A field's text, or None when the form did not carry it at all (keep what is stored)."""
     return (field.data or "") if field.raw_data else None
@@ -377,13 +386,16 @@ ACTIONS: dict[str, MatterAction] = {
         db.session, u, m, _listed_original(m, f.original_id.data), expected_version=f.expected_version()),
         "已并入原件，本件作为重复件存查；证据材料已转入原件。", Action.FILE_DUPLICATE),
     "summary": MatterAction(SummaryForm, lambda u, m, f: services.update_summary(
-        db.session, u, m, f.summary.data, f.expected_version(), assigned_title=_given(f.assigned_title)),
+        db.session, u, m, f.summary.data, f.expected_version(), assigned_title=_given(f.assigned_title),
+        assigned_respondent_unit=_given(f.assigned_respondent_unit),
+        assigned_respondent_person=_given(f.assigned_respondent_person)),
         "交办标题和摘要已保存。"),
     "assign": MatterAction(AssignForm, lambda u, m, f: services.assign_matter(
         db.session, u, m, lead=_department(f.lead_id.data) or abort(400),
         co_handling=[d for d in map(_department, f.co_ids.data or []) if d], requirements=f.requirements.data,
         due_on=f.due_on.data, avoidance_reason=f.avoidance_reason.data, expected_version=f.expected_version(),
-        assigned_title=_given(f.assigned_title), letters=letters()),
+        assigned_title=_given(f.assigned_title), assigned_respondent_unit=_given(f.assigned_respondent_unit),
+        assigned_respondent_person=_given(f.assigned_respondent_person), letters=letters()),
         "已交办。", Action.ASSIGN),
     "decide_extension": MatterAction(DecideExtensionForm, lambda u, m, f: services.decide_extension(
         db.session, u, _extension(m, f), f.decision.data == "approve", f.note.data, f.new_due_on.data,

@@ -124,10 +124,11 @@ class Category(Base):
         return self.name
 
 
-# An open matter already with a department and without an approved 交办标题 (the predicate of the partial
-# index ix_matter_untitled_due; queries repeat it verbatim so that SQLite uses the index). The statuses are
-# TERMINAL_STATUSES (a test checks that they agree).
-UNTITLED_OPEN = ("assigned_title = '' AND lead_department_id IS NOT NULL "
+# An open matter already with a department and without an approved 交办标题 or 被反映单位/人员 (the
+# predicate of the partial index ix_matter_untitled_due; queries repeat it verbatim so that SQLite uses the
+# index). The statuses are TERMINAL_STATUSES (a test checks that they agree).
+UNTITLED_OPEN = ("(assigned_title = '' OR assigned_respondent_unit IS NULL OR assigned_respondent_person IS NULL) "
+                 "AND lead_department_id IS NOT NULL "
                  "AND status NOT IN ('not_accepted', 'filed', 'closed', 'archived')")
 
 
@@ -180,8 +181,13 @@ class Matter(Base):
     content: Mapped[str] = long_text(20000)  # the complainant's own words: office staff only
     summary: Mapped[str] = long_text(4000, default="")  # 摘要: what departments see
     respondent_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    # 被反映单位/人员 as received: free text a citizen may fill with their own name and phone, so office
+    # staff only, like the title. Departments read the approved copies below, always through
+    # ``permissions.visible_respondent`` (docs/domain.md §14). None: not approved yet ("" is approved empty).
     respondent_unit: Mapped[str] = mapped_column(String(120), default="")
     respondent_person: Mapped[str] = mapped_column(String(60), default="")
+    assigned_respondent_unit: Mapped[str | None] = mapped_column(String(120))
+    assigned_respondent_person: Mapped[str | None] = mapped_column(String(60))
     received_on: Mapped[date]
     anonymous: Mapped[bool] = mapped_column(default=False)
     confidential: Mapped[bool] = mapped_column(default=False)

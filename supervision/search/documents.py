@@ -81,7 +81,7 @@ def matter_documents(session: Session, ids: list[int]) -> list[dict]:
 
     matters = session.scalars(
         select(Matter).where(Matter.id.in_(ids)).options(
-            joinedload(Matter.category),
+            joinedload(Matter.category), joinedload(Matter.respondent_department),
             selectinload(Matter.assignments).joinedload(Assignment.department),
             selectinload(Matter.assignments).selectinload(Assignment.replies),
         )).unique().all()
@@ -94,10 +94,14 @@ def matter_document(matter, complainant=None) -> dict:
     complainant's words. Each department's own part (requirements, report, return reason, review) is
     shown to that department only (``permissions.can_view_assignment``), so it cannot be in a text
     shared by all of them: it goes, with the content and the complainant, to the office-only field."""
+    from supervision.permissions import PENDING_RESPONDENT, department_respondent, department_title
+
+    # 被反映单位/人员 as the departments read them (approved by the office); as received, office only.
+    respondent = department_respondent(matter)
     facts = _join(
         matter.category.name if matter.category else "",
-        _labelled("被反映单位", matter.respondent_unit),
-        _labelled("被反映人员", matter.respondent_person),
+        _labelled("被反映单位", respondent.unit if respondent.unit != PENDING_RESPONDENT else ""),
+        _labelled("被反映人员", respondent.person if respondent.person != PENDING_RESPONDENT else ""),
         _labelled("检查地点", matter.place),
         _labelled("检查人员", matter.inspectors),
         sep=" · ",
@@ -105,12 +109,11 @@ def matter_document(matter, complainant=None) -> dict:
     body = _join(facts, matter.summary, matter.problems, _labelled("处理说明", matter.decision_reason),
                  _labelled("对外答复", matter.public_reply),
                  matter.serial)  # last: shown with the title anyway; here so that 00017 alone finds it
-    from supervision.permissions import department_title
-
     # The stored title is the 交办标题 (what every department reads); the title as received (a
     # citizen's words) is searchable by the office only.
     title = department_title(matter)
-    office_only = [matter.title if matter.title != title else "", matter.content, matter.followup_note]
+    office_only = [matter.title if matter.title != title else "", matter.content, matter.followup_note,
+                   *(text for text in (matter.respondent_unit, matter.respondent_person) if text not in respondent)]
     if complainant is not None:
         office_only += [complainant.name, complainant.phone, complainant.id_number, complainant.address,
                         complainant.work_unit]
