@@ -368,7 +368,8 @@ def update_summary(session: Session, actor: User, matter: Matter, summary: str, 
         audit.record(session, actor, "matter.summary_edited", matter, f"{matter.serial} {text}", changes)
 
 
-RESPONDENT_LIMITS = {"assigned_respondent_unit": ("被反映单位", 120), "assigned_respondent_person": ("被反映人员", 60)}
+RESPONDENT_LIMITS = {name: (label, Matter.__table__.c[name].type.length) for name, label in
+                     (("assigned_respondent_unit", "被反映单位"), ("assigned_respondent_person", "被反映人员"))}
 
 
 def _approved_respondent(unit: str | None, person: str | None) -> dict[str, str]:

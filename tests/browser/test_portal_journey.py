@@ -17,6 +17,8 @@ TITLE = "出租车营运证年审窗口让人来回跑"
 ASSIGNED_TITLE = "反映营运证年审窗口未一次性告知"
 CONTENT = "我于上周到市交通运输局窗口办理出租车营运证年审，工作人员要求我先去另一栋楼打印材料，回来后又说需要预约，前后跑了三次。"
 NAME, PHONE = "钱网民", "13655550000"
+PERSON = f"窗口周某（我是{NAME}，电话{PHONE}）"  # a citizen's own name and phone in 被投诉人员
+ASSIGNED_PERSON = "年审窗口工作人员"
 SUMMARY = "群众反映交通部门营运证年审窗口未一次性告知，群众往返三次。"
 RESULT_INTERNAL = "内部核查：窗口人员周某某未履行一次性告知，已诫勉。"
 PUBLIC_REPLY = "经核实，您反映的问题属实，已责成窗口落实一次性告知制度，并为您办结年审。"
@@ -93,6 +95,7 @@ def test_citizen_submits_follows_and_rates_a_complaint(page, phone_page, desk, s
     citizen.get_by_label("联系电话（实名反映必填）", exact=True).fill(PHONE)
     citizen.get_by_label("问题类别", exact=True).select_option(label="办事拖拉")
     citizen.get_by_label("被投诉单位", exact=True).select_option(label=RESPONDENT)
+    citizen.get_by_label("被投诉人员（知道时填写）", exact=True).fill(PERSON)
     citizen.get_by_label("标题（一句话概括）", exact=True).fill(TITLE)
     citizen.get_by_label("反映内容", exact=True).fill(CONTENT)
     citizen.locator("#captcha").fill("99")
@@ -142,6 +145,8 @@ def test_citizen_submits_follows_and_rates_a_complaint(page, phone_page, desk, s
     expect(flash(intake)).to_have_text("已受理。")
     summary = panel(intake, "编辑交办标题和摘要")  # the citizen's own title never goes to the department
     field(summary, "assigned_title").fill(ASSIGNED_TITLE)
+    expect(field(summary, "assigned_respondent_person")).to_have_value(PERSON)  # offered to rewrite
+    field(summary, "assigned_respondent_person").fill(ASSIGNED_PERSON)
     field(summary, "summary").fill(SUMMARY)
     summary.get_by_role("button", name="保存").click()
     expect(flash(intake)).to_have_text("交办标题和摘要已保存。")
@@ -161,6 +166,8 @@ def test_citizen_submits_follows_and_rates_a_complaint(page, phone_page, desk, s
     depthead = desk("depthead")
     depthead.goto(matter_url)
     expect(depthead.get_by_role("heading", level=1)).to_have_text(f"{serial} {ASSIGNED_TITLE}")
+    expect(depthead.locator("dl.facts").first).to_contain_text(ASSIGNED_PERSON)
+    assert PHONE not in depthead.content() and NAME not in depthead.content()
     lead_assignment(depthead).get_by_role("button", name="签收").click()
     expect(flash(depthead)).to_have_text("已签收。")
     reply = panel(lead_assignment(depthead), "报送办理结果")
