@@ -203,3 +203,15 @@ def test_migration_approves_office_text_and_listed_names_only(app, session, offi
     # A department reads the respondent department's name where it has one, never the typed text.
     imported = session.get(Matter, ids[3])
     assert permissions.visible_respondent(office.head, imported) == (office.department.name, "")
+
+
+def test_a_correction_intake_types_is_the_offices_own_text(session, office):
+    """更正登记信息 before 交办: what intake types into 被反映单位/人员 there is approved as written."""
+    matter = accepted_online(session, office)
+    services.correct_registration(session, office.intake, matter, services.RegistrationInput(
+        title=matter.title, channel=matter.channel, received_on=matter.received_on, respondent_unit=OFFICE_UNIT,
+        respondent_person=CITIZEN_PERSON), "被投诉单位名称写错")
+    session.commit()
+    assert (matter.assigned_respondent_unit, matter.assigned_respondent_person) == (OFFICE_UNIT, None)
+    _, changes = last_audit(session, "matter.registration_corrected", matter)
+    assert changes["assigned_respondent_unit"] == [None, OFFICE_UNIT]

@@ -1,7 +1,7 @@
 """交办被反映单位/人员: the office-approved copies of the free-text 被反映单位 and 被反映人员 departments see
 
 Revision ID: 0032
-Revises: 0034
+Revises: 0036
 Create Date: 2026-12-07 09:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0032'
-down_revision = '0034'
+down_revision = '0036'
 branch_labels = None
 depends_on = None
 
