@@ -82,6 +82,10 @@ def _register_blueprints(app: Flask) -> None:
     from supervision.tasks.views import bp as tasks_bp
 
     app.register_blueprint(tasks_bp)
+    # 督查事项's office pages (驾驶舱, 督查通报, the import of last year's list) beside the area's own.
+    from supervision.tasks.office_views import bp as task_office_bp
+
+    app.register_blueprint(task_office_bp)
 
 
 def _configure(app: Flask, overrides: dict[str, Any]) -> None:

@@ -123,6 +123,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("home.index", "工作台"),
     ("escalation.dashboard", "督查督办"),
     ("tasks.index", "督查事项"),
+    ("task_office.board", "督查驾驶舱"),
     ("matters.index", "事项台账"),
     ("ledger_import.index", "台账导入"),
     ("rectification.index", "整改通知"),

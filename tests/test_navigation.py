@@ -33,10 +33,10 @@ def test_a_page_added_with_requires_carries_its_predicate(app):
 
 
 @pytest.mark.parametrize(("role", "departments", "identity", "kinds"), [
-    (Role.SUPERVISOR, None, True, {"matter", "notice", "talk", "clue"}),
-    (Role.LEADER, None, True, {"matter", "notice", "talk", "clue"}),
-    (Role.INTAKE, None, True, {"matter", "notice", "clue"}),
-    (Role.DEPT_HEAD, {7}, False, {"matter", "notice"}),  # never a clue (SPEC §12)
+    (Role.SUPERVISOR, None, True, {"matter", "notice", "talk", "clue", "task_item", "task"}),
+    (Role.LEADER, None, True, {"matter", "notice", "talk", "clue", "task_item", "task"}),
+    (Role.INTAKE, None, True, {"matter", "notice", "clue", "task_item", "task"}),
+    (Role.DEPT_HEAD, {7}, False, {"matter", "notice", "task"}),  # never a clue (SPEC §12), never an item: its tasks
 ])
 def test_search_scope_follows_the_permissions(role, departments, identity, kinds):
     scope = scope_for(user(role))

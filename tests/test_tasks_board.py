@@ -92,8 +92,10 @@ def test_board_page_links_each_count_to_its_list_and_prints_landscape(app, offic
         response = client.get("/tasks/board")
         assert response.status_code == 200
         page = response.get_data(as_text=True)
-        assert "督查驾驶舱" in page and "@page { size: A4 landscape" in page and "@media print" in page
-        links = re.findall(r'href="(/tasks/\?[^"]+)">(\d+)<', page)
+        assert "督查驾驶舱" in page and 'class="task-board"' in page and "data-print" in page
+        css = client.get("/static/css/app.css").get_data(as_text=True)
+        assert "@page task-board { size: A4 landscape" in css and "body:has(.task-board) { page: task-board; }" in css
+        links = re.findall(r'href="(/tasks/\?[^"]*light=[^"]+)">(\d+)<', page)
         assert links, page
         for href, shown in links:
             args = {k: v[0] for k, v in parse_qs(urlsplit(href.replace("&amp;", "&")).query).items()}

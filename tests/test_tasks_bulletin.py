@@ -100,7 +100,7 @@ def test_office_generates_a_numbered_registered_bulletin_and_regenerating_keeps_
     lines = texts(download.get_data())
     text = "".join(lines)
     assert "关于2026年11月督查事项落实情况的通报" in lines and "督通〔2026〕1号" in lines
-    assert "本期在办督查事项3项，其中新立项3项，办结销号1项；未办结事项中红灯1项，绿灯1项。" in text
+    assert "本期在办督查事项3项，其中新立项0项，办结销号1项；未办结事项中红灯1项，绿灯1项。" in text
     assert "（一）红灯事项（已逾期，1项）" in lines
     assert "截至2026年12月2日，以下单位有逾期未完成的督查任务：市住建局1项。" in text
     assert "王副市长在“老旧小区加装电梯”的进度反馈上批示：“请住建局月底前拿出方案，督查室跟踪。”" in text

@@ -280,6 +280,86 @@ def _clue_source() -> Source:
     )
 
 
+# --- 督查事项: items (office only) and each unit's task (that unit and the office) ------------------------
+def task_item_documents(session: Session, ids: list[int]) -> list[dict]:
+    from supervision.models.tasks import Task, TaskItem
+
+    items = session.scalars(select(TaskItem).where(TaskItem.id.in_(ids)).options(
+        joinedload(TaskItem.leader), selectinload(TaskItem.tasks).joinedload(Task.department))).unique().all()
+    return [task_item_document(item) for item in items]
+
+
+def task_item_document(item) -> dict:
+    """The item as the office registered it. Units read an item only through their own task, so the item's
+    document is the office's alone (no department): a unit finds its task's document instead."""
+    from supervision.models.tasks import TaskStatus
+
+    units = "、".join(dict.fromkeys(t.department.name for t in item.tasks if t.status != TaskStatus.CANCELLED))
+    body = _join(
+        _join(item.source_kind.label, item.source_number, item.leader.display_name if item.leader else "",
+              sep=" · "),
+        item.content, _labelled("批示或纪要原文", item.source_text), _labelled("预期成果", item.expected_result),
+        _labelled("责任单位", units), _labelled("督查通知", item.notice_number), item.serial,
+    )
+    return _finish({
+        "id": f"task_item:{item.id}", "kind": "task_item", "number": item.serial, "title": item.title,
+        "body": body, "department_ids": [], "status": f"task_item:{item.status.value}",
+        "created": item.registered_at,
+    })
+
+
+def task_documents(session: Session, ids: list[int]) -> list[dict]:
+    from supervision.models.tasks import Task, TaskReport
+
+    tasks = session.scalars(select(Task).where(Task.id.in_(ids)).options(
+        joinedload(Task.item), joinedload(Task.department), selectinload(Task.milestones),
+        selectinload(Task.closures), selectinload(Task.reports).selectinload(TaskReport.instructions))).unique().all()
+    return [task_document(task) for task in tasks]
+
+
+def task_document(task) -> dict:
+    """One unit's task: what that unit reads on its task's page (the requirements, milestones, its reports,
+    the leaders' 批示 on them, its closure applications and the office's answers). Scoped to the unit once
+    the task went out to it (``permissions.UNIT_VISIBLE_TASK_STATUSES``); before that, the office's alone."""
+    from supervision.permissions import UNIT_VISIBLE_TASK_STATUSES
+
+    item = task.item
+    reports = [_join(_labelled(f"进度反馈（{r.percent}%）", r.content), _labelled("存在问题", r.difficulties),
+                     *(_labelled("领导批示", i.text) for i in r.instructions)) for r in task.reports]
+    body = _join(
+        _join(task.department.name, task.role.label, task.responsible_person, sep=" · "),
+        _labelled("工作要求", task.requirements),
+        *(_join(_labelled("节点", m.title), m.expected_result, sep="：") for m in task.milestones),
+        *reports,
+        *(_join(_labelled("办结情况", c.summary), _labelled("复核意见", c.note)) for c in task.closures),
+        _labelled("评价", task.grade_note), item.serial,
+    )
+    return _finish({
+        "id": f"task:{task.id}", "kind": "task", "number": item.serial,
+        "title": f"{item.title}（{task.department.name}·{'子任务' if task.parent_id else task.role.label}）",
+        "body": body,
+        "department_ids": [task.department_id] if task.status in UNIT_VISIBLE_TASK_STATUSES else [],
+        "status": f"task:{task.status.value}", "created": task.created_at,
+    })
+
+
+def _task_item_source() -> Source:
+    from supervision.models.tasks import Task, TaskItem
+
+    return Source(kind="task_item", label="督查事项", model=TaskItem, build=task_item_documents,
+                  touched_by={TaskItem: lambda o: o.id, Task: lambda o: o.item_id}, parents={})
+
+
+def _task_source() -> Source:
+    from supervision.models.tasks import Task, TaskClosure, TaskInstruction, TaskMilestone, TaskReport
+
+    return Source(
+        kind="task", label="督查任务", model=Task, build=task_documents,
+        touched_by={Task: lambda o: o.id, TaskMilestone: lambda o: o.task_id, TaskReport: lambda o: o.task_id,
+                    TaskInstruction: lambda o: o.task_id, TaskClosure: lambda o: o.task_id},
+        parents={})
+
+
 # --- all sources -----------------------------------------------------------------------------------
 _sources: dict[str, Source] | None = None
 
@@ -288,7 +368,8 @@ def sources() -> dict[str, Source]:
     """Every indexed kind, by id prefix. (Built on first use: the models import the whole app.)"""
     global _sources
     if _sources is None:
-        _sources = {s.kind: s for s in (_matter_source(), _notice_source(), _talk_source(), _clue_source())}
+        _sources = {s.kind: s for s in (_matter_source(), _notice_source(), _talk_source(), _clue_source(),
+                                        _task_item_source(), _task_source())}
     return _sources
 
 

@@ -12,7 +12,8 @@ from supervision.models.org import User
 from supervision.search.engine import MAX_QUERY_CHARS
 from supervision.search.service import Scope
 
-KIND_LABELS = {"matter": "事项", "notice": "整改通知书", "talk": "谈话函询", "clue": "问题线索"}
+KIND_LABELS = {"matter": "事项", "notice": "整改通知书", "talk": "谈话函询", "clue": "问题线索", "task_item": "督查事项",
+               "task": "督查任务"}
 SORTS = [("relevance", "按相关度"), ("date", "按日期（新→旧）")]
 
 
@@ -20,7 +21,7 @@ def kind_choices(scope: Scope) -> list[tuple[str, str]]:
     choices = [("", "全部")]
     if "matter" in scope.kinds:
         choices += [("matter", "全部事项")] + [(f"matter.{k.value}", f"事项·{k.label}") for k in MatterKind]
-    choices += [(k, KIND_LABELS[k]) for k in ("notice", "talk", "clue") if k in scope.kinds]
+    choices += [(k, KIND_LABELS[k]) for k in ("notice", "talk", "clue", "task_item", "task") if k in scope.kinds]
     return choices
 
 
@@ -28,10 +29,12 @@ def status_choices(scope: Scope) -> list[tuple[str, str]]:
     from supervision.models.rectification import NoticeStatus
     from supervision.models.clues import ClueStatus
     from supervision.models.talks import TalkStatus
+    from supervision.models.tasks import ItemStatus as TaskItemStatus
+    from supervision.models.tasks import TaskStatus
 
     choices = [("", "全部")]
     for kind, statuses in (("matter", MatterStatus), ("notice", NoticeStatus), ("talk", TalkStatus),
-                           ("clue", ClueStatus)):
+                           ("clue", ClueStatus), ("task_item", TaskItemStatus), ("task", TaskStatus)):
         if kind in scope.kinds:
             choices += [(f"{kind}:{s.value}", f"{KIND_LABELS[kind]}·{s.label}") for s in statuses]
     return choices

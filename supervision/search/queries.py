@@ -86,6 +86,21 @@ def _may_view_clue(user: User, clue) -> bool:
     return permissions.can_view_clues(user)
 
 
+def _load_task_items(session: Session, ids: list[int]) -> dict[int, Any]:
+    from supervision.models.tasks import TaskItem
+
+    rows = session.scalars(select(TaskItem).where(TaskItem.id.in_(ids)).options(
+        joinedload(TaskItem.leader), selectinload(TaskItem.tasks)))
+    return {i.id: i for i in rows}
+
+
+def _load_tasks(session: Session, ids: list[int]) -> dict[int, Any]:
+    from supervision.models.tasks import Task
+
+    rows = session.scalars(select(Task).where(Task.id.in_(ids)).options(joinedload(Task.department)))
+    return {t.id: t for t in rows}
+
+
 KINDS: dict[str, KindView] = {
     "matter": KindView("事项", _load_matters, permissions.can_view_matter, "matters.detail", "matter_id",
                        lambda m: m.lead_department.name if m.lead_department else ""),
@@ -95,6 +110,10 @@ KINDS: dict[str, KindView] = {
                      lambda t: t.subject_unit),
     "clue": KindView("问题线索", _load_clues, _may_view_clue, "clues.detail", "clue_id",
                      lambda c: "、".join(dict.fromkeys(p.unit for p in c.people))),
+    "task_item": KindView("督查事项", _load_task_items, permissions.can_view_task_item, "tasks.detail", "item_id",
+                          lambda i: i.leader.display_name if i.leader else ""),
+    "task": KindView("督查任务", _load_tasks, permissions.can_view_task, "tasks.task", "task_id",
+                     lambda t: t.department.name),
 }
 
 

@@ -110,7 +110,8 @@ never a department (SPEC §12)."""
     from supervision import permissions
 
     readable = (("matter", permissions.can_list_matters), ("notice", permissions.can_list_rectification),
-                ("talk", permissions.can_manage_talks), ("clue", permissions.can_view_clues))
+                ("talk", permissions.can_manage_talks), ("clue", permissions.can_view_clues),
+                ("task_item", permissions.can_view_every_task), ("task", permissions.can_list_tasks))
     kinds = frozenset(kind for kind, may_list in readable if may_list(user))
     if not kinds:
         return None

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from supervision import readcache
 from supervision.deadlines import office_calendar
 from supervision.models.org import Department, User
 from supervision.models.tasks import ItemStatus, Task, TaskItem, TaskStatus
@@ -66,6 +67,12 @@ def _rows(pairs) -> dict[int | None, dict[str, int]]:
 
 
 def compute_board(session: Session, today: date) -> Board:
+    """The board as of ``today``; kept in this process until the next write of the application (the same
+    for every viewer: the board is for those who read every item)."""
+    return readcache.until_next_write(session, ("task_board", today), lambda: _compute_board(session, today))
+
+
+def _compute_board(session: Session, today: date) -> Board:
     light = light_case(session, TaskItem.watch_on, today).label("light")
     # Issued items only (an item being drafted is watched against its own deadline, but is not yet work
     # under way): the links add status=issued to the list's filters.

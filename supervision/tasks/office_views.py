@@ -140,26 +140,21 @@ def import_upload():
 def import_confirm():
     form = ImportConfirmForm()
     store = pending_lists()
-    claimed = store.claim(form.token.data or "", current_user.id) if form.validate_on_submit() else None
+    # A second confirmation of the same file (a double click, another tab) waits on the import's lock and then
+    # finds every row imported: refused, nothing written twice (importing.import_list).
+    claimed = store.read(form.token.data or "", current_user.id) if form.validate_on_submit() else None
     if claimed is None:
         flash("该导入文件不存在、已过期或已导入。请重新上传。", "error")
         return redirect(url_for("task_office.import_index"))
     file_name = claimed.meta["file_name"]
     parsed = importing.read_list(db.session, claimed.data)  # checked again: the office moved on meanwhile
     if not parsed.ok:
-        store.release(claimed.token)
         return render_import(ImportUploadForm(), 422, parsed=parsed, file_name=file_name,
                              errors=parsed.errors[:importing.ERRORS_SHOWN])
-    try:
-        imported = perform(lambda: importing.import_list(db.session, current_user, parsed, file_name=file_name,
-                                                         file_sha256=claimed.meta["sha256"]),
-                           conflict="导入时数据库拒绝了其中一条记录（可能有人同时在登记督查事项），未导入任何事项。请稍后重新确认导入。")
-    except Exception:
-        db.session.rollback()
-        store.release(claimed.token)
-        raise
+    imported = perform(lambda: importing.import_list(db.session, current_user, parsed, file_name=file_name,
+                                                     file_sha256=claimed.meta["sha256"]),
+                       conflict="导入时数据库拒绝了其中一条记录（可能有人同时在登记督查事项），未导入任何事项。请稍后重新确认导入。")
     if not imported.ok:
-        store.release(claimed.token)
         return redirect(url_for("task_office.import_index"))
     result = imported.result
     store.finish(claimed.token, claimed.meta, {"item_ids": result.item_ids, "skipped": result.skipped})

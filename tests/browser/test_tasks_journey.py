@@ -46,8 +46,16 @@ def accept_confirmations(page, asked: list) -> None:
 
 
 def check_ranking(desk, department: str, grade: str) -> None:
-    """Hook for tasks-extra: the unit graded here shows in the 单位考核 ranking with its 督查事项 figures.
-    (The ranking is tasks-extra's; until it lands there is nothing to check.)"""
+    """The unit graded here shows in the 单位考核 ranking with its 督查事项 figures: its row's 督查评价 cell
+    (mean points / graded tasks, and the grades given) names the grade, beside the complaint figures."""
+    leader = desk("leader")
+    leader.goto(f"/statistics/assessment?period=year&year={clock.today().year}")
+    row = leader.locator("table.statistics-ranking tbody tr").filter(
+        has=leader.get_by_role("rowheader", name=department, exact=True))
+    expect(row).to_have_count(1)
+    expect(row.locator("td").last).to_contain_text(f"{grade} ")
+    expect(leader.locator("table.statistics-ranking thead")).to_contain_text("督查事项评价")
+    expect(leader.locator(".assessment-proposals")).to_contain_text("拟表彰")
 
 
 def open_task(page, item_url: str, unit: str) -> None:
