@@ -70,6 +70,9 @@ def test_a_unit_gets_only_its_own_tasks(app, office):
         data = sheets(signed_in(app, office["head"]).get("/ledgers/tasks.xlsx"))
     assert list(data) == ["督查任务"]
     assert [t["单位"] for t in data["督查任务"]] == ["市住建局"]
+    with clock.frozen(DAY):  # the unit's list filters: the light, a keyword
+        assert len(sheets(signed_in(app, office["head"]).get("/ledgers/tasks.xlsx?light=green"))["督查任务"]) == 0
+        assert len(sheets(signed_in(app, office["head"]).get("/ledgers/tasks.xlsx?light=red&q=电梯"))["督查任务"]) == 1
 
 
 @pytest.mark.parametrize("query", ["light=purple", "leader=abc", "department=-3", "status=bogus", "q=" + "很" * 300])
@@ -80,3 +83,12 @@ def test_junk_filters_are_refused_in_chinese(app, office, query):
 
 def test_administrator_has_no_task_ledger(app, make_user, office):
     assert signed_in(app, make_user(Role.ADMIN)).get("/ledgers/tasks.xlsx").status_code == 403
+
+
+def test_the_item_list_offers_its_ledger_with_its_filters_and_the_office_pages(app, office):
+    from task_rows import needs_pages
+
+    needs_pages(app)
+    page = signed_in(app, office["supervisor"]).get("/tasks/?status=issued&light=red").get_data(as_text=True)
+    assert 'href="/ledgers/tasks.xlsx?status=issued&amp;light=red"' in page
+    assert 'href="/tasks/board"' in page and 'href="/tasks/bulletin"' in page and 'href="/tasks/import"' in page

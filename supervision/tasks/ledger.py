@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from supervision import permissions
+from supervision.deadlines import office_calendar
 from supervision.ledgers.xlsx import Column, Sheet
 from supervision.models.org import Department, User
 from supervision.models.tasks import Task, TaskItem, TaskRole, TaskStatus
-from supervision.tasks import queries
+from supervision.tasks import queries, schedule
 from supervision.tasks.board import light_case
 
 CHUNK = 2000
@@ -82,6 +83,13 @@ def task_sheets(session: Session, user: User, filters: queries.Filters, today: d
                  Task.status.in_(tuple(permissions.UNIT_VISIBLE_TASK_STATUSES))]
         if filters.status in TaskStatus._value2member_map_:
             where.append(Task.status == TaskStatus(filters.status))
+        if filters.light in queries.LIGHTS:  # as the unit's list (queries.unit_task_page) filters
+            where.extend(queries._light_conditions(office_calendar(session), Task.watch_on, filters.light, today,
+                                                   schedule.WARNING_WORKDAYS))
+        q = (filters.q or "").strip()[:100]
+        if q:
+            where.append(Task.item_id.in_(select(TaskItem.id).where(or_(
+                TaskItem.serial.contains(q.upper(), autoescape=True), TaskItem.title.contains(q, autoescape=True)))))
         return [Sheet("督查任务", TASK_COLUMNS, _task_rows(session, where, today, departments), context.preamble)]
 
     item_where = queries.item_conditions(session, user, filters, today)
