@@ -37,4 +37,6 @@ def downgrade():
         batch_op.drop_column('appeal_note')
         batch_op.drop_column('appeal_received_on')
         batch_op.drop_column('appeal_due_on')
+        # The CHECK names the column: SQLite's rebuilt table would keep it and fail ("no such column").
+        batch_op.drop_constraint(batch_op.f('ck_talk_admonition_form'), type_='check')
         batch_op.drop_column('admonition_form')
