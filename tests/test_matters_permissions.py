@@ -275,7 +275,8 @@ def test_attachment_named_after_the_complainant_reaches_the_department_under_a_n
                                           [(f"{IDENTITY['name']}的录音.pdf", PDF_BYTES)], storage, shared=True)
     session.commit()
     head = signed_in(app, office.head)
-    assert f"附件{attachment.id}" in head.get(f"/matters/{matter.id}").text
+    page = head.get(f"/matters/{matter.id}").text
+    assert "证据材料1" in page and IDENTITY["name"] not in page  # numbered within the matter, never its name
     download = head.get(f"/matters/{matter.id}/files/{attachment.id}")
     assert download.status_code == 200 and download.data == PDF_BYTES
     assert f"附件{attachment.id}.pdf" in unquote_header(download) and leaks(download) == []
