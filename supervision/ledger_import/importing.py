@@ -24,7 +24,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from io import BytesIO
@@ -455,15 +455,18 @@ def _decode_cell(value: Any) -> Any:
     return value
 
 
-def _header(cells: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
-    """Column key -> index from the header row; every missing, unknown or repeated column."""
+def read_header(cells: Sequence[Any], lookup: Mapping[str, Any], columns: Sequence[Any]
+                ) -> tuple[dict[str, int], list[RowError]]:
+    """Column key -> index from a template's header row; every missing, unknown or repeated column.
+    ``lookup``: normalised header -> column (with ``key`` and ``header``); ``columns``: all of them. Shared by
+    every import from Excel (the matter ledger here, last year's task list in ``supervision.tasks``)."""
     found: dict[str, int] = {}
     errors: list[RowError] = []
     for index, value in enumerate(cells):
         name = normalise_header(value)
         if not name:
             continue
-        column = HEADER_LOOKUP.get(name)
+        column = lookup.get(name)
         if column is None:
             errors.append(RowError(1, str(value).strip()[:40], "模板中没有此列：请改回模板中的列名，或删除此列。"))
         elif column.key in found:
@@ -472,10 +475,12 @@ def _header(cells: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
             found[column.key] = index
     if not found:
         return found, [RowError(1, "", "第 1 行应为列名，但没有找到模板中的任何列名。请使用下载的导入模板，列名放在第 1 行。")]
-    for column in COLUMNS:
-        if column.key not in found:
-            errors.append(RowError(1, column.header, "缺少此列（列名被修改或删除）。"))
+    errors += [RowError(1, column.header, "缺少此列（列名被修改或删除）。") for column in columns if column.key not in found]
     return found, errors
+
+
+def _header(cells: Sequence[Any]) -> tuple[dict[str, int], list[RowError]]:
+    return read_header(cells, HEADER_LOOKUP, COLUMNS)
 
 
 def read_ledger(session: Session, data: bytes, *, max_rows: int = MAX_ROWS, cache: Path | None = None,

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from supervision import audit, clock, permissions, sequences
 from supervision.errors import PermissionDenied, ValidationError
-from supervision.ledger_import.importing import EXCEL_ERRORS, _sheet_rows, as_text, normalise_header, parse_date
+from supervision.ledger_import.importing import (EXCEL_ERRORS, RowError, _sheet_rows, as_text, normalise_header,
+                                                 parse_date, read_header)
 from supervision.ledgers.xlsx import Column, Sheet, write_workbook
 from supervision.models.org import Department, Role, User
 from supervision.models.tasks import (Importance, ItemStatus, Task, TaskGrade, TaskItem, TaskRole, TaskSourceKind,
@@ -84,13 +85,6 @@ COLUMNS: tuple[ImportColumn, ...] = (
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 HEADERS = {normalise_header(c.header): c for c in COLUMNS}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None  # as Excel shows it (the header is row 1); None: the file as a whole
-    column: str
-    message: str
 
 
 @dataclass
@@ -266,23 +260,7 @@ def _check_row(row: _Row) -> ImportRow | None:
 
 
 def _header(cells) -> tuple[dict[str, int], list[RowError]]:
-    found: dict[str, int] = {}
-    errors: list[RowError] = []
-    for index, value in enumerate(cells):
-        name = normalise_header(value)
-        if not name:
-            continue
-        column = HEADERS.get(name)
-        if column is None:
-            errors.append(RowError(1, str(value).strip()[:40], "模板中没有此列：请改回模板中的列名，或删除此列。"))
-        elif column.key in found:
-            errors.append(RowError(1, column.header, "此列出现了两次。"))
-        else:
-            found[column.key] = index
-    if not found:
-        return found, [RowError(1, "", "第 1 行应为列名，但没有找到模板中的任何列名。请使用下载的导入模板，列名放在第 1 行。")]
-    errors += [RowError(1, c.header, "缺少此列（列名被修改或删除）。") for c in COLUMNS if c.key not in found]
-    return found, errors
+    return read_header(cells, HEADERS, COLUMNS)
 
 
 def read_list(session: Session, data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedList:
