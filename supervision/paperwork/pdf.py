@@ -49,11 +49,8 @@ def to_pdf(docx_bytes: bytes) -> bytes | None:
 
 def imprint_gap_pt(pdf_bytes: bytes) -> float | None:
     """How far above the text block's bottom edge the 版记's last line sits on the last page that has one
-    (points); None when there is none, or pypdf (which reads the PDF) is not installed."""
-    try:
-        from pypdf import PdfReader
-    except ImportError:  # a dev dependency: without it the PDF keeps LibreOffice's own placement
-        return None
+    (points); None when there is none."""
+    from pypdf import PdfReader
 
     for page in reversed(PdfReader(BytesIO(pdf_bytes)).pages):  # a 送达回执 may follow on its own page
         lines: dict[int, str] = {}  # baseline → the line's text (LibreOffice may write it a glyph a run)
