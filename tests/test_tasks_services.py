@@ -249,3 +249,36 @@ def test_a_supervisor_urges_by_hand_and_a_written_escalation_issues_its_notice(s
     services.apply_closure(session, office.head, lead, "完成。")
     with pytest.raises(WorkflowError, match="无需催办"):
         services.urge_task(session, office.supervisor, lead, SupervisionLevel.phone, "抓紧。")
+
+
+def test_task_notices_name_the_item_and_settle_when_the_step_is_taken(session, office, make_task_item, paperwork):
+    """The inbox (issue 18): a notice asking a unit to sign, a leader to review or the office to check a
+    closure names the item, links to it, and stops counting on the badge once the step is taken."""
+    from supervision.notifications.services import pending_count
+
+    item = make_task_item("review", co=False)
+    (review,) = [n for n in notices_of(session, office.leader) if n.title.startswith("督查事项待审核")]
+    assert review.kind == "review" and review.link == f"/tasks/{item.id}" and item.serial in review.items[0].label
+    services.approve_item(session, office.leader, item, "同意。")
+    session.flush()
+    session.refresh(review)  # settled by a bulk UPDATE
+    assert review.settled_at is not None
+
+    services.issue_item(session, office.supervisor, item, paperwork)
+    lead = item.tasks[0]
+    (sign,) = [n for n in notices_of(session, office.head) if n.title.startswith("督查任务待签收")]
+    assert sign.kind == "assign" and sign.link == f"/tasks/task/{lead.id}" and sign.settled_at is None
+    before = pending_count(session, office.head)
+    services.sign_task(session, office.head, lead)
+    session.flush()
+    session.refresh(sign)
+    assert sign.settled_at is not None and pending_count(session, office.head) == before - 1
+    assert "notification.settled" in set(session.scalars(select(AuditEntry.action)))
+
+    services.apply_closure(session, office.head, lead, "已全部完成。")
+    (check,) = [n for n in notices_of(session, office.supervisor) if n.title.startswith("办结申请待复核")]
+    assert check.kind == "review" and check.link == f"/tasks/task/{lead.id}" and check.settled_at is None
+    services.review_closure(session, office.supervisor, lead, True, "同意销号。")
+    session.flush()
+    session.refresh(check)
+    assert check.settled_at is not None

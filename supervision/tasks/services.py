@@ -20,7 +20,7 @@ from supervision.models.org import Department, Role, User
 from supervision.models.tasks import (SERIAL_PREFIX, ClosureDecision, Importance, ItemStatus, ReportSchedule, Task,
                                       TaskAttachment, TaskClosure, TaskGrade, TaskInstruction, TaskItem, TaskMilestone,
                                       TaskReport, TaskRole, TaskSourceKind, TaskStatus)
-from supervision.notifications.services import department_heads, notify
+from supervision.notifications.services import About, department_heads, notify, settle, task_key
 from supervision.tasks import schedule
 from supervision.uploads import StoredFile
 from supervision.workflow import TaskAction, TaskItemAction
@@ -122,18 +122,32 @@ def item_link(item: TaskItem) -> str:
     return f"/tasks/{item.id}"
 
 
-def _tell_unit(session: Session, task: Task, title: str, body: str = "", channels: Iterable[str] = ("log",)) -> None:
+# The inbox (docs/architecture.md, notices): a notice names its item or task and links to it; one that asks
+# for a step carries the step's key, settled by the service that takes the step (sign_task, review_closure,
+# approve_item / send_back_item), so the badge counts only what still needs the user.
+def _task_about(task: Task, ask: str | None = None) -> About:
+    return About(task_link(task), f"{_item_label(task.item)}（{task.department.name if task.department else ''}）",
+                 task=task_key("task", task.id, ask) if ask else None)
+
+
+def _item_about(item: TaskItem, ask: str | None = None, link: str = "") -> About:
+    return About(link or item_link(item), _item_label(item), task=task_key("task_item", item.id, ask) if ask else None)
+
+
+def _tell_unit(session: Session, task: Task, title: str, body: str = "", channels: Iterable[str] = ("log",), *,
+               kind: str = "other", ask: str | None = None) -> None:
     notify(session, department_heads(session, task.department_id), f"{title}：{_item_label(task.item)}"[:200],
-           body, task_link(task), channels)
+           body, task_link(task), channels, kind=kind, about=[_task_about(task, ask)])
 
 
 def _tell_office(session: Session, item: TaskItem, title: str, body: str = "", link: str = "",
-                 channels: Iterable[str] = ("log",)) -> None:
+                 channels: Iterable[str] = ("log",), *, kind: str = "other", about: About | None = None) -> None:
     """The supervisors who follow items (and the leader in charge)."""
     users = list(session.scalars(select(User).where(User.active, User.role == Role.SUPERVISOR)))
     if item.leader is not None and item.leader.active:
         users.append(item.leader)
-    notify(session, users, f"{title}：{_item_label(item)}"[:200], body, link or item_link(item), channels)
+    notify(session, users, f"{title}：{_item_label(item)}"[:200], body, link or item_link(item), channels,
+           kind=kind, about=[about or _item_about(item, link=link)])
 
 
 def refresh_task(session: Session, task: Task, after: date | None = None) -> None:
@@ -257,7 +271,7 @@ def submit_item(session: Session, actor: User, item: TaskItem, expected_version:
     leaders = [item.leader] if item.leader is not None else list(session.scalars(
         select(User).where(User.active, User.role == Role.LEADER)))
     notify(session, leaders, f"督查事项待审核：{_item_label(item)}"[:200], "请审核立项内容和任务分解。",
-           item_link(item), channels)
+           item_link(item), channels, kind="review", about=[_item_about(item, "review")])
     return item
 
 
@@ -268,7 +282,8 @@ def approve_item(session: Session, actor: User, item: TaskItem, note: str = "",
     _item_step(session, actor, item, TaskItemAction.APPROVE, "领导审核同意" + (f"：{note}" if note else ""),
                {"review_note": note}, expected_version)
     item.reviewed_at, item.reviewed_by_id, item.review_note = clock.now(), actor.id, note
-    _tell_office(session, item, "督查事项已审核同意", note or "请下发督查通知。", channels=channels)
+    settle(session, actor, task_key("task_item", item.id, "review"))
+    _tell_office(session, item, "督查事项已审核同意", note or "请下发督查通知。", channels=channels, kind="result")
     return item
 
 
@@ -278,7 +293,8 @@ def send_back_item(session: Session, actor: User, item: TaskItem, note: str,
     _item_step(session, actor, item, TaskItemAction.SEND_BACK, f"领导退回修改：{note}", {"review_note": note},
                expected_version)
     item.reviewed_at, item.reviewed_by_id, item.review_note = clock.now(), actor.id, note
-    _tell_office(session, item, "督查事项被退回修改", note, channels=channels)
+    settle(session, actor, task_key("task_item", item.id, "review"))
+    _tell_office(session, item, "督查事项被退回修改", note, channels=channels, kind="returned")
     return item
 
 
@@ -287,6 +303,8 @@ def cancel_item(session: Session, actor: User, item: TaskItem, reason: str,
     reason = _text(reason, "请填写撤销理由。")
     _item_step(session, actor, item, TaskItemAction.CANCEL, f"撤销：{reason}", {"reason": reason}, expected_version)
     item.cancelled_reason = reason[:400]
+    settle(session, actor, task_key("task_item", item.id, "review"),
+           *(task_key("task", t.id, step) for t in item.tasks for step in ("sign", "review")))
     for task in item.tasks:
         if task.status == TaskStatus.PLANNED:
             _task_step(session, actor, task, TaskAction.CANCEL, "随督查事项撤销", check=False)
@@ -362,7 +380,8 @@ def _go_out(session: Session, actor: User, task: Task, channels: Iterable[str]) 
             milestone.due_on, milestone.due_provisional = deadline.due, deadline.provisional
     refresh_task(session, task, after=today)
     _tell_unit(session, task, "督查任务待签收",
-               f"{task.role.label}任务，完成时限 {task.due_on:%Y-%m-%d}。请签收并按要求报送进展。", channels)
+               f"{task.role.label}任务，完成时限 {task.due_on:%Y-%m-%d}。请签收并按要求报送进展。", channels,
+               kind="assign", ask="sign")
 
 
 # --- 分解 ---------------------------------------------------------------------------------------------
@@ -484,6 +503,7 @@ def cancel_task(session: Session, actor: User, task: Task, reason: str, expected
         raise WorkflowError("该任务还有未办结的子任务，请先撤销子任务。")
     _task_step(session, actor, task, TaskAction.CANCEL, f"撤销：{reason}", {"reason": reason}, expected_version)
     refresh_task(session, task)
+    settle(session, actor, task_key("task", task.id, "sign"), task_key("task", task.id, "review"))
     if task.department_id:
         _tell_unit(session, task, "督查任务已撤销", reason)
     _close_item_if_done(session, actor, task.item)
@@ -494,6 +514,7 @@ def cancel_task(session: Session, actor: User, task: Task, reason: str, expected
 def sign_task(session: Session, actor: User, task: Task, expected_version: int | None = None) -> Task:
     _task_step(session, actor, task, TaskAction.SIGN, "签收", expected_version=expected_version)
     task.received_at, task.received_by_id = clock.now(), actor.id
+    settle(session, actor, task_key("task", task.id, "sign"))
     refresh_task(session, task, after=clock.today())
     return task
 
@@ -532,7 +553,8 @@ def report_progress(session: Session, actor: User, task: Task, percent: int | No
         task.late_report_count += 1
     refresh_task(session, task, after=max(today, due) if due else today)
     if task.parent is not None:
-        _tell_unit(session, task.parent, "配合单位报送进展", f"{task.department.name}：{percent}%。", channels)
+        _tell_unit(session, task.parent, "配合单位报送进展", f"{task.department.name}：{percent}%。", channels,
+                   kind="result")
     return report
 
 
@@ -552,7 +574,7 @@ def write_instruction(session: Session, actor: User, report: TaskReport, text: s
     audit.record(session, actor, "task.instruction", instruction,
                  f"{task.item.serial} {actor.display_name}批示（{task.department.name}进度反馈）",
                  {"report_id": report.id, "text": text[:200]})
-    _tell_unit(session, task, "领导批示", f"{actor.display_name}：{text}", channels)
+    _tell_unit(session, task, "领导批示", f"{actor.display_name}：{text}", channels, kind="instruct")
     return instruction
 
 
@@ -567,7 +589,7 @@ def apply_closure(session: Session, actor: User, task: Task, summary: str, expec
     task.closed_late = clock.today() > task.due_on
     refresh_task(session, task)
     _tell_office(session, task.item, "办结申请待复核", f"{task.department.name}（{task.role.label}）申请办结。",
-                 task_link(task), channels)
+                 task_link(task), channels, kind="review", about=_task_about(task, "review"))
     return closure
 
 
@@ -589,8 +611,10 @@ def review_closure(session: Session, actor: User, task: Task, accept: bool, note
         closure.decision = ClosureDecision.RETURNED
         task.closed_late = False
     closure.decided_at, closure.decided_by_id, closure.note = clock.now(), actor.id, note
+    settle(session, actor, task_key("task", task.id, "review"))
     refresh_task(session, task, after=clock.today() if not accept else None)
-    _tell_unit(session, task, "任务已销号" if accept else "办结申请被退回", note, channels)
+    _tell_unit(session, task, "任务已销号" if accept else "办结申请被退回", note, channels,
+               kind="result" if accept else "returned")
     if accept:
         _close_item_if_done(session, actor, task.item)
     return task
@@ -667,7 +691,7 @@ def urge_task(session: Session, actor: User, task: Task, level, note: str, *, pa
     audit.record(session, actor, f"escalation.{kind.value}", escalation,
                  f"{task.item.serial} {level.label}（{task.department.name}）", {"note": note, "due_on": due,
                                                                                "level": level})
-    _tell_unit(session, task, level.label, note, channels)
+    _tell_unit(session, task, level.label, note, channels, kind="deadline")
     if needs_document(escalation):
         if paperwork is None:
             raise ValueError("a written 督办 issues its notice: pass the paperwork")
