@@ -92,4 +92,4 @@ def test_the_inbox_filters_unread_and_by_kind(desk, screenshot):
     head.get_by_label("类别").select_option(label="交办签收")
     head.get_by_role("button", name="筛选").click()
     expect(head).to_have_url(re.compile(r"kind=assign"))
-    expect(head.locator("ul.inbox > li").first).to_contain_text(re.compile("新交办|没有符合条件的通知"))
+    expect(head.locator("ul.inbox > li").first).to_contain_text(re.compile("新交办|督查任务待签收|没有符合条件的通知"))
