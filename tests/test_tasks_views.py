@@ -174,3 +174,20 @@ def test_supervisor_urges_a_task_from_its_page(app, session, office, make_task_i
     assert "电话催办" in signed_in(app, office.head).get(f"/tasks/task/{task.id}").text
     response = supervisor.post(f"/tasks/task/{task.id}/act/urge", data={"level": "zzz", "note": "x"})
     assert response.status_code == 400
+
+
+def test_the_home_page_lists_the_tasks_waiting_for_each_user(app, session, office, make_task_item):
+    """工作台: a unit sees its tasks to sign (and only its own), the leader in charge the items to review,
+    the office the closures to check — each line linking to the task or item."""
+    waiting = make_task_item("review", co=False, title="优化营商环境专项督查")
+    issued = make_task_item("issued", title="老旧小区加装电梯提速")
+    session.commit()
+    lead, co = issued.tasks
+    head = signed_in(app, office.head).get("/").text
+    assert "督查任务（待签收 / 办理中）" in head and f'href="/tasks/task/{lead.id}"' in head
+    assert issued.serial in head and f'href="/tasks/task/{co.id}"' not in head
+    other = signed_in(app, office.other_head).get("/").text
+    assert issued.serial not in other
+    leader = signed_in(app, office.leader).get("/").text
+    assert "督查事项待审核" in leader and f'href="/tasks/{waiting.id}"' in leader
+    assert "督查任务办结待复核" not in signed_in(app, office.supervisor).get("/").text

@@ -292,6 +292,36 @@ def other_areas_todo(session: Session, user: User, limit: int) -> list[TodoGroup
             select(RectificationItem.notice_id).where(RectificationItem.status == ItemStatus.REPORTED)))))
     if user.role == Role.LEADER:
         groups.append(TodoGroup("talks", "谈话函询待审批", talks(Talk.status == TalkStatus.PROPOSED)))
+    groups += _tasks_todo(session, user, limit)
+    return groups
+
+
+def _tasks_todo(session: Session, user: User, limit: int) -> list[TodoGroup]:
+    """督查事项 waiting for this user: a unit's tasks to sign and to carry on (next report, milestone or
+    deadline first), the office's closures to check and approved items to issue, a leader's items to review."""
+    from supervision.models.tasks import ItemStatus, Task, TaskItem, TaskStatus
+
+    def tasks(*where) -> list[TodoItem]:
+        rows = session.scalars(select(Task).where(*where).options(joinedload(Task.item), joinedload(Task.department))
+                               .order_by(Task.watch_on.is_(None), Task.watch_on, Task.id).limit(limit))
+        return [TodoItem(f"{t.item.serial} {t.item.title}（{t.department.name if t.department else ''}，"
+                         f"{t.status.label}）", f"/tasks/task/{t.id}", t.watch_on, t.due_provisional) for t in rows]
+
+    def items(*where) -> list[TodoItem]:
+        rows = session.scalars(select(TaskItem).where(*where)
+                               .order_by(TaskItem.due_on.is_(None), TaskItem.due_on, TaskItem.id).limit(limit))
+        return [TodoItem(f"{i.serial} {i.title}", f"/tasks/{i.id}", i.due_on, i.due_provisional) for i in rows]
+
+    groups: list[TodoGroup] = []
+    if user.role == Role.DEPT_HEAD and user.department_id is not None:
+        groups.append(TodoGroup("tasks", "督查任务（待签收 / 办理中）", tasks(
+            Task.department_id == user.department_id, Task.status.in_((TaskStatus.ASSIGNED, TaskStatus.RECEIVED)))))
+    if user.role == Role.SUPERVISOR:
+        groups.append(TodoGroup("task_closures", "督查任务办结待复核", tasks(Task.status == TaskStatus.APPLIED)))
+        groups.append(TodoGroup("task_items", "督查事项已审核待下发", items(TaskItem.status == ItemStatus.APPROVED)))
+    if user.role == Role.LEADER:
+        groups.append(TodoGroup("task_review", "督查事项待审核", items(
+            TaskItem.status == ItemStatus.REVIEW, or_(TaskItem.leader_id == user.id, TaskItem.leader_id.is_(None)))))
     return groups
 
 
