@@ -13,10 +13,11 @@ from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Attachment
 from supervision.models.rectification import RectificationEvidence
 from supervision.models.talks import TalkAttachment
+from supervision.models.tasks import TaskAttachment
 
 # (instance sub-folder, tables whose rows name files in it). An area that stores files adds its table here.
 FILE_TABLES: list[tuple[str, tuple[type, ...]]] = [
-    ("uploads", (Attachment, RectificationEvidence, TalkAttachment, ClueAttachment)),
+    ("uploads", (Attachment, RectificationEvidence, TalkAttachment, ClueAttachment, TaskAttachment)),
     ("documents", (GeneratedDocument,)),
 ]
 
