@@ -3,6 +3,7 @@ with foreign keys enforced the DROP of a table other rows point at stopped the u
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 
@@ -60,6 +61,7 @@ def test_a_database_with_rows_in_every_table_upgrades_to_the_head(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
                       "AUDIT_KEY": "test-audit-key", "AUDIT_KEY_ID": "t1", "RATELIMIT_ENABLED": False,
                       "SERVER_NAME": None})
+    assert not app.logger.disabled
     with app.app_context():
         upgrade(revision=PREVIOUS_RELEASE)
         db.engine.dispose()
@@ -75,3 +77,6 @@ def test_a_database_with_rows_in_every_table_upgrades_to_the_head(tmp_path):
             assert not conn.exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE name LIKE '_alembic_tmp%'").fetchall()
         db.engine.dispose()
+    # alembic's logging set-up must not silence the application's own logger (its warnings vanished after
+    # any in-process migration, e.g. the per-process rate-limit warning in the same test session)
+    assert not logging.getLogger(app.name).disabled
