@@ -120,6 +120,7 @@ def test_an_undelivered_notice_is_on_the_to_do_list_turns_overdue_and_intake_is_
     assert response.status_code == 302
     session.expire_all()
     assert notice.delivery_method == DeliveryMethod.POST and not notice.is_overdue(late)
+    assert told[0].settled_at is not None  # the overdue notice asked for the delivery: it no longer needs intake
     with pytest.raises(ValidationError):
         notices.record_delivery(session, office.intake, notice, DeliveryMethod.POST)
 

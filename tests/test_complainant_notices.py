@@ -189,11 +189,34 @@ def test_an_undelivered_notice_past_its_date_is_on_the_to_do_list_and_told_once(
     told = session.scalars(select(Notification).where(Notification.user_id == office.intake.id,
                                                       Notification.title.like("告知书逾期未送达%"))).all()
     assert len(told) == 1
+    assert told[0].asks_action and told[0].settled_at is None
     complainants.record_delivery(session, office.intake, notice, DeliveryMethod.POST)
+    session.flush()
+    session.expire_all()
     assert notice.delivery_method == DeliveryMethod.POST and not notice.is_overdue(late)
+    assert told[0].settled_at is not None
     with pytest.raises(ValidationError):
         complainants.record_delivery(session, office.intake, notice, DeliveryMethod.POST)
 
+
+
+def test_a_late_notice_that_the_sms_gateway_then_delivers_no_longer_asks_intake_for_anything(app, session, office,
+                                                                                            letters):
+    matter = register(session, office)
+    services.accept_matter(session, office.intake, matter, letters=letters)  # queued by SMS and e-mail
+    session.commit()
+    notice = notices(session, matter)[NoticeKind.ACCEPTANCE]
+    late = notice.due_on + timedelta(days=1)
+    with clock.frozen(late):  # the gateway was down until after the due date
+        assert sweep(session, SweepPolicy(), late, letters=LetterPolicy(letters.paperwork, ())).overdue_letters == 1
+        session.commit()
+        told = session.scalars(select(Notification).where(Notification.user_id == office.intake.id,
+                                                          Notification.title.like("告知书逾期未送达%"))).one()
+        assert told.settled_at is None
+        assert deliver_pending(session, [Recorder("sms"), Recorder("email")]) == (2, 0)
+    session.expire_all()
+    assert notice.delivery_method in (DeliveryMethod.SMS, DeliveryMethod.EMAIL)
+    assert told.settled_at is not None
 
 # --- 复查 and 复核 -----------------------------------------------------------------------------------------------
 def test_review_is_asked_within_30_days_answered_within_30_and_its_opinion_told(session, office, letters):

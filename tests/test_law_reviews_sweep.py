@@ -12,7 +12,7 @@ from matters_factories import last_audit, signed_in
 from supervision import clock
 from supervision.complainants import services as complainants
 from supervision.escalation.services import SweepPolicy, sweep
-from supervision.models.complainants import ReviewStage
+from supervision.models.complainants import ReviewOutcome, ReviewStage
 from supervision.models.escalation import Notification
 from test_complainant_notices import answered, letters  # noqa: F401  (the fixture)
 
@@ -38,3 +38,14 @@ def test_an_unanswered_review_past_its_date_is_announced_once_and_marked_on_the_
         assert len(told) == 1, person.username
     entry, changes = last_audit(session, "review.overdue", request)
     assert changes["body"] == "示范市行政效能投诉中心" and "逾期未答复" in entry.summary
+
+    # The announcement asks for the answer: it names the matter and is settled once the answer is recorded.
+    told = session.scalars(select(Notification).where(Notification.title.like(f"{matter.serial} 复查逾期未答复%"))).all()
+    assert all(n.asks_action and n.settled_at is None and n.kind == "complaint_review" for n in told)
+    assert all(n.items and n.items[0].matter_id == matter.id for n in told)
+    with clock.frozen(late):
+        complainants.decide_review(session, office.supervisor, request, ReviewOutcome.UPHELD, "维持原处理意见。",
+                                   letters=letters)
+        session.commit()
+    session.expire_all()
+    assert all(n.settled_at is not None for n in told)

@@ -10,21 +10,22 @@ Nothing here commits; the SMS is sent by the sweep after the commit (``notificat
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervision import audit, clock, permissions
 from supervision.clues import letters as wording
 from supervision.deadlines import compute_due, limit_for
-from supervision.errors import PermissionDenied, ValidationError
+from supervision.errors import PermissionDenied
 from supervision.models.calendar import LimitStep
 from supervision.models.clues import Clue, ClueNoticeKind, ClueReporter, ClueReporterNotice
 from supervision.models.complainants import DeliveryMethod
-from supervision.models.escalation import Delivery, DeliveryStatus
-from supervision.models.org import Role, User
+from supervision.models.escalation import Delivery
+from supervision.models.org import User
+from supervision.notifications import letters as letters_out
+from supervision.notifications.services import About
 
 SUBJECT_TYPE = "clue_reporter_notice"
 
@@ -103,15 +104,9 @@ def generate_letter(session: Session, actor: User | None, notice: ClueReporterNo
 
 
 def send_letter(session: Session, actor: User | None, notice: ClueReporterNotice, letters) -> None:
-    from supervision.complainants.services import MOBILE
-
     document = generate_letter(session, actor, notice, letters.paperwork)
-    reporter = reporter_of(session, notice.clue)
-    ways = ["sms"] if "sms" in letters.channels and reporter is not None and MOBILE.match(reporter.phone or "") else []
-    for way in ways or (["log"] if "log" in letters.channels else []):
-        session.add(Delivery(notification_id=None, complainant_notice_id=None, clue_notice_id=notice.id, channel=way,
-                             address="", status=DeliveryStatus.PENDING, attempts=0, last_error="",
-                             next_attempt_at=clock.now(), idempotency_key=secrets.token_hex(16)))
+    ways = letters_out.queue_deliveries(session, reporter_of(session, notice.clue), letters.channels,
+                                        clue_notice_id=notice.id)
     audit.record(session, actor, "clue_notice.issued", notice,
                  f"{notice.clue.serial} {notice.kind.label} {document.number}", {"ways": ways})
 
@@ -127,25 +122,15 @@ def letter_message(session: Session, delivery: Delivery) -> tuple[str, str, str]
 
 def mark_sent(session: Session, delivery: Delivery) -> None:
     """An SMS reached the gateway: the notice counts as delivered (the log channel does not)."""
-    if delivery.channel not in ("sms", "email"):
-        return
     notice = session.get(ClueReporterNotice, delivery.clue_notice_id)
-    if notice.delivered_at is None:
-        notice.delivered_at, notice.delivery_method = clock.now(), DeliveryMethod(delivery.channel)
-        audit.record(session, None, "clue_notice.delivered", notice,
-                     f"{notice.clue.serial} {notice.kind.label}已{notice.delivery_method.label}送达",
-                     {"method": notice.delivery_method})
+    letters_out.mark_sent(session, notice, delivery, subject_type=SUBJECT_TYPE, serial=notice.clue.serial)
 
 
 def record_delivery(session: Session, actor: User, notice: ClueReporterNotice, method: DeliveryMethod) -> None:
     """送达: intake or a supervisor records a notice given by post or in person (or confirms an SMS)."""
     if not permissions.can_view_clue_reporter(actor):
         raise PermissionDenied("只有受理、督查人员可以登记送达。")
-    if notice.delivered_at is not None:
-        raise ValidationError(f"该{notice.kind.label}已于 {notice.delivered_at:%Y-%m-%d} 送达。")
-    notice.delivered_at, notice.delivered_by_id, notice.delivery_method = clock.now(), actor.id, method
-    audit.record(session, actor, "clue_notice.delivered", notice,
-                 f"{notice.clue.serial} {notice.kind.label}已{method.label}", {"method": method})
+    letters_out.mark_delivered(session, actor, notice, method, subject_type=SUBJECT_TYPE, serial=notice.clue.serial)
 
 
 def notices_of(session: Session, clue: Clue) -> list[ClueReporterNotice]:
@@ -164,26 +149,9 @@ def issue_missing_letters(session: Session, letters) -> int:
 
 
 def tell_intake_of_overdue(session: Session, today: date, channels: tuple[str, ...] = ("log",)) -> int:
-    """Notices past their due date and not delivered: intake is told once each (a conditional UPDATE
-    claims each, so two servers sweeping at once tell once)."""
-    from supervision.notifications.services import notify, office_staff
-
-    ids = session.scalars(select(ClueReporterNotice.id).where(
-        ClueReporterNotice.delivered_at.is_(None), ClueReporterNotice.due_on < today,
-        ClueReporterNotice.overdue_notified_at.is_(None))).all()
-    told = 0
-    staff = office_staff(session, Role.INTAKE) if ids else []
-    for notice_id in ids:
-        claimed = session.execute(update(ClueReporterNotice).where(
-            ClueReporterNotice.id == notice_id, ClueReporterNotice.overdue_notified_at.is_(None))
-            .values(overdue_notified_at=clock.now())).rowcount
-        if not claimed:
-            continue
-        notice = session.get(ClueReporterNotice, notice_id)
-        notify(session, staff, f"告知书逾期未送达：{notice.clue.serial} {notice.kind.label}",
-               f"应于 {notice.due_on:%Y-%m-%d} 前送达举报人，尚未登记送达。", f"/clues/{notice.clue_id}#reporter-notices",
-               channels)
-        audit.record(session, None, "clue_notice.overdue", notice,
-                     f"{notice.clue.serial} {notice.kind.label}逾期未送达", {"due_on": notice.due_on})
-        told += 1
-    return told
+    """Notices past their due date and not delivered: intake is told once each (``notifications.letters``)."""
+    return letters_out.tell_intake_of_overdue(
+        session, ClueReporterNotice, today, channels, subject_type=SUBJECT_TYPE, to_whom="举报人",
+        name=lambda notice: f"{notice.clue.serial} {notice.kind.label}",
+        about=lambda notice, task: About(link=f"/clues/{notice.clue_id}#reporter-notices",
+                                         label=f"{notice.clue.serial} {notice.kind.label}", task=task))

@@ -6,8 +6,6 @@ notice's text names nobody; only the .docx's salutation does, and only the offic
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,13 +31,13 @@ from supervision.models.complainants import (
     ReviewStage,
     ReviewStatus,
 )
-from supervision.models.escalation import Delivery, DeliveryStatus
+from supervision.models.escalation import Delivery
 from supervision.models.matters import Complainant, Matter, MatterEvent, MatterKind, MatterStatus
 from supervision.models.org import Role, User
+from supervision.notifications import letters as letters_out
 from supervision.notifications.services import about_matter, notify, office_staff, settle, task_key
 from supervision.paperwork.data import ComplainantLetter, DocNumber
 
-MOBILE = re.compile(r"^1\d{10}$")
 SUBJECT_TYPE = "complainant_notice"
 
 
@@ -135,19 +133,10 @@ def send_letter(session: Session, actor: User | None, notice: ComplainantNotice,
 
 
 def queue_deliveries(session: Session, notice: ComplainantNotice, channels: tuple[str, ...]) -> list[str]:
-    """A delivery per channel the complainant can be reached by. The address is looked up when sending,
-    so the complainant's number stays in the identity table alone."""
-    person = complainant_of(session, notice.matter)
-    ways = []
-    if "sms" in channels and person is not None and MOBILE.match(person.phone or ""):
-        ways.append("sms")
-    if "email" in channels and person is not None and person.email:
-        ways.append("email")
-    for way in ways or (["log"] if "log" in channels else []):
-        session.add(Delivery(notification_id=None, complainant_notice_id=notice.id, channel=way, address="",
-                             status=DeliveryStatus.PENDING, attempts=0, last_error="", next_attempt_at=clock.now(),
-                             idempotency_key=secrets.token_hex(16)))
-    return ways
+    """A delivery per way the complainant can be reached; the address is looked up when sending, so the
+    complainant's number stays in the identity table alone."""
+    return letters_out.queue_deliveries(session, complainant_of(session, notice.matter), channels,
+                                        complainant_notice_id=notice.id)
 
 
 def letter_message(session: Session, delivery: Delivery) -> tuple[str, str, str]:
@@ -162,26 +151,15 @@ def letter_message(session: Session, delivery: Delivery) -> tuple[str, str, str]
 
 def mark_sent(session: Session, delivery: Delivery) -> None:
     """An SMS or e-mail reached the gateway: the notice counts as delivered (the log channel does not)."""
-    if delivery.channel not in ("sms", "email"):
-        return
     notice = session.get(ComplainantNotice, delivery.complainant_notice_id)
-    if notice.delivered_at is None:
-        notice.delivered_at, notice.delivery_method = clock.now(), DeliveryMethod(delivery.channel)
-        audit.record(session, None, "complainant_notice.delivered", notice,
-                     f"{notice.matter.serial} {notice.kind.label}已{notice.delivery_method.label}送达",
-                     {"method": notice.delivery_method})
+    letters_out.mark_sent(session, notice, delivery, subject_type=SUBJECT_TYPE, serial=notice.matter.serial)
 
 
 def record_delivery(session: Session, actor: User, notice: ComplainantNotice, method: DeliveryMethod) -> None:
     """送达: intake records a notice given by post or in person (or confirms an SMS / e-mail)."""
     if not permissions.can_view_identity(actor):
         raise PermissionDenied("只有受理、督查人员可以登记送达。")
-    if notice.delivered_at is not None:
-        raise ValidationError(f"该{notice.kind.label}已于 {notice.delivered_at:%Y-%m-%d} 送达。")
-    notice.delivered_at, notice.delivered_by_id, notice.delivery_method = clock.now(), actor.id, method
-    audit.record(session, actor, "complainant_notice.delivered", notice,
-                 f"{notice.matter.serial} {notice.kind.label}已{method.label}", {"method": method})
-    settle(session, actor, task_key("complainant_notice", notice.id, "deliver"))
+    letters_out.mark_delivered(session, actor, notice, method, subject_type=SUBJECT_TYPE, serial=notice.matter.serial)
 
 
 def issue_missing_letters(session: Session, letters: LetterPolicy) -> int:
@@ -195,27 +173,11 @@ def issue_missing_letters(session: Session, letters: LetterPolicy) -> int:
 
 
 def tell_intake_of_overdue(session: Session, today: date, channels: tuple[str, ...] = ("log",)) -> int:
-    """Notices past their due date and not delivered: intake is told once each (safe on two servers: the
-    flag is set by a conditional UPDATE, and only the rows this run set are announced)."""
-    ids = session.scalars(select(ComplainantNotice.id).where(
-        ComplainantNotice.delivered_at.is_(None), ComplainantNotice.due_on < today,
-        ComplainantNotice.overdue_notified_at.is_(None))).all()
-    told = 0
-    staff = office_staff(session, Role.INTAKE) if ids else []
-    for notice_id in ids:
-        claimed = session.execute(update(ComplainantNotice).where(
-            ComplainantNotice.id == notice_id, ComplainantNotice.overdue_notified_at.is_(None))
-            .values(overdue_notified_at=clock.now())).rowcount
-        if not claimed:
-            continue
-        notice = session.get(ComplainantNotice, notice_id)
-        notify(session, staff, f"告知书逾期未送达：{notice.matter.serial} {notice.kind.label}",
-               f"应于 {notice.due_on:%Y-%m-%d} 前送达反映人，尚未登记送达。", channels=channels, kind="letter",
-               about=[about_matter(notice.matter, task_key("complainant_notice", notice.id, "deliver"))])
-        audit.record(session, None, "complainant_notice.overdue", notice,
-                     f"{notice.matter.serial} {notice.kind.label}逾期未送达", {"due_on": notice.due_on})
-        told += 1
-    return told
+    """Notices past their due date and not delivered: intake is told once each (``notifications.letters``)."""
+    return letters_out.tell_intake_of_overdue(
+        session, ComplainantNotice, today, channels, subject_type=SUBJECT_TYPE, to_whom="反映人",
+        name=lambda notice: f"{notice.matter.serial} {notice.kind.label}",
+        about=lambda notice, task: about_matter(notice.matter, task))
 
 
 def tell_of_overdue_reviews(session: Session, today: date, channels: tuple[str, ...] = ("log",)) -> int:
@@ -237,8 +199,9 @@ def tell_of_overdue_reviews(session: Session, today: date, channels: tuple[str, 
         late = f"{request.matter.serial} {request.stage.label}逾期未答复"
         notify(session, staff, f"{late}（{request.body}）",
                f"反映人于 {request.requested_on:%Y-%m-%d} 请求{request.stage.label}，应由{request.body}于 "
-               f"{request.answer_due_on:%Y-%m-%d} 前答复，至今未答复。", f"/matters/{request.matter_id}#reviews",
-               channels)
+               f"{request.answer_due_on:%Y-%m-%d} 前答复，至今未答复。", channels=channels, kind="complaint_review",
+               about=[about_matter(request.matter, task_key("review_request", request.id, "decide"),
+                                   anchor="#reviews")])
         audit.record(session, None, "review.overdue", request, late,
                      {"answer_due_on": request.answer_due_on, "body": request.body})
         told += 1
