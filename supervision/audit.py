@@ -26,13 +26,27 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from supervision import audit_rows, bulk, clock
+from supervision import audit_rows, bulk, clock, readcache
 from supervision.audit_keys import Keyring, keyring
 from supervision.models.audit import AuditChainHead, AuditEntry
 from supervision.models.org import User
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
+
+# Entries that record a look or a copy, not a change (docs/domain.md §14: every look at a complainant's
+# identity, every export is audited): they move the chain's ``seq`` but not its ``business_seq``, so the
+# figures cached until the next write (``readcache``) stay valid, and the transaction that recorded one —
+# having written nothing else — still reads them.
+BOOKKEEPING_ACTIONS = frozenset({"identity.viewed", "identity.searched", "identity.exported",
+                                 "evidence.downloaded", "ledger.export", "assessment.exported"})
+
+
+def _head_bump(n: int, business: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {"seq": AuditChainHead.seq + n}
+    if business:
+        values["business_seq"] = AuditChainHead.business_seq + n
+    return values
 
 
 def _jsonable(value: Any) -> Any:
@@ -129,11 +143,13 @@ def record(
     """Append one entry. Never commits: it belongs to the caller's transaction. The entry carries the
     digests of the audited rows written in this transaction since the previous entry."""
     session.flush()  # the target needs its id, and pending rows go before the chain lock
+    # Bookkeeping only when this transaction has written nothing else (no row, no other entry).
+    business = action not in BOOKKEEPING_ACTIONS or readcache.has_written(session)
     ring = keyring()
     target_type, target_id = target_of(target)
     rows = audit_rows.take_pending(session, ring)
     bumped = session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(seq=AuditChainHead.seq + 1)
+        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(**_head_bump(1, business))
     )
     if bumped.rowcount == 0:
         raise RuntimeError("audit_chain_head row missing: run `flask db upgrade`")
@@ -161,6 +177,9 @@ def record(
         update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_hash=entry.hash)
     )
     audit_rows.entry_written(session, actor)
+    if not business:
+        session.flush()
+        readcache.forget_bookkeeping(session)
     return entry
 
 
@@ -173,6 +192,7 @@ def record_many(session: Session, actor: User | None,
     if not entries:
         return 0
     session.flush()
+    business = readcache.has_written(session) or any(entry[0] not in BOOKKEEPING_ACTIONS for entry in entries)
     ring = keyring()
     key, key_id = ring.current, ring.current_id
     pending = audit_rows.take_pending(session, ring)  # rows the ORM wrote: with the last entry
@@ -180,7 +200,7 @@ def record_many(session: Session, actor: User | None,
     if pending:
         row_texts[-1] = "\n".join(filter(None, (row_texts[-1], pending)))
     session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                    .values(seq=AuditChainHead.seq + len(entries)))
+                    .values(**_head_bump(len(entries), business)))
     last_seq, prev_hash = session.execute(
         select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == HEAD_ID)).one()
     first_seq = last_seq - len(entries) + 1
@@ -215,6 +235,8 @@ def record_many(session: Session, actor: User | None,
     bulk.insert_chunks(session, AuditEntry.__table__, chunks(), same)
     session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_hash=prev_hash))
     audit_rows.entry_written(session, actor)
+    if not business:
+        readcache.forget_bookkeeping(session)
     return len(entries)
 
 

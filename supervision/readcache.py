@@ -1,13 +1,16 @@
 """Figures that many pages read and few writes change, kept in each process until the next write.
 
 Every write of the application appends to the audit log in its own transaction, and the log's head row
-counts the entries (``audit.py``): while that count is unchanged, nothing the application writes has
-changed, in this process or any other server's. A page reads the count once per transaction (one primary
-key look-up) and gets the figures computed for that count — exact, whatever another server wrote — or
-computes them once. The statistics page keeps its own cache on the same count.
+counts the entries of business writes (``AuditChainHead.business_seq``, ``audit.py``): while that count is
+unchanged, nothing the application writes has changed, in this process or any other server's. A page
+reads the count once per transaction (one primary key look-up) and gets the figures computed for that
+count — exact, whatever another server wrote — or computes them once. The statistics page keeps its own
+cache on the same count. Bookkeeping entries (an audited identity look, an export:
+``audit.BOOKKEEPING_ACTIONS``) change no figure and leave the count alone.
 
 A transaction that has written anything (a flush, an INSERT/UPDATE/DELETE through the session) neither
-reads nor fills the cache: it sees its own uncommitted rows, and might still roll back.
+reads nor fills the cache: it sees its own uncommitted rows, and might still roll back. A bookkeeping
+entry alone does not count as a write here (``forget_bookkeeping``).
 
 Only plain values belong here (numbers, tuples, rows of plain columns, frozen dataclasses): never ORM
 objects, which belong to one session. Keys name the figure and every argument it depends on (the day,
@@ -43,9 +46,24 @@ def write_mark(session: Session) -> int | None:
     memo = session.info.get(_MARK)
     if memo is not None and transaction is not None and memo[0] is transaction:
         return memo[1]
-    mark = session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == 1)) or 0
+    mark = session.scalar(select(AuditChainHead.business_seq).where(AuditChainHead.id == 1)) or 0
     session.info[_MARK] = (session.get_transaction(), mark)
     return mark
+
+
+def has_written(session: Session) -> bool:
+    """Whether this transaction has written anything so far (flushed rows, statements that write)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
+
+
+def forget_bookkeeping(session: Session) -> None:
+    """The transaction's only writes so far were a bookkeeping audit entry (flushed): it reads and fills
+    the cache as a reading transaction does (``audit.record`` calls this)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    session.info.pop(_WROTE, None)
 
 
 def until_next_write(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:

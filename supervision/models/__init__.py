@@ -2,6 +2,7 @@
 
 from supervision.models.audit import AuditChainHead, AuditEntry
 from supervision.models.base import Base
+from supervision.models.cache import SharedFigure
 from supervision.models.clues import (
     Clue,
     ClueAttachment,
@@ -45,7 +46,7 @@ from supervision.models.rectification import (
     RectificationReport,
 )
 
-__all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry",
+__all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry", "SharedFigure",
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Clue", "ClueAttachment", "ClueDisposal", "ClueInquiry", "CluePerson",
            "ClueReporter", "ClueReporterNotice", "ClueVerification", "Complainant", "ComplainantNotice", "Delivery", "Department", "DepartmentKind",

@@ -45,3 +45,7 @@ class AuditChainHead(Base):
     # Entries up to this seq were written before keyed hashing and are plain SHA-256; the first keyed
     # entry chains onto the last of them, so they cannot be recomputed unnoticed either.
     legacy_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Counts the entries of business writes only — every entry but the bookkeeping ones (an audited
+    # identity look, an export: ``audit.BOOKKEEPING_ACTIONS``), which change no figure. Cached figures are
+    # valid while it is unchanged (``readcache``).
+    business_seq: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -521,7 +521,7 @@ _cache: OrderedDict[tuple, Statistics] = OrderedDict()
 
 
 def audit_head(session: Session) -> int:
-    return session.scalar(select(AuditChainHead.seq).where(AuditChainHead.id == 1)) or 0
+    return session.scalar(select(AuditChainHead.business_seq).where(AuditChainHead.id == 1)) or 0
 
 
 def compute_statistics(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
