@@ -331,6 +331,11 @@ def can_propose_talk(user: User) -> bool:
     return is_role(user, Role.SUPERVISOR)
 
 
+def can_decide_appeal(user: User) -> bool:
+    """申诉处理决定 of a 诫勉: recorded by supervisors or leaders for the deciding body."""
+    return is_role(user, Role.SUPERVISOR, Role.LEADER)
+
+
 def _talk_addressed_to(user: User, talk) -> bool:
     return (is_role(user, Role.DEPT_HEAD) and user.department_id is not None
             and talk.subject_department_id == user.department_id and talk.status in TALK_SENT_STATUSES)

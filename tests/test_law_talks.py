@@ -12,8 +12,8 @@ import pytest
 
 from matters_factories import last_audit, signed_in
 from supervision import clock
-from supervision.errors import ValidationError, WorkflowError
-from supervision.models.talks import AdmonitionForm, TalkKind, TalkStatus
+from supervision.errors import PermissionDenied, ValidationError, WorkflowError
+from supervision.models.talks import AdmonitionForm, AppealOutcome, TalkKind, TalkStatus
 from supervision.talks import services
 from talks_factories import INFLUENCE_MONTHS, held_input, talk_input
 from test_talks_documents import generate, text_of
@@ -101,6 +101,56 @@ def test_an_appeal_within_a_month_is_recorded_later_refused(session, office, mak
     with pytest.raises(WorkflowError, match="已于 2026-06-01 登记"):
         services.record_appeal(session, office.supervisor, talk, date(2026, 6, 1), "再次申诉")
 
+
+
+def test_an_appeal_is_answered_within_a_month_and_a_revoked_admonition_has_no_influence(app, session, office,
+                                                                                       make_talk):
+    """问责条例 §21: the deciding body answers a written appeal within one month with a 申诉处理决定 —
+    维持, 变更 or 撤销; the appeal does not stop the measure until then."""
+    talk = make_talk("held")  # 诫勉 2026-05-29
+    with clock.frozen(date(2026, 6, 2)):
+        services.record_appeal(session, office.supervisor, talk, date(2026, 6, 1), "认为事实不清")
+        session.commit()
+    assert talk.appeal_answer_due_on == date(2026, 7, 1)
+    assert talk.influence_active(date(2026, 6, 10))  # 申诉期间不停止执行
+    with clock.frozen(date(2026, 7, 2)):
+        page = signed_in(app, office.supervisor).get(f"/talks/{talk.id}").text
+        assert "申诉处理决定" in page and "应于 2026年7月1日 前作出" in page and "逾期未作出" in page
+        assert "申诉处理决定" not in signed_in(app, office.head).get(f"/talks/{talk.id}").text
+        with pytest.raises(PermissionDenied):
+            services.decide_appeal(session, office.head, talk, AppealOutcome.REVOKED, date(2026, 6, 20), "撤销。")
+        with pytest.raises(ValidationError, match="不能早于收到申诉的日期"):
+            services.decide_appeal(session, office.leader, talk, AppealOutcome.REVOKED, date(2026, 5, 30), "撤销。")
+        with pytest.raises(ValidationError, match="请填写申诉处理决定"):
+            services.decide_appeal(session, office.leader, talk, AppealOutcome.REVOKED, date(2026, 6, 20), " ")
+        response = signed_in(app, office.leader).post(f"/talks/{talk.id}/appeal/decision", data={
+            "outcome": "revoked", "decided_on": "2026-06-20", "decision": "经复查，反映的问题事实不清，撤销诫勉。"})
+        assert response.status_code == 302
+    session.expire_all()
+    assert talk.appeal_outcome == AppealOutcome.REVOKED and talk.appeal_decided_on == date(2026, 6, 20)
+    assert not talk.influence_active(date(2026, 6, 25))  # a revoked 诫勉 has no influence period left
+    entry, changes = last_audit(session, "talk.appeal_decided", talk)
+    assert changes["outcome"] == "revoked" and "撤销诫勉" in entry.summary
+    with pytest.raises(WorkflowError, match="已于 2026-06-20 作出"):
+        services.decide_appeal(session, office.leader, talk, AppealOutcome.UPHELD, date(2026, 6, 21), "维持。")
+    with clock.frozen(date(2026, 7, 2)):
+        page = signed_in(app, office.supervisor).get(f"/talks/{talk.id}").text
+    assert "撤销诫勉" in page and "逾期未作出" not in page
+
+
+def test_a_changed_admonition_takes_its_new_influence_period_and_an_upheld_one_keeps_it(session, office, make_talk):
+    changed, upheld = make_talk("held"), make_talk("held")
+    with clock.frozen(date(2026, 6, 2)):
+        for talk in (changed, upheld):
+            services.record_appeal(session, office.supervisor, talk, date(2026, 6, 1), "认为处理过重")
+        with pytest.raises(ValidationError, match="请填写变更后的影响期"):
+            services.decide_appeal(session, office.leader, changed, AppealOutcome.CHANGED, date(2026, 6, 2), "减轻。")
+        services.decide_appeal(session, office.leader, changed, AppealOutcome.CHANGED, date(2026, 6, 2),
+                               "影响期调整为三个月。", influence_months=3)
+        ends = upheld.influence_ends_on
+        services.decide_appeal(session, office.supervisor, upheld, AppealOutcome.UPHELD, date(2026, 6, 2), "维持。")
+    assert changed.influence_months == 3 and changed.influence_ends_on == date(2026, 8, 29)
+    assert upheld.influence_ends_on == ends and upheld.influence_active(date(2026, 6, 10))
 
 def test_the_talk_record_downloads_as_number_and_name(app, session, office, make_talk):
     talk = make_talk("held")

@@ -31,6 +31,14 @@ SERIAL_PREFIX = {TalkKind.REMINDER: "TX", TalkKind.CRITICISM: "PP", TalkKind.ADM
                  TalkKind.INQUIRY: "HX"}
 
 
+class AppealOutcome(LabelledEnum):
+    """申诉处理决定 (问责条例 §21): the deciding body upholds, changes or revokes the 诫勉."""
+
+    UPHELD = "upheld", "维持原诫勉决定"
+    CHANGED = "changed", "变更（调整影响期）"
+    REVOKED = "revoked", "撤销诫勉"
+
+
 class AdmonitionForm(LabelledEnum):
     """诫勉 is done by talk or in writing (问责条例 §8): a 书面诫勉 is served, not held."""
 
@@ -39,6 +47,7 @@ class AdmonitionForm(LabelledEnum):
 
 
 APPEAL_MONTHS = 1  # 问责条例 §21: a written 申诉 within one month of receiving the decision
+APPEAL_ANSWER_MONTHS = 1  # … and the deciding body's 申诉处理决定 within one month of receiving it
 
 
 class TalkStatus(LabelledEnum):
@@ -121,6 +130,12 @@ class Talk(Base):
     appeal_due_on: Mapped[date | None]
     appeal_received_on: Mapped[date | None]
     appeal_note: Mapped[str] = long_text(4000, default="", server_default="")
+    # 申诉处理决定: due a month after the appeal was received; it does not stop the measure until then
+    appeal_answer_due_on: Mapped[date | None]
+    appeal_outcome: Mapped[AppealOutcome | None] = mapped_column(enum_column(AppealOutcome, "talk_appeal_outcome"))
+    appeal_decided_on: Mapped[date | None]
+    appeal_decision: Mapped[str] = long_text(4000, default="", server_default="")
+    appeal_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     # 函询: reply within the INQUIRY_REPLY limit, and the office's conclusion
     reply_due_on: Mapped[date | None]
@@ -178,9 +193,15 @@ class Talk(Base):
         return [line.strip() for line in self.commitments.splitlines() if line.strip()]
 
     def influence_active(self, on: date) -> bool:
-        """诫勉影响期: from the measure up to and including its end date."""
+        """诫勉影响期: from the measure up to and including its end date — unless an appeal revoked it."""
+        if self.appeal_outcome == AppealOutcome.REVOKED:
+            return False
         return (self.measure_on is not None and self.influence_ends_on is not None
                 and self.measure_on <= on <= self.influence_ends_on)
+
+    def appeal_answer_late(self, on: date) -> bool:
+        return (self.appeal_answer_due_on is not None and self.appeal_outcome is None
+                and on > self.appeal_answer_due_on)
 
 
 class TalkParticipant(Base):

@@ -3,14 +3,14 @@ from __future__ import annotations
 import re
 
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, DateTimeLocalField, HiddenField, RadioField, SelectField
+from wtforms import BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from supervision.ids import parse_id
 from supervision.forms import BaseForm, limited
 from supervision.matters.forms import department_choices
 from supervision.models.matters import Matter
-from supervision.models.talks import AdmonitionForm, InquiryConclusion, Talk, TalkKind, TalkParticipant
+from supervision.models.talks import AdmonitionForm, AppealOutcome, InquiryConclusion, Talk, TalkKind, TalkParticipant
 from supervision.talks.services import PersonInput
 from supervision.uploads import ACCEPT_ATTRIBUTE
 
@@ -134,6 +134,15 @@ class ServeForm(VersionedForm):
 class AppealForm(BaseForm):
     received_on = DateField("收到申诉日期", validators=[InputRequired(message="请填写收到申诉的日期。")])
     note = limited(T.appeal_note, "申诉主要理由", textarea=True, render_kw={"rows": 3})
+
+
+class AppealDecisionForm(BaseForm):
+    outcome = RadioField("处理决定", choices=AppealOutcome.choices(),
+                         validators=[InputRequired(message="请选择维持、变更或撤销。")])
+    decided_on = DateField("决定日期", validators=[InputRequired(message="请填写作出申诉处理决定的日期。")])
+    influence_months = IntegerField("变更后的影响期（月，仅变更时填写）", validators=[Optional()],
+                                    render_kw={"min": 1, "max": 60, "inputmode": "numeric"})
+    decision = limited(T.appeal_decision, "申诉处理决定（将书面告知申诉人）", textarea=True, render_kw={"rows": 3})
 
 
 class HoldForm(VersionedForm):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from supervision import permissions
 from supervision.models.matters import Matter
 from supervision.models.org import User
-from supervision.models.talks import Talk, TalkKind, TalkStatus
+from supervision.models.talks import AppealOutcome, Talk, TalkKind, TalkStatus
 
 
 LIST_ORDER = (Talk.proposed_at.desc(), Talk.id.desc())
@@ -62,7 +62,8 @@ def people(session: Session, today: date, q: str = "") -> list[PersonRow]:
                                 Talk.subject_unit.contains(q, autoescape=True)))
     active = {(name, unit): ends for name, unit, ends in session.execute(
         select(Talk.subject_name, Talk.subject_unit, func.max(Talk.influence_ends_on))
-        .where(Talk.measure_on <= today, Talk.influence_ends_on >= today)
+        .where(Talk.measure_on <= today, Talk.influence_ends_on >= today,
+               or_(Talk.appeal_outcome.is_(None), Talk.appeal_outcome != AppealOutcome.REVOKED))
         .group_by(Talk.subject_name, Talk.subject_unit))}
     return [PersonRow(name, unit, post or "", count, last, active.get((name, unit)))
             for name, unit, post, count, last in session.execute(query.limit(500))]

@@ -23,9 +23,11 @@ from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Complainant, Matter
 from supervision.models.org import Department, User
 from supervision.models.talks import (
+    APPEAL_ANSWER_MONTHS,
     APPEAL_MONTHS,
     SERIAL_PREFIX,
     AdmonitionForm,
+    AppealOutcome,
     InquiryConclusion,
     ParticipantRole,
     Talk,
@@ -329,8 +331,40 @@ def record_appeal(session: Session, actor: User, talk: Talk, received_on: date |
         raise ValidationError(f"已超过申诉期限（{talk.appeal_due_on:%Y-%m-%d}，诫勉之日起一个月），不予受理申诉。")
     note = _required(note, "请填写申诉的主要理由。")
     talk.appeal_received_on, talk.appeal_note = received_on, note
+    talk.appeal_answer_due_on = add_months(received_on, APPEAL_ANSWER_MONTHS)
     audit.record(session, actor, "talk.appeal", talk, f"{talk.serial} {talk.subject_name}对诫勉提出申诉",
-                 {"received_on": received_on, "note": note})
+                 {"received_on": received_on, "note": note, "answer_due_on": talk.appeal_answer_due_on})
+
+
+def decide_appeal(session: Session, actor: User, talk: Talk, outcome: AppealOutcome, decided_on: date | None,
+                  decision: str, *, influence_months: int | None = None) -> None:
+    """申诉处理决定 (问责条例 §21: within a month of receiving the appeal, in writing): the office records the
+    deciding body's decision. 维持 keeps the measure; 变更 sets a new influence period from the measure's
+    date; 撤销 ends the measure (no influence period is running any more)."""
+    if not permissions.can_decide_appeal(actor):
+        raise PermissionDenied("只有督查人员或领导可以登记申诉处理决定。")
+    if talk.appeal_received_on is None:
+        raise WorkflowError("该诫勉没有登记申诉。")
+    if talk.appeal_outcome is not None:
+        raise WorkflowError(f"该申诉的处理决定已于 {talk.appeal_decided_on:%Y-%m-%d} 作出。")
+    if decided_on is None:
+        raise ValidationError("请填写作出申诉处理决定的日期。")
+    if decided_on > clock.today():
+        raise ValidationError("作出决定的日期不能晚于今天。")
+    if decided_on < talk.appeal_received_on:
+        raise ValidationError(f"作出决定的日期不能早于收到申诉的日期（{talk.appeal_received_on:%Y-%m-%d}）。")
+    decision = _required(decision, "请填写申诉处理决定（将书面告知申诉人）。")
+    changes: dict = {"outcome": outcome, "decided_on": decided_on, "decision": decision}
+    if outcome == AppealOutcome.CHANGED:
+        if influence_months is None or not 1 <= influence_months <= 60:
+            raise ValidationError("请填写变更后的影响期（1–60 个月）。")
+        talk.influence_months = influence_months
+        talk.influence_ends_on = add_months(talk.measure_on, influence_months)
+        changes |= {"influence_months": influence_months, "influence_ends_on": talk.influence_ends_on}
+    talk.appeal_outcome, talk.appeal_decided_on, talk.appeal_decision = outcome, decided_on, decision
+    talk.appeal_decided_by_id = actor.id
+    audit.record(session, actor, "talk.appeal_decided", talk,
+                 f"{talk.serial} {talk.subject_name}的申诉：{outcome.label}", changes)
 
 
 def reply_inquiry(session: Session, actor: User, talk: Talk, text: str, *,

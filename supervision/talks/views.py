@@ -15,11 +15,11 @@ from supervision.ids import parse_id
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import Matter
 from supervision.models.org import Department
-from supervision.models.talks import AdmonitionForm, InquiryConclusion, Talk, TalkAttachment, TalkKind
+from supervision.models.talks import AdmonitionForm, AppealOutcome, InquiryConclusion, Talk, TalkAttachment, TalkKind
 from supervision.paperwork.pdf import to_pdf
 from supervision.pipeline import submit
 from supervision.talks import queries, services, workflow
-from supervision.talks.forms import (AppealForm, FollowUpForm, HoldForm, ServeForm, NoteForm, NotifyForm, ProposeForm, ReasonForm,
+from supervision.talks.forms import (AppealDecisionForm, AppealForm, FollowUpForm, HoldForm, ServeForm, NoteForm, NotifyForm, ProposeForm, ReasonForm,
                                      RegisterForm, ReplyForm, matter_serials, parse_exchanges, parse_people,
                                      people_text)
 from supervision.talks.queries import list_filters
@@ -120,6 +120,9 @@ def render_detail(talk: Talk, failed: dict | None = None, status: int = 200):
         document_title=services.document_title, today=clock.today(), people_text=people_text,
         appeal_form=(failed or {}).get("appeal") or (AppealForm() if permissions.can_propose_talk(user)
                                                       and talk.appeal_due_on and not talk.appeal_received_on else None),
+        appeal_decision_form=(failed or {}).get("appeal_decision") or (
+            AppealDecisionForm(decided_on=clock.today()) if permissions.can_decide_appeal(user)
+            and talk.appeal_received_on and talk.appeal_outcome is None else None),
         failed_open=next(iter(failed or {}), None), **light_helpers()), status
 
 
@@ -215,6 +218,23 @@ def appeal(talk_id: int):
     return submit(form, lambda: services.record_appeal(db.session, current_user, talk, form.received_on.data,
                                                        form.note.data),
                   success="申诉已登记。", then=url_for("talks.detail", talk_id=talk_id), otherwise=page)
+
+
+@bp.post("/<int:talk_id>/appeal/decision")
+@requires(permissions.can_decide_appeal)
+def appeal_decision(talk_id: int):
+    """申诉处理决定 (问责条例 §21: within a month of the appeal)."""
+    talk = load_talk(talk_id)
+    form = AppealDecisionForm()
+
+    def page():
+        db.session.expire_all()
+        return render_detail(db.session.get(Talk, talk_id), {"appeal_decision": form})
+
+    return submit(form, lambda: services.decide_appeal(
+        db.session, current_user, talk, AppealOutcome(form.outcome.data), form.decided_on.data, form.decision.data,
+        influence_months=form.influence_months.data), success="申诉处理决定已登记。",
+        then=url_for("talks.detail", talk_id=talk_id), otherwise=page)
 
 
 # --- the notice a department head may see ----------------------------------------------------------
