@@ -127,6 +127,11 @@ def can_view_assignment(user: User, assignment: Assignment) -> bool:
                                              and assignment.department_id == user.department_id)
 
 
+def can_review_replies(user: User) -> bool:
+    """审核 of 办结报告 (one by one, or several at once from the 待审核 list): the roles of the review."""
+    return is_role(user, *ACTION_ROLES[Action.APPROVE])
+
+
 def can_waive_co_opinion(user: User) -> bool:
     """Let a lead's reply be approved without a co-handler's 协办意见 (with a reason): a supervisor."""
     return is_role(user, Role.SUPERVISOR)

@@ -78,3 +78,79 @@ def test_only_a_department_head_signs_in_batch(app, session, office, make_matter
     assert signed_in(app, office.supervisor).post("/matters/batch/sign", data={
         "ids": [str(matter.id)]}).status_code == 403
     assert "批量签收" not in signed_in(app, office.intake).get("/matters/").text
+
+
+# --- 批量审核 of 办结报告 (issue 18 item 10) ------------------------------------------------------------
+def _versions(*matters) -> list[str]:
+    return [f"{m.id}:{m.version}" for m in matters]
+
+
+def test_supervisor_approves_several_reports_at_once_each_through_the_single_review(
+        app, session, office, make_matter):
+    from supervision.matters import services
+    from supervision.models.complainants import ComplainantNotice, NoticeKind
+    from supervision.models.escalation import Notification
+    from supervision.models.matters import MatterStatus
+
+    ready = [make_matter("replied"), make_matter("replied")]
+    waiting = make_matter("replied", co_handling=True)  # the co-handler's opinion is still awaited
+    changed = make_matter("replied")
+    supervisor = signed_in(app, office.supervisor)
+    ledger = unescape(supervisor.get("/matters/?status=replied").text)
+    assert "批量审核通过" in ledger and "批量催办" not in ledger
+    assert 'action="/matters/batch/review"' in ledger and "data-confirm=" in ledger and "处理意见书" in ledger
+    assert f'value="{changed.id}:{changed.version}"' in ledger  # each row's version goes with the tick
+    assert "经核实，已责令窗口一次性告知。" in ledger  # the reports are read on the list before ticking
+    seen = _versions(*ready, waiting, changed)
+    services.update_summary(session, office.intake, changed, "受理人员刚改过的摘要", changed.version)
+    session.commit()  # changed underneath, after the list was read
+    response = supervisor.post("/matters/batch/review", data={
+        "ids": [str(m.id) for m in [*ready, waiting, changed]], "versions": seen,
+        "note": "办理结果属实，同意办结。", "back": "?status=replied"})
+    assert response.status_code == 302 and response.location.endswith("/matters/?status=replied")
+    page = unescape(supervisor.get(response.location).text)
+    assert f"已审核通过 2 件：{ready[0].serial}、{ready[1].serial}。" in page
+    assert f"2 件未能审核通过：{waiting.serial}：协办单位" in page
+    assert f"{changed.serial}：该事项已被他人修改" in page
+    session.expire_all()
+    for matter in ready:  # exactly what the single review does: state, audit row, reply, 处理意见书, notices
+        assert matter.status == MatterStatus.APPROVED
+        entries = audit_entries(session, "matter.approve", matter)
+        assert len(entries) == 1 and entries[0].actor_id == office.supervisor.id
+        reply = matter.lead_assignment.replies[-1]
+        assert reply.review_note == "办理结果属实，同意办结。" and reply.reviewed_by_id == office.supervisor.id
+        assert matter.public_reply == "已责成整改，感谢监督。"
+        assert session.scalars(select(ComplainantNotice).where(
+            ComplainantNotice.matter_id == matter.id, ComplainantNotice.kind == NoticeKind.ANSWER)).one()
+    for matter in (waiting, changed):
+        assert matter.status == MatterStatus.REPLIED and audit_entries(session, "matter.approve", matter) == []
+    review_notices = session.scalars(select(Notification).where(
+        Notification.user_id == office.supervisor.id, Notification.kind == "review")).all()
+    settled = {n.title.split("：")[1].split(" ")[0]: n.settled_at is not None for n in review_notices}
+    assert settled == {ready[0].serial: True, ready[1].serial: True, waiting.serial: False, changed.serial: False}
+
+
+def test_batch_review_refuses_without_a_version_or_a_tick_and_is_for_supervisors_only(
+        app, session, office, make_matter):
+    from supervision.models.matters import MatterStatus
+
+    matter = make_matter("replied")
+    supervisor = signed_in(app, office.supervisor)
+    page = unescape(supervisor.get(supervisor.post("/matters/batch/review", data={
+        "ids": [str(matter.id)], "back": "?status=replied"}).location).text)
+    assert f"1 件未能审核通过：{matter.serial}：该事项已被他人修改" in page  # no version: never unchecked
+    page = unescape(supervisor.get(supervisor.post("/matters/batch/review", data={"note": "同意"}).location).text)
+    assert "请先勾选要审核通过的办结报告" in page
+    for user in (office.intake, office.leader, office.head):
+        assert signed_in(app, user).post("/matters/batch/review", data={
+            "ids": [str(matter.id)], "versions": _versions(matter)}).status_code == 403
+    assert "批量审核通过" not in signed_in(app, office.intake).get("/matters/?status=replied").text
+    session.expire_all()
+    assert matter.status == MatterStatus.REPLIED
+
+
+def test_the_ledger_offers_batch_urge_unless_it_lists_reports_awaiting_review(app, office, make_matter):
+    make_matter("replied")
+    supervisor = signed_in(app, office.supervisor)
+    assert "批量催办" in supervisor.get("/matters/").text
+    assert "批量审核通过" not in supervisor.get("/matters/").text

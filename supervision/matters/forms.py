@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Optional
 from supervision import readcache
 from supervision.ids import parse_id
 from supervision.extensions import db
-from supervision.forms import BaseForm, CheckboxGroups, drop_invalid, limited, required
+from supervision.forms import BaseForm, BatchForm, CheckboxGroups, drop_invalid, limited, required
 from supervision.matters.queries import MatterFilters
 from supervision.models.matters import (
     CHANNELS_BY_KIND,
@@ -278,6 +278,24 @@ class ReviewForm(VersionedForm):
     public_reply = limited(M.public_reply, "对外答复（可修改后发布）", optional=True, textarea=True,
                            render_kw={"rows": 4})
     new_due_on = DateField("重办时限（留空沿用原时限）", validators=[Optional()])
+
+
+class BatchReviewForm(BatchForm):
+    """批量审核通过 from the 待审核 list: the ticked matters, the version each row was read at ("id:version"),
+    and one shared 审核意见. Each matter is approved by its own ``review_reply``; 退回重办 stays one by one
+    (its reason and deadline are each report's own)."""
+
+    versions = SelectMultipleField(validate_choice=False)
+    note = limited(Reply.__table__.c.review_note, "审核意见（各件共用，可不填）", optional=True,
+                   render_kw={"placeholder": "如：办理结果属实，同意办结。"})
+
+    def version_of(self, matter_id: int) -> int | None:
+        """The version the row of ``matter_id`` was read at, or None when the page did not carry it."""
+        for raw in self.versions.data or []:
+            key, _, version = str(raw).partition(":")
+            if key == str(matter_id) and version.isdigit():
+                return int(version)
+        return None
 
 
 class FollowUpForm(VersionedForm):

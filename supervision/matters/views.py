@@ -14,7 +14,7 @@ from supervision import clock, permissions
 from supervision.calendar import MAX_YEAR, MIN_YEAR
 from supervision.deadlines import compute_due, limit_for
 from supervision.documents import services as documents
-from supervision.errors import NonWorkdayError
+from supervision.errors import NonWorkdayError, StaleObjectError
 from supervision.extensions import db
 from supervision.forms import BaseForm, BatchForm, filters_status
 from supervision.ids import parse_id
@@ -22,7 +22,7 @@ from supervision.matters import paperwork, queries, services
 from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, ClassifyForm, CorrectForm,
                                        DecideExtensionForm, DuplicateForm, ExtensionForm, MergeForm, InstructForm,
                                        ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm, RegisterForm,
-                                       ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm, WaiveForm,
+                                       BatchReviewForm, ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm, WaiveForm,
                                        list_filters)
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
@@ -59,8 +59,11 @@ def index():
     if filters.q and permissions.can_view_identity(current_user):  # an identity look, audited
         perform(lambda: services.record_identity_search(db.session, current_user, queries.identity_matches(
             db.session, filters.q, [m.id for m in page.items]), "事项台账关键词"), bookkeeping=True)
-    batch = batch_actions(current_user)
+    batch = batch_actions(current_user, filters.status)
+    reviewing = bool(batch) and batch[0][0] == "matters.batch_review"
     return render_template("matters/index.html", page=page, form=form, batch=batch, batch_form=batch_form(batch),
+                           review_replies=queries.replies_awaiting_review(db.session, [m.id for m in page.items])
+                           if reviewing else {},
                            back=request.query_string.decode("utf-8", "replace"), **light_helpers()), status
 
 
@@ -69,11 +72,15 @@ def batch_form(batch) -> BaseForm | None:
 
     if not batch:
         return None
-    return BatchUrgeForm(formdata=None) if batch[0][0] == "escalation.batch_urge" else BatchForm(formdata=None)
+    return {"escalation.batch_urge": BatchUrgeForm, "matters.batch_review": BatchReviewForm}.get(
+        batch[0][0], BatchForm)(formdata=None)
 
 
-def batch_actions(user) -> list[tuple[str, str]]:
-    """The batch actions of the ledger this user may take: (endpoint, button)."""
+def batch_actions(user, status: str = "") -> list[tuple[str, str]]:
+    """The batch actions of the ledger this user may take: (endpoint, button). The list of reports
+    awaiting review (状态 待审核) is where a reviewer approves several at once; elsewhere a supervisor urges."""
+    if status == MatterStatus.REPLIED.value and permissions.can_review_replies(user):
+        return [("matters.batch_review", "批量审核通过")]
     if permissions.can_escalate(user):
         return [("escalation.batch_urge", "批量催办")]
     if permissions.is_role(user, permissions.Role.DEPT_HEAD):
@@ -107,6 +114,34 @@ def _sign_own_part(matter_id: int) -> None:
     if waiting is None:
         raise services.WorkflowError("本单位没有待签收的交办（可能已签收或已退回）。")
     services.sign_assignment(db.session, current_user, waiting)
+
+
+@bp.post("/batch/review")
+@requires(permissions.can_review_replies)
+def batch_review():
+    """批量审核通过 from the 待审核 list: each ticked matter goes through the single review's own
+    ``review_reply`` — its version as the row was read, the permission, the 协办意见 rule, the audit row,
+    the 处理意见书 and the notices — and is committed on its own; the flash says what was and was not."""
+    form = BatchReviewForm()
+    back = url_for("matters.index") + form.back_query()
+    if not form.validate_on_submit() or not form.chosen_ids():
+        flash("请先勾选要审核通过的办结报告。", "error")
+        return redirect(back)
+    policy = letters()
+
+    def approve(matter_id: int) -> None:
+        matter = queries.viewable_matter(db.session, current_user, matter_id)
+        if matter is None:
+            raise services.PermissionDenied("找不到该事项。")
+        version = form.version_of(matter_id)
+        if version is None:  # a tick without the version its row was read at is never approved unchecked
+            raise StaleObjectError()
+        services.review_reply(db.session, current_user, matter, True, form.note.data or "",
+                              expected_version=version, letters=policy)
+
+    perform_each(((queries.batch_label(db.session, current_user, matter_id), lambda matter_id=matter_id: approve(matter_id))
+                  for matter_id in form.chosen_ids()), done="审核通过")
+    return redirect(back)
 
 
 # --- registration ----------------------------------------------------------------------------------
