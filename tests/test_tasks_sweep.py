@@ -14,6 +14,7 @@ from supervision import audit, clock
 from supervision.escalation.services import SweepPolicy, sweep
 from supervision.extensions import db
 from supervision.models.documents import GeneratedDocument
+from supervision.models.audit import AuditEntry
 from supervision.models.escalation import Escalation, EscalationKind, Notification, SupervisionLevel
 from supervision.tasks import services
 
@@ -112,3 +113,66 @@ def test_two_sweeps_at_once_record_each_task_event_once(app, office, make_task_i
         counts = dict(db.session.execute(select(Escalation.kind, func.count()).group_by(Escalation.kind)).all())
         assert counts == {EscalationKind.URGE: 6}
         assert list(audit.verify_chain(db.session)) == []
+
+
+# --- the sweep's notices about tasks settle when the task is done (issue 18 item 3) ------------------------
+def _deadline_notices(session, user) -> list[Notification]:
+    session.expire_all()
+    return list(session.scalars(select(Notification).where(Notification.user_id == user.id,
+                                                           Notification.kind == "deadline")))
+
+
+def test_deadline_notices_about_a_task_ask_and_settle_when_it_is_closed(session, office, make_task_item):
+    item = make_task_item("signed", co=False)
+    lead = item.tasks[0]
+    sweep(session, POLICY, date(2026, 6, 3))  # the first report's reminder
+    session.commit()
+    [reminder] = _deadline_notices(session, office.head)
+    assert reminder.asks_action and reminder.settled_at is None
+    assert [i.task for i in reminder.items] == [f"task_report:{lead.id}:handle"]
+    with clock.frozen(date(2026, 6, 4)):  # the report owed is given: its notice needs the unit no more
+        services.report_progress(session, office.head, lead, 30, "已梳理审批环节。")
+    session.commit()
+    assert _deadline_notices(session, office.head)[0].settled_at is not None
+    day = date(2026, 8, 3)  # every deadline of the task has passed: final deadline, milestone, next report
+    sweep(session, POLICY, day)
+    session.commit()
+    late = [n for n in _deadline_notices(session, office.head) if n.settled_at is None]
+    assert late and all(n.asks_action for n in late)
+    assert {i.task.split(":")[0] for n in late for i in n.items} == {"task", "task_milestone", "task_report"}
+    with clock.frozen(day):
+        services.apply_closure(session, office.head, lead, "方案已落实。")
+        session.commit()
+        assert all(n.settled_at is None for n in late)  # asked for, not yet 销号
+        services.review_closure(session, office.supervisor, lead, True, "同意销号。")
+    session.commit()
+    assert all(n.settled_at is not None for n in _deadline_notices(session, office.head))
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "notification.settled")) >= 2
+
+
+def test_deadline_notices_about_a_cancelled_task_settle(session, office, make_task_item):
+    item = make_task_item("signed", co=False)
+    lead = item.tasks[0]
+    sweep(session, POLICY, date(2026, 6, 8))  # the 6-5 report is late
+    session.commit()
+    [urge] = _deadline_notices(session, office.head)
+    assert urge.settled_at is None
+    services.cancel_task(session, office.supervisor, lead, "任务调整，另行部署。")
+    session.commit()
+    assert _deadline_notices(session, office.head)[0].settled_at is not None
+
+
+def test_a_supervisors_own_urge_of_a_task_settles_when_the_task_is_closed(session, office, make_task_item):
+    from supervision.models.escalation import SupervisionLevel as Level
+
+    item = make_task_item("reported", co=False)
+    lead = item.tasks[0]
+    services.urge_task(session, office.supervisor, lead, Level.phone, "请加快进度。")
+    session.commit()
+    [urge] = _deadline_notices(session, office.head)
+    assert urge.asks_action and urge.settled_at is None
+    services.apply_closure(session, office.head, lead, "已完成。")
+    services.review_closure(session, office.supervisor, lead, True, "同意销号。")
+    session.commit()
+    assert _deadline_notices(session, office.head)[0].settled_at is not None

@@ -271,8 +271,9 @@ DIGEST_LINES = 20  # lines of a digest's text (SMS, e-mail); the inbox lists eve
 
 
 # Deadlines whose handling settles the notices about them (matters.services.submit_reply, the
-# rectification report / close, talks.services.reply_inquiry); notices about others only tell.
-SETTLED_SUBJECTS = ("assignment", "rectification_notice", "talk")
+# rectification report / close, talks.services.reply_inquiry; a 督查任务's when it is 销号 or cancelled, its
+# report's when the report is given, a milestone's when reached: tasks.services.deadline_tasks).
+SETTLED_SUBJECTS = ("assignment", "rectification_notice", "talk", "task", "task_milestone", "task_report")
 
 
 def deadline_task(subject_type: str, subject_id: int) -> str | None:

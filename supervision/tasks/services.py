@@ -134,6 +134,13 @@ def _item_about(item: TaskItem, ask: str | None = None, link: str = "") -> About
     return About(link or item_link(item), _item_label(item), task=task_key("task_item", item.id, ask) if ask else None)
 
 
+def deadline_tasks(task: Task) -> list[str]:
+    """The keys the sweep's notices about this task's deadlines ask by (``escalation.services.deadline_task``):
+    its final deadline (and a supervisor's own 催办), its progress reports and its milestones."""
+    return [task_key("task", task.id, "handle"), task_key("task_report", task.id, "handle"),
+            *(task_key("task_milestone", m.id, "handle") for m in task.milestones)]
+
+
 def _tell_unit(session: Session, task: Task, title: str, body: str = "", channels: Iterable[str] = ("log",), *,
                kind: str = "other", ask: str | None = None) -> None:
     notify(session, department_heads(session, task.department_id), f"{title}：{_item_label(task.item)}"[:200],
@@ -503,7 +510,8 @@ def cancel_task(session: Session, actor: User, task: Task, reason: str, expected
         raise WorkflowError("该任务还有未办结的子任务，请先撤销子任务。")
     _task_step(session, actor, task, TaskAction.CANCEL, f"撤销：{reason}", {"reason": reason}, expected_version)
     refresh_task(session, task)
-    settle(session, actor, task_key("task", task.id, "sign"), task_key("task", task.id, "review"))
+    settle(session, actor, task_key("task", task.id, "sign"), task_key("task", task.id, "review"),
+           *deadline_tasks(task))
     if task.department_id:
         _tell_unit(session, task, "督查任务已撤销", reason)
     _close_item_if_done(session, actor, task.item)
@@ -538,9 +546,12 @@ def report_progress(session: Session, actor: User, task: Task, percent: int | No
     session.add(report)
     session.flush()
     wanted = set(milestone_ids)
+    reached = []
     for milestone in task.milestones:
         if milestone.id in wanted and milestone.done_on is None:
             milestone.done_on, milestone.report_id = today, report.id
+            reached.append(task_key("task_milestone", milestone.id, "handle"))
+    settle(session, actor, task_key("task_report", task.id, "handle"), *reached)  # the report owed is given
     for stored in files:
         session.add(TaskAttachment(item_id=task.item_id, task_id=task.id, report_id=report.id,
                                    original_name=stored.original_name, stored_name=stored.stored_name,
@@ -611,7 +622,8 @@ def review_closure(session: Session, actor: User, task: Task, accept: bool, note
         closure.decision = ClosureDecision.RETURNED
         task.closed_late = False
     closure.decided_at, closure.decided_by_id, closure.note = clock.now(), actor.id, note
-    settle(session, actor, task_key("task", task.id, "review"))
+    # 销号: every notice about the task's deadlines (the sweep's, a supervisor's 催办) needs the unit no more
+    settle(session, actor, task_key("task", task.id, "review"), *(deadline_tasks(task) if accept else ()))
     refresh_task(session, task, after=clock.today() if not accept else None)
     _tell_unit(session, task, "任务已销号" if accept else "办结申请被退回", note, channels,
                kind="result" if accept else "returned")
@@ -691,7 +703,7 @@ def urge_task(session: Session, actor: User, task: Task, level, note: str, *, pa
     audit.record(session, actor, f"escalation.{kind.value}", escalation,
                  f"{task.item.serial} {level.label}（{task.department.name}）", {"note": note, "due_on": due,
                                                                                "level": level})
-    _tell_unit(session, task, level.label, note, channels, kind="deadline")
+    _tell_unit(session, task, level.label, note, channels, kind="deadline", ask="handle")
     if needs_document(escalation):
         if paperwork is None:
             raise ValueError("a written 督办 issues its notice: pass the paperwork")
