@@ -208,3 +208,41 @@ def test_home_page_shows_each_role_its_own_to_do(app, session, office, make_matt
     assert registered.serial not in set().union(*head.values())
     assert todo(office.other_head) == {"sign": set(), "handle": set()}
     assert todo(office.admin) == {}
+
+
+# --- 回避 asks only where there is something to recuse (issue 15 note, issue 18) ----------------------------
+def _assign_as_prefilled(client, matter) -> tuple[str, object]:
+    """The 交办 form as the page fills it (主办单位 proposed from the 被反映单位), sent without a 回避 reason."""
+    page = client.get(f"/matters/{matter.id}").text
+    lead = re.search(r'<select[^>]*name="lead_id"[^>]*>.*?</select>', page, re.S).group(0)
+    chosen = re.search(r'<option selected value="(\d+)"|<option value="(\d+)" selected', lead)
+    assert chosen, "主办单位 pre-filled"
+    lead_id = next(filter(None, chosen.groups()))
+    return page, client.post(f"/matters/{matter.id}/act/assign", data={
+        "version": matter.version, "lead_id": lead_id, "assigned_title": matter.assigned_title or matter.title,
+        "assigned_respondent_unit": matter.respondent_unit, "assigned_respondent_person": ""})
+
+
+@pytest.mark.parametrize("kind", ["suggestion", "finding"])
+def test_keeping_the_prefilled_unit_of_a_suggestion_or_finding_asks_no_recusal_reason(
+        app, session, office, make_matter, kind):
+    from supervision.matters.services import IdentityInput
+
+    extra = ({"kind": MatterKind.SUGGESTION, "channel": Channel.MAILBOX} if kind == "suggestion" else
+             {"kind": MatterKind.FINDING, "channel": Channel.UNDERCOVER, "problems": "窗口离岗", "identity": IdentityInput()})
+    matter = make_matter("accepted", respondent_department=office.department, **extra)
+    page, response = _assign_as_prefilled(signed_in(app, office.intake), matter)
+    assert "回避例外理由（主办单位按被反映单位预填" not in page  # nothing to recuse: no question on the form
+    assert response.status_code == 302, response.text
+    session.expire_all()
+    assert matter.status == MatterStatus.ASSIGNED and matter.lead_department_id == office.department.id
+    assert matter.lead_assignment.avoidance_override == ""
+
+
+def test_keeping_the_prefilled_unit_of_a_complaint_about_it_still_asks_why(app, session, office, make_matter):
+    matter = make_matter("accepted", respondent_department=office.department)
+    page, response = _assign_as_prefilled(signed_in(app, office.intake), matter)
+    assert "回避例外理由（主办单位按被反映单位预填" in page
+    assert response.status_code == 400 and "按回避原则" in response.text
+    session.expire_all()
+    assert matter.status == MatterStatus.ACCEPTED

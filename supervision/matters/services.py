@@ -452,7 +452,7 @@ def accused_departments(matter: Matter, departments: list[Department]) -> list[D
     """The departments a 检举控告 accuses (its own staff): such a matter is never handed to them (docs/domain.md §11)."""
     if matter.complaint_class != ComplaintClass.ACCUSATION:
         return []
-    return _avoidance_conflicts(matter, departments)
+    return _named_departments(matter, departments)
 
 
 def reject_matter(session: Session, actor: User, matter: Matter, reason: str, *,
@@ -557,7 +557,23 @@ def instruct(session: Session, actor: User, matter: Matter, text: str, *,
 
 
 # --- assignment ------------------------------------------------------------------------------------
-def _avoidance_conflicts(matter: Matter, departments: list[Department]) -> list[Department]:
+def recusal_applies(matter: Matter) -> bool:
+    """回避 is about a unit handling a complaint against itself. A 建议意见 is studied by the department
+    concerned (SPEC §11) and a 检查发现 is the office's own finding that the inspected unit rectifies:
+    neither gives the unit anything to recuse itself from, so keeping the proposed 主办单位 asks nothing."""
+    if matter.complaint_class == ComplaintClass.ACCUSATION:
+        return True
+    return matter.kind != MatterKind.FINDING and matter.complaint_class != ComplaintClass.PROPOSAL
+
+
+def avoidance_conflicts(matter: Matter, departments: list[Department]) -> list[Department]:
+    """The departments among these that the matter complains about (by the list or in words): 回避."""
+    if not recusal_applies(matter):
+        return []
+    return _named_departments(matter, departments)
+
+
+def _named_departments(matter: Matter, departments: list[Department]) -> list[Department]:
     named = {matter.respondent_department_id}
     return [d for d in departments if d.id in named
             or (matter.respondent_unit and d.name and d.name in matter.respondent_unit)]
@@ -600,7 +616,7 @@ def assign_matter(session: Session, actor: User, matter: Matter, *, lead: Depart
         names = "、".join(d.name for d in accused)
         raise ValidationError(f"该事项为检举控告类，检举的是“{names}”的人员，不得交由被检举单位办理；"
                               "应作为问题线索由本机关按干部管理权限处置。")
-    conflicts = _avoidance_conflicts(matter, departments)
+    conflicts = avoidance_conflicts(matter, departments)
     if conflicts and not avoidance_reason.strip():
         names = "、".join(d.name for d in conflicts)
         raise AvoidanceRequired(f"该事项反映的正是“{names}”，按回避原则不宜交其本单位办理。如确需交办，请填写理由。")

@@ -322,7 +322,8 @@ def _assign_hints(form: AssignForm, matter: Matter) -> None:
     form.due_on.label.text = (f"办理时限（留空按规定时限 {limit.label}，计至 {due.due:%Y-%m-%d}"
                               + ("，推定" if due.provisional else "") + "）")
     form.due_on.render_kw = {**(form.due_on.render_kw or {}), "placeholder": f"{due.due:%Y-%m-%d}"}
-    if matter.respondent_department_id is not None and form.lead_id.data == str(matter.respondent_department_id):
+    if (matter.respondent_department_id is not None and form.lead_id.data == str(matter.respondent_department_id)
+            and services.recusal_applies(matter)):
         form.avoidance_reason.label.text = "回避例外理由（主办单位按被反映单位预填；交其本单位办理须填写理由，否则请另选主办单位）"
 
 
