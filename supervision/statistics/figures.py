@@ -21,8 +21,7 @@ the statistics from them, caches them and builds the drill-down lists.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
@@ -44,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from supervision import readcache
 from supervision.ids import parse_id
 from supervision.models.audit import AuditChainHead
 from supervision.models.escalation import Escalation, EscalationKind
@@ -229,6 +229,8 @@ class Statistics:
     definitions: tuple[Definition, ...]
     sign_for_workdays: int = SIGN_FOR_WORKDAYS
     computed_at: datetime | None = field(default=None, compare=False)
+    # False: the last figures, shown while another process computes them after a later write (the page says so)
+    current: bool = field(default=True, compare=False)
 
     def department(self, department_id: int | None) -> DepartmentRow | None:
         return next((row for row in self.departments if row.department_id == department_id), None)
@@ -515,32 +517,30 @@ def _compute(session: Session, period: Period, filters: StatisticsFilters, today
 
 
 # --- the cache ------------------------------------------------------------------------------------------
-# Every write of the application appends to the audit log, whose head row counts the entries: while
-# that count (and the day) is unchanged, the figures are too. Small and per process.
-_cache: OrderedDict[tuple, Statistics] = OrderedDict()
+# Every business write of the application appends to the audit log, whose head row counts them: while
+# that count (and the day) is unchanged, the figures are too. They are computed once for every worker and
+# server (``readcache.shared``: the ``shared_figure`` table), and kept in each process.
 
 
 def audit_head(session: Session) -> int:
     return session.scalar(select(AuditChainHead.business_seq).where(AuditChainHead.id == 1)) or 0
 
 
-def compute_statistics(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
+def compute_statistics(session: Session, period: Period, filters: StatisticsFilters, today: date, *,
+                       stale_ok: bool = False) -> Statistics:
     """Every figure of ``period`` under ``filters`` as of ``today``: the public entry point (the page, the
-    monthly report and the exports read this object). Cached until the next write of any kind."""
-    key = (str(session.get_bind().url), period, filters, today, audit_head(session))
-    cached = _cache.get(key)
-    if cached is not None:
-        _cache.move_to_end(key)
-        return cached
-    result = _compute(session, period, filters, today)
-    _cache[key] = result
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-    return result
+    monthly report and the exports read this object). Computed once per business write for every process.
+
+    ``stale_ok`` (the page): while another process is computing the figures after a write, return the last
+    ones at once, with ``current`` False and their ``computed_at`` — the page says so; reports and exports
+    wait for the current figures."""
+    figure = readcache.shared(session, "statistics", (period, filters, today),
+                              lambda: _compute(session, period, filters, today), stale_ok=stale_ok)
+    return figure.value if figure.current else replace(figure.value, current=False)
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    readcache.clear()
 
 
 # --- drill-down -----------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def index():
 def render_index(args, report_form: WorkReportForm | None = None, status: int = 200):
     form, period, filters, today = read_request(args)
     status = max(status, filters_status(form))
-    statistics = compute_statistics(db.session, period, filters, today)
+    statistics = compute_statistics(db.session, period, filters, today, stale_ok=True)
     link = link_builder(period, filters)
     if report_form is None:
         report_form = WorkReportForm(formdata=None, data=period.query_args())
