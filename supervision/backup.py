@@ -5,15 +5,17 @@ A backup is a folder:
     manifest.json          what is in it, each file with its size and sha256, and the counters' marks
     database.dump          PostgreSQL: pg_dump's custom format (one consistent snapshot)
     database.sqlite3       SQLite: a copy by SQLite's online backup API (consistent while the app writes)
-    files/uploads/…        the evidence files, as stored (random names)
-    files/documents/…      the generated documents
     audit_anchor.log       the audit chain's anchor file, when there is one
     issued_numbers.log     the numbers given out (highwater.py), when there is one
 
-The database is copied first, the files after: a file is moved into place only after its row is
-committed, so every row of the snapshot finds its file (a file newer than the snapshot is an orphan
-after a restore, reported by `flask files check`). The folder is written as DEST.partial and renamed
-when complete, so a backup that failed half-way is never taken for a whole one.
+The uploaded evidence and the generated documents are in the database (``file_content``, since
+migration 0038), so the one consistent snapshot holds every row together with its file. The folder is
+written as DEST.partial and renamed when complete, so a backup that failed half-way is never taken for
+a whole one.
+
+A backup of format 1 (made before migration 0038) also has ``files/uploads/…`` and ``files/documents/…``:
+its restore copies them into the instance folder, and ``flask db upgrade`` (migration 0038) then loads
+them into the database.
 
 A restore checks every checksum first, refuses a database that has tables or an instance folder that
 has files, then loads the database, copies the files and the anchor, and raises every number counter
@@ -41,11 +43,10 @@ from sqlalchemy.engine import Engine
 
 from supervision import highwater
 from supervision.errors import DomainError
-from supervision.filestore import STAGING
 from supervision.models.counters import SerialCounter
 
-FORMAT = 1
-FILE_AREAS = ("uploads", "documents")
+FORMAT = 2  # 2: the files are in the database; 1: they were beside it, under files/
+FILE_AREAS = ("uploads", "documents")  # where files lay in the instance folder before migration 0038
 ANCHOR, ISSUED = "audit_anchor.log", highwater.FILE_NAME
 
 
@@ -85,14 +86,6 @@ def create(engine: Engine, places: Places, dest: Path) -> dict:
     partial.mkdir(parents=True)
     try:
         database = _dump_database(engine, partial)
-        for area in FILE_AREAS:
-            source = places.instance / area
-            if source.is_dir():
-                for path in sorted(source.iterdir()):
-                    if path.is_file() and path.name != STAGING:
-                        target = partial / "files" / area / path.name
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copy2(path, target)
         for source, name in ((places.anchor_file, ANCHOR), (places.issued_file, ISSUED)):
             if source.is_file():
                 shutil.copy2(source, partial / name)
@@ -101,11 +94,13 @@ def create(engine: Engine, places: Places, dest: Path) -> dict:
                 sa.select(SerialCounter.scope, SerialCounter.year, SerialCounter.value).order_by(
                     SerialCounter.scope, SerialCounter.year))]
             revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            stored = connection.execute(sa.text("SELECT count(*), coalesce(sum(size), 0) FROM file_content")).one()
         files = {str(p.relative_to(partial)): {"size": p.stat().st_size, "sha256": _sha256(p)}
                  for p in sorted(partial.rglob("*")) if p.is_file()}
         manifest = {"format": FORMAT, "created_at": datetime.now().isoformat(timespec="seconds"),
                     "engine": engine.dialect.name, "database": database, "alembic_revision": revision,
-                    "counters": counters, "files": files}
+                    "counters": counters, "files": files,
+                    "stored_files": {"count": stored[0], "bytes": int(stored[1])}}
         (partial / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, dest)
     except BaseException:
@@ -172,11 +167,13 @@ def refuse_unless_empty(engine: Engine, places: Places) -> None:
 def restore(engine: Engine, places: Places, src: Path) -> highwater.Marks:
     """Restore into an empty database and instance folder; returns the counters' marks it applied."""
     manifest = verify(src)
+    if manifest.get("format", 1) > FORMAT:
+        raise BackupError(f"备份格式 {manifest['format']} 比本程序新，请用新版本程序恢复。")
     if manifest["engine"] != engine.dialect.name:
         raise BackupError(f"备份来自 {manifest['engine']} 数据库，不能恢复到 {engine.dialect.name}。")
     refuse_unless_empty(engine, places)
     _load_database(engine, src / manifest["database"])
-    for area in FILE_AREAS:
+    for area in FILE_AREAS:  # a backup of format 1: migration 0038 (flask db upgrade) loads them
         source = src / "files" / area
         if source.is_dir():
             target = places.instance / area

@@ -223,37 +223,39 @@ def sweep_command(today) -> None:
 
 @click.group("files")
 def files_group() -> None:
-    """Uploaded evidence and generated documents under the instance folder."""
+    """Uploaded evidence and generated documents (their content is kept in the database)."""
 
 
 @files_group.command("check")
-@click.option("--fix", is_flag=True, help="把提交后中断而留在暂存区的完整文件移入原位，清理过期的暂存残留。")
+@click.option("--fix", is_flag=True, help="缺失或损坏的内容，若本机实例目录中仍有迁移前的原文件且校验值一致，则补回数据库。")
 def files_check_command(fix: bool) -> None:
-    """Report missing, corrupt (sha256 differs), orphan (no row names it) and staged files; exit 1 if any.
-    Run it nightly; --fix never deletes a file in place."""
+    """Report content missing for a registered row, content whose sha256 differs, and content no row
+    names (never deleted); exit 1 if any. Run it nightly. --fix loads a missing content from the file
+    the row lay in under the instance folder before migration 0038, when it is there and matches."""
     from pathlib import Path
 
     from supervision.filecheck import check_files
 
     problems = check_files(db.session, Path(current_app.instance_path), fix=fix)
+    if fix:
+        db.session.commit()
     for problem in problems:
         click.echo(str(problem))
-    serious = [p for p in problems if p.kind in ("missing", "corrupt") or (p.kind == "staged" and not fix)]
-    counts = {kind: sum(1 for p in problems if p.kind == kind) for kind in ("missing", "corrupt", "orphan", "staged")}
-    summary = "，".join(f"{label} {counts[kind]} 个" for kind, label in
-                       (("missing", "缺失"), ("corrupt", "损坏"), ("orphan", "孤立"), ("staged", "暂存未移入")))
+    kinds = (("missing", "缺失"), ("corrupt", "损坏"), ("unreferenced", "无登记"), ("restored", "已补回"))
+    counts = {kind: sum(1 for p in problems if p.kind == kind) for kind, _ in kinds}
+    summary = "，".join(f"{label} {counts[kind]} 个" for kind, label in kinds)
     if problems:
-        message = f"文件检查发现问题：{summary}" + ("（暂存文件已移入原位）" if fix and counts["staged"] else "") + "。"
-        if serious or counts["orphan"]:
+        message = f"文件检查发现问题：{summary}。"
+        if counts["missing"] or counts["corrupt"] or counts["unreferenced"]:
             raise click.ClickException(message)
         click.echo(message)
         return
-    click.echo("文件检查通过：所有登记的文件都在，校验值一致，没有孤立文件。")
+    click.echo("文件检查通过：所有登记的文件内容都在数据库中，校验值一致，没有无登记的内容。")
 
 
 @click.group("backup")
 def backup_group() -> None:
-    """Backup and restore: the database, uploads, documents, the audit anchor and the issued numbers."""
+    """Backup and restore: the database (with the files' content), the audit anchor and the issued numbers."""
 
 
 def _backup_places():
@@ -302,5 +304,8 @@ def backup_restore_command(src: str) -> None:
     click.echo("恢复完成。编号计数器已提高到曾发出的最大编号：")
     for line in lines(marks):
         click.echo(f"  {line}")
+    if (Path(src) / "files").is_dir():
+        click.echo("此备份为旧格式（文件在备份的 files/ 目录中）：文件已复制到实例目录。请先运行 flask db upgrade，"
+                   "迁移 0038 会把它们存入数据库。")
     click.echo("接下来请运行：flask audit verify（审计链校验）、flask search check --fix（每台服务器重建检索索引）、"
                "flask files check（文件校验）。")

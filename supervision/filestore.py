@@ -1,11 +1,15 @@
-"""Files that belong to a database row (uploaded evidence, generated documents), written so that a
-failed, repeated or crashed request leaves no orphan and no partial file.
+"""Files that belong to a database row (uploaded evidence, generated documents), stored in the database.
 
-A file is first written whole to ``<folder>/.staging/<name>`` and synced; the name is remembered on the
-database session; after the session commits it is moved into place (an atomic rename in the same
-folder), after a rollback it is removed. A crash between the commit and the move leaves the complete
-file in ``.staging/`` under its final name, where ``flask files check --fix`` (and the first download)
-finds it and moves it into place. Serving a file reads it back and checks the recorded sha256.
+Every row that registers a file records its stored name and the sha256 of its bytes; the bytes live in
+``file_content`` under that sha256 (``models.files``), written by ``stage`` in the same transaction as
+the row. So a failed, repeated or crashed request leaves no orphan and no partial file (its rollback
+takes the content with it), a committed row finds its content on every application server (they share
+the database and nothing else, SPEC §15), and a backup of the database carries the files. Two rows with
+the same bytes share one content row. Serving a file reads it back and checks the recorded sha256.
+
+Before migration 0038 the bytes were files in the instance folder (``uploads/``, ``documents/``): the
+migration copied them in and left them where they were; ``flask files check --fix`` still loads a file
+from there when its content is missing from the database.
 """
 
 from __future__ import annotations
@@ -13,18 +17,20 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from supervision import clock
 from supervision.errors import DomainError
+from supervision.models.files import FileContent
 
-STAGING = ".staging"
-_STAGED = "supervision_staged_files"
 log = logging.getLogger(__name__)
 
 
@@ -70,150 +76,125 @@ def new_name() -> str:
     return secrets.token_hex(16)
 
 
-def write_whole(path: Path, data: bytes) -> None:
-    """Write a new file completely and sync it, or leave nothing behind."""
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def put(session: Session, data: bytes) -> str:
+    """Keep ``data`` in the session's transaction (once per distinct content); returns its sha256."""
+    sha256 = digest(data)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Content-addressed: the same bytes stored again (or at once by a concurrent transaction, which
+    # this one then waits for) are the same row. Never updated, never deleted.
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    except OSError as error:
-        raise storage_error(error) from error
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-    except OSError as error:
-        path.unlink(missing_ok=True)  # a partial file from a full disk must not stay
-        raise storage_error(error) from error
+        session.execute(insert(FileContent).values(sha256=sha256, size=len(data), content=data,
+                                                   created_at=clock.now()).on_conflict_do_nothing(
+            index_elements=["sha256"]))
+    except OperationalError as error:
+        if disk_full(error):  # the database's disk: say so, and the view keeps the typed form
+            raise StorageFull() from error
+        raise
+    return sha256
+
+
+def disk_full(error: OperationalError) -> bool:
+    """The database refused a write for lack of space (PostgreSQL's disk_full, SQLite's SQLITE_FULL)."""
+    return getattr(error.orig, "sqlstate", None) == "53100" or "database or disk is full" in str(error.orig)
 
 
 def stage(session: Session, folder: Path, data: bytes, name: str | None = None) -> str:
-    """Write ``data`` for a row the session is about to commit; returns the stored name. The file
-    appears at ``folder/name`` only once the session commits."""
-    name = name or new_name()
-    staged = folder / STAGING / name
-    write_whole(staged, data)
-    session.info.setdefault(_STAGED, []).append((staged, folder / name))
-    return name
-
-
-@event.listens_for(Session, "after_commit")
-def _promote(session: Session) -> None:
-    for staged, final in session.info.pop(_STAGED, []):
-        try:
-            os.replace(staged, final)
-        except OSError:  # the row is committed; `files check --fix` or the next download moves it
-            log.exception("could not move %s into place", staged)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _discard(session: Session, transaction) -> None:
-    """The outermost transaction ended without a commit (rolled back, or the session closed at the
-    end of a failed request): what it staged goes. (A committed one was emptied by ``_promote``.)"""
-    if transaction.parent is not None:
-        return
-    for staged, _ in session.info.pop(_STAGED, []):
-        staged.unlink(missing_ok=True)
+    """Store ``data`` for a row the session is about to commit; returns the row's stored name. The
+    content is committed (or rolled back) with that row. ``folder`` (uploads, documents) is where such
+    files lay before migration 0038; it no longer decides where they are kept."""
+    put(session, data)
+    return name or new_name()
 
 
 # --- reading back -----------------------------------------------------------------------------------
-def locate(folder: Path, name: str) -> Path | None:
-    """The file's path; a complete file left in staging by a crash after the commit is moved into place."""
-    if not name.isalnum():
-        return None
-    final = folder / name
-    if final.is_file():
-        return final
-    staged = folder / STAGING / name
-    if staged.is_file():
-        try:
-            os.replace(staged, final)
-            return final
-        except OSError:
-            return staged
-    return None
-
-
-def read_checked(folder: Path, name: str, sha256: str, label: str = "文件") -> bytes:
-    """The stored bytes, checked against the recorded sha256; FileMissing / FileCorrupt otherwise."""
-    path = locate(folder, name)
-    if path is None:
+def read_checked(session: Session, sha256: str, label: str = "文件") -> bytes:
+    """The stored bytes of a row that recorded ``sha256``, checked against it; FileMissing / FileCorrupt
+    otherwise."""
+    data = session.scalar(select(FileContent.content).where(FileContent.sha256 == sha256))
+    if data is None:
         raise FileMissing(label)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as error:
-        raise FileMissing(label) from error
-    except OSError as error:
-        raise FileCorrupt(label) from error
-    if hashlib.sha256(data).hexdigest() != sha256:
+    if digest(bytes(data)) != sha256:
         raise FileCorrupt(label)
-    return data
+    return bytes(data)
 
 
 # --- the check ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FileProblem:
-    kind: str  # missing, corrupt, orphan, staged
-    folder: str
-    name: str
-    what: str  # the row: "attachment 12", or "" for an orphan
+    kind: str  # missing, corrupt, unreferenced, restored
+    sha256: str
+    what: str  # the rows that name it: "attachment 12 (uploads/<name>)", or "" for unreferenced content
 
-    LABELS = {"missing": "缺失", "corrupt": "损坏", "orphan": "无登记（孤立文件）", "staged": "未移入（提交后中断）"}
+    LABELS = {"missing": "缺失", "corrupt": "损坏", "unreferenced": "无登记（无记录引用的内容）",
+              "restored": "已从实例目录补回"}
 
     def __str__(self) -> str:
-        return f"{self.LABELS[self.kind]}  {self.folder}/{self.name}" + (f"  ({self.what})" if self.what else "")
+        return f"{self.LABELS[self.kind]}  {self.sha256}" + (f"  ({self.what})" if self.what else "")
 
 
-def check_folder(folder: Path, registered: dict[str, tuple[str, str]], *, fix: bool = False,
-                 stale_seconds: float = 3600, now: float | None = None) -> list[FileProblem]:
-    """Compare a folder with its registered files ({stored name: (sha256, what)}).
+@dataclass(frozen=True)
+class Registered:
+    """A row that names a file: its table and id, and the name and area it was stored under."""
 
-    Reports missing and corrupt files, files nobody registered (orphans) and complete files left in
-    staging by a crash after the commit. ``fix`` moves the latter into place and removes staged
-    leftovers older than ``stale_seconds`` that no row names (a request that died before its rollback);
-    it never deletes a file in place — an orphan is reported for a person to judge.
+    what: str  # "attachment 12"
+    area: str  # uploads, documents: where the file lay before migration 0038
+    stored_name: str
+
+
+def check_store(session: Session, registered: dict[str, list[Registered]], *, fix: bool = False,
+                instance: Path | None = None) -> list[FileProblem]:
+    """Compare the stored content with the rows that name it ({sha256: [rows]}).
+
+    Reports content missing for a registered row, content that no longer matches its sha256, and
+    content that no row names (reported for a person to judge, never deleted). ``fix`` loads a missing
+    or corrupt content from the file the row was stored under in the instance folder before migration
+    0038 (``instance/<area>/<stored name>``), when that file is there and matches.
     """
-    import time
-
-    now = time.time() if now is None else now
     problems: list[FileProblem] = []
-    staging = folder / STAGING
-    if staging.is_dir():
-        for path in sorted(staging.iterdir()):
-            if path.name in registered:
-                if not (folder / path.name).exists():
-                    problems.append(FileProblem("staged", folder.name, path.name, registered[path.name][1]))
-                    if fix:
-                        os.replace(path, folder / path.name)
-            elif fix and now - path.stat().st_mtime > stale_seconds:
-                path.unlink(missing_ok=True)
-    for name, (sha256, what) in sorted(registered.items()):
-        path = folder / name
-        if not path.is_file():
-            if not (staging / name).is_file():  # else reported as "staged" above
-                problems.append(FileProblem("missing", folder.name, name, what))
+    stored: dict[str, int] = dict(session.execute(select(FileContent.sha256, FileContent.size)).all())
+    for sha256, rows in sorted(registered.items()):
+        what = ", ".join(f"{row.what} ({row.area}/{row.stored_name})" for row in rows[:5]) \
+            + (f" … 共 {len(rows)} 条" if len(rows) > 5 else "")
+        kind = None
+        if sha256 not in stored:
+            kind = "missing"
+        else:
+            data = session.scalar(select(FileContent.content).where(FileContent.sha256 == sha256))
+            if data is None or digest(bytes(data)) != sha256:
+                kind = "corrupt"
+        if kind is None:
             continue
-        digest = hashlib.sha256()
-        with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != sha256:
-            problems.append(FileProblem("corrupt", folder.name, name, what))
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and path.name not in registered:
-                problems.append(FileProblem("orphan", folder.name, path.name, ""))
+        if fix and instance is not None and _restore_from_folder(session, instance, sha256, rows, kind):
+            problems.append(FileProblem("restored", sha256, what))
+            continue
+        problems.append(FileProblem(kind, sha256, what))
+    for sha256 in sorted(set(stored) - set(registered)):
+        problems.append(FileProblem("unreferenced", sha256, f"{stored[sha256]} 字节"))
     return problems
 
 
-def writable(folder: Path) -> str:
-    """"ok", or why files cannot be written to ``folder`` (readiness checks)."""
-    probe = folder / STAGING / f"ready-{new_name()}"
-    try:
-        write_whole(probe, b"ok")
-        probe.unlink()
-    except StorageFull:
-        return "error: storage full"
-    except StorageError:
-        return "error: not writable"
-    return "ok"
+def _restore_from_folder(session: Session, instance: Path, sha256: str, rows: list[Registered], kind: str) -> bool:
+    for row in rows:
+        if not row.stored_name.isalnum():
+            continue
+        try:
+            data = (instance / row.area / row.stored_name).read_bytes()
+        except OSError:
+            continue
+        if digest(data) != sha256:
+            continue
+        if kind == "corrupt":  # the one repair of a content row: bytes that match its key again
+            session.execute(FileContent.__table__.update().where(FileContent.sha256 == sha256)
+                            .values(content=data, size=len(data)))
+        else:
+            put(session, data)
+        return True
+    return False
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(FileContent)) or 0

@@ -28,9 +28,10 @@ from typing import Any, Generic, TypeVar
 
 from flask import Flask, Response, flash, g, has_request_context, redirect
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from supervision import filestore
 from supervision.errors import DomainError, StaleObjectError
 from supervision.extensions import db
 
@@ -73,6 +74,10 @@ def perform(service: Callable[[], T], *, stale: str | None = None, conflict: str
     except caught as error:  # a constraint checked at COMMIT (deferred): nothing was written
         if _commits() == before:
             return _refuse(error, stale, conflict, refused, False)
+        raise
+    except OperationalError as error:  # the database's disk is full at COMMIT (SQLite): nothing was written
+        if _commits() == before and filestore.disk_full(error):
+            return _refuse(filestore.StorageFull(), stale, conflict, refused, False)
         raise
     except Exception:
         if _commits() > before:  # the write stands; work listening after the commit failed

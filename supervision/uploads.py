@@ -1,5 +1,6 @@
-"""Evidence files: checked by content (not by name), stored under the instance folder with random
-names and no extension, so nothing uploaded can ever be served as a page or executed."""
+"""Evidence files: checked by content (not by name), stored in the database (``filestore``) under a
+random name and their sha256, never as a file with an extension, so nothing uploaded can ever be
+served as a page or executed."""
 
 from __future__ import annotations
 
@@ -103,8 +104,8 @@ class Storage:
         return name, media_type
 
     def save(self, session: Session, filename: str, data: bytes) -> StoredFile:
-        """Check and stage one file: it appears under ``root`` when the session commits and is removed
-        if it rolls back (``filestore``)."""
+        """Check and store one file, in the session's transaction: it is kept if the session commits and
+        gone if it rolls back (``filestore``)."""
         name, media_type = self.check(filename, data)
         stored_name = filestore.stage(session, self.root, data)
         return StoredFile(name[:200], stored_name, media_type, len(data), hashlib.sha256(data).hexdigest())
@@ -116,12 +117,6 @@ class Storage:
             self.check(name, data)
         return [self.save(session, name, data) for name, data in files]
 
-    def read(self, stored_name: str, sha256: str, label: str = "附件") -> bytes:
+    def read(self, session: Session, sha256: str, label: str = "附件") -> bytes:
         """The stored bytes, checked against the recorded sha256 (filestore.FileMissing / FileCorrupt)."""
-        return filestore.read_checked(self.root, stored_name, sha256, label)
-
-    def path(self, stored_name: str) -> Path:
-        """Where a committed file lies (a staged one appears here after the commit)."""
-        if not stored_name.isalnum():
-            raise ValueError("bad stored name")
-        return self.root / stored_name
+        return filestore.read_checked(session, sha256, label)

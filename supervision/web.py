@@ -47,11 +47,11 @@ def requires(predicate: Callable[[User], bool]):
     return decorator
 
 
-def send_stored(folder: Path, stored_name: str, sha256: str, *, mimetype: str, download_name: str,
-                label: str = "文件"):
-    """Send a registered file after checking it against its recorded sha256; a missing or damaged
-    file raises filestore.FileMissing / FileCorrupt, which the error handler turns into a clear page."""
-    data = filestore.read_checked(folder, stored_name, sha256, label)
+def send_stored(sha256: str, *, mimetype: str, download_name: str, label: str = "文件"):
+    """Send a registered file (its content, from the database) after checking it against its recorded
+    sha256; a missing or damaged one raises filestore.FileMissing / FileCorrupt, which the error handler
+    turns into a clear page."""
+    data = filestore.read_checked(db.session, sha256, label)
     return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0)
 
 
@@ -61,7 +61,7 @@ def client_ip() -> str:
 
 # --- helpers the views of several areas share (views never import other views) ----------------------
 def storage(max_bytes: int | None = None) -> Storage:
-    """The uploaded files of this instance (the limit of staff uploads unless another is given)."""
+    """The uploaded files (the limit of staff uploads unless another is given); kept in the database."""
     return Storage(Path(current_app.instance_path) / "uploads", max_bytes or current_app.config["UPLOAD_MAX_BYTES"])
 
 
@@ -94,7 +94,7 @@ def generate_and_send(make: Callable[[], GeneratedDocument], back: str):
     return submit(None, make, success=None, otherwise=back,
                   then=lambda document: redirect(url_for("documents.download", document_id=document.id)),
                   # The same revision was registered a moment ago (a double click, a second tab): one
-                  # document, its number kept; this request's staged file goes with the rollback.
+                  # document, its number kept; this request's stored content goes with the rollback.
                   conflict="该文书刚刚已生成（可能是重复点击），未重复生成、未占用新文号。请在本页的文书列表中下载。")
 
 
@@ -225,8 +225,9 @@ SAVED_BUT_FAILED = ("您的操作已经保存，但随后显示页面时出错�
 
 
 def readiness(app: Flask) -> tuple[dict, dict, bool]:
-    """What a load balancer asks before sending requests here: the database answers, the instance
-    folder's file areas can be written, the search index has applied the change log (when it has one)."""
+    """What a load balancer asks before sending requests here: the database answers (it holds the files
+    too, so the instance folder's writability no longer matters to them), the search index has applied
+    the change log (when it has one)."""
     checks: dict[str, str] = {}
     details: dict[str, int | None] = {}
     try:
@@ -236,9 +237,6 @@ def readiness(app: Flask) -> tuple[dict, dict, bool]:
     except Exception as error:  # noqa: BLE001 — any failure means "not ready", said in the answer
         db.session.rollback()
         checks["database"] = f"error: {type(error).__name__}"
-    instance = Path(app.instance_path)
-    for area in ("uploads", "documents"):
-        checks[area] = filestore.writable(instance / area)
     from supervision.search import service as search
 
     if search.enabled(app):  # this server's own index: built, and how far it has applied the change log

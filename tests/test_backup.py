@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from conftest import FormClient, _admin_engine, _base_config, _with_database
 from matters_factories import PASSWORD, PDF_BYTES, make_matter, matter_input, office, storage, today  # noqa: F401
-from supervision import create_app
+from supervision import create_app, filestore
 from supervision.extensions import db
 from supervision.matters import services
 from supervision.models.documents import GeneratedDocument
@@ -77,7 +77,7 @@ def test_a_new_instance_from_a_backup_serves_the_same_and_reissues_no_number(
     session.commit()
     office_client = login(app, office.intake)
     document = slip(office_client, first.id, first.lead_assignment.id)
-    document_bytes = (Path(app.instance_path) / "documents" / document.stored_name).read_bytes()
+    document_bytes = filestore.read_checked(session, document.sha256)
     assert cli(app, "audit", "anchor").exit_code == 0
     issued_file = Path(app.instance_path) / "issued_numbers.log"
 
@@ -85,8 +85,8 @@ def test_a_new_instance_from_a_backup_serves_the_same_and_reissues_no_number(
     result = cli(app, "backup", "create", str(backup))
     assert result.exit_code == 0, result.output
     manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
-    assert f"files/uploads/{attachment.stored_name}" in manifest["files"]
-    assert f"files/documents/{document.stored_name}" in manifest["files"]
+    assert not any(name.startswith("files/") for name in manifest["files"])  # the files are in the database
+    assert manifest["format"] == 2 and manifest["stored_files"]["count"] == 2
     assert "audit_anchor.log" in manifest["files"] and "issued_numbers.log" in manifest["files"]
 
     # After the backup, numbers are given out (to citizens, with their query codes) …
@@ -129,6 +129,7 @@ def test_a_new_instance_from_a_backup_serves_the_same_and_reissues_no_number(
         assert download.status_code == 200 and download.data == PDF_BYTES
         download = client.get(f"/documents/{document_id}")
         assert download.status_code == 200 and download.data == document_bytes
+        assert not (tmp_path / "instance_b" / "uploads").exists()  # served from the restored database
         assert db.session.scalar(select(Matter.id).where(Matter.title == "备份后登记0")) is None  # lost with the disk
         assert db.session.get(Matter, second_id) is None
 
@@ -160,10 +161,15 @@ def test_restore_checks_every_checksum_before_writing_anything(app, session, off
     session.commit()
     backup = tmp_path / "backup"
     assert cli(app, "backup", "create", str(backup)).exit_code == 0
-    (backup / "files" / "uploads" / attachment.stored_name).write_bytes(b"%PDF-1.4 altered")
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    with (backup / manifest["database"]).open("r+b") as dump:  # one byte of the copy (and its files) altered
+        dump.seek(dump.seek(0, os.SEEK_END) // 2)
+        byte = dump.read(1)
+        dump.seek(-1, os.SEEK_CUR)
+        dump.write(bytes([byte[0] ^ 0xFF]))
     restored = second_instance(empty_database, tmp_path / "instance_b")
     result = cli(restored, "backup", "restore", str(backup))
-    assert result.exit_code == 1 and "备份校验失败" in result.output and attachment.stored_name in result.output
+    assert result.exit_code == 1 and "备份校验失败" in result.output and manifest["database"] in result.output
     with restored.app_context():
         assert sa.inspect(db.engine).get_table_names() == []  # nothing was restored
         db.engine.dispose()

@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from clues_factories import make_clue, person  # noqa: F401
 from matters_factories import PDF_BYTES, audit_entries, last_audit, make_matter, office, storage, today  # noqa: F401
+from supervision import filestore
+from supervision.extensions import db
 from supervision import clock
 from supervision.clues import services
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
@@ -156,7 +158,7 @@ def test_the_notice_names_the_person_lists_the_summary_and_never_the_reporter(ap
                                                 folder=tmp_path)
     session.commit()
     assert document.number == "函询〔2026〕1号" and document.department_id is None
-    text = "\n".join(p.text for p in Document(BytesIO((tmp_path / document.stored_name).read_bytes())).paragraphs)
+    text = "\n".join(p.text for p in Document(BytesIO(filestore.read_checked(db.session, document.sha256))).paragraphs)
     assert "李建国同志" in text and "收受开发企业购物卡" in text and "15个工作日" in text
     assert "自收到本通知之日起" in text and PARTY in text and "送达回执" in text
     assert "王举报" not in text and "13911112222" not in text

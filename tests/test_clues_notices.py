@@ -16,6 +16,8 @@ from sqlalchemy import select
 
 from clues_factories import clue_input, make_clue  # noqa: F401  (fixture)
 from matters_factories import TODAY, last_audit, office, signed_in, today  # noqa: F401  (fixtures)
+from supervision import filestore
+from supervision.extensions import db
 from supervision import clock
 from supervision.calendar import WorkCalendar
 from supervision.clues import notices, services
@@ -45,8 +47,8 @@ def by_kind(session, clue) -> dict:
 
 
 def docx_text(app, notice) -> str:
-    path = Path(app.instance_path) / "documents" / notice.document.stored_name
-    return "\n".join(p.text for p in Document(io.BytesIO(path.read_bytes())).paragraphs)
+    data = filestore.read_checked(db.session, notice.document.sha256)
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
 
 
 def test_registering_a_real_name_clue_sends_a_numbered_acceptance_notice_due_in_15_working_days(app, session, office,

@@ -10,6 +10,8 @@ from docx import Document
 
 from clues_factories import make_clue  # noqa: F401
 from matters_factories import last_audit, make_matter, office, storage, today  # noqa: F401
+from supervision import filestore
+from supervision.extensions import db
 from supervision.clues import services
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.models.clues import ClueStatus, VerificationResult
@@ -74,7 +76,7 @@ def test_clearance_is_for_a_clue_found_untrue_and_gives_its_document(app, sessio
                                                   folder=tmp_path)
     session.commit()
     assert document.number == "澄清〔2026〕1号" and document.department_id is None
-    text = "\n".join(p.text for p in Document(BytesIO((tmp_path / document.stored_name).read_bytes())).paragraphs)
+    text = "\n".join(p.text for p in Document(BytesIO(filestore.read_checked(db.session, document.sha256))).paragraphs)
     assert "李建国同志澄清正名" in text and "反映的问题不属实" in text and "党组会议上通报" in text
     assert "王举报" not in text and "13911112222" not in text
     assert last_audit(session, "clue.cleared", clue)[1]["requested_by"] == "李建国本人"

@@ -14,6 +14,8 @@ from docx import Document
 from sqlalchemy import select
 
 from matters_factories import TODAY, last_audit, matter_input, signed_in
+from supervision import filestore
+from supervision.extensions import db
 from supervision import clock
 from supervision.calendar import LimitUnit, WorkCalendar
 from supervision.complainants import services as complainants
@@ -67,8 +69,8 @@ def notices(session, matter) -> dict[NoticeKind, ComplainantNotice]:
 
 
 def docx_text(app, notice) -> str:
-    path = Path(app.instance_path) / "documents" / notice.document.stored_name
-    return "\n".join(p.text for p in Document(io.BytesIO(path.read_bytes())).paragraphs)
+    data = filestore.read_checked(db.session, notice.document.sha256)
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
 
 
 def answered(session, office, letters, **fields) -> Matter:

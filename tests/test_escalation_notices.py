@@ -10,6 +10,8 @@ from docx import Document
 from sqlalchemy import select
 
 from matters_factories import last_audit, signed_in
+from supervision import filestore
+from supervision.extensions import db
 from supervision import clock
 from supervision.calendar import WorkCalendar
 from supervision.escalation.services import SweepPolicy, sweep, urge_by_hand
@@ -30,7 +32,7 @@ def notices(session) -> list[GeneratedDocument]:
 def text_of(app, document: GeneratedDocument) -> str:
     from pathlib import Path
 
-    doc = Document(io.BytesIO((Path(app.instance_path) / "documents" / document.stored_name).read_bytes()))
+    doc = Document(io.BytesIO(filestore.read_checked(db.session, document.sha256)))
     return "\n".join(p.text for p in doc.paragraphs)
 
 

@@ -1,27 +1,29 @@
-"""Files that survive faults: staged until the commit, removed on rollback, checked when served,
-reported by `flask files check`; a full or read-only disk says so and keeps the form."""
+"""Files that survive faults, kept in the database with the row that names them (migration 0038): gone
+with a rollback, checked when served, reported by `flask files check`; neither a full nor a read-only
+instance folder matters to them, and a full database disk says so and keeps the form."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from faultlib import needs_namespaces, run_app
 from matters_factories import PASSWORD, PDF_BYTES, signed_in
+from supervision import filestore
 from supervision.matters import services
 from supervision.models.documents import GeneratedDocument
+from supervision.models.files import FileContent
 from supervision.models.matters import Attachment, Matter
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 56 + b"This program cannot be run in DOS mode."
 
 
-def files_under(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+def stored(session) -> list[str]:
+    return list(session.scalars(select(FileContent.sha256).order_by(FileContent.sha256)))
 
 
 def register(client, files, title="窗口办事拖拉"):
@@ -35,19 +37,28 @@ def test_a_refused_second_file_leaves_no_file_at_all(app, session, office):
     response = register(signed_in(app, office.intake), [("照片.pdf", PDF_BYTES), ("说明.jpg", EXE)])
     assert response.status_code == 200 and "“说明.jpg”的类型不允许上传" in response.text
     assert session.scalars(select(Matter)).all() == []
-    assert files_under(Path(app.instance_path) / "uploads") == []
+    assert stored(session) == []
 
 
-def test_a_file_appears_only_when_its_row_is_committed(app, session, office, make_matter, storage):
+def test_a_file_is_kept_only_when_its_row_is_committed(app, session, office, make_matter, storage):
     matter = make_matter("registered")
-    (attachment,) = services.attach_files(session, office.intake, matter, [("a.pdf", PDF_BYTES)], storage)
-    assert not storage.path(attachment.stored_name).exists()  # staged, not yet in place
+    services.attach_files(session, office.intake, matter, [("a.pdf", PDF_BYTES)], storage)
     session.rollback()
-    assert files_under(storage.root) == []
+    assert stored(session) == []
     (attachment,) = services.attach_files(session, office.intake, matter, [("a.pdf", PDF_BYTES)], storage)
     session.commit()
-    assert storage.path(attachment.stored_name).read_bytes() == PDF_BYTES
-    assert files_under(storage.root) == [attachment.stored_name]
+    assert storage.read(session, attachment.sha256) == PDF_BYTES
+    assert stored(session) == [hashlib.sha256(PDF_BYTES).hexdigest()]
+    assert not (Path(app.instance_path) / "uploads").exists()  # nothing on this server's disk
+
+
+def test_the_same_bytes_twice_are_stored_once(app, session, office, make_matter, storage):
+    first, second = make_matter("registered"), make_matter("registered")
+    (a,) = services.attach_files(session, office.intake, first, [("a.pdf", PDF_BYTES)], storage)
+    (b,) = services.attach_files(session, office.intake, second, [("b.pdf", PDF_BYTES)], storage)
+    session.commit()
+    assert a.stored_name != b.stored_name and a.sha256 == b.sha256
+    assert stored(session) == [a.sha256]
 
 
 def with_reason(client, matter):
@@ -56,16 +67,26 @@ def with_reason(client, matter):
     return client
 
 
-def _attachment(session, office, matter, storage) -> Attachment:
-    (attachment,) = services.attach_files(session, office.intake, matter, [("现场照片.pdf", PDF_BYTES)], storage)
+def _attachment(session, office, matter, storage, data: bytes = PDF_BYTES) -> Attachment:
+    (attachment,) = services.attach_files(session, office.intake, matter, [("现场照片.pdf", data)], storage)
     session.commit()
     return attachment
+
+
+def _damage(session, sha256: str, data: bytes) -> None:
+    session.execute(update(FileContent).where(FileContent.sha256 == sha256).values(content=data))
+    session.commit()
+
+
+def _lose(session, sha256: str) -> None:
+    session.execute(delete(FileContent).where(FileContent.sha256 == sha256))
+    session.commit()
 
 
 def test_a_corrupt_file_is_not_served_and_the_page_says_why(app, session, office, make_matter, storage):
     matter = make_matter("registered")
     attachment = _attachment(session, office, matter, storage)
-    storage.path(attachment.stored_name).write_bytes(PDF_BYTES.replace(b"%", b"#", 1))
+    _damage(session, attachment.sha256, PDF_BYTES.replace(b"%", b"#", 1))
     response = with_reason(signed_in(app, office.intake), matter).get(f"/matters/{matter.id}/files/{attachment.id}")
     assert response.status_code == 422 and "已损坏" in response.text and "SHA-256" in response.text
     assert response.mimetype == "text/html"
@@ -75,7 +96,7 @@ def test_a_missing_file_gets_a_clear_page_not_an_error(app, session, office, mak
     app.config["PROPAGATE_EXCEPTIONS"] = False
     matter = make_matter("registered")
     attachment = _attachment(session, office, matter, storage)
-    storage.path(attachment.stored_name).unlink()
+    _lose(session, attachment.sha256)
     response = with_reason(signed_in(app, office.intake), matter).get(f"/matters/{matter.id}/files/{attachment.id}")
     assert response.status_code == 404 and "找不到" in response.text and "系统错误" not in response.text
 
@@ -86,53 +107,52 @@ def test_a_missing_generated_document_gets_a_clear_page(app, session, office, ma
     client = signed_in(app, office.intake)
     response = client.post(f"/matters/{matter.id}/assignments/{matter.lead_assignment.id}/slip")
     document = session.scalars(select(GeneratedDocument)).one()
-    (Path(app.instance_path) / "documents" / document.stored_name).unlink()
+    _lose(session, document.sha256)
     response = client.get(response.location)
     assert response.status_code == 404 and "文书" in response.text and "找不到" in response.text
 
 
-def test_a_file_left_in_staging_by_a_crash_after_the_commit_is_still_served(app, session, office, make_matter,
-                                                                             storage):
+def test_files_check_reports_missing_corrupt_and_unreferenced_content(app, session, office, make_matter, storage):
     matter = make_matter("registered")
-    attachment = _attachment(session, office, matter, storage)
-    staged = storage.root / ".staging" / attachment.stored_name
-    os.replace(storage.path(attachment.stored_name), staged)  # as if the process died before the move
-    response = with_reason(signed_in(app, office.intake), matter).get(f"/matters/{matter.id}/files/{attachment.id}")
-    assert response.status_code == 200 and response.data == PDF_BYTES and not staged.exists()
-
-
-def test_files_check_reports_missing_corrupt_orphan_and_staged_files(app, session, office, make_matter, storage):
-    matter = make_matter("registered")
-    missing, corrupt, staged = (_attachment(session, office, matter, storage) for _ in range(3))
-    storage.path(missing.stored_name).unlink()
-    storage.path(corrupt.stored_name).write_bytes(b"%PDF-1.4 changed")
-    os.replace(storage.path(staged.stored_name), storage.root / ".staging" / staged.stored_name)
-    (storage.root / "0123456789abcdef0123456789abcdef").write_bytes(b"nobody's")
+    good = _attachment(session, office, matter, storage)
+    missing = _attachment(session, office, matter, storage, PDF_BYTES + b"%missing")
+    corrupt = _attachment(session, office, matter, storage, PDF_BYTES + b"%corrupt")
+    _lose(session, missing.sha256)
+    _damage(session, corrupt.sha256, b"%PDF-1.4 changed")
+    nobody = filestore.put(session, b"nobody's")
+    session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["files", "check"])
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
-    assert any(line.startswith("缺失") and missing.stored_name in line and f"attachment {missing.id}" in line
-               for line in lines)
-    assert any(line.startswith("损坏") and corrupt.stored_name in line for line in lines)
-    assert any(line.startswith("无登记") and "0123456789abcdef" in line for line in lines)
-    assert any(line.startswith("未移入") and staged.stored_name in line for line in lines)
-    assert "缺失 1 个，损坏 1 个，孤立 1 个，暂存未移入 1 个" in result.output
+    assert any(line.startswith("缺失") and missing.sha256 in line and f"attachment {missing.id}" in line
+               and f"uploads/{missing.stored_name}" in line for line in lines)
+    assert any(line.startswith("损坏") and corrupt.sha256 in line for line in lines)
+    assert any(line.startswith("无登记") and nobody in line for line in lines)
+    assert not any(good.sha256 in line for line in lines)
+    assert "缺失 1 个，损坏 1 个，无登记 1 个，已补回 0 个" in result.output
 
+    # --fix loads what an instance folder still has from before migration 0038 (and only if it matches)
+    uploads = Path(app.instance_path) / "uploads"
+    uploads.mkdir()
+    (uploads / missing.stored_name).write_bytes(PDF_BYTES + b"%missing")
+    (uploads / corrupt.stored_name).write_bytes(b"not it either")
     result = runner.invoke(args=["files", "check", "--fix"])
-    assert storage.path(staged.stored_name).read_bytes() == PDF_BYTES  # moved into place
-    assert (storage.root / "0123456789abcdef0123456789abcdef").exists()  # an orphan is never deleted
-    storage.path(corrupt.stored_name).write_bytes(PDF_BYTES)
-    storage.path(missing.stored_name).write_bytes(PDF_BYTES)
-    (storage.root / "0123456789abcdef0123456789abcdef").unlink()
+    assert result.exit_code == 1 and "缺失 0 个，损坏 1 个，无登记 1 个，已补回 1 个" in result.output, result.output
+    assert storage.read(session, missing.sha256) == PDF_BYTES + b"%missing"
+    assert nobody in stored(session)  # unreferenced content is reported, never deleted
+    (uploads / corrupt.stored_name).write_bytes(PDF_BYTES + b"%corrupt")
+    result = runner.invoke(args=["files", "check", "--fix"])
+    assert "损坏 0 个" in result.output and storage.read(session, corrupt.sha256) == PDF_BYTES + b"%corrupt"
+    _lose(session, nobody)
     result = runner.invoke(args=["files", "check"])
-    assert result.exit_code == 0 and "文件检查通过" in result.output
+    assert result.exit_code == 0 and "文件检查通过" in result.output, result.output
 
 
-def test_readiness_reports_the_database_and_the_file_areas(app, client):
+def test_readiness_reports_the_database(app, client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json == {"status": "ready", "checks": {"database": "ok", "uploads": "ok", "documents": "ok"}}
+    assert response.json == {"status": "ready", "checks": {"database": "ok"}}  # no file areas: they are in it
     assert client.get("/healthz").json == {"status": "ok"}
 
 
@@ -164,82 +184,62 @@ def test_readiness_fails_when_the_database_is_gone(app, client):
     assert client.get("/healthz").status_code == 200  # liveness stays: the process is alive
 
 
-# --- a real full disk, a read-only folder, an empty instance folder (child processes) -----------------
+# --- a read-only or full instance folder, a full database disk (child processes) ----------------------
 @needs_namespaces
-def test_a_full_disk_says_storage_is_full_keeps_the_form_and_leaves_no_partial_file(
-        app, session, office, database_url):
-    instance = Path(app.instance_path)
-    result = run_app(database_url=database_url, instance=instance, username=office.intake.username,
-                     password=PASSWORD, mounts={instance / "uploads": "size=48k"}, body=f"""
-        from io import BytesIO
-        from pathlib import Path
-        big = {PDF_BYTES!r} + b"%" + b"x" * 100 * 1024  # 100 KB: more than the tiny disk holds
-        response = client.post("/matters/new/complaint", data={{
-            "channel": "phone", "received_on": "2026-06-01", "title": "磁盘满时提交的标题", "content": "来电反映。",
-            "name": "张某某", "files": [(BytesIO(big), "录音.pdf")]}}, content_type="multipart/form-data")
-        uploads = Path(app.instance_path) / "uploads"
-        result.update(status=response.status_code, text=response.text,
-                      left=[str(p) for p in uploads.rglob("*") if p.is_file()])
-        try:  # now fill the disk to the last block
-            with open(uploads / "filler", "wb") as f:
-                while True:
-                    f.write(b"x" * 4096)
-                    f.flush()
-        except OSError:
-            pass
-        result.update(ready=client.get("/readyz").json)
-    """)
-    assert result["status"] == 200 and "存储空间已满" in result["text"] and "系统错误" not in result["text"]
-    assert "磁盘满时提交的标题" in result["text"] and "张某某" in result["text"]  # the typed form is kept
-    assert result["left"] == []  # no partial file
-    assert result["ready"]["checks"]["uploads"] == "error: storage full"
-    assert session.scalars(select(Matter)).all() == []
-
-
-@needs_namespaces
-def test_a_read_only_or_empty_instance_folder_gives_clear_pages(app, session, office, make_matter, storage,
-                                                                 database_url):
-    matter = make_matter("registered")
-    attachment = _attachment(session, office, matter, storage)
-    instance = Path(app.instance_path)
-    result = run_app(database_url=database_url, instance=instance, username=office.intake.username,
-                     password=PASSWORD, mounts={instance / "uploads": "ro,size=64k"}, body=f"""
-        from io import BytesIO
-        response = client.post("/matters/new/complaint", data={{
-            "channel": "phone", "received_on": "2026-06-01", "title": "只读时提交的标题", "content": "来电反映。",
-            "name": "张某某", "files": [(BytesIO({PDF_BYTES!r}), "录音.pdf")]}}, content_type="multipart/form-data")
-        client.post("/matters/{matter.id}/identity", data={{"reason": "核对证据材料"}})
-        download = client.get("/matters/{matter.id}/files/{attachment.id}")
-        ready = client.get("/readyz")
-        result.update(status=response.status_code, text=response.text, download=download.status_code,
-                      download_text=download.text, ready=ready.status_code, checks=ready.json["checks"])
-    """)
-    assert result["status"] == 200 and "不可写" in result["text"] and "只读时提交的标题" in result["text"]
-    assert result["download"] == 404 and "找不到" in result["download_text"]  # the folder over it is empty
-    assert result["ready"] == 503 and result["checks"]["uploads"] == "error: not writable"
-    assert result["checks"]["documents"] == "ok"
-    assert session.scalars(select(Matter)).all() == [matter]
-    assert hashlib.sha256(storage.path(attachment.stored_name).read_bytes()).hexdigest() == attachment.sha256
-
-
-@needs_namespaces
-def test_a_ledger_upload_on_a_full_disk_says_so_and_leaves_nothing(app, session, office, database_url):
+def test_a_read_only_empty_instance_folder_no_longer_matters_to_files(app, session, office, make_matter, storage,
+                                                                       database_url):
     from test_ledgers_import import ledger, row
 
+    matter = make_matter("registered")
+    attachment = _attachment(session, office, matter, storage)
     data = ledger([row(**{"原编号": f"2025-{n:03d}"}) for n in range(1, 40)])
     instance = Path(app.instance_path)
     result = run_app(database_url=database_url, instance=instance, username=office.intake.username,
-                     password=PASSWORD, mounts={instance / "imports": "size=4k"}, body=f"""
+                     password=PASSWORD, mounts={instance: "ro,size=64k"}, body=f"""
         from io import BytesIO
-        from pathlib import Path
-        response = client.post("/ledgers/import", data={{"file": (BytesIO(bytes.fromhex({data.hex()!r})), "台账.xlsx")}},
-                               content_type="multipart/form-data")
-        imports = Path(app.instance_path) / "imports"
-        result.update(status=response.status_code, text=response.text,
-                      left=[str(p) for p in imports.rglob("*") if p.is_file()])
+        response = client.post("/matters/new/complaint", data={{
+            "channel": "phone", "received_on": "2026-06-01", "title": "只读时提交的标题", "content": "来电反映。",
+            "name": "张某某", "files": [(BytesIO({PDF_BYTES!r} + b"%new"), "录音.pdf")]}}, content_type="multipart/form-data")
+        client.post("/matters/{matter.id}/identity", data={{"reason": "核对证据材料"}})
+        download = client.get("/matters/{matter.id}/files/{attachment.id}")
+        ledger = client.post("/ledgers/import", data={{"file": (BytesIO(bytes.fromhex({data.hex()!r})), "台账.xlsx")}},
+                             content_type="multipart/form-data")
+        ready = client.get("/readyz")
+        result.update(status=response.status_code, download=download.status_code, same=download.data == {PDF_BYTES!r},
+                      ledger=ledger.status_code, ledger_text=ledger.text, ready=ready.status_code)
     """)
-    assert result["status"] == 507 and "存储空间已满" in result["text"] and "系统错误" not in result["text"]
-    assert result["left"] == []
+    assert result["status"] == 302 and result["download"] == 200 and result["same"]
+    assert result["ledger"] == 200 and "确认导入" in result["ledger_text"]
+    assert result["ready"] == 200
+    assert session.scalar(select(func.count(Matter.id))) == 2
+
+
+@needs_namespaces
+def test_a_full_database_disk_says_storage_is_full_and_keeps_the_form(app, session, office, database_url, tmp_path):
+    """SQLite: the database file on a tiny disk; the upload does not fit (SQLITE_FULL)."""
+    from supervision.extensions import db
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: the database file on a tiny tmpfs")
+    db.engine.dispose()
+    source = Path(database_url.removeprefix("sqlite:///"))
+    disk = tmp_path / "tiny"
+    size = source.stat().st_size + 96 * 1024
+    result = run_app(database_url=f"sqlite:///{disk / source.name}", instance=Path(app.instance_path),
+                     mounts={disk: f"size={size}"}, body=f"""
+        import shutil
+        from io import BytesIO
+        shutil.copyfile({str(source)!r}, {str(disk / source.name)!r})
+        response = client.post("/login", data={{"username": {office.intake.username!r}, "password": {PASSWORD!r}}})
+        big = {PDF_BYTES!r} + b"%" + b"x" * 400 * 1024  # more than the tiny disk holds
+        response = client.post("/matters/new/complaint", data={{
+            "channel": "phone", "received_on": "2026-06-01", "title": "磁盘满时提交的标题", "content": "来电反映。",
+            "name": "张某某", "files": [(BytesIO(big), "录音.pdf")]}}, content_type="multipart/form-data")
+        result.update(status=response.status_code, text=response.text)
+    """)
+    assert result["status"] == 200 and "存储空间已满" in result["text"] and "系统错误" not in result["text"]
+    assert "磁盘满时提交的标题" in result["text"] and "张某某" in result["text"]  # the typed form is kept
+    assert session.scalars(select(Matter)).all() == []
 
 
 def test_every_table_that_names_a_stored_file_is_checked(app):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import docx
 from sqlalchemy import select
 
 from matters_factories import last_audit, signed_in
+from supervision import filestore
+from supervision.extensions import db
 from supervision import clock
 from supervision.models.documents import GeneratedDocument
 from supervision.paperwork.data import AssignmentSlip
@@ -21,7 +22,7 @@ def _slip(app, session, office, matter):
     signed_in(app, office.intake).post(
         f"/matters/{matter.id}/assignments/{matter.lead_assignment.id}/slip")
     document = session.scalars(select(GeneratedDocument).order_by(GeneratedDocument.id.desc())).first()
-    data = (Path(app.instance_path) / "documents" / document.stored_name).read_bytes()
+    data = filestore.read_checked(db.session, document.sha256)
     text = "\n".join(c.text for t in docx.Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells)
     return document, text
 

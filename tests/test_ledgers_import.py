@@ -70,6 +70,13 @@ def upload(client, data: bytes, name: str = "2025年台账.xlsx", **kwargs):
     return client.post(URL, data={"file": (BytesIO(data), name)}, content_type="multipart/form-data", **kwargs)
 
 
+def pending_uploads(session):
+    from supervision.models.files import PendingUpload
+
+    session.expire_all()
+    return session.scalars(select(PendingUpload)).all()
+
+
 def token_of(response) -> str:
     match = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', response.text) or \
         re.search(r'name="token" value="([0-9a-f]{32})"', response.text)
@@ -269,7 +276,7 @@ def test_a_broken_ledger_is_rejected_whole_with_every_error_listed(session, inta
     assert f"有 {len(expected)} 处错误" in response.text
     assert matter_count(session) == 0
     assert not audit_entries(session, "matter.imported") and not audit_entries(session, "ledger.imported")
-    assert not list(Path(intake.application.instance_path, "imports").glob("*.xlsx")), "a rejected file is not kept"
+    assert pending_uploads(session) == [], "a rejected file is not kept"
 
 
 @pytest.mark.parametrize("data, message", [
@@ -510,7 +517,7 @@ def test_the_confirm_request_only_commits_and_the_result_page_shows_indexing_pro
     assert len(ids) == 5
     logged = session.scalars(select(SearchChange.document).order_by(SearchChange.id)).all()[-5:]
     assert logged == [f"matter:{i}" for i in ids]  # in the import's own transaction
-    assert not list((Path(app.instance_path) / "imports").glob("*.claimed"))  # the upload is done with
+    assert [p.content for p in pending_uploads(session)] == [None]  # the upload is done with
 
     page = intake.get(response.headers["Location"])
     assert "全文检索索引中 0/5" in page.text and 'http-equiv="refresh"' in page.text

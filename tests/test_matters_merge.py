@@ -15,6 +15,7 @@ from sqlalchemy import select
 from matters_factories import PDF_BYTES, audit_entries, matter_input, signed_in
 from supervision.errors import ValidationError
 from supervision.matters import services
+from supervision.models.files import FileContent
 from supervision.models.matters import Attachment, MatterStatus
 
 
@@ -36,7 +37,7 @@ def test_intake_merges_the_listed_duplicate_and_its_evidence_follows(app, sessio
     form = re.search(r'<form[^>]*act/merge"[^>]*>.*?</form>', page, re.S).group(0)
     assert f'name="original_id" value="{original.id}"' in form and "并入此件" in form
     assert "data-confirm=" in form and "不能撤回" in unescape(form)
-    files_before = sorted(p.name for p in storage.root.iterdir())
+    files_before = session.scalars(select(FileContent.sha256).order_by(FileContent.sha256)).all()
 
     response = intake.post(f"/matters/{duplicate.id}/act/merge",
                            data={"version": duplicate.version, "original_id": original.id})
@@ -48,7 +49,7 @@ def test_intake_merges_the_listed_duplicate_and_its_evidence_follows(app, sessio
     [mine] = session.scalars(select(Attachment).where(Attachment.matter_id == duplicate.id)).all()
     [carried] = session.scalars(select(Attachment).where(Attachment.matter_id == original.id)).all()
     assert carried.stored_name == mine.stored_name and carried.carried_from_id == mine.id and carried.is_evidence
-    assert sorted(p.name for p in storage.root.iterdir()) == files_before  # no second copy on disk
+    assert session.scalars(select(FileContent.sha256).order_by(FileContent.sha256)).all() == files_before  # no copy
     [entry] = audit_entries(session, "matter.evidence_carried", original)
     assert json.loads(entry.changes)["from"] == duplicate.serial
     assert audit_entries(session, "matter.file_duplicate", duplicate)

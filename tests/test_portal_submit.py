@@ -66,9 +66,11 @@ def stored_rows() -> dict[str, int]:
             for model in (Matter, Complainant, Attachment, MatterEvent, AuditEntry)}
 
 
-def uploaded_files(app) -> list[Path]:
-    folder = Path(app.instance_path) / "uploads"
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []  # staged ones too
+def uploaded_files(app) -> list[str]:
+    """The sha256 of every stored file's content (in the database since migration 0038)."""
+    from supervision.models.files import FileContent
+
+    return list(db.session.scalars(select(FileContent.sha256).order_by(FileContent.sha256)))
 
 
 # --- a good submission -----------------------------------------------------------------------------
@@ -118,7 +120,7 @@ def test_an_attachment_is_stored_under_a_random_name(app, client, office):
     attachment = db.session.scalars(select(Attachment)).one()
     assert (attachment.original_name, attachment.media_type, attachment.uploaded_by_id) == (
         "现场照片.png", "image/png", None)
-    assert [p.name for p in uploaded_files(app)] == [attachment.stored_name]
+    assert uploaded_files(app) == [attachment.sha256]
 
 
 def test_the_form_offers_only_active_departments_and_categories_of_its_kind(app, client, office):

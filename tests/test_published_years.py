@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import docx
 from sqlalchemy import select
 
 from matters_factories import last_audit, signed_in
+from supervision import filestore
+from supervision.extensions import db
 from supervision import clock
 from supervision.models.calendar import PublishedYear
 from supervision.models.documents import GeneratedDocument
@@ -33,7 +34,7 @@ SCHEDULE_2027 = """日期,安排,名称,依据
 
 
 def slip_text(app, document: GeneratedDocument) -> str:
-    data = (Path(app.instance_path) / "documents" / document.stored_name).read_bytes()
+    data = filestore.read_checked(db.session, document.sha256)
     doc = docx.Document(io.BytesIO(data))
     return "\n".join(cell.text for table in doc.tables for row in table.rows for cell in row.cells)
 

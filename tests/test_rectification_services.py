@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from matters_factories import audit_entries, last_audit
+from supervision import filestore
 from supervision import clock
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.extensions import db
@@ -164,7 +165,7 @@ def test_reporting_an_item_with_evidence(session, office, make_notice, storage):
     session.commit()
     assert item.status == ItemStatus.REPORTED and report.content == "已更新办事指南并在窗口公示。"
     evidence = session.scalar(select(RectificationEvidence))
-    assert evidence.original_name == "新版指南.pdf" and storage.path(evidence.stored_name).exists()
+    assert evidence.original_name == "新版指南.pdf" and storage.read(session, evidence.sha256)
     entry, changes = last_audit(session, "rectification.item_reported", item)
     assert changes == {"status": ["open", "reported"], "evidence": 1} and "第 2 项" in entry.summary
     assert notice.status == NoticeStatus.RECEIVED and notice.progress == "0/3"
@@ -301,7 +302,7 @@ def test_a_report_with_a_forbidden_file_saves_nothing(session, office, make_noti
 def test_the_notice_document_reopens_with_number_items_deadline_and_receipt(session, office, make_notice, app):
     notice = make_notice()
     document = _document_of(session, notice)
-    text = docx_text((paperwork_folder(app) / document.stored_name).read_bytes())
+    text = docx_text(filestore.read_checked(db.session, document.sha256))
     assert notice.number in text and "整改通知书" in text
     assert f"{office.department.name}：" in text  # the addressee's salutation
     for problem in PROBLEMS:
@@ -317,7 +318,7 @@ def test_a_document_from_a_complaint_carries_no_identity(session, office, make_m
                             identity=IdentityInput(name="举报人甲乙丙", phone="13912345678"))
     notice = make_notice(problems=services.problems_of(complaint), matters=[complaint],
                          source=services.RectificationSource.COMPLAINT_CHECK)
-    text = docx_text((paperwork_folder(app) / _document_of(session, notice).stored_name).read_bytes())
+    text = docx_text(filestore.read_checked(db.session, _document_of(session, notice).sha256))
     assert "窗口办事拖拉、未一次性告知。" in text
     for secret in ("举报人甲乙丙", "13912345678", "原话标记ABC"):
         assert secret not in text

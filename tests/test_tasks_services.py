@@ -9,6 +9,8 @@ import pytest
 from docx import Document
 from sqlalchemy import func, select
 
+from supervision import filestore
+from supervision.extensions import db
 from supervision import clock
 from supervision.errors import PermissionDenied, ValidationError, WorkflowError
 from supervision.models.audit import AuditEntry
@@ -88,7 +90,7 @@ def test_issue_generates_the_numbered_notice_and_sends_the_tasks(session, office
     assert item.watch_on == date(2026, 6, 5)
     document = session.scalar(select(GeneratedDocument).where(GeneratedDocument.doc_type == "task_notice"))
     assert document.number == "督查〔2026〕1号" and document.subject_id == item.id
-    text = "\n".join(p.text for p in Document(BytesIO((paperwork.folder / document.stored_name).read_bytes())).paragraphs)
+    text = "\n".join(p.text for p in Document(BytesIO(filestore.read_checked(db.session, document.sha256))).paragraphs)
     assert "督查通知" in text and "老旧小区加装电梯审批提速" in text and "（牵头）" in text
     assert office.department.name in text and office.co_department.name in text and "每周五报送" in text
     titles = [n.title for n in notices_of(session, office.head)]
@@ -242,7 +244,7 @@ def test_a_supervisor_urges_by_hand_and_a_written_escalation_issues_its_notice(s
     assert (escalation.subject_type, escalation.due_on, escalation.workdays_overdue) == ("task", date(2026, 6, 5), 3)
     document = session.scalar(select(GeneratedDocument).where(GeneratedDocument.subject_type == "escalation",
                                                               GeneratedDocument.subject_id == escalation.id))
-    text = "\n".join(p.text for p in Document(BytesIO((paperwork.folder / document.stored_name).read_bytes())).paragraphs)
+    text = "\n".join(p.text for p in Document(BytesIO(filestore.read_checked(db.session, document.sha256))).paragraphs)
     assert "督办通知书" in text and "以督查通知（督查〔2026〕1号）" in text and "请立即报送进展。" in text
     assert notices_of(session, office.head)[-2].title == "书面督办：DC-2026-00001 老旧小区加装电梯审批提速"
     assert audit_actions(session, "escalation", escalation.id)[0] == "escalation.escalation"

@@ -10,6 +10,7 @@ from io import BytesIO
 from docx import Document
 from sqlalchemy import func, select
 
+from supervision import filestore
 from supervision import audit, clock
 from supervision.escalation.services import SweepPolicy, sweep
 from supervision.extensions import db
@@ -65,7 +66,7 @@ def test_milestone_and_final_deadline_escalate_with_a_written_notice(session, of
         GeneratedDocument.subject_type == "escalation",
         GeneratedDocument.subject_id == session.scalar(select(Escalation.id).where(
             Escalation.subject_type == "task_milestone"))))
-    text = "\n".join(p.text for p in Document(BytesIO((paperwork.folder / notice.stored_name).read_bytes())).paragraphs)
+    text = "\n".join(p.text for p in Document(BytesIO(filestore.read_checked(db.session, notice.sha256))).paragraphs)
     assert "督办通知书" in text and office.department.name in text
     assert "以督查通知（督查〔2026〕1号）" in text and "节点：提速方案报市政府" in text
     assert "尚未报送节点完成情况" in text

@@ -279,7 +279,7 @@ def download(clue_id: int, attachment_id: int):
     attachment = db.get_or_404(ClueAttachment, attachment_id)
     if attachment.clue_id != clue_id:
         abort(404)
-    return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
+    return send_stored(attachment.sha256, mimetype=attachment.media_type,
                        download_name=attachment.original_name, label=f"附件“{attachment.original_name}”")
 
 

@@ -55,7 +55,7 @@ def generate(session: Session, actor: User | None, *, doc_type: str, subject: tu
              matter_id: int | None = None, department_id: int | None = None, prefix_key: str | None = None,
              title: str | None = None) -> GeneratedDocument:
     """Build the document (a new number the first time, the same number when regenerated), store it
-    under the instance folder, register it and audit it."""
+    (in the database, with its row), register it and audit it."""
     subject_type, subject_id = subject
     previous = latest(session, doc_type, subject_type, subject_id)
     prefix_key = prefix_key or PREFIX_KEYS.get(doc_type)
@@ -69,7 +69,7 @@ def generate(session: Session, actor: User | None, *, doc_type: str, subject: tu
     data = build_data(number)
     content = BUILDERS[doc_type](data, profile)
     provisional = carries_provisional(data)  # the 推定 mark is printed by the builder; the register says so
-    stored_name = filestore.stage(session, folder, content)  # in place only once the row is committed
+    stored_name = filestore.stage(session, folder, content)  # committed (or rolled back) with the row
     document = GeneratedDocument(
         doc_type=doc_type, title=title or DOCUMENT_TITLES[doc_type], number=number_text,
         subject_type=subject_type, subject_id=subject_id, matter_id=matter_id, department_id=department_id,

@@ -9,7 +9,7 @@ from supervision.extensions import db
 from supervision.models.documents import GeneratedDocument
 from supervision.pagination import Page, page_number
 from supervision.paperwork.builders import DOCUMENT_TITLES
-from supervision.web import documents_folder, requires, send_stored
+from supervision.web import requires, send_stored
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -40,5 +40,5 @@ def download(document_id: int):
     document = db.get_or_404(GeneratedDocument, document_id)
     if not permissions.can_download_document(current_user, document.department_id, document.doc_type):
         abort(404)
-    return send_stored(documents_folder(), document.stored_name, document.sha256, mimetype=DOCX,
+    return send_stored(document.sha256, mimetype=DOCX,
                        download_name=document.filename, label=f"文书“{document.filename}”")

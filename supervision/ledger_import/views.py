@@ -24,7 +24,6 @@ from supervision import clock, permissions
 from supervision.extensions import db
 from supervision.forms import BaseForm
 from supervision.ledger_import import importing, jobs
-from supervision.filestore import StorageError
 from supervision.ledger_import.files import TOKEN, PendingImports
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE
 from supervision.pipeline import perform
@@ -47,7 +46,12 @@ class ConfirmForm(BaseForm):
 
 
 def pending_imports() -> PendingImports:
-    return PendingImports(Path(current_app.instance_path) / "imports")
+    return PendingImports(db.session, "ledger")
+
+
+def cell_cache() -> Path:
+    """This server's cache of the cells read at preview (a confirmation on another server reads again)."""
+    return Path(current_app.instance_path) / "imports"
 
 
 def max_bytes() -> int:
@@ -94,14 +98,13 @@ def upload():
         parsed = importing.ParsedLedger(errors=[importing.RowError(
             None, "", f"文件超过 {size_label(max_bytes())}。请删除无关的工作表和图片，或按年度分成几个文件导入。")])
     else:
-        parsed = importing.read_ledger(db.session, data, cache=pending_imports().folder)
+        parsed = importing.read_ledger(db.session, data, cache=cell_cache())
     if not parsed.ok:
         return _errors_page(parsed, upload.filename)
-    try:
-        token = pending_imports().save(current_user.id, upload.filename, data)
-    except StorageError as error:
-        flash(str(error), "error")
+    kept = perform(lambda: pending_imports().save(current_user.id, upload.filename, data), bookkeeping=True)
+    if not kept.ok:
         return _index_page(form, 507)
+    token = kept.result
     return render_template("ledgers/import_preview.html", parsed=parsed, file_name=upload.filename,
                            form=ConfirmForm(token=token), preview_rows=parsed.rows[:PREVIEW_ROWS],
                            counts=_count_table(parsed), kinds=MatterKind)
@@ -138,15 +141,17 @@ def confirm():
     if pending is None:
         flash("该导入文件不存在、已过期或已导入。请重新上传。", "error")
         return redirect(url_for("ledger_import.index"))
-    queued = perform(lambda: jobs.queue_import(db.session, current_user, token=token,
-                                               file_name=pending.meta["file_name"], data=pending.data,
-                                               sha256=pending.meta["sha256"]),
-                     conflict="该文件已确认导入（可能是重复点击），正在后台导入。")
+    def queue():  # the job and the upload's "confirmed" in one transaction
+        job = jobs.queue_import(db.session, current_user, token=token, file_name=pending.meta["file_name"],
+                                data=pending.data, sha256=pending.meta["sha256"])
+        store.finish(token, {"job_id": job.id})
+        return job
+
+    queued = perform(queue, conflict="该文件已确认导入（可能是重复点击），正在后台导入。")
     if not queued.ok:
         if jobs.job_for_token(db.session, token) is not None:  # the twin of a double click got there first
             return redirect(url_for("ledger_import.result", token=token))
         return redirect(url_for("ledger_import.index"))
-    store.finish(token, pending.meta, {"job_id": queued.result.id})
     return redirect(url_for("ledger_import.result", token=token))
 
 

@@ -618,7 +618,7 @@ def download(matter_id: int, attachment_id: int):
             return redirect(url_for("matters.detail", matter_id=matter.id))
     # A department head sees a neutral name: an original file name can carry a complainant's name.
     name = attachment.original_name if office else neutral_name(attachment)
-    return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
+    return send_stored(attachment.sha256, mimetype=attachment.media_type,
                        download_name=name, label=f"附件“{name}”")
 
 

@@ -17,6 +17,7 @@ from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYe
 from supervision.models.complainants import ComplainantNotice, ReviewRequest
 from supervision.models.counters import SerialCounter
 from supervision.models.documents import GeneratedDocument
+from supervision.models.files import FileContent, PendingUpload
 from supervision.models.escalation import Delivery, Escalation, Notification, NotificationItem
 from supervision.models.matters import (
     Assignment,
@@ -50,7 +51,7 @@ __all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment"
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Clue", "ClueAttachment", "ClueDisposal", "ClueInquiry", "CluePerson",
            "ClueReporter", "ClueReporterNotice", "ClueVerification", "Complainant", "ComplainantNotice", "Delivery", "Department", "DepartmentKind",
-           "Escalation", "Extension", "FigureRow", "FigureSnapshot", "GeneratedDocument", "JobState", "LedgerImportJob", "LimitStep", "LoginAttempt",
+           "Escalation", "Extension", "FigureRow", "FigureSnapshot", "FileContent", "GeneratedDocument", "JobState", "LedgerImportJob", "LimitStep", "LoginAttempt", "PendingUpload",
            "Matter", "MatterEvent", "Notification", "NotificationItem", "PeriodKind", "PublishedYear", "PortalCaptcha", "PortalLookup", "RectificationEvent",
            "RectificationEvidence", "RectificationItem", "RectificationNotice", "RectificationReport",
            "Reply", "ReviewRequest", "Role", "SearchChange", "SearchLogPrune", "SerialCounter", "Talk", "TalkAttachment", "Task", "TaskAttachment", "TaskClosure",

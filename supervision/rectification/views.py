@@ -212,5 +212,5 @@ def evidence(notice_id: int, evidence_id: int):
     file = db.get_or_404(RectificationEvidence, evidence_id)
     if file.report.item.notice_id != notice.id:
         abort(404)
-    return send_stored(storage().root, file.stored_name, file.sha256, mimetype=file.media_type,
+    return send_stored(file.sha256, mimetype=file.media_type,
                        download_name=file.original_name, label=f"佐证材料“{file.original_name}”")

@@ -274,7 +274,7 @@ def pdf(document_id: int):
     document = db.get_or_404(GeneratedDocument, document_id)
     if document.doc_type not in TALK_DOCUMENT_TYPES:
         abort(404)
-    converted = to_pdf(filestore.read_checked(documents_folder(), document.stored_name, document.sha256,
+    converted = to_pdf(filestore.read_checked(db.session, document.sha256,
                                                document.title))
     if converted is None:
         flash("本机未安装 LibreOffice（或转换失败），无法生成 PDF，请下载 Word 文档。", "error")
@@ -316,7 +316,7 @@ def download(talk_id: int, attachment_id: int):
     attachment = db.get_or_404(TalkAttachment, attachment_id)
     if attachment.talk_id != talk.id:
         abort(404)
-    return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
+    return send_stored(attachment.sha256, mimetype=attachment.media_type,
                        download_name=attachment.original_name, label=f"附件“{attachment.original_name}”")
 
 

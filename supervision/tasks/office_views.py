@@ -6,7 +6,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import os
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -15,7 +14,6 @@ from sqlalchemy import select
 from supervision import clock, permissions
 from supervision.errors import ValidationError
 from supervision.extensions import db
-from supervision.filestore import StorageError
 from supervision.ledger_import.files import PendingImports
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
 from supervision.models.documents import GeneratedDocument
@@ -86,7 +84,7 @@ PREVIEW_ROWS = 20
 
 
 def pending_lists() -> PendingImports:
-    return PendingImports(Path(current_app.instance_path) / "task_imports")
+    return PendingImports(db.session, "task_list")
 
 
 def render_import(form: ImportUploadForm, status: int = 200, **context):
@@ -126,11 +124,10 @@ def import_upload():
     if not parsed.ok:
         return render_import(ImportUploadForm(), 422, parsed=parsed, file_name=upload.filename,
                              errors=parsed.errors[:importing.ERRORS_SHOWN])
-    try:
-        token = pending_lists().save(current_user.id, upload.filename, data)
-    except StorageError as error:
-        flash(str(error), "error")
+    kept = perform(lambda: pending_lists().save(current_user.id, upload.filename, data), bookkeeping=True)
+    if not kept.ok:
         return render_import(form, 507)
+    token = kept.result
     return render_import(form, parsed=parsed, file_name=upload.filename, preview=parsed.rows[:PREVIEW_ROWS],
                          confirm=ImportConfirmForm(token=token))
 
@@ -151,13 +148,18 @@ def import_confirm():
     if not parsed.ok:
         return render_import(ImportUploadForm(), 422, parsed=parsed, file_name=file_name,
                              errors=parsed.errors[:importing.ERRORS_SHOWN])
-    imported = perform(lambda: importing.import_list(db.session, current_user, parsed, file_name=file_name,
-                                                     file_sha256=claimed.meta["sha256"]),
+    def import_list():  # the items and the upload's "confirmed" in one transaction
+        result = importing.import_list(db.session, current_user, parsed, file_name=file_name,
+                                       file_sha256=claimed.meta["sha256"])
+        if not store.finish(claimed.token, {"item_ids": result.item_ids, "skipped": result.skipped}):
+            raise ValidationError("该文件已确认导入（可能是重复点击），未重复导入。")
+        return result
+
+    imported = perform(import_list,
                        conflict="导入时数据库拒绝了其中一条记录（可能有人同时在登记督查事项），未导入任何事项。请稍后重新确认导入。")
     if not imported.ok:
         return redirect(url_for("task_office.import_index"))
     result = imported.result
-    store.finish(claimed.token, claimed.meta, {"item_ids": result.item_ids, "skipped": result.skipped})
     flash(f"已导入 {len(result.item_ids)} 项督查事项" + (f"，跳过重复 {result.skipped} 项" if result.skipped else "")
           + f"（{result.serials[0]} 至 {result.serials[-1]}）。", "success")
     return redirect(url_for("tasks.index"))

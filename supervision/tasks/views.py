@@ -212,7 +212,7 @@ def notice(item_id: int):
     """The 督查通知 as issued (its latest revision), for the office and the units it went to."""
     item = load_item(item_id)
     document = documents.latest(db.session, services.NOTICE_DOC_TYPE, services.NOTICE_SUBJECT, item.id) or abort(404)
-    return send_stored(paperwork().folder, document.stored_name, document.sha256, mimetype=DOCX,
+    return send_stored(document.sha256, mimetype=DOCX,
                        download_name=document.filename, label="督查通知")
 
 
@@ -237,7 +237,7 @@ def item_file(item_id: int, attachment_id: int):
 
 
 def _send(attachment: TaskAttachment):
-    return send_stored(storage().root, attachment.stored_name, attachment.sha256, mimetype=attachment.media_type,
+    return send_stored(attachment.sha256, mimetype=attachment.media_type,
                        download_name=attachment.original_name, label=f"附件“{attachment.original_name}”")
 
 
