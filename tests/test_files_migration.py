@@ -16,6 +16,12 @@ from supervision.models.documents import GeneratedDocument
 from supervision.models.files import FileContent
 
 
+def before_0038() -> str:
+    from test_trust_titles import migration
+
+    return migration("0038").down_revision
+
+
 def test_the_upgrade_copies_every_registered_file_and_skips_a_missing_or_damaged_one(
         app, session, office, make_matter, storage, capfd):
     matter = make_matter("in_progress")
@@ -32,7 +38,7 @@ def test_the_upgrade_copies_every_registered_file_and_skips_a_missing_or_damaged
     session.close()
 
     # The installation as it was before 0038: the files in the instance folder, none in the database.
-    downgrade(revision="0032")
+    downgrade(revision=before_0038())
     instance = Path(app.instance_path)
     on_disk = {"good": instance / "uploads" / rows["good"][0],
                "staged": instance / "uploads" / ".staging" / rows["staged"][0],  # a crash after its commit

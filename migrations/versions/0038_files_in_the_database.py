@@ -8,7 +8,7 @@ reports the row's content as missing (`--fix` loads it later from an instance fo
 The files on disk are left where they are: nothing is deleted.
 
 Revision ID: 0038
-Revises: 0032
+Revises: 0042
 Create Date: 2026-12-07 13:00:00.000000
 
 """
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0038'
-down_revision = '0032'
+down_revision = '0042'
 branch_labels = None
 depends_on = None
 
