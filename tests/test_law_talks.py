@@ -161,3 +161,22 @@ def test_the_talk_record_downloads_as_number_and_name(app, session, office, make
     from urllib.parse import unquote
 
     assert f"〔{talk.serial}〕周建华诫勉谈话记录.docx" in unquote(disposition)
+
+
+def test_a_served_written_admonition_reads_as_served_not_talked(app, session, office):
+    """Issue 15 leftover: a 书面诫勉 has no conversation; once served its status says 已送达, not 已谈话."""
+    talk = services.propose_talk(session, office.supervisor, talk_input(
+        office, admonition_form=AdmonitionForm.WRITTEN, scheduled_at=None, place="", talkers=[], recorder=None))
+    services.approve_talk(session, office.leader, talk, "同意书面诫勉。")
+    services.notify_talk(session, office.supervisor, talk)
+    with clock.frozen(date(2026, 6, 3)):
+        services.record_talk(session, office.supervisor, talk, services.HeldInput(
+            started_at=datetime(2026, 6, 2, 10), ended_at=None, exchanges=[], statement=""),
+            influence_months=INFLUENCE_MONTHS)
+    session.commit()
+    assert talk.status == TalkStatus.HELD and talk.status_label == "已送达"
+    supervisor = signed_in(app, office.supervisor)
+    for page in (supervisor.get(f"/talks/{talk.id}").text, supervisor.get("/talks/").text):
+        assert re.search(r'talk-status-held">已送达<', page) and 'talk-status-held">已谈话<' not in page
+    held = services.propose_talk(session, office.supervisor, talk_input(office, scheduled_at=SCHEDULED))
+    assert held.status_label == held.status.label  # every other talk keeps its label

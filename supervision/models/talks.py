@@ -174,6 +174,13 @@ class Talk(Base):
         return self.kind == TalkKind.ADMONITION and self.admonition_form == AdmonitionForm.WRITTEN
 
     @property
+    def status_label(self) -> str:
+        """The status as the talk's pages say it: a 书面诫勉 is served (送达), never talked."""
+        if self.is_written_admonition and self.status == TalkStatus.HELD:
+            return "已送达"
+        return self.status.label
+
+    @property
     def is_inquiry(self) -> bool:
         return self.kind == TalkKind.INQUIRY
 
