@@ -121,3 +121,45 @@ def test_the_time_limits_page_sets_the_extension_rule(app, session, office):
     assert response.status_code == 302, response.text
     page = admin.get("/admin/settings/time-limits").text
     assert "可延期一次，每次不超过 30 个自然日，须经领导批准" in page
+
+
+# --- issue 15 leftover: a typed extension date is a working day, like every other typed date -------------------
+def _rest_day_after(day: date) -> date:
+    return next(d for d in (day + timedelta(days=i) for i in range(1, 15)) if not CAL.is_workday(d))
+
+
+def test_an_extension_requested_to_a_rest_day_is_refused_naming_the_next_working_day(session, make_matter, office):
+    from supervision.errors import NonWorkdayError
+
+    matter = make_matter("in_progress")
+    assignment = matter.lead_assignment
+    rest = _rest_day_after(assignment.due_on)
+    with pytest.raises(NonWorkdayError, match=f"{rest:%Y-%m-%d}（.*）不是工作日.*{CAL.next_workday(rest):%Y-%m-%d}"):
+        services.request_extension(session, office.head, assignment, rest, "需进一步核查")
+    assert assignment.extensions == []
+
+
+def test_an_extension_approved_to_a_rest_day_is_refused_and_stays_pending(session, make_matter, office):
+    from supervision.errors import NonWorkdayError
+
+    matter = make_matter("in_progress")
+    assignment = matter.lead_assignment
+    asked = CAL.add_workdays(assignment.due_on, 5)
+    extension = services.request_extension(session, office.head, assignment, asked, "需进一步核查")
+    session.commit()
+    rest = _rest_day_after(assignment.due_on)
+    with pytest.raises(NonWorkdayError, match="批准的新时限"):
+        services.decide_extension(session, office.supervisor, extension, True, new_due=rest)
+    session.rollback()
+    assert extension.status == ExtensionStatus.PENDING and assignment.due_on < asked
+
+
+def test_the_extension_form_offers_the_next_working_day(app, session, make_matter, office):
+    matter = make_matter("in_progress")
+    assignment = matter.lead_assignment
+    rest = _rest_day_after(assignment.due_on)
+    page = signed_in(app, office.head).post(f"/matters/{matter.id}/assignment/extension", data={
+        "version": matter.version, "assignment_id": assignment.id, "requested_due_on": rest.isoformat(),
+        "note": "需进一步核查"})
+    assert page.status_code == 400
+    assert "不是工作日" in page.text and f'value="{CAL.next_workday(rest):%Y-%m-%d}"' in page.text

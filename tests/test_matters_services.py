@@ -326,7 +326,7 @@ def test_extension_must_ask_for_a_later_deadline(session, office, make_matter):
 
 def test_only_one_extension_request_may_be_pending(session, office, make_matter):
     assignment = make_matter("in_progress").lead_assignment
-    services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=5), "一")
+    services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=6), "一")
     with pytest.raises(WorkflowError, match="待审批"):
         services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=9), "二")
 
@@ -334,7 +334,7 @@ def test_only_one_extension_request_may_be_pending(session, office, make_matter)
 def test_extension_before_sign_for_is_refused(session, office, make_matter):
     assignment = make_matter("assigned").lead_assignment
     with pytest.raises(WorkflowError, match="已签收"):
-        services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=5), "一")
+        services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=6), "一")
 
 
 def test_approved_extension_moves_the_deadline_on_the_timeline(session, office, make_matter):
@@ -360,8 +360,8 @@ def test_approved_extension_moves_the_deadline_on_the_timeline(session, office, 
 
 def test_approver_may_grant_another_date_than_asked(session, office, make_matter):
     assignment = make_matter("in_progress").lead_assignment
-    granted = assignment.due_on + timedelta(days=5)
-    extension = services.request_extension(session, office.head, assignment, granted + timedelta(days=5), "需调查")
+    granted = assignment.due_on + timedelta(days=6)  # typed extension dates are working days
+    extension = services.request_extension(session, office.head, assignment, granted + timedelta(days=4), "需调查")
     services.decide_extension(session, office.supervisor, extension, True, new_due=granted)
     assert assignment.due_on == granted
 
@@ -369,7 +369,7 @@ def test_approver_may_grant_another_date_than_asked(session, office, make_matter
 def test_approving_a_date_not_later_than_the_deadline_changes_nothing(session, office, make_matter):
     assignment = make_matter("in_progress").lead_assignment
     old_due = assignment.due_on
-    extension = services.request_extension(session, office.head, assignment, old_due + timedelta(days=5), "需调查")
+    extension = services.request_extension(session, office.head, assignment, old_due + timedelta(days=6), "需调查")
     with pytest.raises(ValidationError, match="须晚于原时限"):
         services.decide_extension(session, office.supervisor, extension, True, new_due=old_due)
     assert extension.status == ExtensionStatus.PENDING and assignment.due_on == old_due
@@ -379,7 +379,7 @@ def test_refusing_an_extension_needs_a_reason_and_keeps_the_deadline(session, of
     matter = make_matter("in_progress")
     assignment = matter.lead_assignment
     old_due = assignment.due_on
-    extension = services.request_extension(session, office.head, assignment, old_due + timedelta(days=5), "需调查")
+    extension = services.request_extension(session, office.head, assignment, old_due + timedelta(days=6), "需调查")
     with pytest.raises(ValidationError, match="理由"):
         services.decide_extension(session, office.leader, extension, False, "")
     assert extension.status == ExtensionStatus.PENDING
@@ -393,7 +393,7 @@ def test_refusing_an_extension_needs_a_reason_and_keeps_the_deadline(session, of
 
 def test_only_supervisors_and_leaders_decide_extensions(session, office, make_matter):
     assignment = make_matter("in_progress").lead_assignment
-    extension = services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=5),
+    extension = services.request_extension(session, office.head, assignment, assignment.due_on + timedelta(days=6),
                                            "需调查")
     for someone in (office.intake, office.head):
         with pytest.raises(PermissionDenied):

@@ -90,7 +90,7 @@ def test_action_form_with_errors_is_shown_again_with_its_input(app, session, off
 def test_extension_decision_posted_on_another_matters_page_is_not_found(app, session, office, make_matter):
     asking, other = make_matter("in_progress"), make_matter("in_progress")
     extension = services.request_extension(session, office.head, asking.lead_assignment,
-                                           asking.lead_assignment.due_on + timedelta(days=5), "需调查")
+                                           asking.lead_assignment.due_on + timedelta(days=6), "需调查")
     session.commit()
     response = signed_in(app, office.supervisor).post(f"/matters/{other.id}/act/decide_extension", data={
         "version": other.version, "extension_id": extension.id, "decision": "approve"})
@@ -192,7 +192,7 @@ def test_home_page_shows_each_role_its_own_to_do(app, session, office, make_matt
     assigned = make_matter("assigned", title="待签收的事项")
     in_progress = make_matter("in_progress", title="申请延期的事项")
     services.request_extension(session, office.head, in_progress.lead_assignment,
-                               in_progress.lead_assignment.due_on + timedelta(days=5), "需调查")
+                               in_progress.lead_assignment.due_on + timedelta(days=6), "需调查")
     session.commit()
 
     def todo(user) -> dict[str, set[str]]:

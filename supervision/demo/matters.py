@@ -189,7 +189,8 @@ def _drive(session, matter, state, received, today, intake, supervisor, leader, 
         return
     if state == "extension":
         with at(3):
-            services.request_extension(session, head, assignment, assignment.due_on + timedelta(days=14),
+            services.request_extension(session, head, assignment,  # a typed date is a working day
+                                       office_calendar(session).add_workdays(assignment.due_on, 10),
                                        "涉及多个科室和历史档案调取，需延长调查时间。")
         return
     reply_text = "经调查核实，反映情况基本属实。已对相关工作人员进行批评教育，责令其作出书面检查，并对窗口一次性告知制度落实情况开展自查，制定整改措施三条。"

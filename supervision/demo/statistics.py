@@ -106,7 +106,8 @@ def _drive(session, matter, outcome, received, lead, head, intake, supervisor, o
         services.sign_assignment(session, head, assignment)
     if outcome == "extended":
         with on(8):
-            extension = services.request_extension(session, head, assignment, assignment.due_on + timedelta(days=14),
+            extension = services.request_extension(session, head, assignment,  # a working day, as typed dates are
+                                                   office_calendar(session).add_workdays(assignment.due_on, 10),
                                                    "涉及多个科室，需延长调查时间。")
             services.decide_extension(session, supervisor, extension, True)
     reply_day = {"late": 20}.get(outcome, rng.randint(5, 13))

@@ -779,6 +779,7 @@ def request_extension(session: Session, actor: User, assignment: Assignment, req
     if requested_due <= assignment.due_on:
         raise ValidationError(f"申请的新时限须晚于现时限 {assignment.due_on:%Y-%m-%d}。")
     _check_extension_rule(session, assignment, requested_due)
+    require_workday(session, requested_due, "申请的新时限 ")
     matter = assignment.matter
     if assignment.role == AssignmentRole.LEAD:
         workflow.next_status(matter.status, Action.REQUEST_EXTENSION)  # raises outside 办理中/重办
@@ -823,6 +824,7 @@ def decide_extension(session: Session, actor: User, extension: Extension, approv
         if limit.extension_by_leader and actor.role != Role.LEADER:
             raise PermissionDenied(f"按{limit.rule_name}，延期须经领导批准。")
         _check_extension_rule(session, assignment, granted)
+        require_workday(session, granted, "批准的新时限 ")
     # The decision is taken only from "pending", in one statement: of two decisions at once (approve in
     # one tab, refuse in another) the second finds the row decided and changes nothing.
     decided = session.execute(

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
+from supervision.calendar import WorkCalendar
+
 from tests.browser.test_portal_journey import answer_captcha, field, flash, lead_assignment, panel, status_tag
 
 DEPARTMENT = "市市场监督管理局"
@@ -80,7 +82,8 @@ def test_a_claim_from_acceptance_to_re_review_and_the_same_matter_refused(page, 
     lead_assignment(depthead).get_by_role("button", name="签收").click()
     expect(flash(depthead)).to_have_text("已签收。")
     extension = panel(lead_assignment(depthead), "申请延期")
-    field(extension, "requested_due_on").fill((date.today() + timedelta(days=25)).isoformat())
+    # a typed date must be a working day (25 days from 12-07 would be 元旦)
+    field(extension, "requested_due_on").fill(WorkCalendar().next_workday(date.today() + timedelta(days=25)).isoformat())
     field(extension, "note").fill("需调取住房保障系统历史数据")
     extension.get_by_role("button", name="提交延期申请").click()
     expect(flash(depthead)).to_have_text("延期申请已提交，请等待审批。")

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from docx import Document
 from playwright.sync_api import expect
 
+from supervision.calendar import WorkCalendar
+
 
 NAME_MARKER = "举报人甲乙丙"
 PHONE_MARKER = "13912340000"
@@ -176,7 +178,7 @@ def test_complaint_goes_from_phone_call_to_archive(desk, screenshot, tmp_path):
     expect(flash(depthead)).to_have_text("已签收。")
     expect(status_tag(depthead)).to_have_text("办理中")
 
-    wanted_due = first_due + timedelta(days=14)
+    wanted_due = WorkCalendar().next_workday(first_due + timedelta(days=14))  # typed dates are working days
     extension = panel(lead_assignment(depthead), "申请延期")
     field(extension, "requested_due_on").fill(wanted_due.isoformat())
     field(extension, "note").fill("需调取窗口监控并约谈相关人员，现时限内无法完成核查。")
