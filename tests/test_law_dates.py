@@ -99,3 +99,32 @@ def test_the_rework_form_shows_the_new_deadline(app, session, office, make_matte
         session.commit()
         page = signed_in(app, office.intake).get(f"/matters/{matter.id}").text
     assert "重办时限" in page and f'value="{CAL.add_workdays(later, 15):%Y-%m-%d}"' in page
+
+
+# --- issue 15 leftover: 审核退回 with a blank date gets a new deadline by the rule -------------------------
+def test_a_report_sent_back_after_its_deadline_gets_a_new_deadline_by_the_rule(session, office, make_matter):
+    matter = make_matter("replied")
+    old_due = matter.lead_assignment.due_on
+    later = CAL.add_workdays(old_due, 3)  # reviewed after the old deadline had passed
+    with clock.frozen(later):
+        services.review_reply(session, office.supervisor, matter, False, "证据不足，请补充核查")
+        session.commit()
+    new_due = CAL.add_workdays(later, 15)  # the handling limit counted afresh from the day it goes back
+    assert matter.lead_assignment.due_on == new_due and matter.due_on == new_due
+    assert matter.lead_assignment.limit_amount == 15 and matter.lead_assignment.assessed_due_on is None
+    _, changes = last_audit(session, "matter.send_back", matter)
+    assert changes["due_on"] == [old_due.isoformat(), new_due.isoformat()]
+    event = session.scalars(select(MatterEvent).where(MatterEvent.matter_id == matter.id,
+                                                      MatterEvent.action == "due_changed")).all()[-1]
+    assert (event.old_due_on, event.new_due_on) == (old_due, new_due)
+
+
+def test_a_typed_rework_deadline_on_send_back_is_kept_and_the_form_says_the_rule(app, session, office, make_matter):
+    matter = make_matter("replied")
+    page = signed_in(app, office.supervisor).get(f"/matters/{matter.id}").text
+    by_rule = CAL.add_workdays(clock.today(), 15)
+    assert f"留空按规定时限" in page and f"{by_rule:%Y-%m-%d}" in page and "留空沿用原时限" not in page
+    typed = CAL.add_workdays(clock.today(), 8)
+    services.review_reply(session, office.supervisor, matter, False, "请补充核查", new_due=typed)
+    session.commit()
+    assert matter.lead_assignment.due_on == typed and matter.lead_assignment.limit_amount is None

@@ -277,7 +277,7 @@ class ReviewForm(VersionedForm):
                    render_kw={"rows": 3})
     public_reply = limited(M.public_reply, "对外答复（可修改后发布）", optional=True, textarea=True,
                            render_kw={"rows": 4})
-    new_due_on = DateField("重办时限（留空沿用原时限）", validators=[Optional()])
+    new_due_on = DateField("重办时限（留空按规定时限自今日重新计算）", validators=[Optional()])
 
 
 class BatchReviewForm(BatchForm):

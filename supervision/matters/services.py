@@ -932,7 +932,9 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
                  public_reply: str | None = None, new_due: date | None = None,
                  expected_version: int | None = None, letters: LetterPolicy | None = None) -> None:
     """审核: approve the lead department's result, or send it back for rework (counted). On approval the
-    complainant gets the 处理意见书, with the right to ask for 复查."""
+    complainant gets the 处理意见书, with the right to ask for 复查. A rework gets ``new_due`` (a working day
+    after today) or, left blank, the handling limit counted afresh from today: the old deadline has often
+    passed by the time the report is reviewed (as for 不满意 → 重办, ``rework_deadline``)."""
     lead = matter.lead_assignment
     reply = lead.replies[-1] if lead and lead.replies else None
     if reply is None or reply.review_result is not None:
@@ -946,15 +948,19 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
             raise ValidationError("重办时限必须晚于今天。")
         if new_due is not None:
             require_workday(session, new_due, "重办时限 ")
+    limit, by_rule = rework_deadline(session, matter) if not approve and new_due is None else (None, None)
+    rework_due = None if approve else (new_due or by_rule.due)
+    changes = ({"note": note} if note else {}) | (
+        {"due_on": [lead.due_on, rework_due]} if rework_due is not None and rework_due != lead.due_on else {})
     _transition(session, actor, matter, action, expected_version=expected_version,
                 summary="审核通过" if approve else f"退回重办（第 {matter.rework_count + 1} 次）",
                 event_text=("审核通过" if approve else f"退回重办：{note}"),
                 audience="public" if approve else "department",
-                changes={"note": note} if note else None)
+                changes=changes or None)
     settle(session, actor, task_key("reply", reply.id, "review"))
     _tell_department(session, lead.department_id,
                      f"办结报告{'审核通过' if approve else '被退回重办'}：{matter.serial} {permissions.department_title(matter)}",
-                     "审核通过。" if approve else f"退回重办：{note}", matter, kind="result",
+                     "审核通过。" if approve else f"退回重办：{note.rstrip('。')}。重办时限 {rework_due:%Y-%m-%d}。", matter, kind="result",
                      task=None if approve else task_key("assignment", lead.id, "handle"))
     reply.review_result = ReviewResult.APPROVED if approve else ReviewResult.REWORK
     reply.review_note, reply.reviewed_at, reply.reviewed_by_id = note.strip(), clock.now(), actor.id
@@ -973,12 +979,16 @@ def review_reply(session: Session, actor: User, matter: Matter, approve: bool, n
     else:
         matter.rework_count += 1
         lead.status = AssignmentStatus.RECEIVED
+        old = lead.due_on
         if new_due is not None:
-            old = lead.due_on
             lead.due_on, lead.due_provisional, lead.limit_amount, lead.limit_unit = new_due, False, None, None
-            lead.assessed_due_on = None
-            add_event(session, matter, actor, "due_changed", "重办时限调整", audience="department",
-                      old_due=old, new_due=new_due)
+        else:
+            lead.due_on, lead.due_provisional = by_rule.due, by_rule.provisional
+            lead.limit_amount, lead.limit_unit = limit.amount, limit.unit.value
+        lead.assessed_due_on = None  # a rework is handled anew, to its own deadline
+        if new_due is not None or lead.due_on != old:
+            add_event(session, matter, actor, "due_changed", "重办时限", audience="department",
+                      department=lead.department, old_due=old, new_due=lead.due_on)
         matter.due_on, matter.due_provisional = lead.due_on, lead.due_provisional
 
 

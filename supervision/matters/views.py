@@ -283,6 +283,12 @@ def action_forms(matter: Matter) -> dict:
     _unique_ids(forms)
     if "review" in forms and matter.lead_assignment and matter.lead_assignment.replies:
         forms["review"].public_reply.data = matter.lead_assignment.replies[-1].public_reply
+    if "review" in forms:  # a rework's deadline by the rule, said before the supervisor sends it back
+        limit, due = services.rework_deadline(db.session, matter)
+        field = forms["review"].new_due_on
+        field.label.text = (f"重办时限（退回重办时适用；留空按规定时限 {limit.label} 自今日重新计算，至 {due.due:%Y-%m-%d}"
+                            + ("，推定" if due.provisional else "") + "）")
+        field.render_kw = {**(field.render_kw or {}), "placeholder": f"{due.due:%Y-%m-%d}"}
     if "propose" in forms:
         forms["propose"].note.data = matter.proposed_handling
     if "instruct" in forms:
