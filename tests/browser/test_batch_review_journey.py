@@ -60,6 +60,11 @@ def test_supervisor_approves_two_reports_in_one_go_and_is_told_why_the_third_was
         rows.filter(has_text=serial).locator("input[name=ids]").check()
     supervisor.locator("#batch input[name=note]").fill("办理结果属实，同意办结。")
 
+    # On a phone the list with its reports is cards that fit the screen (no sideways scrolling).
+    supervisor.set_viewport_size({"width": 390, "height": 844})
+    assert supervisor.evaluate("document.documentElement.scrollWidth") <= 390
+    supervisor.set_viewport_size({"width": 1280, "height": 800})
+
     # Someone else changes the third matter after the list was read.
     with live_app.app_context():
         matter = db.session.get(Matter, changed_id)
