@@ -435,6 +435,28 @@ def test_confirming_twice_imports_once(session, intake, office):
     assert matter_count(session) == 1
 
 
+# --- the office's recent imports --------------------------------------------------------------------
+def test_the_import_page_lists_the_offices_recent_imports_with_links_to_their_results(app, session, intake, office):
+    """Issue 17: clerks need to see their past import jobs — every importer sees the office's, newest first."""
+    done = confirm(intake, token_of(upload(intake, ledger([row(), row(**{"原编号": "2025-002", "标题": "另一件"})]),
+                                            name="2024年台账.xlsx")))
+    queued = confirm(intake, token_of(upload(intake, ledger([row(**{"原编号": "2025-003", "标题": "第三件"})]),
+                                              name="2025年台账.xlsx")), run=False)
+    colleague = signed_in(app, office.supervisor)
+    page = colleague.get(URL).text
+    table = page.split('class="table recent-imports"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.DOTALL)
+    assert len(rows) == 2
+    newest, older = ([re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+                     for r in rows)
+    assert newest[1:6] == [office.intake.display_name, "2025年台账.xlsx", "排队等待", "0 件", "0 件"]
+    assert older[1:6] == [office.intake.display_name, "2024年台账.xlsx", "已完成", "2 件", "0 件"]
+    assert f'href="{done.location}"' in rows[1] and f'href="{queued.location}"' in rows[0]
+    result = colleague.get(done.location)  # a colleague reads the result …
+    assert result.status_code == 200 and "导入完成" in result.text and "重新导入" not in result.text
+    assert colleague.post(f"{queued.location}/retry").status_code == 404  # … but only its clerk retries it
+
+
 # --- who may import ------------------------------------------------------------------------------
 def test_another_users_token_is_refused(app, session, intake, office):
     token = token_of(upload(intake, ledger([row()])))

@@ -66,6 +66,14 @@ def job_for_token(session: Session, token: str) -> LedgerImportJob | None:
     return session.scalar(select(LedgerImportJob).where(LedgerImportJob.token == token))
 
 
+def recent_jobs(session: Session, limit: int = 20) -> list[LedgerImportJob]:
+    """The office's latest imports, newest first (the import page lists them for every clerk)."""
+    from sqlalchemy.orm import joinedload
+
+    return list(session.scalars(select(LedgerImportJob).options(joinedload(LedgerImportJob.user))
+                                .order_by(LedgerImportJob.created_at.desc(), LedgerImportJob.id.desc()).limit(limit)))
+
+
 def queue_import(session: Session, actor: User, *, token: str, file_name: str, data: bytes,
                  sha256: str) -> LedgerImportJob:
     """确认导入: record the job (once per upload) and its audit entry. Never commits."""

@@ -35,6 +35,7 @@ from supervision.web import requires
 bp = Blueprint("ledger_import", __name__, url_prefix="/ledgers/import")
 PREVIEW_ROWS = 20
 RESULT_LINKS = 500
+RECENT_JOBS = 20
 
 
 class UploadForm(BaseForm):
@@ -66,6 +67,7 @@ def _index_page(form: UploadForm, status: int = 200):
     reference = importing.Reference.load(db.session)
     return render_template("ledgers/import_index.html", form=form, columns=importing.COLUMNS,
                            column_rule=importing.column_rule, reference=reference, kinds=MatterKind,
+                           recent_jobs=jobs.recent_jobs(db.session, RECENT_JOBS), states=JobState,
                            max_rows=importing.MAX_ROWS, max_size=size_label(max_bytes())), status
 
 
@@ -156,14 +158,20 @@ def confirm():
 
 
 def _own_job(token: str):
-    job = jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
+    job = _office_job(token)
     return job if job is not None and job.user_id == current_user.id else None
+
+
+def _office_job(token: str):
+    """Any clerk who may import reads every import's result (the import page lists them); only the one who
+    confirmed it may retry it."""
+    return jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
 
 
 @bp.get("/<token>")
 @requires(permissions.can_import_ledger)
 def result(token: str):
-    job = _own_job(token)
+    job = _office_job(token)
     if job is None:
         flash("找不到该导入记录。导入的事项可在事项台账中查看。", "info")
         return redirect(url_for("ledger_import.index"))
@@ -175,7 +183,7 @@ def result(token: str):
     return render_template("ledgers/import_result.html", job=job, progress=progress, matters=matters,
                            counts=_job_counts(progress.get("counts", {})), indexing=indexing,
                            ahead=jobs.ahead_of(db.session, job) if not job.finished else 0,
-                           retry_form=BaseForm(), states=JobState)
+                           retry_form=BaseForm(), states=JobState, own=job.user_id == current_user.id)
 
 
 def _job_counts(counts: dict[str, int]) -> list[tuple[str, list[tuple[str, int]], int]]:
