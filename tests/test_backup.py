@@ -188,3 +188,43 @@ def test_restore_refuses_an_instance_folder_with_files(app, session, office, emp
     with restored.app_context():
         assert sa.inspect(db.engine).get_table_names() == []
         db.engine.dispose()
+
+
+def test_a_backup_made_before_0038_restores_and_the_upgrade_loads_its_files(app, session, office, make_matter,
+                                                                            storage, empty_database, tmp_path):
+    """Format 1 (the files beside the database copy, under files/): the restore copies them into the
+    instance folder and says to upgrade; migration 0038 then loads them into the database."""
+    from flask_migrate import downgrade, upgrade
+
+    from supervision.backup import _dump_database, _sha256
+    from test_files_migration import before_0038
+
+    matter = make_matter("registered")
+    (attachment,) = services.attach_files(session, office.intake, matter, [("现场照片.pdf", PDF_BYTES)], storage)
+    session.commit()
+    matter_id, attachment_id, stored_name = matter.id, attachment.id, attachment.stored_name
+    intake = type("Intake", (), {"username": office.intake.username})
+    session.close()
+    downgrade(revision=before_0038())  # the installation as it was, its files in the instance folder
+    backup = tmp_path / "backup-old"
+    (backup / "files" / "uploads").mkdir(parents=True)
+    database = _dump_database(db.engine, backup)
+    (backup / "files" / "uploads" / stored_name).write_bytes(PDF_BYTES)
+    files = {str(p.relative_to(backup)): {"size": p.stat().st_size, "sha256": _sha256(p)}
+             for p in sorted(backup.rglob("*")) if p.is_file()}
+    (backup / "manifest.json").write_text(json.dumps({
+        "format": 1, "engine": db.engine.dialect.name, "database": database, "alembic_revision": before_0038(),
+        "counters": [], "files": files}), encoding="utf-8")
+
+    restored = second_instance(empty_database, tmp_path / "instance_b")
+    result = cli(restored, "backup", "restore", str(backup))
+    assert result.exit_code == 0 and "flask db upgrade" in result.output, result.output
+    with restored.app_context():
+        upgrade()
+        client = login(restored, intake)
+        client.post(f"/matters/{matter_id}/identity", data={"reason": "恢复演练核对"})
+        download = client.get(f"/matters/{matter_id}/files/{attachment_id}")
+        assert download.status_code == 200 and download.data == PDF_BYTES
+        db.engine.dispose()
+    result = cli(restored, "files", "check")
+    assert result.exit_code == 0, result.output
