@@ -75,11 +75,10 @@ def perform(service: Callable[[], T], *, stale: str | None = None, conflict: str
         if _commits() == before:
             return _refuse(error, stale, conflict, refused, False)
         raise
-    except OperationalError as error:  # the database's disk is full at COMMIT (SQLite): nothing was written
-        if _commits() == before and filestore.disk_full(error):
+    except Exception as error:
+        if _commits() == before and isinstance(error, OperationalError) and filestore.disk_full(error):
+            # the database's disk is full at COMMIT (SQLite): nothing was written; the form is kept
             return _refuse(filestore.StorageFull(), stale, conflict, refused, False)
-        raise
-    except Exception:
         if _commits() > before:  # the write stands; work listening after the commit failed
             log.exception("after-commit work failed; the write is committed")
             _saved(bookkeeping)  # the 500 page says saved
