@@ -140,6 +140,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("publication.index", "公开数据发布"),
     ("statistics.index", "统计分析"),
     ("statistics.assessment_page", "单位考核"),
+    ("settings.office", "督查设置"),
 ]
 _menu: list[tuple[str, str, Callable[[User], bool]]] = []  # the entries whose page exists, with its predicate
 

@@ -38,6 +38,7 @@ from supervision.models.talks import Talk, TalkAttachment, TalkExchange, TalkLin
 from supervision.models.portal import (CitizenRating, FigureRow, FigureSnapshot, PeriodKind, PortalCaptcha,
                                       PortalLookup)
 from supervision.models.search import SearchChange, SearchLogPrune
+from supervision.models.settings import OfficeSetting
 from supervision.models.statistics import AssessmentIndicator, AssessmentWeight
 from supervision.models.rectification import (
     RectificationEvent,
@@ -47,7 +48,7 @@ from supervision.models.rectification import (
     RectificationReport,
 )
 
-__all__ = ["AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry", "SharedFigure",
+__all__ = ["OfficeSetting", "AssessmentIndicator", "AssessmentWeight", "Assignment", "Attachment", "AuditChainHead", "AuditEntry", "SharedFigure",
            "Base", "CalendarOverride",
            "Category", "CitizenRating", "Clue", "ClueAttachment", "ClueDisposal", "ClueInquiry", "CluePerson",
            "ClueReporter", "ClueReporterNotice", "ClueVerification", "Complainant", "ComplainantNotice", "Delivery", "Department", "DepartmentKind",

@@ -39,6 +39,8 @@ class LedgerImportJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The upload's token: a second confirmation (a double click, two tabs) finds this job, never a second one.
     token: Mapped[str] = mapped_column(String(32), unique=True)
+    # What the file is: "ledger" (历史台账, ledger_import.jobs) or "task_list" (督查任务清单, tasks.importing).
+    kind: Mapped[str] = mapped_column(String(20), default="ledger", server_default="ledger")
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     file_name: Mapped[str] = mapped_column(String(200))
     file_sha256: Mapped[str] = mapped_column(String(64))

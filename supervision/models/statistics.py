@@ -15,7 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from supervision import clock
 from supervision.models.base import Base, LabelledEnum, enum_column
 from supervision.models.org import User
-from supervision.models.tasks import TaskGrade
 
 
 class AssessmentIndicator(LabelledEnum):
@@ -42,13 +41,6 @@ DEFAULT_WEIGHTS: dict[AssessmentIndicator, int] = {
     AssessmentIndicator.TASK_ON_TIME_RATE: 15,
 }
 
-# A graded task's points when the office gave a grade and no score (a score, 0–100, counts as given).
-GRADE_POINTS: dict[TaskGrade, int] = {
-    TaskGrade.EXCELLENT: 100,
-    TaskGrade.GOOD: 85,
-    TaskGrade.FAIR: 70,
-    TaskGrade.POOR: 50,
-}
 MAX_WEIGHT = 100
 
 

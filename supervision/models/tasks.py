@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision import clock
@@ -103,6 +103,11 @@ class TaskItem(Base):
         CheckConstraint("report_weekday IS NULL OR (report_weekday >= 1 AND report_weekday <= 7)",
                         name="report_weekday_range"),
         CheckConstraint("report_day IS NULL OR (report_day >= 1 AND report_day <= 28)", name="report_day_range"),
+        CheckConstraint("warning_workdays IS NULL OR (warning_workdays >= 0 AND warning_workdays <= 20)",
+                        name="warning_workdays_range"),
+        # The few items with a yellow light of their own: the lights read the column only if there are any.
+        Index("ix_task_item_own_warning", "warning_workdays", sqlite_where=text("warning_workdays IS NOT NULL"),
+              postgresql_where=text("warning_workdays IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +132,8 @@ class TaskItem(Base):
                                                             default=ReportSchedule.MONTHLY)
     report_weekday: Mapped[int | None]  # weekly: 1 = Monday … 7 = Sunday
     report_day: Mapped[int | None]  # monthly: day N of each month
+    # Yellow light within this many working days of a deadline; None: the office's setting.
+    warning_workdays: Mapped[int | None]
 
     status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, "task_item_status"), default=ItemStatus.DRAFT)
     registered_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -189,6 +196,8 @@ class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
         Index("ix_task_department_status_watch", "department_id", "status", "watch_on", "id"),
+        # The board's count by unit reads an item's tasks from the index alone (no row look-ups).
+        Index("ix_task_item_department_status", "item_id", "department_id", "status"),
         Index("ix_task_status_watch", "status", "watch_on", "id"),
         Index("ix_task_status_due", "status", "due_on", "id"),
         Index("ix_task_status_report", "status", "next_report_on"),
@@ -198,7 +207,7 @@ class Task(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("task_item.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("task_item.id"))  # ix_task_item_department_status
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)  # split by the lead unit
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     role: Mapped[TaskRole] = mapped_column(enum_column(TaskRole, "task_role"))

@@ -55,3 +55,19 @@ class CategoryForm(BaseForm):
     matter_kind = SelectField("事项类型", choices=MatterKind.choices(), validators=[required()])
     name = limited(Category.__table__.c.name, "类别名称")
     active = BooleanField("启用", default=True)
+
+
+def office_settings_form(values: dict[str, int] | None = None):
+    """A form with one whole-number field per office setting (``models.settings.DEFINITIONS``)."""
+    from supervision.models.settings import DEFINITIONS
+
+    class OfficeSettingsForm(BaseForm):
+        def values(self) -> dict[str, int]:
+            return {d.key: self[d.key].data for d in DEFINITIONS}
+
+    for d in DEFINITIONS:
+        setattr(OfficeSettingsForm, d.key, IntegerField(
+            f"{d.label}（{d.unit}）" if d.unit else d.label, description=d.hint, validators=[
+                InputRequired(message=f"请填写“{d.label}”。"),
+                NumberRange(d.minimum, d.maximum, message=f"“{d.label}”应在 {d.minimum}–{d.maximum} 之间。")]))
+    return OfficeSettingsForm(data=dict(values) if values is not None else None)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from supervision import audit, clock
 from supervision.calendar import MAX_YEAR, MIN_YEAR, LimitUnit, WorkCalendar
 from supervision.deadlines import Limit, compute_due, limit_for, office_calendar
-from supervision.errors import ValidationError
+from supervision.errors import PermissionDenied, ValidationError
 from supervision.matters.services import add_event
 from supervision.models.calendar import CalendarOverride, LimitStep, PublishedYear, TimeLimitRule
 from supervision.models.matters import Assignment, AssignmentRole, Category, Matter, MatterKind, MatterStatus
@@ -376,3 +376,31 @@ def save_category(session: Session, actor: User, *, matter_kind: MatterKind, nam
     if changes:
         audit.record(session, actor, "category.updated", category, f"修改类别“{name}”", changes)
     return category
+
+
+# --- office settings (yellow light, grade points, assessment thresholds) ----------------------------------
+def update_office_settings(session: Session, actor: User, values: dict[str, int]) -> dict:
+    """The supervisors set the office's rules (``models.settings.DEFINITIONS``). Returns the changes
+    {key: [old, new]}; one audit entry for them, none when nothing changed."""
+    from supervision import office_settings, permissions
+    from supervision.models.settings import BY_KEY, OfficeSetting
+
+    if not permissions.can_configure_assessment(actor):
+        raise PermissionDenied("只有督查人员或领导可以修改这些设置。")
+    office_settings.validate(values)
+    old = dict(office_settings.current(session))
+    stored = {row.key: row for row in session.scalars(select(OfficeSetting).where(OfficeSetting.key.in_(list(values))))}
+    changes = {}
+    for key, value in values.items():
+        if old[key] == value:
+            continue
+        row = stored.get(key) or OfficeSetting(key=key, value=value)
+        row.value, row.updated_at, row.updated_by_id = value, clock.now(), actor.id
+        session.add(row)
+        changes[key] = [old[key], value]
+    if changes:
+        summary = "、".join(f"{BY_KEY[k].label} {a}→{b}" for k, (a, b) in changes.items())
+        audit.record(session, actor, "settings.office_changed", ("office_setting", None), f"修改督查设置：{summary}",
+                     changes)
+        session.flush()
+    return changes

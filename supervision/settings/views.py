@@ -14,7 +14,8 @@ from supervision.models.calendar import LimitStep, TimeLimitRule
 from supervision.models.matters import Category, MatterKind
 from supervision.pipeline import submit
 from supervision.settings import services
-from supervision.settings.forms import CategoryForm, ImportForm, OverrideForm, PublishForm, TimeLimitForm
+from supervision.settings.forms import (CategoryForm, ImportForm, OverrideForm, PublishForm, TimeLimitForm,
+                                        office_settings_form)
 from supervision.web import paperwork, requires
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
@@ -133,3 +134,22 @@ def categories(category_id: int | None = None):
         db.session, current_user, matter_kind=MatterKind(form.matter_kind.data), name=form.name.data,
         category=category, active=form.active.data),
         success="类别已保存。", then=url_for("settings.categories"), otherwise=page, invalid=None, status=200)
+
+
+@bp.route("/supervision", methods=["GET", "POST"])
+@requires(permissions.can_configure_assessment)
+def office():
+    """督查设置: the yellow light's days, the grade points, the lateness penalties and the thresholds of the
+    assessment's proposals — the office's policy, set by the supervisors and leaders."""
+    from supervision import office_settings
+    from supervision.models.settings import DEFINITIONS
+
+    current = office_settings.current(db.session)
+    form = office_settings_form(None if request.method == "POST" else current)
+
+    def page():
+        return render_template("settings/office.html", form=form, definitions=DEFINITIONS, current=current)
+
+    return submit(form, lambda: services.update_office_settings(db.session, current_user, form.values()),
+                  success=lambda changes: "督查设置已保存。" if changes else "设置没有变化。",
+                  then=url_for("settings.office"), otherwise=page, invalid=None)

@@ -124,11 +124,30 @@ def rank_departments(statistics: Statistics, weights: dict[AssessmentIndicator, 
 
 
 # --- 表彰 and 通报 / 诫勉谈话 proposals (the seed's reward and accountability) ---------------------------------
-PRAISE_TOP = 3  # 表彰: among the first three …
-PRAISE_MIN_SCORE = 90.0  # … with at least this score, and no task graded 差
-CRITICISE_BELOW = 70.0  # 通报: a score under this, or a task graded 差
-ADMONISH_BELOW = 60.0  # 诫勉谈话: a score under this, or this many tasks graded 差
-ADMONISH_POOR_TASKS = 2
+@dataclass(frozen=True)
+class ProposalRules:
+    """Who is proposed: the office's settings (``models.settings``: praise_top … admonish_poor_tasks)."""
+
+    praise_top: int = 3  # 表彰: among the first N …
+    praise_min_score: float = 90.0  # … with at least this score, and no task graded 差
+    criticise_below: float = 70.0  # 通报: a score under this, or a task graded 差
+    admonish_below: float = 60.0  # 诫勉谈话: a score under this, or this many tasks graded 差
+    admonish_poor_tasks: int = 2
+
+    @classmethod
+    def of(cls, session: Session) -> ProposalRules:
+        from supervision import office_settings
+
+        values = office_settings.current(session)
+        return cls(values["praise_top"], float(values["praise_min_score"]), float(values["criticise_below"]),
+                   float(values["admonish_below"]), values["admonish_poor_tasks"])
+
+    @property
+    def text(self) -> str:
+        return (f"拟表彰：排名前 {self.praise_top} 且综合得分不低于 {self.praise_min_score:g} 分、无评价为“差”的督查任务；"
+                f"拟通报批评：综合得分低于 {self.criticise_below:g} 分，或有督查任务评价为“差”；"
+                f"拟诫勉谈话（单位主要负责人）：综合得分低于 {self.admonish_below:g} 分，或 {self.admonish_poor_tasks} 项以上"
+                "督查任务评价为“差”。以上为建议名单，由领导研究决定（规则见“督查设置”）。")
 
 
 @dataclass(frozen=True)
@@ -148,31 +167,25 @@ class Proposals:
         return bool(self.praise or self.criticise or self.admonish)
 
 
-def proposals(ranking: list[RankedDepartment]) -> Proposals:
+def proposals(ranking: list[RankedDepartment], rules: ProposalRules = ProposalRules()) -> Proposals:
     """Who the ranking proposes for 表彰, 通报 and 诫勉谈话: a proposal for the office to decide, never a
-    decision (the rules are the constants above, printed on the page)."""
+    decision (the rules are the office's settings, printed on the page)."""
     praise, criticise, admonish = [], [], []
     for item in ranking:
         if item.score is None:
             continue
         poor = item.row.tasks.poor
-        if item.score < ADMONISH_BELOW or poor >= ADMONISH_POOR_TASKS:
-            reasons = ([f"综合得分 {item.score:.2f}，低于 {ADMONISH_BELOW:g} 分"] if item.score < ADMONISH_BELOW else []) \
-                + ([f"{poor} 项督查任务评价为“差”"] if poor >= ADMONISH_POOR_TASKS else [])
+        if item.score < rules.admonish_below or poor >= rules.admonish_poor_tasks:
+            reasons = ([f"综合得分 {item.score:.2f}，低于 {rules.admonish_below:g} 分"] if item.score < rules.admonish_below else []) \
+                + ([f"{poor} 项督查任务评价为“差”"] if poor >= rules.admonish_poor_tasks else [])
             admonish.append(Proposal(item, "；".join(reasons)))
-        elif item.score < CRITICISE_BELOW or poor:
-            reasons = ([f"综合得分 {item.score:.2f}，低于 {CRITICISE_BELOW:g} 分"] if item.score < CRITICISE_BELOW else []) \
+        elif item.score < rules.criticise_below or poor:
+            reasons = ([f"综合得分 {item.score:.2f}，低于 {rules.criticise_below:g} 分"] if item.score < rules.criticise_below else []) \
                 + ([f"{poor} 项督查任务评价为“差”"] if poor else [])
             criticise.append(Proposal(item, "；".join(reasons)))
-        elif item.rank is not None and item.rank <= PRAISE_TOP and item.score >= PRAISE_MIN_SCORE:
+        elif item.rank is not None and item.rank <= rules.praise_top and item.score >= rules.praise_min_score:
             praise.append(Proposal(item, f"第 {item.rank} 名，综合得分 {item.score:.2f}"))
     return Proposals(tuple(praise), tuple(criticise), tuple(admonish))
-
-
-PROPOSAL_RULES = (f"拟表彰：排名前 {PRAISE_TOP} 且综合得分不低于 {PRAISE_MIN_SCORE:g} 分、无评价为“差”的督查任务；"
-                  f"拟通报批评：综合得分低于 {CRITICISE_BELOW:g} 分，或有督查任务评价为“差”；"
-                  f"拟诫勉谈话（单位主要负责人）：综合得分低于 {ADMONISH_BELOW:g} 分，或 {ADMONISH_POOR_TASKS} 项以上"
-                  "督查任务评价为“差”。以上为建议名单，由领导研究决定。")
 
 
 # --- the .xlsx of the ranking --------------------------------------------------------------------------
@@ -191,8 +204,8 @@ RANKING_COLUMNS = [
 ]
 
 
-def ranking_rows(ranking: list[RankedDepartment]):
-    proposed = proposals(ranking)
+def ranking_rows(ranking: list[RankedDepartment], rules: ProposalRules = ProposalRules()):
+    proposed = proposals(ranking, rules)
     suggestion = {p.department.row.department_id: label
                   for label, group in (("拟表彰", proposed.praise), ("拟通报批评", proposed.criticise),
                                        ("拟诫勉谈话", proposed.admonish)) for p in group}
@@ -218,13 +231,14 @@ def export_ranking(session: Session, actor: User, statistics: Statistics, weight
     if not permissions.can_view_statistics(actor):
         raise PermissionDenied("只有督查人员或领导可以导出考核结果。")
     ranking = rank_departments(statistics, weights)
+    rules = ProposalRules.of(session)
     weight_text = "；".join(f"{i.label} {w}" for i, w in weights.items())
     preamble = [f"{office_name}单位考核排名（{statistics.period.label}）".strip(),
                 f"统计期间：{statistics.period.start:%Y-%m-%d} 至 {statistics.period.end:%Y-%m-%d}"
                 + (f"；{'，'.join(statistics.filter_labels)}" if statistics.filter_labels else "")
                 + f"；统计日：{statistics.today:%Y-%m-%d}",
-                f"权重：{weight_text}（无数据的指标不计入该单位得分）", PROPOSAL_RULES]
-    count = write_workbook(path, [Sheet("考核排名", RANKING_COLUMNS, ranking_rows(ranking), preamble)])
+                f"权重：{weight_text}（无数据的指标不计入该单位得分）", rules.text]
+    count = write_workbook(path, [Sheet("考核排名", RANKING_COLUMNS, ranking_rows(ranking, rules), preamble)])
     audit.record(session, actor, "assessment.exported", ("assessment_weight", None),
                  f"导出单位考核排名 {statistics.period.label}",
                  {"period": statistics.period.label, "filters": list(statistics.filter_labels), "rows": count})

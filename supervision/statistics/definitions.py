@@ -33,7 +33,8 @@ from supervision.models.matters import (
     MatterStatus,
     Satisfaction,
 )
-from supervision.models.statistics import GRADE_POINTS
+from supervision.models.settings import DEFAULTS as SETTING_DEFAULTS
+from supervision.models.tasks import TaskGrade
 from supervision.models.talks import TalkStatus
 from supervision.statistics.periods import Period
 
@@ -272,8 +273,9 @@ RATE_DEFINITIONS = (
                "完成时限在统计期内的督查任务（牵头、配合及子任务，已下发未撤销）中：按期销号 ÷（按期销号 + 逾期）；"
                "逾期指逾期申请办结后销号，或至统计日已过时限仍未销号。", "rate"),
     Definition("task_grade", "督查事项评价",
-               "统计期内销号并经评价的督查任务的平均得分 ÷ 100：打了分的按分数计，只评等次的按"
-               + "、".join(f"{grade.label} {points}" for grade, points in GRADE_POINTS.items()) + " 分计。", "rate"),
+               "统计期内销号并经评价的督查任务的平均得分 ÷ 100：打了分的按分数计，只评等次的按“督查设置”中的等次计分计（默认"
+               + "、".join(f"{grade.label} {SETTING_DEFAULTS['grade_points_' + grade.value]}" for grade in TaskGrade)
+               + " 分），再减去设置的逾期办结、逾期反馈扣分（最低 0 分）。", "rate"),
 )
 
 

@@ -5,7 +5,8 @@ Two cohorts, each by the unit the task is addressed to (牵头 or 配合, sub-ta
 - **按期完成**: tasks whose final deadline (``due_on``) falls in the period and that went out (not planned,
   not cancelled). On time: 销号 and not applied late. Late: 销号 after the deadline, or still open after it.
 - **评价**: tasks closed (销号) in the period that the office graded: a score (0–100) when one was given,
-  otherwise the grade's points (``GRADE_POINTS``).
+  otherwise the grade's points, less the lateness penalties (closed late, each late progress report), never
+  under 0 — points and penalties are office settings the supervisors set (``office_settings``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from supervision.models.statistics import GRADE_POINTS
+from supervision import office_settings
 from supervision.models.tasks import OPEN_TASK_STATUSES, Task, TaskGrade, TaskStatus
 from supervision.statistics.periods import Period
 
@@ -68,10 +69,18 @@ class TaskCounts:
                                           "excellent", "good", "fair")})
 
 
-def grade_points():
-    """The points of a graded task as SQL: its score, or its grade's points."""
-    return func.coalesce(Task.score, case(*[(Task.grade == grade.value, points)
-                                            for grade, points in GRADE_POINTS.items()]))
+def grade_points(session: Session):
+    """The points of a graded task as SQL: its score, or its grade's points, less the lateness penalties
+    (never under 0), by the office's settings."""
+    points = office_settings.grade_points(session)
+    settings = office_settings.current(session)
+    base = func.coalesce(Task.score, case(*[(Task.grade == grade.value, n) for grade, n in points.items()]))
+    late_closure, late_report = settings["late_closure_penalty"], settings["late_report_penalty"]
+    if not (late_closure or late_report):
+        return base
+    net = (base - case((Task.closed_late.is_(True), late_closure), else_=0)
+           - late_report * func.coalesce(Task.late_report_count, 0))
+    return case((net < 0, 0), else_=net)
 
 
 def task_counts(session: Session, period: Period, today: date, department_id: int | None = None,
@@ -92,7 +101,7 @@ def task_counts(session: Session, period: Period, today: date, department_id: in
         return func.count(case((condition, 1)))
 
     query = (select(Task.department_id, count(due_in_period), count(on_time), count(late), count(graded),
-                    func.sum(case((graded, grade_points()), else_=0)),
+                    func.sum(case((graded, grade_points(session)), else_=0)),
                     count(and_(graded, Task.grade == TaskGrade.POOR)),
                     func.sum(case((due_in_period, Task.late_report_count), else_=0)),
                     *[count(and_(graded, Task.grade == grade))

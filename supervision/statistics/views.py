@@ -198,9 +198,10 @@ def render_assessment(weights_form: WeightsForm, status: int = 200):
     statistics = compute_statistics(db.session, period, filters, today)
     weights = assessment.current_weights(db.session)
     ranking = assessment.rank_departments(statistics, weights)
+    rules = assessment.ProposalRules.of(db.session)
     return render_template("statistics/assessment.html", form=form, s=statistics, weights=weights,
-                           weights_form=weights_form, ranking=ranking, proposals=assessment.proposals(ranking),
-                           proposal_rules=assessment.PROPOSAL_RULES,
+                           weights_form=weights_form, ranking=ranking, proposals=assessment.proposals(ranking, rules),
+                           proposal_rules=rules.text,
                            link=link_builder(period, filters),
                            query_args={**period.query_args(), **filters.query_args()}), status
 

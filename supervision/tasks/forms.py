@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from supervision.forms import BaseForm, drop_invalid, limited
 from supervision.models.escalation import Escalation, SupervisionLevel
+from supervision.models.settings import MAX_WARNING_WORKDAYS
 from supervision.models.tasks import (Importance, ItemStatus, ReportSchedule, Task, TaskClosure, TaskGrade,
                                       TaskInstruction, TaskItem, TaskMilestone, TaskReport, TaskRole, TaskSourceKind,
                                       TaskStatus)
@@ -58,6 +59,8 @@ class ItemForm(VersionedForm):
     report_weekday = SelectField("每周报送日（按周反馈时）", choices=WEEKDAYS, default="5")
     report_day = IntegerField("每月报送日（按月反馈时，1–28）", default=25,
                               validators=[Optional(), NumberRange(1, 28, message="每月报送日应为 1 至 28 日。")])
+    warning_workdays = IntegerField("黄灯提前天数（工作日，留空按督查设置）", validators=[
+        Optional(), NumberRange(0, MAX_WARNING_WORKDAYS, message=f"黄灯提前天数应为 0 至 {MAX_WARNING_WORKDAYS} 个工作日。")])
 
     def __init__(self, leaders=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +73,8 @@ class ItemForm(VersionedForm):
             source_text=self.source_text.data or "", importance=Importance(self.importance.data),
             leader_id=self.leader_id.data, expected_result=self.expected_result.data or "",
             report_schedule=ReportSchedule(self.report_schedule.data),
-            report_weekday=int(self.report_weekday.data or 5), report_day=self.report_day.data)
+            report_weekday=int(self.report_weekday.data or 5), report_day=self.report_day.data,
+            warning_workdays=self.warning_workdays.data)
 
     def fill(self, item: TaskItem) -> None:
         for name in ("source_number", "source_date", "source_text", "title", "content", "expected_result", "due_on"):
@@ -81,6 +85,7 @@ class ItemForm(VersionedForm):
         self.report_schedule.data = item.report_schedule.value
         self.report_weekday.data = str(item.report_weekday or 5)
         self.report_day.data = item.report_day or 25
+        self.warning_workdays.data = item.warning_workdays
         self.version.data = str(item.version)
 
 
@@ -242,3 +247,10 @@ class UrgeForm(BaseForm):
     level = SelectField("方式", choices=[(level.value, level.label) for level in SupervisionLevel],
                         validators=[InputRequired(message="请选择催办、督办方式。")])
     note = limited(Escalation.__table__.c.note, "催办、督办意见", textarea=True, render_kw={"rows": 2})
+
+
+class WarningForm(VersionedForm):
+    """An item's own yellow light (``services.set_item_warning``)."""
+
+    warning_workdays = IntegerField("黄灯提前天数（工作日，留空按督查设置）", validators=[
+        Optional(), NumberRange(0, MAX_WARNING_WORKDAYS, message=f"黄灯提前天数应为 0 至 {MAX_WARNING_WORKDAYS} 个工作日。")])

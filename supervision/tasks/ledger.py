@@ -85,7 +85,7 @@ def task_sheets(session: Session, user: User, filters: queries.Filters, today: d
             where.append(Task.status == TaskStatus(filters.status))
         if filters.light in queries.LIGHTS:  # as the unit's list (queries.unit_task_page) filters
             where.extend(queries._light_conditions(office_calendar(session), Task.watch_on, filters.light, today,
-                                                   schedule.WARNING_WORKDAYS))
+                                                   queries.effective_warning(session, queries.task_warning())))
         q = (filters.q or "").strip()[:100]
         if q:
             where.append(Task.item_id.in_(select(TaskItem.id).where(or_(

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from supervision import clock, permissions
-from supervision.deadlines import Light, OpenDeadline, light_words, office_calendar
+from supervision import clock, office_settings, permissions, readcache
+from supervision.deadlines import WARNING_WORKDAYS, Light, OpenDeadline, light_words, office_calendar
 from supervision.models.org import User
 from supervision.models.tasks import (Importance, ItemStatus, Task, TaskItem, TaskMilestone, TaskReport,
                                       TaskSourceKind, TaskStatus)
@@ -34,13 +34,53 @@ class Filters:
     mine: bool = False  # a leader: the items in their charge
 
 
-def _light_conditions(calendar, column, light: str, today: date, warning_workdays: int) -> list:
-    """The light as a date range on the watched date (yellow: within N working days)."""
-    edge = calendar.add_workdays(today, warning_workdays)
+def own_warnings(session: Session) -> tuple[int, ...]:
+    """The yellow-light days items set for themselves (few items, few values; kept until the next write)."""
+    return readcache.until_next_write(session, ("task_own_warnings",), lambda: tuple(session.scalars(
+        select(TaskItem.warning_workdays).where(TaskItem.warning_workdays.is_not(None)).distinct())))
+
+
+def effective_warning(session: Session, item_column=None):
+    """An item's yellow-light days: the office's (``office_settings``) as a number while no item has a
+    rule of its own — the lights are then plain date ranges, answered from the indexes — else as SQL, its
+    own or the office's. ``item_column``: the item's ``warning_workdays`` (default
+    ``TaskItem.warning_workdays``) or, for a task, ``task_warning()``."""
+    default = office_settings.warning_workdays(session)
+    own = own_warnings(session)
+    if not own:
+        return default
+    column = TaskItem.warning_workdays if item_column is None else item_column
+    return WarningRule(func.coalesce(column, default), tuple(sorted({default, *own})))
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """Per-item yellow-light days as SQL, and the values it can take (the CASE of the edge lists only these)."""
+
+    expression: object
+    values: tuple[int, ...]
+
+
+def task_warning():
+    """A task's item's own yellow-light days (NULL: the office's), for statements over ``task``."""
+    return select(TaskItem.warning_workdays).where(TaskItem.id == Task.item_id).correlate(Task).scalar_subquery()
+
+
+def _light_conditions(calendar, column, light: str, today: date, warning) -> list:
+    """The light as a date range on the watched date (yellow: within N working days). ``warning`` is N, or
+    a ``WarningRule`` (N per row, ``effective_warning``): then the edge is a CASE over the few values N
+    takes, with the widest edge as a plain range for the index."""
     if light == "red":
         return [column < today]
+    if isinstance(warning, int):
+        edge = calendar.add_workdays(today, warning)
+        widest = edge
+    else:
+        edges = {n: calendar.add_workdays(today, n) for n in warning.values}
+        widest = max(edges.values())
+        edge = case(*[(warning.expression == n, day) for n, day in edges.items()], else_=widest)
     if light == "yellow":
-        return [column >= today, column <= edge]
+        return [column >= today, column <= widest] + ([] if edge is widest else [column <= edge])
     if light == "green":
         return [column > edge]
     return []
@@ -63,7 +103,8 @@ def item_conditions(session: Session, user: User, f: Filters, today: date | None
         where.append(exists().where(Task.item_id == TaskItem.id, Task.department_id == f.department,
                                     Task.status != TaskStatus.CANCELLED))
     if f.light in LIGHTS:
-        where.extend(_light_conditions(office_calendar(session), TaskItem.watch_on, f.light, today, schedule.WARNING_WORKDAYS))
+        where.extend(_light_conditions(office_calendar(session), TaskItem.watch_on, f.light, today,
+                                        effective_warning(session)))
     q = (f.q or "").strip()[:100]
     if q:
         where.append(or_(TaskItem.serial.contains(q.upper(), autoescape=True),
@@ -94,7 +135,8 @@ def unit_task_page(session: Session, user: User, f: Filters, page: int, per_page
     if f.status in TaskStatus._value2member_map_:
         where.append(Task.status == TaskStatus(f.status))
     if f.light in LIGHTS:
-        where.extend(_light_conditions(office_calendar(session), Task.watch_on, f.light, clock.today(), schedule.WARNING_WORKDAYS))
+        where.extend(_light_conditions(office_calendar(session), Task.watch_on, f.light, clock.today(),
+                                        effective_warning(session, task_warning())))
     q = (f.q or "").strip()[:100]
     if q:
         where.append(exists().where(TaskItem.id == Task.item_id, or_(
@@ -143,21 +185,27 @@ class LightInfo:
         return LIGHTS.get(self.light.value, "")
 
 
-def task_light(calendar, task: Task, today: date | None = None) -> LightInfo:
-    today = today or clock.today()
-    return LightInfo(schedule.light(calendar, task.watch_on, today), light_words(calendar, task.watch_on, today),
-                     schedule.watch_label(task))
+def warning_of(item: TaskItem, default: int) -> int:
+    return item.warning_workdays if item.warning_workdays is not None else default
 
 
-def item_light(calendar, item: TaskItem, today: date | None = None) -> LightInfo:
+def task_light(calendar, task: Task, today: date | None = None, default_warning: int = WARNING_WORKDAYS) -> LightInfo:
     today = today or clock.today()
-    return LightInfo(schedule.light(calendar, item.watch_on, today), light_words(calendar, item.watch_on, today))
+    return LightInfo(schedule.light(calendar, task.watch_on, today, warning_of(task.item, default_warning)),
+                     light_words(calendar, task.watch_on, today), schedule.watch_label(task))
+
+
+def item_light(calendar, item: TaskItem, today: date | None = None, default_warning: int = WARNING_WORKDAYS) -> LightInfo:
+    today = today or clock.today()
+    return LightInfo(schedule.light(calendar, item.watch_on, today, warning_of(item, default_warning)),
+                     light_words(calendar, item.watch_on, today))
 
 
 def lights(session: Session):
-    """``task_light(task)`` / ``item_light(item)`` for a page, with the office calendar read once."""
-    calendar, today = office_calendar(session), clock.today()
-    return (lambda task: task_light(calendar, task, today)), (lambda item: item_light(calendar, item, today))
+    """``task_light(task)`` / ``item_light(item)`` for a page, with the office calendar and the office's
+    yellow-light days read once."""
+    calendar, today, default = office_calendar(session), clock.today(), office_settings.warning_workdays(session)
+    return (lambda task: task_light(calendar, task, today, default)), (lambda item: item_light(calendar, item, today, default))
 
 
 # --- the sweep's source -----------------------------------------------------------------------------------

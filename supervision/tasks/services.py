@@ -17,6 +17,7 @@ from supervision.calendar import LimitUnit
 from supervision.deadlines import office_calendar
 from supervision.errors import PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.org import Department, Role, User
+from supervision.models.settings import MAX_WARNING_WORKDAYS
 from supervision.models.tasks import (SERIAL_PREFIX, ClosureDecision, Importance, ItemStatus, ReportSchedule, Task,
                                       TaskAttachment, TaskClosure, TaskGrade, TaskInstruction, TaskItem, TaskMilestone,
                                       TaskReport, TaskRole, TaskSourceKind, TaskStatus)
@@ -46,6 +47,7 @@ class ItemInput:
     report_schedule: ReportSchedule = ReportSchedule.MONTHLY
     report_weekday: int | None = None
     report_day: int | None = None
+    warning_workdays: int | None = None  # the yellow light's days; None: the office's setting
 
 
 @dataclass
@@ -222,6 +224,12 @@ def _validate_item(session: Session, data: ItemInput) -> None:
         raise ValidationError("每周报送日应为周一至周日。")
     if data.report_schedule == ReportSchedule.MONTHLY and not 1 <= (data.report_day or 25) <= 28:
         raise ValidationError("每月报送日应为 1 至 28 日。")
+    _check_warning(data.warning_workdays)
+
+
+def _check_warning(days: int | None) -> None:
+    if days is not None and not 0 <= days <= MAX_WARNING_WORKDAYS:
+        raise ValidationError(f"黄灯提前天数应为 0 至 {MAX_WARNING_WORKDAYS} 个工作日（留空按督查设置）。")
 
 
 def _item_values(data: ItemInput) -> dict:
@@ -233,7 +241,27 @@ def _item_values(data: ItemInput) -> dict:
                 report_weekday=(data.report_weekday or schedule.DEFAULT_WEEKDAY)
                 if data.report_schedule == ReportSchedule.WEEKLY else None,
                 report_day=(data.report_day or schedule.DEFAULT_MONTH_DAY)
-                if data.report_schedule == ReportSchedule.MONTHLY else None)
+                if data.report_schedule == ReportSchedule.MONTHLY else None,
+                warning_workdays=data.warning_workdays)
+
+
+def set_item_warning(session: Session, actor: User, item: TaskItem, days: int | None,
+                     expected_version: int | None = None) -> dict:
+    """The item's own yellow light (within ``days`` working days of a deadline; None: the office's
+    setting), at any time while it is open. Returns the change (empty when none)."""
+    check_version(item, expected_version)
+    if not permissions.can_manage_task_items(actor):
+        raise PermissionDenied("只有督查人员可以设定督查事项的亮灯规则。")
+    if not item.is_open:
+        raise WorkflowError(f"督查事项当前为“{item.status.label}”，不能再修改亮灯规则。")
+    _check_warning(days)
+    if item.warning_workdays == days:
+        return {}
+    changes = {"warning_workdays": [item.warning_workdays, days]}
+    item.warning_workdays = days
+    words = f"{days} 个工作日内亮黄灯" if days is not None else "按督查设置亮黄灯"
+    audit.record(session, actor, "task_item.warning_set", item, f"{item.serial} 亮灯规则：{words}", changes)
+    return changes
 
 
 def register_item(session: Session, actor: User, data: ItemInput) -> TaskItem:

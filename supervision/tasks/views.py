@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from supervision import clock, permissions, workflow
+from supervision import clock, office_settings, permissions, workflow
 from supervision.documents import services as documents
 from supervision.extensions import db
 from supervision.forms import BaseForm, filters_status
@@ -20,7 +20,7 @@ from supervision.pipeline import submit
 from supervision.tasks import queries, services
 from supervision.tasks.forms import (ApplyForm, CancelForm, ConfirmForm, FilesForm, GradeForm, InstructionForm,
                                      ItemForm, MilestoneForm, NoteForm, ReportForm, RequiredNoteForm, ReviewForm,
-                                     SplitForm, TaskForm, UrgeForm, list_filters, parse_milestones,
+                                     SplitForm, TaskForm, UrgeForm, WarningForm, list_filters, parse_milestones,
                                      unit_filters)
 from supervision.tasks.services import TaskInput
 from supervision.web import paperwork, requires, send_stored, storage, uploaded
@@ -155,6 +155,8 @@ def render_item(item: TaskItem, failed: dict | None = None, status: int = 200):
     if can_manage and item.status in workflow.TASK_ITEM_PLANNING:
         forms["add_task"] = TaskForm(_departments(), formdata=None)
         forms["files"] = FilesForm(formdata=None)
+    if can_manage and item.is_open:
+        forms["warning"] = WarningForm(formdata=None, version=item.version, warning_workdays=item.warning_workdays)
     forms.update(failed or {})
     task_light, item_light = queries.lights(db.session)
     notice = documents.latest(db.session, services.NOTICE_DOC_TYPE, services.NOTICE_SUBJECT, item.id)
@@ -162,6 +164,7 @@ def render_item(item: TaskItem, failed: dict | None = None, status: int = 200):
         "tasks/detail.html", item=item, tasks=queries.visible_tasks(user, item), forms=forms,
         failed_open=next(iter(failed or {}), None), task_light=task_light, light=item_light(item), notice=notice,
         can_manage=can_manage, is_office=permissions.can_view_every_task(user), csrf_form=BaseForm(),
+        warning_workdays=queries.warning_of(item, office_settings.warning_workdays(db.session)),
         editable=can_manage and item.status == ItemStatus.DRAFT), status
 
 
@@ -193,6 +196,17 @@ def add_task(item_id: int):
                   success=lambda task: f"已将任务分解给{task.department.name}（{task.role.label}）。",
                   then=item_url(item.id, "#tasks"),
                   otherwise=lambda: render_item(db.session.get(TaskItem, item.id), {"add_task": form}, 400))
+
+
+@bp.post("/<int:item_id>/warning")
+@requires(permissions.can_manage_task_items)
+def set_warning(item_id: int):
+    item = load_item(item_id)
+    form = WarningForm()
+    return submit(form, lambda: services.set_item_warning(db.session, current_user, item, form.warning_workdays.data,
+                                                          form.expected_version()),
+                  success=lambda changes: "亮灯规则已保存。" if changes else "亮灯规则没有变化。", then=item_url(item.id),
+                  otherwise=lambda: render_item(db.session.get(TaskItem, item.id), {"warning": form}, 400))
 
 
 @bp.post("/<int:item_id>/files")
