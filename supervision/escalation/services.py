@@ -29,7 +29,8 @@ from supervision.matters.services import add_event
 from supervision.models.escalation import Escalation, EscalationKind
 from supervision.models.matters import Assignment, AssignmentStatus, Matter
 from supervision.models.org import User
-from supervision.notifications.services import About, about_matter, department_heads, notify, task_key
+from supervision.notifications.services import (About, Notice, about_matter, department_heads, department_heads_of,
+                                                 notify, notify_many, task_key)
 from supervision.models.escalation import SupervisionLevel
 
 
@@ -288,9 +289,13 @@ def deadline_about(item: OpenDeadline, detail: str = "") -> About:
 
 def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) -> None:
     """One notice per department head and kind of event per sweep: a department with many overdue
-    matters gets one message naming each of them (serial and 交办标题), not dozens."""
+    matters gets one message naming each of them (serial and 交办标题), not dozens. Every department's
+    heads are read in one statement and every notice written in one round (``notify_many``): a first sweep
+    over a backlog writes a few hundred digests."""
+    heads_of = department_heads_of(session, (department_id for department_id, _, _ in digests))
+    notices = []
     for (department_id, kind, level), events in digests.items():
-        heads = department_heads(session, department_id)
+        heads = heads_of.get(department_id)
         if not heads:
             continue
         title, body = MESSAGES[kind]
@@ -302,8 +307,7 @@ def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) ->
         if len(events) == 1:
             item, overdue = events[0]
             values = _message_values(item, level, overdue)
-            notify(session, heads, title.format(**values), body.format(**values), item.link, policy.channels,
-                   kind="deadline", about=about)
+            notices.append(Notice(heads, title.format(**values), body.format(**values), item.link, about))
             continue
         first = events[0][0].label.split(" ")[0]
         label = f"{len(events)} 件事项（{first} 等）"
@@ -311,8 +315,9 @@ def _notify_departments(session: Session, digests: dict, policy: SweepPolicy) ->
         if len(events) > DIGEST_LINES:
             lines.append(f"……另有 {len(events) - DIGEST_LINES} 件，详见系统通知。")
         lines.append(closing.format(level=level.label if level else ""))
-        notify(session, heads, title.format(label=label, level=level.label if level else ""), "\n".join(lines),
-               "", policy.channels, kind="deadline", about=about)
+        notices.append(Notice(heads, title.format(label=label, level=level.label if level else ""), "\n".join(lines),
+                              "", about))
+    notify_many(session, notices, policy.channels, kind="deadline")
 
 
 def _insert_new(session: Session, new_events: dict, summaries: dict[str, str],
