@@ -43,7 +43,7 @@ def test_bulletin_lists_items_by_light_late_units_progress_and_instructions():
     assert "以下列出时限最近的1项，其余2项见督查事项台账。" in lines
     red, yellow = tables(doc)[0], tables(doc)[1]
     assert red[0] == ["序号", "督查事项", "牵头单位", "完成时限", "进度", "最新进展"]
-    assert red[1][1] == "老旧小区加装电梯三年行动年度任务\nDC-2026-0007" and red[1][4] == "60%"
+    assert red[1][1] == "老旧小区加装电梯三年行动年度任务\nDC-2026-00007" and red[1][4] == "60%"
     assert "分管：李副市长" in red[1][2] and red[1][3] == "2026年11月20日"
     assert yellow[1][1].startswith("第12次常务会议议定")
     units = tables(doc)[4]
@@ -76,3 +76,19 @@ def test_bulletin_without_items_late_units_or_instructions_says_so():
 def test_bulletin_converts_to_pdf(libreoffice):
     rendered = pdf.to_pdf(BUILDERS["task_bulletin"](SAMPLES["task_bulletin"](), SAMPLE_PROFILE))
     assert rendered is not None and rendered.startswith(b"%PDF")
+
+
+def test_sample_items_carry_the_registers_serials_and_the_head_an_unpadded_number():
+    """The sample's items are numbered as the register numbers them (``format_serial``: DC-2026-00007), and
+    its 文号 follows GB/T 9704 §7.2.4 as every other document's: 〔2026〕11号, no leading zeros."""
+    import re
+
+    from supervision.tasks.services import format_serial
+
+    for kind in ("task_bulletin", "task_report"):
+        data = SAMPLES[kind]()
+        for item in data.items:
+            year, seq = re.fullmatch(r"DC-(\d{4})-(\d+)", item.serial).groups()
+            assert item.serial == format_serial(int(year), int(seq)), item.serial
+        head = texts(build(kind))[2]
+        assert re.fullmatch(r"督[通专]〔2026〕[1-9]\d*号", head), head

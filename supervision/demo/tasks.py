@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervision import clock
+from supervision.deadlines import office_calendar
 from supervision.models.org import Department, User
 from supervision.models.tasks import Importance, ReportSchedule, TaskGrade, TaskItem, TaskRole, TaskSourceKind
 from supervision.tasks import services
@@ -169,6 +170,30 @@ def load(session: Session, paperwork) -> None:
         services.apply_closure(session, service_centre, lead, "已落实。")
     with at(14, 15):
         services.review_closure(session, supervisor, lead, False, "请补充群众满意度测评结果作为佐证。")
+
+    # 11.–13. On track: the board shows every light. Green: the next milestone is a month away; yellow:
+    # a milestone tomorrow (within the office's 2 working days), and one in six working days on an item
+    # that warns ten working days ahead (its own rule; green under the office's).
+    calendar = office_calendar(session)
+    on_track = (
+        ("年度重点工作", TaskSourceKind.KEY_WORK, "年度重点工作任务分解第22项", "“15分钟便民生活圈”建设",
+         "新建、改造社区便民服务网点30个。", "S02", 30, None),
+        ("会议议定事项", TaskSourceKind.MEETING, "市政府常务会议纪要〔2026〕35号", "政务服务“好差评”整改闭环",
+         "差评件100%回访核实、整改、反馈。", "S01", calendar.add_workdays(today, 1), None),
+        ("领导批示件", TaskSourceKind.INSTRUCTION, "市领导批示〔2026〕63号", "“高效办成一件事”第二批事项上线",
+         "第二批13个“一件事”年内上线运行。", "S01", calendar.add_workdays(today, 6), 10),
+    )
+    for n, (_, kind, number, title, content, code, milestone, warning) in enumerate(on_track):
+        milestone_on = day(-milestone) if isinstance(milestone, int) else milestone
+        item = register(30 - n, source_kind=kind, source_number=number, title=title, content=content,
+                        due_on=day(-120), report_schedule=ReportSchedule.MILESTONE, warning_workdays=warning)
+        head = market if code == "S02" else service_centre
+        with at(30 - n, 10):
+            lead = task(item, code, responsible_person="刘海燕" if code == "S02" else "赵明",
+                        milestones=[MilestoneInput("完成阶段目标", "按计划完成阶段任务", due_on=milestone_on)])
+        issue(item, 29 - n)
+        sign(lead, head, 28 - n)
+        report(lead, head, 10, 40, "按计划推进，阶段目标正在落实。")
 
     # 7.–10. 上级交办 in draft, one waiting for the leader, one approved for issue, one cancelled.
     item = register(3, source_kind=TaskSourceKind.HIGHER, source_number="省政府督查室交办〔2026〕31号",

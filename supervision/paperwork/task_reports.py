@@ -33,7 +33,7 @@ UNIT_COLUMNS_MM = (12, 56, 22, 22, 22, 22)  # 序号 | 单位 | 逾期任务 | �
 class BulletinItem:
     """One 督查事项 as the period document lists it."""
 
-    serial: str  # DC-2026-0012
+    serial: str  # DC-2026-00012 (the register's, tasks.services.format_serial)
     title: str
     light: str  # 红灯 / 黄灯 / 绿灯 / 已办结
     lead_units: str  # 牵头单位 (several joined with 、)
@@ -231,16 +231,16 @@ def sample_task_bulletin(kind: str = "task_bulletin") -> TaskBulletin:
         tasks_closed=17, tasks_late=4,
         lights=(Tally("红灯", 2), Tally("黄灯", 3), Tally("绿灯", 7)),
         items=(
-            BulletinItem("DC-2026-0007", "老旧小区加装电梯三年行动年度任务", "红灯", "示范市住房和城乡建设局",
+            BulletinItem("DC-2026-00007", "老旧小区加装电梯三年行动年度任务", "红灯", "示范市住房和城乡建设局",
                          "李副市长", date(2026, 11, 20), 60, "已完成加装32台，余8台因居民意见不一暂缓施工。"),
-            BulletinItem("DC-2026-0011", "市长批示：不动产登记“一窗受理”压缩办理时限", "红灯",
+            BulletinItem("DC-2026-00011", "市长批示：不动产登记“一窗受理”压缩办理时限", "红灯",
                          "示范市自然资源和规划局、示范市行政审批局", "王副市长", date(2026, 11, 15), 45,
                          "系统对接尚未完成，计划12月10日上线。"),
-            BulletinItem("DC-2026-0014", "第12次常务会议议定：农贸市场改造提升", "黄灯", "示范市商务局",
+            BulletinItem("DC-2026-00014", "第12次常务会议议定：农贸市场改造提升", "黄灯", "示范市商务局",
                          "李副市长", date(2026, 12, 8), 80, "8家市场已完工6家。"),
-            BulletinItem("DC-2026-0003", "优化营商环境“一件事”集成改革", "绿灯", "示范市行政审批局",
+            BulletinItem("DC-2026-00003", "优化营商环境“一件事”集成改革", "绿灯", "示范市行政审批局",
                          "王副市长", date(2026, 12, 31), 70, "第二批12个“一件事”已上线。"),
-            BulletinItem("DC-2026-0002", "政协提案第58号：学校周边交通秩序整治", "已办结",
+            BulletinItem("DC-2026-00002", "政协提案第58号：学校周边交通秩序整治", "已办结",
                          "示范市公安局交警支队", "赵副市长", date(2026, 10, 31), 100, "已办结，经复核销号。"),
         ),
         late_units=(LateUnit("示范市住房和城乡建设局", 2, 1, 3, 8), LateUnit("示范市自然资源和规划局", 1, 1, 2, 11)),
