@@ -177,3 +177,36 @@ def test_a_supervisors_own_urge_of_a_task_settles_when_the_task_is_closed(sessio
     services.review_closure(session, office.supervisor, lead, True, "同意销号。")
     session.commit()
     assert _deadline_notices(session, office.head)[0].settled_at is not None
+
+
+def test_digests_to_every_unit_are_written_in_one_round(session, office, make_task_item):
+    """A first sweep over a backlog tells many departments at once: their heads are read in one statement
+    (not one per department and kind of event), and each head still gets its own notice."""
+    from sqlalchemy import event
+
+    from supervision.models.escalation import NotificationItem
+
+    item = make_task_item("signed")  # a lead unit and a co-unit: two departments to tell
+    session.commit()
+    engine = session.get_bind()
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        report = sweep(session, POLICY, date(2026, 12, 31))  # every deadline of both tasks past
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    session.commit()
+    assert report.recorded > 2
+    heads_read = [s for s in statements if "FROM user_account" in s and "user_account.role" in s]
+    assert len(heads_read) == 1, heads_read
+    told = dict(session.execute(select(Notification.user_id, func.count()).group_by(Notification.user_id)).all())
+    assert told.get(office.head.id) and told.get(office.co_head.id)
+    # each notice names what it is about (the items of the digest), as notify() writes them
+    for notification in session.scalars(select(Notification).where(Notification.user_id == office.co_head.id)):
+        labels = session.scalars(select(NotificationItem.label).where(
+            NotificationItem.notification_id == notification.id)).all()
+        assert labels and all(item.serial in label for label in labels)
