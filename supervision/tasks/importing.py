@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supervision import audit, clock, permissions, sequences
+from supervision.deadlines import office_calendar
 from supervision.errors import PermissionDenied, ValidationError
 from supervision.ledger_import.importing import (EXCEL_ERRORS, RowError, _sheet_rows, as_text, normalise_header,
                                                  parse_date, read_header)
@@ -347,9 +348,15 @@ def import_list(session: Session, actor: User, parsed: ParsedList, *, file_name:
         raise ValidationError("没有可导入的督查事项：文件中的事项都已在系统中。")
     now, today = clock.now(), clock.today()
     items: list[tuple[TaskItem, ImportRow]] = []
-    for row in sorted(rows, key=lambda r: (r.due_on.year, r.row)):
+    rows = sorted(rows, key=lambda r: (r.due_on.year, r.row))
+    # The numbers of each year in one statement, and the calendar read once: a list of 2,000 rows took a
+    # statement per number and per task and flushed each item on its own (44 s in the confirming request).
+    per_year = Counter(row.due_on.year for row in rows)
+    numbers = {year: iter(sequences.next_values(session, "task_item", year, n)) for year, n in sorted(per_year.items())}
+    calendar = office_calendar(session)
+    for row in rows:
         year = row.due_on.year
-        seq = sequences.next_value(session, "task_item", year)
+        seq = next(numbers[year])
         closed = row.status == ItemStatus.CLOSED
         issued_on = row.source_date or min(today, row.due_on)
         content = row.content + (f"\n备注：{row.note}" if row.note else "") + "\n" + IMPORTED_NOTE
@@ -367,7 +374,7 @@ def import_list(session: Session, actor: User, parsed: ParsedList, *, file_name:
                         responsible_person=row.responsible_person if role == TaskRole.LEAD else "",
                         status=TaskStatus.CLOSED if closed else TaskStatus.RECEIVED,
                         assigned_at=item.issued_at, received_at=item.issued_at,
-                        progress=100 if closed else 0)
+                        progress=100 if closed else 0, milestones=[])
             if closed:
                 task.closed_at = item.closed_at
                 task.closed_late = row.closed_on > row.due_on
@@ -376,11 +383,12 @@ def import_list(session: Session, actor: User, parsed: ParsedList, *, file_name:
                     task.graded_at, task.graded_by_id = now, actor.id
             session.add(task)
         items.append((item, row))
+    with session.no_autoflush:
+        for item, _ in items:
+            for task in item.tasks:  # a running task is watched from today: its next report, its deadline
+                task_services.refresh_task(session, task, calendar=calendar)
+            task_services.refresh_item(item)
     session.flush()
-    for item, _ in items:
-        for task in item.tasks:  # a running task is watched from today: its next report, its deadline
-            task_services.refresh_task(session, task)
-        task_services.refresh_item(item)
     audit.record_many(session, actor, [
         ("task_item.imported", item, f"自任务清单导入督查事项 {item.serial}",
          {"row": row.row, "status": row.status.value, "tasks": len(item.tasks)}) for item, row in items])

@@ -159,9 +159,10 @@ def _tell_office(session: Session, item: TaskItem, title: str, body: str = "", l
            kind=kind, about=[about or _item_about(item, link=link)])
 
 
-def refresh_task(session: Session, task: Task, after: date | None = None) -> None:
-    """Recompute the task's next report, next milestone and watched date (and its item's)."""
-    calendar = office_calendar(session)
+def refresh_task(session: Session, task: Task, after: date | None = None, calendar=None) -> None:
+    """Recompute the task's next report, next milestone and watched date (and its item's). ``calendar``:
+    the office calendar, when the caller refreshes many tasks."""
+    calendar = calendar or office_calendar(session)
     task.next_milestone_on = schedule.next_milestone_on(task)
     if task.status in schedule.RUNNING:
         if after is not None:
