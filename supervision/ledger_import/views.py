@@ -165,7 +165,8 @@ def _own_job(token: str):
 def _office_job(token: str):
     """Any clerk who may import reads every import's result (the import page lists them); only the one who
     confirmed it may retry it."""
-    return jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
+    job = jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
+    return job if job is not None and job.kind == jobs.LEDGER else None  # a 督查任务清单 has its own page
 
 
 @bp.get("/<token>")

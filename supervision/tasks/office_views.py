@@ -7,14 +7,18 @@ from urllib.parse import urlencode
 
 import os
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from supervision import clock, permissions
 from supervision.errors import ValidationError
 from supervision.extensions import db
-from supervision.ledger_import.files import PendingImports
+from supervision.forms import BaseForm
+from supervision.ledger_import import jobs
+from supervision.ledger_import.files import TOKEN, PendingImports
+from supervision.models.jobs import JobState
+from supervision.models.tasks import TaskItem
 from supervision.ledgers.xlsx import XLSX_MEDIA_TYPE, stream_file, temporary_path
 from supervision.models.documents import GeneratedDocument
 from supervision.statistics import periods
@@ -81,6 +85,7 @@ def bulletin_generate():
 
 # --- 导入任务清单 (last year's list, from Excel) -----------------------------------------------------------
 PREVIEW_ROWS = 20
+RESULT_LINKS = 500  # imported items linked on the result page
 
 
 def pending_lists() -> PendingImports:
@@ -135,31 +140,58 @@ def import_upload():
 @bp.post("/import/confirm")
 @requires(permissions.can_manage_task_items)
 def import_confirm():
+    """Record the import as a job and commit — nothing more: a worker (``flask jobs run``, or the sweep)
+    writes the items (2,000 rows took 20–45 s inside this request), and the result page follows it. A
+    second confirmation of the same upload (a double click, another tab) finds the same job."""
     form = ImportConfirmForm()
+    token = (form.token.data or "") if form.validate_on_submit() else ""
+    token = token if TOKEN.match(token) else ""
+    job = jobs.job_for_token(db.session, token) if token else None
+    if job is not None and job.user_id == current_user.id:
+        return redirect(url_for("task_office.import_result", token=token))
     store = pending_lists()
-    # A second confirmation of the same file (a double click, another tab) waits on the import's lock and then
-    # finds every row imported: refused, nothing written twice (importing.import_list).
-    claimed = store.read(form.token.data or "", current_user.id) if form.validate_on_submit() else None
+    claimed = store.read(token, current_user.id) if token else None
     if claimed is None:
         flash("该导入文件不存在、已过期或已导入。请重新上传。", "error")
         return redirect(url_for("task_office.import_index"))
-    file_name = claimed.meta["file_name"]
-    parsed = importing.read_list(db.session, claimed.data)  # checked again: the office moved on meanwhile
-    if not parsed.ok:
-        return render_import(ImportUploadForm(), 422, parsed=parsed, file_name=file_name,
-                             errors=parsed.errors[:importing.ERRORS_SHOWN])
-    def import_list():  # the items and the upload's "confirmed" in one transaction
-        result = importing.import_list(db.session, current_user, parsed, file_name=file_name,
-                                       file_sha256=claimed.meta["sha256"])
-        if not store.finish(claimed.token, {"item_ids": result.item_ids, "skipped": result.skipped}):
-            raise ValidationError("该文件已确认导入（可能是重复点击），未重复导入。")
-        return result
+    def queue():  # the job and the upload's "confirmed" in one transaction
+        job = jobs.queue_import(db.session, current_user, token=token, kind=jobs.TASK_LIST,
+                                file_name=claimed.meta["file_name"], data=claimed.data, sha256=claimed.meta["sha256"])
+        store.finish(token, {"job_id": job.id})
+        return job
 
-    imported = perform(import_list,
-                       conflict="导入时数据库拒绝了其中一条记录（可能有人同时在登记督查事项），未导入任何事项。请稍后重新确认导入。")
-    if not imported.ok:
+    queued = perform(queue, conflict="该清单已确认导入（可能是重复点击），正在后台导入。")
+    if not queued.ok:
+        if jobs.job_for_token(db.session, token) is not None:
+            return redirect(url_for("task_office.import_result", token=token))
         return redirect(url_for("task_office.import_index"))
-    result = imported.result
-    flash(f"已导入 {len(result.item_ids)} 项督查事项" + (f"，跳过重复 {result.skipped} 项" if result.skipped else "")
-          + f"（{result.serials[0]} 至 {result.serials[-1]}）。", "success")
-    return redirect(url_for("tasks.index"))
+    return redirect(url_for("task_office.import_result", token=token))
+
+
+def _own_job(token: str):
+    job = jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
+    return job if job is not None and job.user_id == current_user.id and job.kind == jobs.TASK_LIST else None
+
+
+@bp.get("/import/<token>")
+@requires(permissions.can_manage_task_items)
+def import_result(token: str):
+    job = _own_job(token)
+    if job is None:
+        flash("找不到该导入记录。导入的督查事项可在督查事项列表中查看。", "info")
+        return redirect(url_for("task_office.import_index"))
+    ids = [i for lo, hi in job.progress.get("items", []) for i in range(lo, hi + 1)][:RESULT_LINKS]
+    items = db.session.execute(select(TaskItem.id, TaskItem.serial, TaskItem.title, TaskItem.status)
+                               .where(TaskItem.id.in_(ids)).order_by(TaskItem.id)).all() if ids else []
+    return render_template("tasks/import_result.html", job=job, items=items, states=JobState,
+                           ahead=jobs.ahead_of(db.session, job) if not job.finished else 0, retry_form=BaseForm())
+
+
+@bp.post("/import/<token>/retry")
+@requires(permissions.can_manage_task_items)
+def import_retry(token: str):
+    job = _own_job(token)
+    if job is None:
+        abort(404)
+    perform(lambda: jobs.retry(db.session, current_user, job))
+    return redirect(url_for("task_office.import_result", token=token))
