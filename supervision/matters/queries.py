@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, text, true, union_all
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, and_, bindparam, exists, false, func, or_, select, text, true, union_all
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from supervision import clock, readcache
 from supervision.models.matters import (
     TERMINAL_STATUSES,
     UNTITLED_OPEN,
     Assignment,
+    Attachment,
+    MatterEvent,
     AssignmentRole,
     AssignmentStatus,
     Complainant,
@@ -404,13 +406,50 @@ def count_by_status(session: Session, user: User) -> dict[str, int]:
     return {status: n for status, n in session.execute(query)}
 
 
-def viewable_matter(session: Session, user: User, matter_id: int) -> Matter | None:
+def viewable_matter(session: Session, user: User, matter_id: int, for_page: bool = False) -> Matter | None:
     """The matter if this user may see it; None for another department's matter (not even its existence
-    is told) as for one that does not exist."""
+    is told) as for one that does not exist. ``for_page``: with what the matter's page shows — its
+    assignments with their replies and extensions, and its events with who did them: four statements however
+    many assignments, departments and people (one look-up per assignment, list and person otherwise)."""
     # The matter page reads these with the matter: one statement instead of one look-up each.
-    matter = session.get(Matter, matter_id, options=[joinedload(Matter.category), joinedload(Matter.lead_department),
-                                                     joinedload(Matter.complainant)])
+    options = [joinedload(Matter.category), joinedload(Matter.lead_department), joinedload(Matter.complainant)]
+    if for_page:
+        options += [selectinload(Matter.assignments).joinedload(Assignment.department),
+                    selectinload(Matter.assignments).selectinload(Assignment.replies),
+                    selectinload(Matter.assignments).selectinload(Assignment.extensions),
+                    selectinload(Matter.events).joinedload(MatterEvent.actor)]
+    matter = session.get(Matter, matter_id, options=options)
     return matter if matter is not None and can_view_matter(user, matter) else None
+
+
+def panels_present(session: Session, matter_id: int) -> frozenset[str]:
+    """Which of the matter page's panels have rows, in one statement: most matters have no files, documents,
+    escalations, clue, notices to the complainant, review requests or duplicates, and the page then skips
+    a statement each. Names: attachment, document, escalation, clue, complainant_notice, review_request,
+    duplicate."""
+    global _PANELS
+    if _PANELS is None:  # built once: composing seven subqueries costs more than running them
+        from supervision.models.clues import Clue
+        from supervision.models.complainants import ComplainantNotice, ReviewRequest
+        from supervision.models.documents import GeneratedDocument
+        from supervision.models.escalation import Escalation
+
+        matter = bindparam("matter_id")
+        duplicate = aliased(Matter)
+        probes = {"attachment": select(Attachment.id).where(Attachment.matter_id == matter),
+                  "document": select(GeneratedDocument.id).where(GeneratedDocument.matter_id == matter),
+                  "escalation": select(Escalation.id).where(Escalation.matter_id == matter),
+                  "clue": select(Clue.id).where(Clue.matter_id == matter),
+                  "complainant_notice": select(ComplainantNotice.id).where(ComplainantNotice.matter_id == matter),
+                  "review_request": select(ReviewRequest.id).where(ReviewRequest.matter_id == matter),
+                  "duplicate": select(duplicate.id).where(duplicate.duplicate_of_id == matter)}
+        _PANELS = (tuple(probes), select(*(probe.exists().label(name) for name, probe in probes.items())))
+    names, statement = _PANELS
+    row = session.execute(statement, {"matter_id": matter_id}).one()
+    return frozenset(name for name, found in zip(names, row) if found)
+
+
+_PANELS: tuple | None = None
 
 
 def batch_label(session: Session, user: User, matter_id: int) -> str:

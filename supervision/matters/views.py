@@ -31,7 +31,7 @@ from supervision.models.matters import (AssignmentStatus, Attachment, Category, 
 from supervision.models.org import Department
 from supervision.pagination import page_number
 from supervision.pipeline import perform, perform_each, submit
-from supervision.web import (documents_folder, generate_and_send, letters, light_helpers, requires, send_stored, storage,
+from supervision.web import (viewer, documents_folder, generate_and_send, letters, light_helpers, requires, send_stored, storage,
                              uploaded)
 from supervision.workflow import Action
 
@@ -202,11 +202,13 @@ def deadline(kind: str):
 @bp.get("/<int:matter_id>")
 @requires(permissions.can_list_matters)
 def detail(matter_id: int):
-    return render_detail(load_matter(matter_id))
+    matter = queries.viewable_matter(db.session, viewer(), matter_id, for_page=True) or abort(404)
+    return render_detail(matter)
 
 
 def render_detail(matter: Matter, failed: dict | None = None, status: int = 200):
-    user = current_user
+    user = viewer()
+    present = queries.panels_present(db.session, matter.id)  # one statement: the panels not to look up
     identity, identity_reason = None, None
     seen = revealed_by(user)
     if permissions.can_view_identity(user) and str(matter.id) in seen:
@@ -219,57 +221,61 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
     if "assign" in forms:
         _assign_hints(forms["assign"], matter)
     attachments = db.session.scalars(select(Attachment).where(Attachment.matter_id == matter.id)
-                                     .order_by(Attachment.id)).all()
+                                     .order_by(Attachment.id)).all() if "attachment" in present else []
     attachments = [a for a in attachments if permissions.can_view_attachment(user, matter, a)]
     duplicates = queries.possible_duplicates(db.session, matter) if (
         permissions.can_view_identity(user) and matter.status in TRIAGE_STATUSES) else []
-    merged = queries.duplicates_of(db.session, matter) if permissions.can_view_content(user) else []
+    merged = queries.duplicates_of(db.session, matter) if (
+        "duplicate" in present and permissions.can_view_content(user)) else []
     events = [e for e in matter.events if permissions.can_view_event(user, e.audience, e.department_id)]
     assignments = [a for a in matter.assignments if permissions.can_view_assignment(user, a)]
     generated = [d for d in db.session.scalars(select(GeneratedDocument).where(
         GeneratedDocument.matter_id == matter.id).order_by(GeneratedDocument.id.desc()))
-        if permissions.can_download_document(user, d.department_id, d.doc_type)]
+        if permissions.can_download_document(user, d.department_id, d.doc_type)] if "document" in present else []
     from supervision.escalation.forms import UrgeForm
     from supervision.escalation.queries import escalations_of
 
     escalations = [e for e in escalations_of(db.session, matter.id)
-                   if permissions.can_view_event(user, "department", e.department_id)]
+                   if permissions.can_view_event(user, "department", e.department_id)] if "escalation" in present else []
     urge_form = UrgeForm() if permissions.can_escalate(user) and any(a.is_open for a in matter.assignments) else None
     from supervision.clues.queries import clue_for_matter, may_become_clue
 
-    clue = clue_for_matter(db.session, user, matter)
+    clue = clue_for_matter(db.session, user, matter) if "clue" in present else None
     waive_form = (failed or {}).get("waive") or (WaiveForm() if permissions.can_waive_co_opinion(user) else None)
     return render_template(
         "matters/detail.html", matter=matter, escalations=escalations, waive_form=waive_form,
         final_reply=permissions.final_reply_for_co_handler(user, matter), urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
-        **complainant_panel(matter),
+        **complainant_panel(matter, user, present),
         identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, merged=merged, events=events,
         generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
         can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
         clue=clue, may_become_clue=clue is None and may_become_clue(user, matter), **light_helpers()), status
 
 
-def complainant_panel(matter: Matter) -> dict:
-    """告知书 and 复查 / 复核 on the matter page: office staff only (their files are addressed by name)."""
+def complainant_panel(matter: Matter, user, present: frozenset[str]) -> dict:
+    """告知书 and 复查 / 复核 on the matter page: office staff only (their files are addressed by name).
+    ``present``: the matter's panels that have rows (``queries.panels_present``) — without a notice there
+    is neither a notice to list nor a window to ask for a review in."""
     from supervision.complainants import services as complainants
     from supervision.complainants.forms import DeliveredForm, ReviewDecisionForm, ReviewRequestForm
 
-    if not permissions.can_view_identity(current_user):
+    if not permissions.can_view_identity(user):
         return {"complainant_notices": [], "reviews": {}}
-    reviews = complainants.reviews_of(db.session, matter)
-    can_record = permissions.can_register_matter(current_user) and any(
+    reviews = complainants.reviews_of(db.session, matter) if "review_request" in present else {}
+    can_record = "complainant_notice" in present and permissions.can_register_matter(user) and any(
         complainants.review_window(db.session, matter, stage) for stage in complainants.ReviewStage)
-    return {"complainant_notices": complainants.notices_of(db.session, matter), "reviews": reviews,
+    notices = complainants.notices_of(db.session, matter) if "complainant_notice" in present else []
+    return {"complainant_notices": notices, "reviews": reviews,
             "delivered_form": DeliveredForm(), "review_request_form": ReviewRequestForm(requested_on=clock.today())
             if can_record else None,
             "review_decision_form": ReviewDecisionForm() if permissions.is_role(
-                current_user, permissions.Role.SUPERVISOR, permissions.Role.LEADER) else None,
+                user, permissions.Role.SUPERVISOR, permissions.Role.LEADER) else None,
             "concluded_original": services.concluded_original(matter), "today": clock.today()}
 
 
 def action_forms(matter: Matter) -> dict:
     """The forms this user may use on this matter now, keyed by action name."""
-    user, version = current_user, matter.version
+    user, version = viewer(), matter.version
     forms: dict = {}
     for name, spec in ACTIONS.items():
         if spec.available(user, matter):

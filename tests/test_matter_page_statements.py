@@ -1,0 +1,64 @@
+"""The matter page's statements are pinned (issue 21): its panels load with the matter (assignments with
+their replies and extensions, events) or are skipped after one probe when empty, so the count does not
+grow with the number of assignments, and a new panel that adds a statement shows up here."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from matters_factories import signed_in
+from supervision.extensions import db
+
+# Layout (user, unread count), the matter with its category, lead department and complainant, assignments,
+# replies, extensions, events with their actors, the panel probe, the audit head (the cached office
+# calendar), and the one panel these matters have: the acceptance notice to the complainant.
+SUPERVISOR_STATEMENTS = 10
+
+
+@contextmanager
+def counted():
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_the_matter_page_sends_a_fixed_number_of_statements(app, session, office, make_matter):
+    single = make_matter("in_progress")
+    shared = make_matter("in_progress", co_handling=True)
+    assert len(shared.assignments) == 2
+    client = signed_in(app, office.supervisor)
+    single_id, single_serial, shared_id = single.id, single.serial, shared.id
+    for matter_id in (single_id, shared_id):
+        client.get(f"/matters/{matter_id}")  # warm: the office calendar, cached figures
+    session.close()  # each request starts, as in a server, with nothing loaded
+    with counted() as one:
+        page = client.get(f"/matters/{single_id}")
+    assert page.status_code == 200 and single_serial in page.text
+    session.close()
+    with counted() as two:
+        assert client.get(f"/matters/{shared_id}").status_code == 200
+    assert len(one) == SUPERVISOR_STATEMENTS, "\n".join(one)
+    assert len(two) == len(one), "\n".join(two)  # a second assignment adds no statement
+
+
+def test_the_panels_skipped_when_empty_still_show_what_a_matter_has(app, session, office, make_matter):
+    from supervision.matters import queries
+
+    matter = make_matter("in_progress")
+    before = queries.panels_present(session, matter.id)
+    assert "duplicate" not in before and "escalation" not in before
+    other = make_matter("registered")
+    other.duplicate_of_id = matter.id
+    session.commit()
+    assert queries.panels_present(session, matter.id) == before | {"duplicate"}
+    page = signed_in(app, office.supervisor).get(f"/matters/{matter.id}")
+    assert page.status_code == 200 and other.serial in page.text  # the 存查 duplicate is listed
