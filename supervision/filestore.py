@@ -114,12 +114,22 @@ def stage(session: Session, folder: Path, data: bytes, name: str | None = None) 
 def read_checked(session: Session, sha256: str, label: str = "文件") -> bytes:
     """The stored bytes of a row that recorded ``sha256``, checked against it; FileMissing / FileCorrupt
     otherwise."""
-    data = session.scalar(select(FileContent.content).where(FileContent.sha256 == sha256))
+    data = _content(session, sha256)
     if data is None:
         raise FileMissing(label)
     if digest(bytes(data)) != sha256:
         raise FileCorrupt(label)
     return bytes(data)
+
+
+def _content(session: Session, sha256: str) -> bytes | None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # psycopg's binary result format: a 10 MB bytea in ~30 ms instead of ~140 ms of hex text
+        row = connection.connection.driver_connection.execute(
+            "SELECT content FROM file_content WHERE sha256 = %s", (sha256,), binary=True).fetchone()
+        return None if row is None else bytes(row[0])
+    return session.scalar(select(FileContent.content).where(FileContent.sha256 == sha256))
 
 
 # --- the check ----------------------------------------------------------------------------------------
@@ -163,7 +173,7 @@ def check_store(session: Session, registered: dict[str, list[Registered]], *, fi
         if sha256 not in stored:
             kind = "missing"
         else:
-            data = session.scalar(select(FileContent.content).where(FileContent.sha256 == sha256))
+            data = _content(session, sha256)
             if data is None or digest(bytes(data)) != sha256:
                 kind = "corrupt"
         if kind is None:
