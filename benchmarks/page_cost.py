@@ -26,6 +26,7 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", help="a substring of the page's label or path")
+    parser.add_argument("--skip", action="append", default=[], help="a substring of labels or paths to leave out")
     parser.add_argument("--sql", action="store_true", help="print the statements of the last request of each page")
     args = parser.parse_args()
 
@@ -57,7 +58,7 @@ def main() -> int:
     clients = {}
     print(f"{'page':24} {'statements':>10} {'CPU ms':>8} {'wall ms':>8}")
     for label, user, path in PAGES:
-        if not user or not selected(args.only, label, path):
+        if not user or not selected(args.only, label, path) or any(x in label or x in path for x in args.skip):
             continue
         client = clients.get(user)
         if client is None:

@@ -62,3 +62,19 @@ def test_the_panels_skipped_when_empty_still_show_what_a_matter_has(app, session
     assert queries.panels_present(session, matter.id) == before | {"duplicate"}
     page = signed_in(app, office.supervisor).get(f"/matters/{matter.id}")
     assert page.status_code == 200 and other.serial in page.text  # the 存查 duplicate is listed
+
+
+def test_a_keyword_list_that_matches_no_identity_does_not_reload_its_rows(app, session, office, make_matter):
+    """The office's keyword list checks the page's matters against complainants' identity (an audited look
+    when one matches); when none does, nothing is committed, so the rows are not read again one by one."""
+    for n in range(3):
+        make_matter("registered", title=f"窗口态度问题{n}")
+    client = signed_in(app, office.supervisor)
+    client.get("/matters/", query_string={"q": "窗口"})  # warm
+    session.close()
+    with counted() as statements:
+        page = client.get("/matters/", query_string={"q": "窗口"})
+    assert page.status_code == 200 and "窗口态度问题2" in page.text
+    per_row = [s for s in statements if s.lstrip().startswith("SELECT matter.id, matter.kind")
+               and "WHERE matter.id = " in s]
+    assert per_row == [], "\n".join(statements)

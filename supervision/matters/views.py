@@ -57,8 +57,10 @@ def index():
     page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
                              current_app.config["PER_PAGE"])
     if filters.q and permissions.can_view_identity(current_user):  # an identity look, audited
-        perform(lambda: services.record_identity_search(db.session, current_user, queries.identity_matches(
-            db.session, filters.q, [m.id for m in page.items]), "事项台账关键词"), bookkeeping=True)
+        matched = queries.identity_matches(db.session, filters.q, [m.id for m in page.items])
+        if matched:  # else nothing to record, and no commit: it would expire the page's rows (a look-up each)
+            perform(lambda: services.record_identity_search(db.session, current_user, matched, "事项台账关键词"),
+                    bookkeeping=True)
     batch = batch_actions(current_user, filters.status)
     reviewing = bool(batch) and batch[0][0] == "matters.batch_review"
     return render_template("matters/index.html", page=page, form=form, batch=batch, batch_form=batch_form(batch),
