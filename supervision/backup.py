@@ -32,6 +32,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -164,8 +165,9 @@ def refuse_unless_empty(engine: Engine, places: Places) -> None:
                           "恢复只能写入空的实例目录（可保留 config.py）。")
 
 
-def restore(engine: Engine, places: Places, src: Path) -> highwater.Marks:
-    """Restore into an empty database and instance folder; returns the counters' marks it applied."""
+def restore(engine: Engine, places: Places, src: Path, issued_elsewhere: Sequence[Path] = ()) -> highwater.Marks:
+    """Restore into an empty database and instance folder; returns the counters' marks it applied.
+    ``issued_elsewhere``: the issued_numbers.log of every other server (each appends only its own numbers)."""
     manifest = verify(src)
     if manifest.get("format", 1) > FORMAT:
         raise BackupError(f"备份格式 {manifest['format']} 比本程序新，请用新版本程序恢复。")
@@ -184,7 +186,8 @@ def restore(engine: Engine, places: Places, src: Path) -> highwater.Marks:
         places.anchor_file.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src / ANCHOR, places.anchor_file)
     recorded = {(c["scope"], c["year"]): c["value"] for c in manifest["counters"]}
-    marks = highwater.merge(recorded, highwater.read(src / ISSUED), highwater.read(places.issued_file))
+    marks = highwater.merge(recorded, highwater.read(src / ISSUED), highwater.read(places.issued_file),
+                            *(highwater.read(path) for path in issued_elsewhere))
     raise_counters(engine, marks)
     highwater.append(places.issued_file, marks)  # the restored installation's file starts from them all
     return marks

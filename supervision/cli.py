@@ -288,7 +288,10 @@ def backup_create_command(dest: str) -> None:
 
 @backup_group.command("restore")
 @click.argument("src", type=click.Path(exists=True, file_okay=False))
-def backup_restore_command(src: str) -> None:
+@click.option("--issued-numbers", "issued", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="another server's issued_numbers.log (repeat for each server): no number any server gave out "
+                   "after the backup is given again")
+def backup_restore_command(src: str, issued: tuple[str, ...]) -> None:
     """Restore the backup SRC into an empty database and an empty instance folder."""
     from pathlib import Path
 
@@ -297,7 +300,7 @@ def backup_restore_command(src: str) -> None:
 
     db.session.remove()
     try:
-        marks = restore(db.engine, _backup_places(), Path(src))
+        marks = restore(db.engine, _backup_places(), Path(src), [Path(p) for p in issued])
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     db.engine.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from conftest import FormClient, _admin_engine, _base_config, _with_database
 from matters_factories import PASSWORD, PDF_BYTES, make_matter, matter_input, office, storage, today  # noqa: F401
-from supervision import create_app, filestore
+from supervision import create_app, filestore, highwater
 from supervision.extensions import db
 from supervision.matters import services
 from supervision.models.documents import GeneratedDocument
@@ -175,6 +175,34 @@ def test_restore_checks_every_checksum_before_writing_anything(app, session, off
         db.engine.dispose()
     assert not (tmp_path / "instance_b" / "uploads").exists()
 
+
+
+def test_a_restore_takes_the_numbers_every_server_gave_out(app, session, office, empty_database, tmp_path):
+    """Several servers, no shared disk: each appends the numbers it gives out to its own issued_numbers.log.
+    The operator passes every server's file to the restore; the highest mark of each counter wins."""
+    first = services.register_matter(session, office.intake, matter_input(title="备份前登记"))
+    session.commit()
+    backup = tmp_path / "backup"
+    assert cli(app, "backup", "create", str(backup)).exit_code == 0
+    scope = "matter:complaint"
+    server_a, server_b = tmp_path / "a" / "issued_numbers.log", tmp_path / "b" / "issued_numbers.log"
+    year, seq, intake_id = first.year, first.seq, office.intake.id  # plain values: see the test above
+    session.close()
+    highwater.append(server_a, {(scope, year): seq + 4})  # given out by server A after the backup
+    highwater.append(server_b, {(scope, year): seq + 9})  # … and by server B
+    restored = second_instance(empty_database, tmp_path / "instance_b")
+    result = cli(restored, "backup", "restore", str(backup), "--issued-numbers", str(tmp_path / "missing.log"))
+    assert result.exit_code != 0 and "missing.log" in result.output  # a mistyped path stops before anything
+    result = cli(restored, "backup", "restore", str(backup), "--issued-numbers", str(server_a),
+                 "--issued-numbers", str(server_b))
+    assert result.exit_code == 0, result.output
+    assert f"{seq + 9}" in result.output
+    with restored.app_context():
+        user = db.session.get(User, intake_id)
+        fresh = services.register_matter(db.session, user, matter_input(title="恢复后登记"))
+        db.session.commit()
+        assert fresh.seq == seq + 10
+        db.engine.dispose()
 
 def test_restore_refuses_an_instance_folder_with_files(app, session, office, empty_database, tmp_path):
     backup = tmp_path / "backup"
