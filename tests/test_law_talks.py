@@ -180,3 +180,8 @@ def test_a_served_written_admonition_reads_as_served_not_talked(app, session, of
         assert re.search(r'talk-status-held">已送达<', page) and 'talk-status-held">已谈话<' not in page
     held = services.propose_talk(session, office.supervisor, talk_input(office, scheduled_at=SCHEDULED))
     assert held.status_label == held.status.label  # every other talk keeps its label
+
+
+def test_the_talks_filter_names_the_served_written_admonitions_too(app, office):
+    page = signed_in(app, office.supervisor).get("/talks/").text
+    assert re.search(r'<option value="held">已谈话／已送达</option>', page)

@@ -194,4 +194,6 @@ class ListFilterForm(BaseForm):
         super().__init__(*args, **kwargs)
         from supervision.models.talks import TalkStatus
 
-        self.status.choices = [("", "全部")] + TalkStatus.choices()
+        # a 书面诫勉 "held" was served, not talked (Talk.status_label): the filter names both
+        self.status.choices = [("", "全部")] + [(value, "已谈话／已送达" if value == TalkStatus.HELD.value else label)
+                                              for value, label in TalkStatus.choices()]
