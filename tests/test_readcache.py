@@ -219,3 +219,22 @@ def test_the_statistics_page_says_when_its_figures_predate_the_latest_write(app,
         conn.execute(table.update().values(lease_until=datetime.utcnow() + timedelta(seconds=60)))
     page = client.get("/statistics/")
     assert page.status_code == 200 and "此后又有新的办理记录，正在重新统计" in page.text
+
+
+def test_the_statistics_figures_are_rendered_once_for_every_viewer_and_follow_the_next_write(
+        app, session, office, make_matter):
+    import re
+
+    from matters_factories import signed_in
+
+    def received(page) -> int:
+        assert page.status_code == 200
+        card = re.search(r'<span class="stat">(?:<a href="[^"]*">)?(\d+)', page.text)
+        return int(card.group(1))
+
+    supervisor, leader = signed_in(app, office.supervisor), signed_in(app, office.leader)
+    before = received(supervisor.get("/statistics/"))
+    assert received(leader.get("/statistics/")) == before  # the same figures, another user and session
+    make_matter("registered")  # received today: in this year's figures
+    assert received(leader.get("/statistics/")) == before + 1
+    assert received(supervisor.get("/statistics/")) == before + 1

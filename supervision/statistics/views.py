@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -65,6 +66,23 @@ def link_builder(period, filters):
 
 
 _charts: dict[int, tuple] = {}
+_figures: dict[int, tuple] = {}
+
+
+def figures_html(statistics, link) -> Markup:
+    """The page's cards, tables and charts (``statistics/_figures.html``), rendered once per computed
+    Statistics and kept while it is: the same for every viewer of the same figures (office staff), and
+    several hundred links and ten thousand numbers a render. The forms and anything per user stay in
+    ``index.html``."""
+    cached = _figures.get(id(statistics))
+    if cached is not None and cached[0] is statistics:
+        return cached[1]
+    html = Markup(current_app.jinja_env.get_template("statistics/_figures.html").render(
+        s=statistics, link=link, charts=charts_of(statistics, link), figures=FIGURES))
+    _figures[id(statistics)] = (statistics, html)  # the reference keeps the id from being reused
+    while len(_figures) > 16:
+        _figures.pop(next(iter(_figures)))
+    return html
 
 
 def charts_of(statistics, link):
@@ -123,7 +141,7 @@ def render_index(args, report_form: WorkReportForm | None = None, status: int = 
     if report_form is None:
         report_form = WorkReportForm(formdata=None, data=period.query_args())
     return render_template("statistics/index.html", form=form, s=statistics, link=link,
-                           charts=charts_of(statistics, link), figures=FIGURES, report_form=report_form,
+                           figures_html=figures_html(statistics, link), figures=FIGURES, report_form=report_form,
                            report_periods=report.REPORT_PERIODS,
                            query_args={**period.query_args(), **filters.query_args()}), status
 
