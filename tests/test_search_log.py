@@ -139,12 +139,26 @@ def test_a_rebuild_on_a_full_disk_removes_its_partial_files_and_keeps_the_old_in
 
 
 def test_a_rebuild_whose_indexing_process_dies_commits_nothing_and_leaves_no_files(app, office, make_matter,
-                                                                                    search_index, monkeypatch):
+                                                                                    search_index, monkeypatch,
+                                                                                    tmp_path):
     """whoosh drops the segment of a dead indexing process without a word and would commit an index
-    missing its documents: the rebuild refuses, stops the other process and removes what they wrote."""
-    import multiprocessing
+    missing its documents: the rebuild refuses, stops the other process and removes what they wrote.
 
-    from supervision.search import documents
+    The process killed is one that has taken a batch (it says so in a file): killing whichever came first
+    was a race — on a loaded machine it had sometimes taken nothing yet, the other process wrote all 3,000
+    documents and the commit was rightly whole."""
+    import multiprocessing
+    import time
+
+    from supervision.search import documents, pool
+
+    process_file = pool._TermPoolTask._process_file
+
+    def process_and_tell(task, filename, doc_count):  # runs in the indexing process (forked)
+        process_file(task, filename, doc_count)
+        (tmp_path / f"took-{os.getpid()}").touch()
+
+    monkeypatch.setattr(pool._TermPoolTask, "_process_file", process_and_tell)
 
     matter = make_matter("assigned", summary="群众反映窗口办事拖拉。")
     assert found(search_index, "办事拖拉") == [f"matter:{matter.id}"]
@@ -154,8 +168,13 @@ def test_a_rebuild_whose_indexing_process_dies_commits_nothing_and_leaves_no_fil
         for n in range(1, 3001):
             yield {"id": f"matter:{100000 + n}", "kind": "matter", "title": "窗口投诉", "body": "窗口工作人员推诿。",
                    "version": "v"}
-            if n == 1500:
-                os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)  # out of memory, say
+            if n == 1500:  # one that holds documents dies (out of memory, say)
+                deadline = time.monotonic() + 30
+                while not list(tmp_path.glob("took-*")) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                taken = int(next(tmp_path.glob("took-*")).name.split("-")[1])
+                assert taken in [child.pid for child in multiprocessing.active_children()]
+                os.kill(taken, signal.SIGKILL)
 
     monkeypatch.setattr(documents, "all_documents", one_dies)
     monkeypatch.setattr(documents, "count_documents", lambda session: 3000)
