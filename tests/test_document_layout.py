@@ -21,7 +21,7 @@ from supervision.paperwork.data import TalkRegister
 from supervision.demo.paperwork import SAMPLE_PROFILE, SAMPLES
 
 KINDS = list(BUILDERS)
-WITH_IMPRINT = ["reminder_notice", "rectification_notice", "inquiry_notice", "admonition_notice"]
+WITH_IMPRINT = ["reminder_notice", "rectification_notice", "inquiry_notice", "admonition_notice", "appeal_decision"]
 SIGNED = [k for k in KINDS if k not in ("talk_record", "talk_register", "assignment_slip")]
 
 

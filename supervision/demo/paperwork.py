@@ -11,6 +11,8 @@ from typing import Any
 from supervision.paperwork.data import (
     AdmonitionMethod,
     AdmonitionNotice,
+    AppealDecision,
+    AppealResult,
     AssignmentSlip,
     ComplainantLetter,
     DepartmentLine,
@@ -158,6 +160,31 @@ def sample_admonition_notice(method: AdmonitionMethod = AdmonitionMethod.talk) -
     )
 
 
+def sample_appeal_decision(result: AppealResult = AppealResult.changed) -> AppealDecision:
+    """张伟's appeal against the 诫勉 of the sample notice: the period shortened from six months to three."""
+    months, ends = {AppealResult.upheld: (6, date(2027, 2, 10)), AppealResult.changed: (3, date(2026, 11, 10)),
+                    AppealResult.revoked: (6, date(2027, 2, 10))}[result]
+    return AppealDecision(
+        number=DocNumber(2026, 1),
+        appellant=Person("张伟", "示范市市场监督管理局", "登记注册科科长"),
+        method=AdmonitionMethod.talk,
+        measure_on=date(2026, 8, 10),
+        received_on=date(2026, 8, 24),
+        grounds="窗口作风问题发生时本人已调离窗口管理岗位，对后续整改不到位不应承担主要责任",
+        reasons="经复查，你于2026年6月起不再分管登记注册窗口，明察暗访发现的后两次问题发生在你调离之后；"
+                "但首次发现的问题发生在你分管期间，你对整改负有领导责任，诫勉决定认定的主要事实清楚。\n"
+                "综合考虑你在申诉中说明的情况和整改期间的表现，经中心主任办公会议研究，报示范市纪委监委分管领导同意，"
+                "对诫勉影响期予以调整。",
+        result=result,
+        decided_on=date(2026, 9, 18),
+        influence_months=months,
+        influence_ends_on=ends,
+        previous_influence_months=6 if result is AppealResult.changed else None,
+        measure_number="诫勉〔2026〕2号",
+        unit_party_head="中共示范市市场监督管理局党组书记",
+    )
+
+
 def sample_talk_record() -> TalkRecord:
     return TalkRecord(
         subject=Person("张伟", "示范市市场监督管理局", "登记注册科科长"),
@@ -300,6 +327,7 @@ SAMPLES: dict[str, Any] = {
     "rectification_notice": sample_rectification_notice,
     "inquiry_notice": sample_inquiry_notice,
     "admonition_notice": sample_admonition_notice,
+    "appeal_decision": sample_appeal_decision,
     "talk_record": sample_talk_record,
     "talk_register": sample_talk_register,
     "work_report": sample_work_report,

@@ -13,6 +13,8 @@ from typing import Any
 from supervision.paperwork.data import (
     AdmonitionMethod,
     AdmonitionNotice,
+    AppealDecision,
+    AppealResult,
     AssignmentSlip,
     ComplainantLetter,
     DocNumber,
@@ -49,6 +51,7 @@ DOCUMENT_TITLES: dict[str, str] = {
     "rectification_notice": "整改通知书",
     "inquiry_notice": "函询通知书",
     "admonition_notice": "诫勉谈话通知书",
+    "appeal_decision": "申诉处理决定书",
     "talk_record": "诫勉谈话记录",
     "talk_register": "谈话登记表",
     "work_report": "办理情况报告",
@@ -348,6 +351,61 @@ def build_admonition_notice(data: AdmonitionNotice, profile: OfficeProfile) -> b
     return paper.to_bytes()
 
 
+# ---- 申诉处理决定书 ----------------------------------------------------------------------------
+
+
+def _appeal_outcome(data: AppealDecision) -> str:
+    """The decision itself, in plain words: what becomes of the 诫勉 and of its influence period."""
+    measure = f"{format_cn_date(data.measure_on)}对你作出的诫勉决定"
+    ends = f"自{format_cn_date(data.measure_on)}起计算，至{format_cn_date(data.influence_ends_on)}止"
+    months = f"{cn_numeral(data.influence_months)}个月"
+    if data.result is AppealResult.upheld:
+        return f"维持{measure}。诫勉影响期为{months}，{ends}。"
+    if data.result is AppealResult.changed:
+        previous = (f"由{cn_numeral(data.previous_influence_months)}个月"
+                    if data.previous_influence_months and data.previous_influence_months != data.influence_months
+                    else "")
+        return (f"变更{measure}：诫勉影响期{previous}调整为{months}，{ends}。"
+                "影响期内不得提拔或者重用。")
+    return f"撤销{measure}。该诫勉不再计算影响期，不再作为影响你提拔或者重用的依据。"
+
+
+def build_appeal_decision(data: AppealDecision, profile: OfficeProfile) -> bytes:
+    """问责条例 §21: the appeal is decided within a month and the decision given to the appellant in writing."""
+    title = DOCUMENT_TITLES["appeal_decision"]
+    number = _number(profile, "appeal_decision", data.number)
+    office = profile.office_name
+    paper = OfficialDocument(profile, title=title)
+    paper.document_head(title, number)
+    paper.salutation(f"{data.appellant.name}同志")
+    unit_post = f"{data.appellant.unit}{data.appellant.post}"
+    where = f"（{unit_post}）" if unit_post else ""
+    method = AdmonitionMethod(data.method).label
+    notice = f"，{data.measure_number}" if data.measure_number else ""
+    paper.body(
+        f"你{where}对{format_cn_date(data.measure_on)}受到的诫勉（{method}{notice}）不服，提出书面申诉。"
+        f"{office}于{format_cn_date(data.received_on)}收到你的申诉。"
+    )
+    if data.grounds.strip():
+        paper.body(f"你申诉的主要理由：{_sentence(data.grounds)}")
+    for line in data.reasons.splitlines():
+        if line.strip():
+            paper.body(line.strip())
+    lead = paper.body("根据《中国共产党问责条例》第二十一条规定，现作出如下申诉处理决定：")
+    lead.paragraph_format.keep_with_next = True  # never the last line of a page without the decision
+    paper.body(_appeal_outcome(data))
+    paper.body("特此决定。")
+    paper.signature(data.decided_on)
+    paper.imprint([data.unit_party_head], data.decided_on)
+    return paper.to_bytes()
+
+
+def _sentence(text: str) -> str:
+    """One line, ending with a full stop (the grounds are recorded as typed)."""
+    text = "".join(part.strip() for part in text.splitlines())
+    return text if text.endswith(("。", "！", "？", "”")) else text.rstrip("；;，,.") + "。"
+
+
 # ---- 诫勉谈话记录 ------------------------------------------------------------------------------
 
 
@@ -595,6 +653,7 @@ BUILDERS: dict[str, Callable[[Any, OfficeProfile], bytes]] = {
     "rectification_notice": build_rectification_notice,
     "inquiry_notice": build_inquiry_notice,
     "admonition_notice": build_admonition_notice,
+    "appeal_decision": build_appeal_decision,
     "talk_record": build_talk_record,
     "talk_register": build_talk_register,
     "work_report": build_work_report,

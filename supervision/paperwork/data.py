@@ -162,6 +162,36 @@ class AdmonitionNotice:
     unit_party_head: str = ""  # 抄送: the unit's party committee head
 
 
+class AppealResult(StrEnum):
+    """申诉处理决定 of a 诫勉 (问责条例 §21); the values of ``models.talks.AppealOutcome``, which this package
+    cannot import (it would reach the identity model through the talk's matters)."""
+
+    upheld = "upheld"
+    changed = "changed"
+    revoked = "revoked"
+
+
+@dataclass(frozen=True)
+class AppealDecision:
+    """申诉处理决定书 to the person who appealed against a 诫勉: what was appealed and when it was received,
+    the deciding body's reasons, and the outcome — for 变更 the new influence period and its end."""
+
+    number: DocNumber
+    appellant: Person
+    method: AdmonitionMethod  # the 诫勉 appealed against: by talk or in writing
+    measure_on: date  # the day the 诫勉 was taken
+    received_on: date  # the written appeal
+    grounds: str  # 申诉的主要理由, as recorded
+    reasons: str  # the decision's facts and reasoning, as the deciding body wrote them
+    result: AppealResult
+    decided_on: date
+    influence_months: int  # after the decision (变更: the new period)
+    influence_ends_on: date
+    previous_influence_months: int | None = None  # 变更: the period it replaces
+    measure_number: str = ""  # the 诫勉 notice's 文号, when one was issued
+    unit_party_head: str = ""  # 抄送, as on the 诫勉 notice
+
+
 @dataclass(frozen=True)
 class Exchange:
     question: str

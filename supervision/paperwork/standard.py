@@ -84,6 +84,7 @@ DEFAULT_DOC_PREFIXES: Mapping[str, str] = MappingProxyType(
         "rectification": "效整",
         "inquiry": "函询",
         "admonition": "诫勉",
+        "appeal_decision": "诫申",  # 申诉处理决定书 (诫勉的申诉, 问责条例 §21)
         "clearance": "澄清",  # 澄清正名通知书 (问题线索)
         "clue_acceptance_notice": "线受告",  # 受理告知书 to the reporter of a clue (问题线索)
         "clue_result_notice": "线结告",  # 处理结果告知书 to the reporter of a clue
