@@ -263,7 +263,8 @@ def can_list_documents(user: User) -> bool:
 
 # Talk records and registers concern named officials, and the work report is the statistics':
 # the supervisors' and leaders' business only.
-SUPERVISORS_ONLY_DOCUMENTS = frozenset({"talk_record", "talk_register", "admonition_notice", "work_report"})
+SUPERVISORS_ONLY_DOCUMENTS = frozenset({"talk_record", "talk_register", "admonition_notice", "appeal_decision",
+                                        "work_report"})
 
 
 def can_download_document(user: User, department_id: int | None, doc_type: str = "") -> bool:

@@ -104,7 +104,7 @@ def test_an_appeal_within_a_month_is_recorded_later_refused(session, office, mak
 
 
 def test_an_appeal_is_answered_within_a_month_and_a_revoked_admonition_has_no_influence(app, session, office,
-                                                                                       make_talk):
+                                                                                       make_talk, paperwork):
     """问责条例 §21: the deciding body answers a written appeal within one month with a 申诉处理决定 —
     维持, 变更 or 撤销; the appeal does not stop the measure until then."""
     talk = make_talk("held")  # 诫勉 2026-05-29
@@ -118,11 +118,14 @@ def test_an_appeal_is_answered_within_a_month_and_a_revoked_admonition_has_no_in
         assert "申诉处理决定" in page and "应于 2026年7月1日 前作出" in page and "逾期未作出" in page
         assert "申诉处理决定" not in signed_in(app, office.head).get(f"/talks/{talk.id}").text
         with pytest.raises(PermissionDenied):
-            services.decide_appeal(session, office.head, talk, AppealOutcome.REVOKED, date(2026, 6, 20), "撤销。")
+            services.decide_appeal(session, office.head, talk, AppealOutcome.REVOKED, date(2026, 6, 20), "撤销。",
+                                   paperwork=paperwork)
         with pytest.raises(ValidationError, match="不能早于收到申诉的日期"):
-            services.decide_appeal(session, office.leader, talk, AppealOutcome.REVOKED, date(2026, 5, 30), "撤销。")
+            services.decide_appeal(session, office.leader, talk, AppealOutcome.REVOKED, date(2026, 5, 30), "撤销。",
+                                   paperwork=paperwork)
         with pytest.raises(ValidationError, match="请填写申诉处理决定"):
-            services.decide_appeal(session, office.leader, talk, AppealOutcome.REVOKED, date(2026, 6, 20), " ")
+            services.decide_appeal(session, office.leader, talk, AppealOutcome.REVOKED, date(2026, 6, 20), " ",
+                                   paperwork=paperwork)
         response = signed_in(app, office.leader).post(f"/talks/{talk.id}/appeal/decision", data={
             "outcome": "revoked", "decided_on": "2026-06-20", "decision": "经复查，反映的问题事实不清，撤销诫勉。"})
         assert response.status_code == 302
@@ -132,23 +135,27 @@ def test_an_appeal_is_answered_within_a_month_and_a_revoked_admonition_has_no_in
     entry, changes = last_audit(session, "talk.appeal_decided", talk)
     assert changes["outcome"] == "revoked" and "撤销诫勉" in entry.summary
     with pytest.raises(WorkflowError, match="已于 2026-06-20 作出"):
-        services.decide_appeal(session, office.leader, talk, AppealOutcome.UPHELD, date(2026, 6, 21), "维持。")
+        services.decide_appeal(session, office.leader, talk, AppealOutcome.UPHELD, date(2026, 6, 21), "维持。",
+                               paperwork=paperwork)
     with clock.frozen(date(2026, 7, 2)):
         page = signed_in(app, office.supervisor).get(f"/talks/{talk.id}").text
     assert "撤销诫勉" in page and "逾期未作出" not in page
 
 
-def test_a_changed_admonition_takes_its_new_influence_period_and_an_upheld_one_keeps_it(session, office, make_talk):
+def test_a_changed_admonition_takes_its_new_influence_period_and_an_upheld_one_keeps_it(session, office, make_talk,
+                                                                                      paperwork):
     changed, upheld = make_talk("held"), make_talk("held")
     with clock.frozen(date(2026, 6, 2)):
         for talk in (changed, upheld):
             services.record_appeal(session, office.supervisor, talk, date(2026, 6, 1), "认为处理过重")
         with pytest.raises(ValidationError, match="请填写变更后的影响期"):
-            services.decide_appeal(session, office.leader, changed, AppealOutcome.CHANGED, date(2026, 6, 2), "减轻。")
+            services.decide_appeal(session, office.leader, changed, AppealOutcome.CHANGED, date(2026, 6, 2), "减轻。",
+                                   paperwork=paperwork)
         services.decide_appeal(session, office.leader, changed, AppealOutcome.CHANGED, date(2026, 6, 2),
-                               "影响期调整为三个月。", influence_months=3)
+                               "影响期调整为三个月。", influence_months=3, paperwork=paperwork)
         ends = upheld.influence_ends_on
-        services.decide_appeal(session, office.supervisor, upheld, AppealOutcome.UPHELD, date(2026, 6, 2), "维持。")
+        services.decide_appeal(session, office.supervisor, upheld, AppealOutcome.UPHELD, date(2026, 6, 2), "维持。",
+                               paperwork=paperwork)
     assert changed.influence_months == 3 and changed.influence_ends_on == date(2026, 8, 29)
     assert upheld.influence_ends_on == ends and upheld.influence_active(date(2026, 6, 10))
 

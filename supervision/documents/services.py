@@ -32,6 +32,7 @@ class Paperwork:
 # Which 机关代字 (from the office profile) numbers which document.
 PREFIX_KEYS = {"assignment_slip": "assignment", "rectification_notice": "rectification",
                "inquiry_notice": "inquiry", "admonition_notice": "admonition", "task_notice": "task_notice",
+               "appeal_decision": "appeal_decision",
                **{kind: kind for kind in COMPLAINANT_NOTICES}}
 
 

@@ -10,6 +10,8 @@ from supervision.models.talks import Talk, TalkKind, TalkParticipant
 from supervision.paperwork.data import (
     AdmonitionMethod,
     AdmonitionNotice,
+    AppealDecision,
+    AppealResult,
     DocNumber,
     Exchange,
     InquiryNotice,
@@ -27,6 +29,11 @@ def subject_of(talk: Talk) -> Person:
 
 def person_of(participant: TalkParticipant) -> Person:
     return Person(participant.name, participant.unit, participant.post)
+
+
+def unit_party_head(talk: Talk) -> str:
+    """抄送 of the 诫勉 papers: the head of the person's unit's party committee."""
+    return f"{talk.subject_unit}党组（党委）主要负责同志"
 
 
 def _issued_on(talk: Talk) -> date:
@@ -51,7 +58,19 @@ def admonition_notice(talk: Talk, number: DocNumber | None, influence_months: in
         party_branch=talk.subject_party_branch, talk_at=talk.scheduled_at, place=talk.place,
         talkers=tuple(person_of(p) for p in talk.talkers),
         influence_months=talk.influence_months or influence_months,
-        unit_party_head=f"{talk.subject_unit}党组（党委）主要负责同志")
+        unit_party_head=unit_party_head(talk))
+
+
+def appeal_decision(talk: Talk, number: DocNumber | None, *, previous_influence_months: int | None = None,
+                    measure_number: str = "") -> AppealDecision:
+    """申诉处理决定书 of a decided appeal: the talk as the decision left it (for 变更, its new period)."""
+    return AppealDecision(
+        number=number, appellant=subject_of(talk), method=AdmonitionMethod(talk.admonition_form.value),
+        measure_on=talk.measure_on, received_on=talk.appeal_received_on, grounds=talk.appeal_note,
+        reasons=talk.appeal_decision, result=AppealResult(talk.appeal_outcome.value),
+        decided_on=talk.appeal_decided_on, influence_months=talk.influence_months,
+        influence_ends_on=talk.influence_ends_on, previous_influence_months=previous_influence_months,
+        measure_number=measure_number, unit_party_head=unit_party_head(talk))
 
 
 def talk_record(talk: Talk) -> TalkRecord:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from supervision import audit, clock, permissions, sequences
 from supervision.deadlines import compute_due, limit_for, non_workday_note, office_calendar
 from supervision.documents import services as documents
+from supervision.documents.services import Paperwork
 from supervision.errors import NonWorkdayError, PermissionDenied, StaleObjectError, ValidationError, WorkflowError
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
@@ -44,6 +45,7 @@ from supervision.talks.workflow import TalkAction
 from supervision.uploads import Storage
 
 TALK_KINDS = (TalkKind.REMINDER, TalkKind.CRITICISM, TalkKind.ADMONITION)
+APPEAL_DECISION = "appeal_decision"  # the doc_type of the 申诉处理决定书, built by decide_appeal
 
 
 @dataclass
@@ -337,10 +339,12 @@ def record_appeal(session: Session, actor: User, talk: Talk, received_on: date |
 
 
 def decide_appeal(session: Session, actor: User, talk: Talk, outcome: AppealOutcome, decided_on: date | None,
-                  decision: str, *, influence_months: int | None = None) -> None:
+                  decision: str, *, influence_months: int | None = None,
+                  paperwork: Paperwork) -> GeneratedDocument:
     """申诉处理决定 (问责条例 §21: within a month of receiving the appeal, in writing): the office records the
     deciding body's decision. 维持 keeps the measure; 变更 sets a new influence period from the measure's
-    date; 撤销 ends the measure (no influence period is running any more)."""
+    date; 撤销 ends the measure (no influence period is running any more). The written decision to the
+    appellant, the numbered 申诉处理决定书, is built in the same transaction."""
     if not permissions.can_decide_appeal(actor):
         raise PermissionDenied("只有督查人员或领导可以登记申诉处理决定。")
     if talk.appeal_received_on is None:
@@ -355,6 +359,7 @@ def decide_appeal(session: Session, actor: User, talk: Talk, outcome: AppealOutc
         raise ValidationError(f"作出决定的日期不能早于收到申诉的日期（{talk.appeal_received_on:%Y-%m-%d}）。")
     decision = _required(decision, "请填写申诉处理决定（将书面告知申诉人）。")
     changes: dict = {"outcome": outcome, "decided_on": decided_on, "decision": decision}
+    previous_months = talk.influence_months
     if outcome == AppealOutcome.CHANGED:
         if influence_months is None or not 1 <= influence_months <= 60:
             raise ValidationError("请填写变更后的影响期（1–60 个月）。")
@@ -365,6 +370,18 @@ def decide_appeal(session: Session, actor: User, talk: Talk, outcome: AppealOutc
     talk.appeal_decided_by_id = actor.id
     audit.record(session, actor, "talk.appeal_decided", talk,
                  f"{talk.serial} {talk.subject_name}的申诉：{outcome.label}", changes)
+    return _issue_appeal_decision(session, actor, talk, previous_months, paperwork)
+
+
+def _issue_appeal_decision(session: Session, actor: User, talk: Talk, previous_months: int | None,
+                           office: Paperwork) -> GeneratedDocument:
+    """The numbered 申诉处理决定书, naming the 诫勉 notice's 文号 when one was issued. The supervisors' and
+    leaders' paper only (permissions.SUPERVISORS_ONLY_DOCUMENTS): no department is its addressee."""
+    notice = documents.latest(session, "admonition_notice", "talk", talk.id)
+    return documents.generate(
+        session, actor, doc_type=APPEAL_DECISION, subject=("talk", talk.id), profile=office.profile,
+        folder=office.folder, build_data=lambda number: paperwork.appeal_decision(
+            talk, number, previous_influence_months=previous_months, measure_number=notice.number if notice else ""))
 
 
 def reply_inquiry(session: Session, actor: User, talk: Talk, text: str, *,

@@ -24,11 +24,11 @@ from supervision.talks.forms import (AppealDecisionForm, AppealForm, FollowUpFor
                                      people_text)
 from supervision.talks.queries import list_filters
 from supervision.talks.workflow import TalkAction
-from supervision.web import (documents_folder, generate_and_send, light_helpers, requires, send_stored, storage,
-                             uploaded)
+from supervision.web import (documents_folder, generate_and_send, light_helpers, paperwork, requires, send_stored,
+                             storage, uploaded)
 
 bp = Blueprint("talks", __name__, url_prefix="/talks")
-TALK_DOCUMENT_TYPES = frozenset({*services.DOCUMENT_RULES, "talk_register"})
+TALK_DOCUMENT_TYPES = frozenset({*services.DOCUMENT_RULES, services.APPEAL_DECISION, "talk_register"})
 
 
 def load_talk(talk_id: int) -> Talk:
@@ -233,7 +233,8 @@ def appeal_decision(talk_id: int):
 
     return submit(form, lambda: services.decide_appeal(
         db.session, current_user, talk, AppealOutcome(form.outcome.data), form.decided_on.data, form.decision.data,
-        influence_months=form.influence_months.data), success="申诉处理决定已登记。",
+        influence_months=form.influence_months.data, paperwork=paperwork()),
+        success="申诉处理决定已登记，申诉处理决定书已生成。",
         then=url_for("talks.detail", talk_id=talk_id), otherwise=page)
 
 
