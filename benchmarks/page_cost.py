@@ -12,6 +12,8 @@ warm-up requests, then the median of ``--repeat`` requests, beside the floor ``/
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -28,6 +30,8 @@ def main() -> int:
     parser.add_argument("--only", help="a substring of the page's label or path")
     parser.add_argument("--skip", action="append", default=[], help="a substring of labels or paths to leave out")
     parser.add_argument("--sql", action="store_true", help="print the statements of the last request of each page")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="print the N functions with the most own time over the repeated requests (cProfile)")
     args = parser.parse_args()
 
     from sqlalchemy import event
@@ -69,16 +73,23 @@ def main() -> int:
         for _ in range(2):
             assert client.get(url).status_code == 200, url
         cpu, wall, sent = [], [], []
+        profiler = cProfile.Profile() if args.profile else None
         for _ in range(args.repeat):
             statements[0] = 0
             texts.clear()
             c0, w0 = time.process_time(), time.perf_counter()
+            if profiler:
+                profiler.enable()
             client.get(url)
+            if profiler:
+                profiler.disable()
             cpu.append((time.process_time() - c0) * 1000)
             wall.append((time.perf_counter() - w0) * 1000)
             sent.append(statements[0])
         print(f"{label:24} {statistics.median(sent):>10.0f} {statistics.median(cpu):>8.1f} "
               f"{statistics.median(wall):>8.1f}{'  (floor)' if path == FLOOR else ''}", flush=True)
+        if profiler:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
         if args.sql:
             print("\n".join(f"    {n}. {text}" for n, text in enumerate(texts, 1)))
     return 0

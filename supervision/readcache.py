@@ -74,8 +74,11 @@ def forget_bookkeeping(session: Session) -> None:
     session.info[_BOOKKEPT] = True
 
 
-def until_next_write(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, or its value from an earlier call with the same ``key`` since the last write."""
+def until_next_write(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T],
+                     keep: Callable[[T], bool] | None = None) -> T:
+    """``compute()``, or its value from an earlier call with the same ``key`` since the last write.
+    ``keep(value)`` false: the value is used this once and not kept (it was computed from something
+    behind the database, such as a search index still applying the change log)."""
     mark = write_mark(session)
     if mark is None:
         return compute()
@@ -83,9 +86,11 @@ def until_next_write(session: Session, key: tuple[Hashable, ...], compute: Calla
     try:
         value = _entries[full]
     except KeyError:
-        value = _entries[full] = compute()
-        while len(_entries) > SIZE:
-            _entries.popitem(last=False)
+        value = compute()
+        if keep is None or keep(value):
+            _entries[full] = value
+            while len(_entries) > SIZE:
+                _entries.popitem(last=False)
     else:
         _entries.move_to_end(full)
     return value

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import wraps
+from typing import TypeVar
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Flask, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
 from supervision.ids import MAX_ID
 
-from supervision import clock, filestore
+from supervision import clock, filestore, readcache
 from supervision.deadlines import LIGHT_LABELS, light_for, light_words, office_calendar
 from supervision.extensions import db, login_manager
 from supervision.models.documents import GeneratedDocument
@@ -27,6 +29,8 @@ from supervision.models.org import Role, User
 from supervision.permissions import visible_respondent, visible_title
 from supervision.pipeline import committed, submit
 from supervision.uploads import Storage
+
+T = TypeVar("T")
 
 
 def viewer():
@@ -58,6 +62,46 @@ def send_stored(sha256: str, *, mimetype: str, download_name: str, label: str = 
     turns into a clear page."""
     data = filestore.read_checked(db.session, sha256, label)
     return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0)
+
+
+# A part of a page kept for many requests must not keep this request's CSRF token (it expires, and belongs
+# to one session): while such a part is rendered, forms get this stand-in, and ``with_csrf`` puts the
+# token of the request that shows it in its place. Random per process, as are the parts kept.
+CSRF_STAND_IN = f"csrf-stand-in-{secrets.token_hex(16)}"
+
+
+def once(name: str, *key: Hashable, compute: Callable[[], T], keep: Callable[[T], bool] | None = None) -> T:
+    """What ``compute()`` gives — a part of a page as rendered, with what the page needs to know of it —
+    kept once per business write for this viewer and day (``readcache``) and served as it was: the to-do
+    lists of the home page, a page of the ledger, a matter's page. ``key`` names everything it depends on
+    besides the viewer, the day and the data (the query string, the matter). Nothing that belongs to one
+    request may be in it — no flashed message, no ORM object, nothing read from the session; CSRF tokens
+    are rendered as ``CSRF_STAND_IN`` (pass the HTML through ``with_csrf``). ``keep(value)`` false: used
+    this once, not kept (a search index still behind the database)."""
+    user = viewer()
+    full = ("once", name, request.script_root, getattr(user, "id", None), clock.today(), *key)
+
+    def rendered() -> T:
+        own = g.pop("csrf_token", None)
+        g.csrf_token = CSRF_STAND_IN
+        try:
+            return compute()
+        finally:
+            g.pop("csrf_token", None)
+            if own is not None:
+                g.csrf_token = own
+
+    return readcache.until_next_write(db.session, full, rendered, keep=keep)
+
+
+def with_csrf(html: str) -> Markup:
+    """A kept part of a page with this request's CSRF token in place of the stand-in."""
+    return Markup(html.replace(CSRF_STAND_IN, generate_csrf())) if CSRF_STAND_IN in html else Markup(html)
+
+
+def render_once(name: str, *key: Hashable, render: Callable[[], str]) -> Markup:
+    """``once`` for a part of a page that is only its HTML."""
+    return with_csrf(once(name, *key, compute=lambda: Markup(render())))
 
 
 def client_ip() -> str:
@@ -295,11 +339,15 @@ def init_app(app: Flask) -> None:
     def inject_layout():
         from supervision.notifications.services import pending_count
 
-        # The badge counts what still needs the user: unread notices, and tasks asked for and not yet done.
+        # Once per request, however many templates it renders (a page and the parts it keeps, web.once).
         user = viewer()
-        unread = pending_count(db.session, user) if user.is_authenticated else 0
-        return {"navigation": navigation_for(user), "office_name": app.config["OFFICE_NAME"],
-                "Role": Role, "unread_notifications": unread}
+        kept = g.get("layout_context")
+        if kept is None or kept[0] is not user:
+            # The badge counts what still needs the user: unread notices, and tasks asked for and not yet done.
+            unread = pending_count(db.session, user) if user.is_authenticated else 0
+            kept = g.layout_context = (user, {"navigation": navigation_for(user), "office_name": app.config["OFFICE_NAME"],
+                                              "Role": Role, "unread_notifications": unread})
+        return kept[1]
 
     @app.get("/healthz")
     def healthz():
@@ -327,6 +375,9 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and (request.blueprint == "portal" or current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)
+        if app.testing and not response.direct_passthrough and response.mimetype == "text/html" \
+                and CSRF_STAND_IN.encode() in response.get_data():  # a kept part not passed through with_csrf
+            raise AssertionError(f"{request.path}: a CSRF stand-in reached the page (web.once without with_csrf)")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -1,6 +1,7 @@
 """The matter page's statements are pinned (issue 21): its panels load with the matter (assignments with
 their replies and extensions, events) or are skipped after one probe when empty, so the count does not
-grow with the number of assignments, and a new panel that adds a statement shows up here."""
+grow with the number of assignments, and a new panel that adds a statement shows up here. That is the
+first view after a write; until the next one the page is kept as rendered (web.once): three statements."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from matters_factories import signed_in
+from supervision import readcache
 from supervision.extensions import db
 
 # Layout (user, unread count), the matter with its category, lead department and complainant, assignments,
@@ -40,6 +42,7 @@ def test_the_matter_page_sends_a_fixed_number_of_statements(app, session, office
     for matter_id in (single_id, shared_id):
         client.get(f"/matters/{matter_id}")  # warm: the office calendar, cached figures
     session.close()  # each request starts, as in a server, with nothing loaded
+    readcache.forget_this_process()  # as after a write: the page is rendered again
     with counted() as one:
         page = client.get(f"/matters/{single_id}")
     assert page.status_code == 200 and single_serial in page.text
@@ -48,6 +51,17 @@ def test_the_matter_page_sends_a_fixed_number_of_statements(app, session, office
         assert client.get(f"/matters/{shared_id}").status_code == 200
     assert len(one) == SUPERVISOR_STATEMENTS, "\n".join(one)
     assert len(two) == len(one), "\n".join(two)  # a second assignment adds no statement
+    session.close()
+    with counted() as kept:
+        again = client.get(f"/matters/{single_id}")
+    assert again.text == page.text.replace(csrf(page.text), csrf(again.text))
+    assert len(kept) == 3, "\n".join(kept)  # the user, the audit head (nothing written since), the unread count
+
+
+def csrf(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def test_the_panels_skipped_when_empty_still_show_what_a_matter_has(app, session, office, make_matter):

@@ -5,8 +5,9 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session,
                    url_for)
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,7 +32,7 @@ from supervision.models.matters import (AssignmentStatus, Attachment, Category, 
 from supervision.models.org import Department
 from supervision.pagination import page_number
 from supervision.pipeline import perform, perform_each, submit
-from supervision.web import (viewer, documents_folder, generate_and_send, letters, light_helpers, requires, send_stored, storage,
+from supervision.web import (once, viewer, with_csrf, documents_folder, generate_and_send, letters, light_helpers, requires, send_stored, storage,
                              uploaded)
 from supervision.workflow import Action
 
@@ -54,19 +55,46 @@ def load_matter(matter_id: int) -> Matter:
 def index():
     form, filters = list_filters(request.args, current_user)
     status = filters_status(form)
-    page = queries.list_page(db.session, current_user, filters, page_number(request.args.get("page")),
-                             current_app.config["PER_PAGE"])
-    if filters.q and permissions.can_view_identity(current_user):  # an identity look, audited
-        matched = queries.identity_matches(db.session, filters.q, [m.id for m in page.items])
-        if matched:  # else nothing to record, and no commit: it would expire the page's rows (a look-up each)
-            perform(lambda: services.record_identity_search(db.session, current_user, matched, "事项台账关键词"),
-                    bookkeeping=True)
-    batch = batch_actions(current_user, filters.status)
+    user = viewer()
+    batch = batch_actions(user, filters.status)
     reviewing = bool(batch) and batch[0][0] == "matters.batch_review"
-    return render_template("matters/index.html", page=page, form=form, batch=batch, batch_form=batch_form(batch),
-                           review_replies=queries.replies_awaiting_review(db.session, [m.id for m in page.items])
-                           if reviewing else {},
-                           back=request.query_string.decode("utf-8", "replace"), **light_helpers()), status
+    back = request.query_string.decode("utf-8", "replace")
+
+    def listed() -> ListedPage:  # the table of this page: read and rendered once per business write
+        page = queries.list_page(db.session, user, filters, page_number(request.args.get("page")),
+                                 current_app.config["PER_PAGE"])
+        ids = tuple(m.id for m in page.items)
+        table = render_template("matters/_table.html", page=page, batch=batch, back=back,
+                                review_replies=queries.replies_awaiting_review(db.session, list(ids)) if reviewing else {},
+                                **light_helpers())
+        # Found by a complainant's name or phone: an identity look, audited on every view (below)
+        matched = (tuple(queries.identity_matches(db.session, filters.q, list(ids)))
+                   if filters.q and permissions.can_view_identity(user) else ())
+        return ListedPage(Markup(table), ids, matched, g.get("search_list_capped"), bool(g.get("search_behind")))
+
+    from supervision.search.service import index_state
+
+    listed_page = once("matters.index", back, index_state() if filters.q else (), compute=listed,
+                       keep=lambda found: not found.search_behind)
+    g.search_list_capped, g.search_behind = listed_page.search_list_capped, listed_page.search_behind
+    if listed_page.identity_matched:  # else nothing to record
+        perform(lambda: services.record_identity_search(db.session, user, list(listed_page.identity_matched),
+                                                        "事项台账关键词"), bookkeeping=True)
+    return render_template("matters/index.html", listed=listed_page, table=with_csrf(listed_page.table), form=form, batch=batch,
+                           batch_form=batch_form(batch), back=back), status
+
+
+@dataclass(frozen=True)
+class ListedPage:
+    """A page of the ledger as rendered (kept until the next business write): its table, the ids on it,
+    those an office keyword search found by the complainant's identity (each view of them is audited),
+    and what the keyword index said."""
+
+    table: Markup
+    ids: tuple[int, ...]
+    identity_matched: tuple[tuple[int, str], ...]
+    search_list_capped: int | None
+    search_behind: bool
 
 
 def batch_form(batch) -> BaseForm | None:
@@ -204,11 +232,27 @@ def deadline(kind: str):
 @bp.get("/<int:matter_id>")
 @requires(permissions.can_list_matters)
 def detail(matter_id: int):
-    matter = queries.viewable_matter(db.session, viewer(), matter_id, for_page=True) or abort(404)
-    return render_detail(matter)
+    user = viewer()
+    if permissions.can_view_identity(user) and str(matter_id) in revealed_by(user):
+        # The complainant's identity is on the page: each view of it is an audited look, never kept.
+        return render_detail(queries.viewable_matter(db.session, user, matter_id, for_page=True) or abort(404))
+
+    def page() -> tuple[str, Markup] | None:  # read and rendered once per business write for this viewer
+        matter = queries.viewable_matter(db.session, user, matter_id, for_page=True)
+        return None if matter is None else (matter.serial, detail_body(matter))
+
+    shown = once("matters.detail", matter_id, compute=page) or abort(404)
+    return render_template("matters/detail.html", serial=shown[0], body=with_csrf(shown[1]))
 
 
 def render_detail(matter: Matter, failed: dict | None = None, status: int = 200):
+    """The matter's page as this request alone shows it: with a form that came back with errors, or with
+    the complainant's identity the viewer opened."""
+    return render_template("matters/detail.html", serial=matter.serial, body=detail_body(matter, failed)), status
+
+
+def detail_body(matter: Matter, failed: dict | None = None) -> Markup:
+    """The matter's page without its layout (``matters/_detail.html``)."""
     user = viewer()
     present = queries.panels_present(db.session, matter.id)  # one statement: the panels not to look up
     identity, identity_reason = None, None
@@ -244,14 +288,14 @@ def render_detail(matter: Matter, failed: dict | None = None, status: int = 200)
 
     clue = clue_for_matter(db.session, user, matter) if "clue" in present else None
     waive_form = (failed or {}).get("waive") or (WaiveForm() if permissions.can_waive_co_opinion(user) else None)
-    return render_template(
-        "matters/detail.html", matter=matter, escalations=escalations, waive_form=waive_form,
+    return Markup(render_template(
+        "matters/_detail.html", matter=matter, escalations=escalations, waive_form=waive_form,
         final_reply=permissions.final_reply_for_co_handler(user, matter), urge_form=urge_form, assignments=assignments, forms=forms, identity=identity, identity_reason=identity_reason,
         **complainant_panel(matter, user, present),
         identity_form=IdentityForm(), attachments=attachments, duplicates=duplicates, merged=merged, events=events,
         generated=generated, can_generate=permissions.can_generate_documents(user), csrf_form=BaseForm(),
         can_view_identity=permissions.can_view_identity(user), can_view_content=permissions.can_view_content(user),
-        clue=clue, may_become_clue=clue is None and may_become_clue(user, matter), **light_helpers()), status
+        clue=clue, may_become_clue=clue is None and may_become_clue(user, matter), **light_helpers()))
 
 
 def complainant_panel(matter: Matter, user, present: frozenset[str]) -> dict:

@@ -312,6 +312,11 @@ class SearchIndex:
             raise IndexNeedsRebuild(f"the search index in {self.path} must be rebuilt")
         return ix
 
+    def generation(self) -> int:
+        """Which commit of the index is on disk (whoosh's table of contents): a page kept from what the
+        index answered (web.once) names it, so a rebuild or a repair is seen at once."""
+        return self._ix.latest_generation()
+
     def _searcher(self):
         state = self._state
         with state.lock:

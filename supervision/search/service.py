@@ -82,6 +82,18 @@ def is_ready(index: SearchIndex | None) -> bool:
     return index is not None and not index.needs_rebuild and applier.read_position(index.path) is not None
 
 
+def index_state(index: SearchIndex | None = None) -> tuple:
+    """What a page kept from the index's answers depends on besides the data (web.once): whether the index
+    can answer, and which commit of it is on disk."""
+    index = index if index is not None else get_index()
+    if not is_ready(index):
+        return ("off",)
+    try:
+        return ("on", str(index.path), index.generation())
+    except Exception:  # noqa: BLE001 — the page finds out and says so
+        return ("broken",)
+
+
 # --- who may search what ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Scope:
