@@ -336,10 +336,10 @@ class ListFilterForm(BaseForm):
         self.channel.choices = [("", "全部")] + Channel.choices()
 
 
-def list_filters(args, user) -> tuple[ListFilterForm, MatterFilters]:
-    """The list's filters from a query string: one parser for the list page and its .xlsx ledgers."""
-    from supervision.search import service as search
-
+def list_filters(args, user, *, keyword_ids: bool = True) -> tuple[ListFilterForm, MatterFilters]:
+    """The list's filters from a query string: one parser for the list page and its .xlsx ledgers.
+    ``keyword_ids=False``: the keyword's matters are not looked up yet (``find_keyword_ids``): the list
+    page does it only when it renders the page again."""
     form = ListFilterForm(args)
     drop_invalid(form)
     filters = MatterFilters(
@@ -347,6 +347,15 @@ def list_filters(args, user) -> tuple[ListFilterForm, MatterFilters]:
         department_id=parse_id(form.department.data), category_id=parse_id(form.category.data),
         channel=form.channel.data or "", date_from=form.date_from.data, date_to=form.date_to.data,
         overdue=bool(form.overdue.data), q=(form.q.data or "")[:100], sort=form.sort.data or "-received")
-    if filters.q:  # the same full-text index as the search page; LIKE when it is off or not built
-        filters.keyword_matter_ids = search.matter_ids(user, filters.q)
+    if keyword_ids:
+        find_keyword_ids(filters, user)
     return form, filters
+
+
+def find_keyword_ids(filters: MatterFilters, user) -> None:
+    """The matters of the keyword, from the same full-text index as the search page; left None (the list
+    uses LIKE) when the index is off or not built."""
+    from supervision.search import service as search
+
+    if filters.q:
+        filters.keyword_matter_ids = search.matter_ids(user, filters.q)

@@ -24,7 +24,7 @@ from supervision.matters.forms import (AcceptForm, AssignForm, AssignmentForm, C
                                        DecideExtensionForm, DuplicateForm, ExtensionForm, MergeForm, InstructForm,
                                        ProposeForm, FollowUpForm, IdentityForm, NoteForm, ReasonForm, RegisterForm,
                                        BatchReviewForm, ReplyForm, ReturnForm, ReviewForm, ReworkForm, SummaryForm, WaiveForm,
-                                       list_filters)
+                                       find_keyword_ids, list_filters)
 from supervision.models.calendar import LimitStep
 from supervision.models.documents import GeneratedDocument
 from supervision.models.matters import (AssignmentStatus, Attachment, Category, Channel, ComplaintClass, Extension, Matter, MatterKind,
@@ -53,14 +53,15 @@ def load_matter(matter_id: int) -> Matter:
 @bp.get("/")
 @requires(permissions.can_list_matters)
 def index():
-    form, filters = list_filters(request.args, current_user)
-    status = filters_status(form)
     user = viewer()
+    form, filters = list_filters(request.args, user, keyword_ids=False)
+    status = filters_status(form)
     batch = batch_actions(user, filters.status)
     reviewing = bool(batch) and batch[0][0] == "matters.batch_review"
     back = request.query_string.decode("utf-8", "replace")
 
     def listed() -> ListedPage:  # the table of this page: read and rendered once per business write
+        find_keyword_ids(filters, user)
         page = queries.list_page(db.session, user, filters, page_number(request.args.get("page")),
                                  current_app.config["PER_PAGE"])
         ids = tuple(m.id for m in page.items)
