@@ -219,3 +219,30 @@ def test_only_supervisors_import(app, office, make_user):
     needs_pages(app)
     assert signed_in(app, office["leader"]).get("/tasks/import").status_code == 403
     assert signed_in(app, make_user(Role.DEPT_HEAD)).post("/tasks/import").status_code == 403
+
+
+def test_only_the_clerk_who_confirmed_a_failed_list_retries_it_and_only_from_its_own_page(app, session, office,
+                                                                                         make_user):
+    """重新导入 of a 督查任务清单 that failed (not on its file's errors): its clerk queues it again; a colleague,
+    the ledger's retry and a malformed token get 404."""
+    from supervision.ledger_import import jobs
+    from supervision.models.jobs import JobState
+
+    needs_pages(app)
+    token = "a" * 32
+    job = jobs.queue_import(session, office["supervisor"], token=token, kind=jobs.TASK_LIST, file_name="2025.xlsx",
+                            data=workbook(line()), sha256="0" * 64)
+    job.state, job.failure = JobState.FAILED, "后台导入中断。"
+    session.commit()
+    assert signed_in(app, make_user(Role.SUPERVISOR)).post(f"/tasks/import/{token}/retry").status_code == 404
+    client = signed_in(app, office["supervisor"])
+    assert client.post(f"/ledgers/import/{token}/retry").status_code == 404  # a task list is not a ledger
+    assert client.post(f"/tasks/import/{'z' * 32}/retry").status_code == 404
+    session.expire_all()
+    assert job.state == JobState.FAILED
+    retried = client.post(f"/tasks/import/{token}/retry")
+    assert retried.status_code == 302 and retried.headers["Location"].endswith(f"/tasks/import/{token}")
+    session.expire_all()
+    assert job.state == JobState.QUEUED and job.failure == ""
+    entry, changes = last_audit(session, "ledger.import_retried")
+    assert "督查任务清单 2025.xlsx" in entry.summary
