@@ -27,7 +27,7 @@ from supervision.extensions import db, login_manager
 from supervision.models.documents import GeneratedDocument
 from supervision.models.org import Role, User
 from supervision.permissions import visible_respondent, visible_title
-from supervision.pipeline import committed, submit
+from supervision.pipeline import committed, perform, submit
 from supervision.uploads import Storage
 
 T = TypeVar("T")
@@ -128,6 +128,19 @@ def paperwork():
     from supervision.documents.services import Paperwork, office_profile
 
     return Paperwork(office_profile(current_app.config), documents_folder())
+
+
+def retry_import(kind: str, token: str, then: str):
+    """重新导入 (the 历史台账's and the 督查任务清单's result pages): the clerk's own failed job of ``kind`` is
+    queued again (``jobs.retry``: the rule and the audit row), then back to its page ``then``; 404 for
+    anyone else's job, another kind's or a malformed token."""
+    from supervision.ledger_import import jobs
+
+    job = jobs.own_job(db.session, current_user, token, kind)
+    if job is None:
+        abort(404)
+    perform(lambda: jobs.retry(db.session, current_user, job))
+    return redirect(then)
 
 
 def letters():

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from supervision import audit, clock, permissions
 from supervision.errors import DomainError, PermissionDenied
 from supervision.ledger_import import importing
+from supervision.ledger_import.files import TOKEN
 from supervision.models.jobs import JobState, LedgerImportJob
 from supervision.models.org import User
 from supervision.search.applier import as_ranges
@@ -68,6 +69,19 @@ def job_for_token(session: Session, token: str) -> LedgerImportJob | None:
 
 LEDGER, TASK_LIST = "ledger", "task_list"
 KIND_LABELS = {LEDGER: "历史台账", TASK_LIST: "督查任务清单"}
+
+
+def job_of_kind(session: Session, token: str, kind: str) -> LedgerImportJob | None:
+    """The job a result page's token names, if the token is well formed and the job is of ``kind`` (a 历史台账
+    and a 督查任务清单 each have their own pages)."""
+    job = job_for_token(session, token) if TOKEN.match(token) else None
+    return job if job is not None and job.kind == kind else None
+
+
+def own_job(session: Session, actor: User, token: str, kind: str) -> LedgerImportJob | None:
+    """The same, only for the clerk who confirmed it: the one who may retry it."""
+    job = job_of_kind(session, token, kind)
+    return job if job is not None and job.user_id == actor.id else None
 
 
 def recent_jobs(session: Session, limit: int = 20, kind: str = LEDGER) -> list[LedgerImportJob]:

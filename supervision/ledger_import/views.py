@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -30,7 +29,7 @@ from supervision.pipeline import perform
 from supervision.models.jobs import JobState
 from supervision.models.matters import Matter, MatterKind, MatterStatus
 from supervision.search import service as search_service
-from supervision.web import requires
+from supervision.web import requires, retry_import
 
 bp = Blueprint("ledger_import", __name__, url_prefix="/ledgers/import")
 PREVIEW_ROWS = 20
@@ -157,22 +156,12 @@ def confirm():
     return redirect(url_for("ledger_import.result", token=token))
 
 
-def _own_job(token: str):
-    job = _office_job(token)
-    return job if job is not None and job.user_id == current_user.id else None
-
-
-def _office_job(token: str):
-    """Any clerk who may import reads every import's result (the import page lists them); only the one who
-    confirmed it may retry it."""
-    job = jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
-    return job if job is not None and job.kind == jobs.LEDGER else None  # a 督查任务清单 has its own page
-
-
 @bp.get("/<token>")
 @requires(permissions.can_import_ledger)
 def result(token: str):
-    job = _office_job(token)
+    # Any clerk who may import reads every import's result (the import page lists them); only the one who
+    # confirmed it may retry it.
+    job = jobs.job_of_kind(db.session, token, jobs.LEDGER)
     if job is None:
         flash("找不到该导入记录。导入的事项可在事项台账中查看。", "info")
         return redirect(url_for("ledger_import.index"))
@@ -200,8 +189,4 @@ def _job_counts(counts: dict[str, int]) -> list[tuple[str, list[tuple[str, int]]
 @bp.post("/<token>/retry")
 @requires(permissions.can_import_ledger)
 def retry(token: str):
-    job = _own_job(token)
-    if job is None:
-        abort(404)
-    perform(lambda: jobs.retry(db.session, current_user, job))
-    return redirect(url_for("ledger_import.result", token=token))
+    return retry_import(jobs.LEDGER, token, url_for("ledger_import.result", token=token))

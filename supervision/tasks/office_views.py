@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import os
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,7 +27,7 @@ from supervision.pipeline import perform
 from supervision.tasks import bulletin as task_bulletin
 from supervision.tasks import importing
 from supervision.tasks.office_forms import BulletinForm, ImportConfirmForm, ImportUploadForm
-from supervision.web import content_disposition, documents_folder, generate_and_send, requires
+from supervision.web import content_disposition, documents_folder, generate_and_send, requires, retry_import
 
 bp = Blueprint("task_office", __name__, url_prefix="/tasks")
 
@@ -168,15 +168,10 @@ def import_confirm():
     return redirect(url_for("task_office.import_result", token=token))
 
 
-def _own_job(token: str):
-    job = jobs.job_for_token(db.session, token) if TOKEN.match(token) else None
-    return job if job is not None and job.user_id == current_user.id and job.kind == jobs.TASK_LIST else None
-
-
 @bp.get("/import/<token>")
 @requires(permissions.can_manage_task_items)
 def import_result(token: str):
-    job = _own_job(token)
+    job = jobs.own_job(db.session, current_user, token, jobs.TASK_LIST)
     if job is None:
         flash("找不到该导入记录。导入的督查事项可在督查事项列表中查看。", "info")
         return redirect(url_for("task_office.import_index"))
@@ -190,8 +185,4 @@ def import_result(token: str):
 @bp.post("/import/<token>/retry")
 @requires(permissions.can_manage_task_items)
 def import_retry(token: str):
-    job = _own_job(token)
-    if job is None:
-        abort(404)
-    perform(lambda: jobs.retry(db.session, current_user, job))
-    return redirect(url_for("task_office.import_result", token=token))
+    return retry_import(jobs.TASK_LIST, token, url_for("task_office.import_result", token=token))
