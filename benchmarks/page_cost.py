@@ -30,6 +30,9 @@ def main() -> int:
     parser.add_argument("--only", help="a substring of the page's label or path")
     parser.add_argument("--skip", action="append", default=[], help="a substring of labels or paths to leave out")
     parser.add_argument("--sql", action="store_true", help="print the statements of the last request of each page")
+    parser.add_argument("--cold", action="store_true",
+                        help="forget what this process keeps before each request (the first view after a write: "
+                             "pages kept until the next write, cached figures and ids, are computed again)")
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="print the N functions with the most own time over the repeated requests (cProfile)")
     args = parser.parse_args()
@@ -38,6 +41,7 @@ def main() -> int:
 
     from benchmarks.bench_load import FLOOR, PAGES, instance_folder, selected
     from benchmarks.datagen import BENCH_PASSWORD, make_app
+    from supervision import readcache
     from supervision.extensions import db
 
     # No background work in this process (the search index's change log, a rebuild): its CPU would count.
@@ -77,6 +81,8 @@ def main() -> int:
         for _ in range(args.repeat):
             statements[0] = 0
             texts.clear()
+            if args.cold:
+                readcache.forget_this_process()
             c0, w0 = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()

@@ -14,7 +14,7 @@ from supervision.extensions import db
 from supervision.matters.queries import batch_label, viewable_matter
 from supervision.models.escalation import SupervisionLevel
 from supervision.pipeline import perform_each, submit
-from supervision.web import light_helpers, paperwork, requires, url_by_id
+from supervision.web import light_helpers, paperwork, render_once, requires, url_by_id
 
 bp = Blueprint("escalation", __name__, url_prefix="/supervision")
 
@@ -22,6 +22,11 @@ bp = Blueprint("escalation", __name__, url_prefix="/supervision")
 @bp.get("/")
 @requires(permissions.can_view_dashboard)
 def dashboard():
+    return render_template("escalation/dashboard.html", body=render_once("escalation.dashboard", render=dashboard_body))
+
+
+def dashboard_body() -> str:
+    """The dashboard's figures and lists, rendered (kept until the next business write: web.render_once)."""
     today = clock.today()
     calendar = office_calendar(db.session)
     week_end = today + timedelta(days=6 - today.weekday())
@@ -38,7 +43,7 @@ def dashboard():
         "notices_open": notices_open,
         "notices_overdue": notices_overdue,
     }
-    return render_template("escalation/dashboard.html", today=today, week_end=week_end, **sections,
+    return render_template("escalation/_dashboard.html", today=today, week_end=week_end, **sections,
                            matter_url=url_by_id("matters.detail", "matter_id"),
                            notice_url=url_by_id("rectification.detail", "notice_id"), **light_helpers())
 

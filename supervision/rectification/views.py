@@ -5,6 +5,7 @@ from typing import Callable
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from supervision import clock, permissions
 from supervision.ids import parse_id
@@ -19,8 +20,8 @@ from supervision.rectification import queries, services
 from supervision.rectification.forms import IssueForm, ReportForm, VerifyForm
 from supervision.rectification.queries import list_filters
 from supervision.rectification.workflow import NoticeAction, item_actions
-from supervision.web import (documents_folder, generate_and_send, light_helpers, requires, send_stored, storage,
-                             uploaded)
+from supervision.web import (documents_folder, generate_and_send, light_helpers, once, requires, send_stored, storage,
+                             uploaded, viewer)
 
 bp = Blueprint("rectification", __name__, url_prefix="/rectification")
 
@@ -49,12 +50,25 @@ def load_notice(notice_id: int) -> RectificationNotice:
 def index():
     form, filters = list_filters(request.args)
     status = filters_status(form)
-    today = clock.today()
-    page = queries.list_page(db.session, current_user, filters, today, page_number(request.args.get("page")),
-                             current_app.config["PER_PAGE"])
-    return render_template("rectification/index.html", page=page, form=form, today=today,
-                           counts=queries.open_counts(db.session, current_user, today),
-                           can_issue=permissions.can_issue_rectification(current_user), **light_helpers()), status
+    user = viewer()
+
+    def listed() -> Listed:  # the counts and this page of the list: read and rendered once per business write
+        today = clock.today()
+        page = queries.list_page(db.session, user, filters, today, page_number(request.args.get("page")),
+                                 current_app.config["PER_PAGE"])
+        return Listed(Markup(render_template("rectification/_counts.html",
+                                             counts=queries.open_counts(db.session, user, today))),
+                      Markup(render_template("rectification/_table.html", page=page, today=today, **light_helpers())))
+
+    return render_template("rectification/index.html", form=form, listed=once("rectification.index", request.query_string,
+                                                                               compute=listed),
+                           can_issue=permissions.can_issue_rectification(user)), status
+
+
+@dataclass(frozen=True)
+class Listed:
+    counts: Markup
+    table: Markup
 
 
 # --- issue -----------------------------------------------------------------------------------------
