@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -169,6 +170,44 @@ class Server:
             self.process.wait()
 
 
+class Writer(threading.Thread):
+    """A business write every ``interval`` seconds while the pages are loaded (``--write-every``): the
+    summary of one matter changed through the service, audited, as a clerk at work would. Each write ends
+    what every worker keeps until the next write (``web.once``, cached figures): the pages are then
+    measured as an office that is working sees them, not only between writes."""
+
+    def __init__(self, url: str, instance: str, matter_id: int, interval: float):
+        super().__init__(daemon=True)
+        self.url, self.instance, self.matter_id, self.interval = url, instance, matter_id, interval
+        self.stopping = threading.Event()
+        self.writes = 0
+
+    def run(self) -> None:
+        from sqlalchemy import select
+
+        from benchmarks.datagen import make_app
+        from supervision.extensions import db
+        from supervision.matters import services
+        from supervision.models.matters import Matter
+        from supervision.models.org import User
+
+        app = make_app(self.url, self.instance, SEARCH_APPLY_INTERVAL=0, SEARCH_AUTO_REBUILD=False)
+        with app.app_context():
+            clerk = db.session.scalar(select(User).where(User.username == "bench_supervisor"))
+            while not self.stopping.wait(self.interval):
+                matter = db.session.get(Matter, self.matter_id)
+                services.update_summary(db.session, clerk, matter, f"基准测试写入第 {self.writes + 1} 次：内容摘要更新。",
+                                        matter.version)
+                db.session.commit()
+                self.writes += 1
+            db.session.remove()
+            db.engine.dispose()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(30)
+
+
 def session_cookie(base: str, username: str) -> str:
     """Log in through the real form (CSRF token included) and return the Cookie header value."""
     from benchmarks.datagen import BENCH_PASSWORD
@@ -228,6 +267,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", help="a substring: load only the pages whose label or path contains it")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--write-every", type=float, metavar="SECONDS",
+                        help="a business write (a matter's summary, audited) every SECONDS during the run: what is "
+                             "kept until the next write is then computed again in every worker")
     parser.add_argument("--vacuum", action="store_true", help="VACUUM ANALYZE the database before the run "
                         "(as autovacuum would after a bulk load; done anyway right after generating)")
     args = parser.parse_args()
@@ -253,6 +295,10 @@ def main() -> int:
     server = Server(env, args.workers)
     load_before = os.getloadavg()[0]
     results = []
+    writer = None
+    if args.write_every:
+        writer = Writer(url, instance, matter + 1, args.write_every)
+        writer.start()
     try:
         cookies = {user: session_cookie(server.base, user) for user in {u for _, u, _ in PAGES if u}}
         for label, user, path in PAGES:
@@ -267,6 +313,8 @@ def main() -> int:
             print(f"{label:24} {figures['rps']:9.1f} req/s  p50 {figures['p50_ms'] or 0:7.1f} ms  "
                   f"p99 {figures['p99_ms'] or 0:7.1f} ms", flush=True)
     finally:
+        if writer is not None:
+            writer.stop()
         server.stop()
 
     floor = next(r["rps"] for r in results if r["path"] == FLOOR)
@@ -274,7 +322,8 @@ def main() -> int:
     print(f"\n{engine}, {args.matters:,} matters, gunicorn --preload -w {args.workers}, "
           f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; floor {FLOOR} = {floor:.0f} req/s, "
           f"target >= {floor * TARGET_SHARE:.0f} req/s; load average {load_before:.1f} before, "
-          f"{os.getloadavg()[0]:.1f} after (1 min)\n")
+          f"{os.getloadavg()[0]:.1f} after (1 min)"
+          + (f"; a business write every {args.write_every:g} s ({writer.writes} in all)" if writer else "") + "\n")
     print(f"| page | user | requests/s | share of floor | p50 ms | p99 ms | |\n|---|---|---|---|---|---|---|")
     failed = False
     for r in results:
@@ -289,6 +338,8 @@ def main() -> int:
               f"{r['p99_ms'] or 0:.1f} | {mark} |")
     if args.json:
         Path(args.json).write_text(json.dumps({"engine": engine, "matters": args.matters, "floor": floor,
+                                               "write_every": args.write_every,
+                                               "writes": writer.writes if writer else 0,
                                                "load_average": [load_before, os.getloadavg()[0]],
                                                "pages": results}, ensure_ascii=False, indent=1))
     return 1 if failed else 0
