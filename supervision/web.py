@@ -7,9 +7,9 @@ import secrets
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from functools import wraps
-from typing import TypeVar
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from flask import Flask, abort, current_app, g, redirect, render_template, request, send_file, url_for
