@@ -143,10 +143,11 @@ class Matter(Base):
         Index("ix_matter_due", "due_on", "id"),
         # The to-do lists and the list by status sorted by deadline: a status's matters in deadline order.
         Index("ix_matter_status_due", "status", "due_on", "id"),
-        # Statistics: every figure of a period from the index alone (no read of the wide matter rows).
+        # Statistics: every figure of a period from the index alone (no read of the wide matter rows; the
+        # id for the lead assignment's join — SQLite has it as the rowid, PostgreSQL needs it here).
         Index("ix_matter_statistics", "received_on", "lead_department_id", "kind", "category_id", "channel",
-              "status", "rework_count", "satisfaction", "duplicate_of_id", "respondent_department_id",
-              "respondent_unit"),
+              "status", "rework_count", "satisfaction", "duplicate_of_id", "complaint_class",
+              "respondent_department_id", "respondent_unit", "id"),
         # Overdue by lead department (the supervision dashboard): one contiguous range per department.
         # due_on is set only while a matter is open, so the index holds the open matters alone.
         Index("ix_matter_lead_due", "lead_department_id", "due_on", sqlite_where=text("due_on IS NOT NULL"),
@@ -310,9 +311,10 @@ class Assignment(Base):
         Index("ix_assignment_status_due", "status", "due_on"),
         # A department head's matters (permissions: every list and count of theirs), from the index alone.
         Index("ix_assignment_department_status_matter", "department_id", "status", "matter_id"),
-        # Statistics: a matter's assignments with what the figures read (sign-for, reply, deadline).
+        # Statistics: a matter's assignments with what the figures read (sign-for, reply, deadline, the
+        # assessed deadline, the id its extensions name).
         Index("ix_assignment_statistics", "matter_id", "role", "department_id", "status", "due_on", "assigned_on",
-              "received_at", "replied_at"),
+              "received_at", "replied_at", "assessed_due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
