@@ -21,6 +21,7 @@ the statistics from them, caches them and builds the drill-down lists.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -38,6 +39,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -278,50 +280,62 @@ def _count(condition) -> ColumnElement:
     return func.count(case((condition, 1)))
 
 
+# The three groupings of the matter figures: (department, month), (category, channel), (信访类别).
+MATTER_GROUPINGS = (("department_id", "month"), ("category_id", "channel"), ("complaint_class",))
+
+
 def _matter_counts(session: Session, ctx: Context, period: Period, filters: StatisticsFilters
                    ) -> tuple[list[tuple[tuple, MatterCounts]], list[tuple[tuple, MatterCounts]],
                               list[tuple[str | None, MatterCounts]]]:
     """The matter figures by (department, year, month), by (category, channel) and by 信访类别, in one
-    statement.
+    statement: each figure's condition evaluated once per matter, joined once to the lead assignment.
 
-    Each figure's condition is evaluated once per matter, in a common table expression joined once to
-    the lead assignment; both groupings then sum that table (a CTE used twice is materialised by SQLite
-    and PostgreSQL alike). Two grouped passes over the join cost twice as much: the join is the cost."""
-    flags = (select(Matter.lead_department_id.label("department_id"),
-                    (extract("year", Matter.received_on) * 100 + extract("month", Matter.received_on))
-                    .label("month"),
-                    Matter.category_id.label("category_id"), Matter.channel.label("channel"),
-                    Matter.complaint_class.label("complaint_class"),
+    PostgreSQL sums all three groupings in one pass over the join (GROUPING SETS: three small hash tables,
+    nothing materialised; the conditions are evaluated below the aggregate, where parallel workers share
+    them). SQLite has no grouping sets: the per-matter flags are a common table expression, which the three
+    groupings sum (a CTE used three times is materialised). Two grouped passes over the join would cost
+    twice as much: the join is the cost."""
+    keys = {"department_id": Matter.lead_department_id,
+            "month": extract("year", Matter.received_on) * 100 + extract("month", Matter.received_on),
+            "category_id": Matter.category_id, "channel": Matter.channel,
+            "complaint_class": Matter.complaint_class}
+    types = {"department_id": Integer, "month": Integer, "category_id": Integer, "channel": String(20),
+             "complaint_class": String(20)}  # channel and class (enums) read back as their plain values
+    # GROUPING(every key) as PostgreSQL computes it: a bit set for each key a grouping leaves out.
+    masks = [sum(1 << (len(keys) - 1 - n) for n, name in enumerate(keys) if name not in grouping)
+             for grouping in MATTER_GROUPINGS]
+    flags = (select(*[column.label(name) for name, column in keys.items()],
                     *[case((FIGURES[k].condition(ctx), 1), else_=0).label(k) for k in MATTER_KEYS])
-             .select_from(Matter).outerjoin(Lead, LEAD_JOIN).where(*matter_cohort(period, filters))
-             .cte("matter_figures"))
-    sums = [func.sum(flags.c[k]).label(k) for k in MATTER_KEYS]
-    by_department_month = select(literal(1).label("grouping"), flags.c.department_id.label("k1"),
-                                 cast(flags.c.month, Integer).label("k2"),
-                                 null().cast(String(20)).label("k3"), *sums) \
-        .group_by(flags.c.department_id, flags.c.month)
-    # k3 is plain text in every branch: a channel here, a 信访类别 below.
-    by_category_channel = select(literal(2).label("grouping"), flags.c.category_id.label("k1"),
-                                 null().cast(Integer).label("k2"), cast(flags.c.channel, String(20)).label("k3"),
-                                 *sums) \
-        .group_by(flags.c.category_id, flags.c.channel)
-    by_class = select(literal(3).label("grouping"), null().cast(Integer).label("k1"),
-                      null().cast(Integer).label("k2"), cast(flags.c.complaint_class, String(20)).label("k3"),
-                      *sums) \
-        .group_by(flags.c.complaint_class)
+             .select_from(Matter).outerjoin(Lead, LEAD_JOIN).where(*matter_cohort(period, filters)))
+    if session.get_bind().dialect.name == "postgresql":
+        flags = flags.subquery("matter_figures")
+        statement = (select(func.grouping(*[flags.c[name] for name in keys]).label("grouping"),
+                            *[cast(flags.c[name], types[name]).label(name) for name in keys],
+                            *[func.sum(flags.c[k]).label(k) for k in MATTER_KEYS])
+                     .group_by(func.grouping_sets(*[tuple_(*[flags.c[name] for name in grouping])
+                                                    for grouping in MATTER_GROUPINGS])))
+    else:
+        flags = flags.cte("matter_figures")
+        statement = union_all(*[
+            select(literal(mask).label("grouping"),
+                   *[(cast(flags.c[name], types[name]) if name in grouping else null().cast(types[name])).label(name)
+                     for name in keys],
+                   *[func.sum(flags.c[k]).label(k) for k in MATTER_KEYS])
+            .group_by(*[flags.c[name] for name in grouping])
+            for grouping, mask in zip(MATTER_GROUPINGS, masks)])
     months: list[tuple[tuple, MatterCounts]] = []
     categories: list[tuple[tuple, MatterCounts]] = []
     classes: list[tuple[str | None, MatterCounts]] = []
-    for row in session.execute(union_all(by_department_month, by_category_channel, by_class)):
+    for row in session.execute(statement):
         values = row._mapping
         counts = MatterCounts.of(**{k: values[k] for k in MATTER_KEYS})
-        if row.grouping == 1:
-            month = int(row.k2)
-            months.append(((row.k1, month // 100, month % 100), counts))
-        elif row.grouping == 2:
-            categories.append(((row.k1, row.k3), counts))
+        if row.grouping == masks[0]:
+            month = int(row.month)
+            months.append(((row.department_id, month // 100, month % 100), counts))
+        elif row.grouping == masks[1]:
+            categories.append(((row.category_id, row.channel), counts))
         else:
-            classes.append((row.k3, counts))
+            classes.append((row.complaint_class, counts))
     return months, categories, classes
 
 
@@ -452,7 +466,32 @@ def filter_labels(session: Session, filters: StatisticsFilters) -> tuple[str, ..
     return tuple(labels)
 
 
+# PostgreSQL settings for the statements of one computation, and for them only (docs/benchmarks.md, issue 21).
+# At 1,000,000 matters JIT compilation took 3.2 s of the 3.9 s matter statement: LLVM inlining and optimising
+# the CASEs of every figure for a pass that runs in well under a second. With the default 4 MB of work
+# memory the lead assignment's hash join and the groupings spilled to temporary files.
+ANALYTIC_SETTINGS = {"jit": "off", "work_mem": "32MB"}
+
+
+@contextmanager
+def analytic_settings(session: Session):
+    """ANALYTIC_SETTINGS for the statements run inside, local to the transaction and restored after them
+    (after an error they last until the transaction ends, at most: ``set_config(…, is_local => true)``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = session.execute(select(*[func.current_setting(name) for name in ANALYTIC_SETTINGS])).one()
+    session.execute(select(*[func.set_config(name, value, True) for name, value in ANALYTIC_SETTINGS.items()]))
+    yield
+    session.execute(select(*[func.set_config(name, value, True) for name, value in zip(ANALYTIC_SETTINGS, before)]))
+
+
 def _compute(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
+    with analytic_settings(session):
+        return _compute_figures(session, period, filters, today)
+
+
+def _compute_figures(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
     ctx = make_context(session, period, today)
     # One statement for the matter figures (both groupings), one for the assignment figures.
     by_department_month, by_category_channel, by_class_rows = _matter_counts(session, ctx, period, filters)
