@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -193,9 +195,22 @@ def sweep_command(today) -> None:
     paperwork = Paperwork(office_profile(current_app.config), Path(current_app.instance_path) / "documents")
     from supervision.complainants.services import LetterPolicy
 
-    report = sweep(db.session, SweepPolicy.from_config(current_app.config), today.date() if today else None,
-                   paperwork=paperwork, letters=LetterPolicy.from_config(current_app.config, current_app.instance_path))
+    policy = SweepPolicy.from_config(current_app.config)
+    # A backlog's first sweep (a history imported with many overdue matters) records every 督办 at once but
+    # issues their 督办通知书 a committed batch at a time, for at most SWEEP_NOTICES_SECONDS; the next run
+    # goes on (issue_missing_notices finds those still without one).
+    batch = int(current_app.config.get("SWEEP_NOTICE_BATCH", 200))
+    report = sweep(db.session, policy, today.date() if today else None, paperwork=paperwork, notice_limit=batch,
+                   letters=LetterPolicy.from_config(current_app.config, current_app.instance_path))
     db.session.commit()
+    from supervision.escalation.paperwork import issue_missing_notices
+
+    budget_ends = time.monotonic() + float(current_app.config.get("SWEEP_NOTICES_SECONDS", 30))
+    while report.notices_left and time.monotonic() < budget_ends:
+        issued = issue_missing_notices(db.session, paperwork, policy.channels, batch)
+        db.session.commit()
+        report.notices += issued
+        report.notices_left = issued == batch
     from supervision.clues.services import sweep_shelved
 
     shelved = sweep_shelved(db.session, today.date() if today else None)  # 暂存待查 due for review

@@ -119,3 +119,28 @@ def test_the_urge_form_issues_the_notice(app, session, make_matter, office):
     (document,) = notices(session)
     assert document.title == "挂牌督办通知书"
     assert session.scalar(select(Escalation.id)) == document.subject_id
+
+
+def test_the_sweep_command_issues_a_backlogs_notices_in_committed_batches_and_leaves_the_rest(
+        app, session, make_matter, office):
+    """A first sweep over a backlog (a history imported with many overdue matters) must not hold every
+    督办通知书 in one transaction for hours: it commits them a batch at a time, stops after its time budget,
+    says how many are left, and the next run goes on (issue 21: 1,000,000 matters)."""
+    matters = [make_matter("in_progress") for _ in range(5)]
+    day = CAL.add_workdays(max(m.lead_assignment.due_on for m in matters), 6)
+    app.config.update(SWEEP_NOTICE_BATCH=2, SWEEP_NOTICES_SECONDS=0)  # one batch a run
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["sweep", "--today", day.isoformat()])
+    assert first.exit_code == 0, first.output
+    session.expire_all()
+    assert len(notices(session)) == 2 and "督办通知书 2 份" in first.output and "待下次运行继续生成" in first.output
+    escalations = session.scalars(select(Escalation)).all()
+    assert len(escalations) == 5  # every 督办 itself is recorded (and committed) at once
+    second = runner.invoke(args=["sweep", "--today", day.isoformat()])
+    session.expire_all()
+    assert len(notices(session)) == 4 and "待下次运行继续生成" in second.output
+    app.config.update(SWEEP_NOTICES_SECONDS=60)
+    third = runner.invoke(args=["sweep", "--today", day.isoformat()])
+    session.expire_all()
+    assert len(notices(session)) == 5 and "待下次运行继续生成" not in third.output
+    assert sorted(d.subject_id for d in notices(session)) == sorted(e.id for e in escalations)

@@ -131,15 +131,15 @@ def issue_reminder_notice(session: Session, actor: User | None, escalation: Esca
     return document
 
 
-def issue_missing_notices(session: Session, paperwork: Paperwork, channels=("log",)) -> int:
-    """Every written 督办 without its notice gets one: the sweep's new ones, and any that an earlier run
-    could not issue. A rerun adds nothing."""
+def issue_missing_notices(session: Session, paperwork: Paperwork, channels=("log",), limit: int | None = None) -> int:
+    """Every written 督办 without its notice gets one (the first ``limit``, oldest first): the sweep's new
+    ones, and any that an earlier run could not issue or left for later. A rerun adds nothing."""
     issued = select(GeneratedDocument.id).where(GeneratedDocument.subject_type == SUBJECT_TYPE,
                                                 GeneratedDocument.subject_id == Escalation.id)
     written = [level for level in SupervisionLevel if level.is_escalation]
     pending = session.scalars(select(Escalation).where(
         Escalation.kind == EscalationKind.ESCALATION, Escalation.level.in_(written),
-        Escalation.subject_type.in_(DOCUMENTED_SUBJECTS), ~issued.exists()).order_by(Escalation.id)).all()
+        Escalation.subject_type.in_(DOCUMENTED_SUBJECTS), ~issued.exists()).order_by(Escalation.id).limit(limit)).all()
     for escalation in pending:
         issue_reminder_notice(session, None, escalation, paperwork, channels)
     return len(pending)

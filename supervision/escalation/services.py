@@ -57,6 +57,7 @@ class SweepReport:
     escalations: int = 0
     by_level: dict[str, int] = field(default_factory=dict)
     notices: int = 0  # 督办通知书 generated and delivered
+    notices_left: bool = False  # more written 督办 wait for their notice (a backlog: the next run goes on)
     letters: int = 0  # notices to complainants generated and sent late (recorded without the paperwork)
     overdue_letters: int = 0  # notices to complainants past their due date, told to intake
     overdue_reviews: int = 0  # 复查 / 复核 not answered by their due date, told to the office
@@ -70,6 +71,7 @@ class SweepReport:
                 + ("" if not self.by_level else "（" + "、".join(f"{SupervisionLevel(k).label} {v}"
                                                                  for k, v in self.by_level.items()) + "）")
                 + (f"，生成督办通知书 {self.notices} 份" if self.notices else "")
+                + ("（其余书面督办的通知书待下次运行继续生成）" if self.notices_left else "")
                 + (f"，生成告知书 {self.letters} 份" if self.letters else "")
                 + (f"，告知书逾期未送达 {self.overdue_letters} 份" if self.overdue_letters else "")
                 + (f"，复查复核逾期未答复 {self.overdue_reviews} 件" if self.overdue_reviews else ""))
@@ -159,9 +161,10 @@ MESSAGES = {
 
 
 def sweep(session: Session, policy: SweepPolicy, today: date | None = None,
-          paperwork: Paperwork | None = None, letters=None) -> SweepReport:
+          paperwork: Paperwork | None = None, letters=None, notice_limit: int | None = None) -> SweepReport:
     """Idempotent; safe on several servers at once. Commits nothing (the CLI commits). With ``paperwork``
-    (the CLI always gives it) every 书面/挂牌/提级督办 gets its 督办通知书, generated and delivered. With
+    (the CLI always gives it) every 书面/挂牌/提级督办 gets its 督办通知书, generated and delivered — the
+    first ``notice_limit`` of them (the CLI issues the rest a committed batch at a time). With
     ``letters`` (a complainants.services.LetterPolicy) notices to complainants recorded without their
     document are generated and sent, and intake is told of those past their due date."""
     today = today or clock.today()
@@ -170,7 +173,8 @@ def sweep(session: Session, policy: SweepPolicy, today: date | None = None,
     if paperwork is not None:
         from supervision.escalation.paperwork import issue_missing_notices
 
-        report.notices = issue_missing_notices(session, paperwork, policy.channels)
+        report.notices = issue_missing_notices(session, paperwork, policy.channels, notice_limit)
+        report.notices_left = notice_limit is not None and report.notices == notice_limit
     if letters is not None:
         from supervision.complainants.services import (issue_missing_letters, tell_intake_of_overdue,
                                                        tell_of_overdue_reviews)
