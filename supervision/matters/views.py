@@ -7,8 +7,8 @@ from typing import Callable
 
 from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session,
                    url_for)
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from supervision import clock, permissions
@@ -32,8 +32,8 @@ from supervision.models.matters import (AssignmentStatus, Attachment, Category, 
 from supervision.models.org import Department
 from supervision.pagination import page_number
 from supervision.pipeline import perform, perform_each, submit
-from supervision.web import (once, viewer, with_csrf, documents_folder, generate_and_send, letters, light_helpers, requires, send_stored, storage,
-                             uploaded)
+from supervision.web import (documents_folder, generate_and_send, letters, light_helpers, once, requires, send_stored,
+                             storage, uploaded, viewer, with_csrf)
 from supervision.workflow import Action
 
 bp = Blueprint("matters", __name__, url_prefix="/matters")
@@ -81,8 +81,8 @@ def index():
     if listed_page.identity_matched:  # else nothing to record
         perform(lambda: services.record_identity_search(db.session, user, list(listed_page.identity_matched),
                                                         "事项台账关键词"), bookkeeping=True)
-    return render_template("matters/index.html", listed=listed_page, table=with_csrf(listed_page.table), form=form, batch=batch,
-                           batch_form=batch_form(batch), back=back), status
+    return render_template("matters/index.html", listed=listed_page, table=with_csrf(listed_page.table), form=form,
+                           batch=batch, batch_form=batch_form(batch), back=back), status
 
 
 @dataclass(frozen=True)

@@ -60,13 +60,15 @@ def index():
                                              counts=queries.open_counts(db.session, user, today))),
                       Markup(render_template("rectification/_table.html", page=page, today=today, **light_helpers())))
 
-    return render_template("rectification/index.html", form=form, listed=once("rectification.index", request.query_string,
-                                                                               compute=listed),
+    kept = once("rectification.index", request.query_string, compute=listed)
+    return render_template("rectification/index.html", form=form, listed=kept,
                            can_issue=permissions.can_issue_rectification(user)), status
 
 
 @dataclass(frozen=True)
 class Listed:
+    """The list's counts and one page of it as rendered (kept until the next business write)."""
+
     counts: Markup
     table: Markup
 
