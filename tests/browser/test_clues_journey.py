@@ -6,10 +6,11 @@ nothing of it."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from docx import Document
 from playwright.sync_api import expect
+
+from supervision import clock
 
 REPORTER = "实名举报人丁戊"
 REPORTER_PHONE = "13955550001"
@@ -57,7 +58,7 @@ def download(page, button: str, path):
 
 def test_a_real_name_accusation_becomes_a_clue_answered_by_inquiry_and_the_reporter_is_told(desk, tmp_path, page,
                                                                                              screenshot):
-    today = date.today().isoformat()
+    today = clock.today().isoformat()  # the office's day (Asia/Shanghai), not this machine's: after 16:00 UTC they differ
 
     # 1. Intake registers the real-name accusation, accepts it, and turns it into a clue.
     intake = desk("intake")

@@ -6,10 +6,11 @@ recognised and not accepted."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from supervision import clock
 from supervision.calendar import WorkCalendar
 
 from tests.browser.test_portal_journey import answer_captcha, field, flash, lead_assignment, panel, status_tag
@@ -83,7 +84,7 @@ def test_a_claim_from_acceptance_to_re_review_and_the_same_matter_refused(page, 
     expect(flash(depthead)).to_have_text("已签收。")
     extension = panel(lead_assignment(depthead), "申请延期")
     # a typed date must be a working day (25 days from 12-07 would be 元旦)
-    field(extension, "requested_due_on").fill(WorkCalendar().next_workday(date.today() + timedelta(days=25)).isoformat())
+    field(extension, "requested_due_on").fill(WorkCalendar().next_workday(clock.today() + timedelta(days=25)).isoformat())
     field(extension, "note").fill("需调取住房保障系统历史数据")
     extension.get_by_role("button", name="提交延期申请").click()
     expect(flash(depthead)).to_have_text("延期申请已提交，请等待审批。")
