@@ -3,8 +3,9 @@
     python benchmarks/bench_statistics.py [--matters 100000] [--database-url postgresql+psycopg://...]
                                           [--reuse FILE]
 
-Target (issue 8): the statistics page for a year costs at most 15× the trivial route (median, in one run,
-same app, in-process WSGI). Reported: the first computation of a period (cold: every figure computed
+Targets: the statistics page for a year costs at most 15× the trivial route (median, in one run, same app,
+in-process WSGI: issue 8); the first computation of a year (not cached) takes under 2 s, also at 1,000,000
+matters on PostgreSQL (issue 21; the median of ``--cold`` computations). Reported: the first computation of a period (cold: every figure computed
 from the tables) and the page once the figures are cached (warm), each in wall time and in CPU time of
 this process (the SQLite engine runs in-process, so its work is in the CPU time; PostgreSQL's is not).
 The machine is shared: CPU time is the steadier figure.
@@ -24,6 +25,7 @@ from benchmarks.datagen import add_trivial_route, login, make_app, populate, pop
 from supervision.extensions import db  # noqa: E402
 
 LIMIT = 15
+COLD_LIMIT_MS = 2000
 
 
 def timed(client, path: str, n: int, before=None) -> tuple[float, float, float]:
@@ -50,7 +52,8 @@ def main() -> int:
     parser.add_argument("--cold", type=int, default=7, help="cold computations to time")
     args = parser.parse_args()
 
-    app = make_app(args.database_url or (reusable_sqlite(args.reuse) if args.reuse else None))
+    # No search index: a background rebuild of it would share this process's CPU with the figures timed.
+    app = make_app(args.database_url or (reusable_sqlite(args.reuse) if args.reuse else None), SEARCH_ENABLED=False)
     started = time.perf_counter()
     with app.app_context():
         if not db.session.execute(db.text("SELECT count(*) FROM matter")).scalar():
@@ -95,6 +98,10 @@ def main() -> int:
         mark = ("  PASS" if ok else "  FAIL") if limited else ""
         print(f"{name:32} {median:9.1f}ms {p95:6.1f}ms {median / trivial:10.1f} {cpu:9.1f}ms "
               f"{cpu / trivial_cpu:10.1f}{mark}")
+    cold = results["statistics, year, cold"][0]
+    cold_ok = cold < COLD_LIMIT_MS
+    verdict &= cold_ok
+    print(f"statistics, year, cold: median {cold:.0f} ms, target < {COLD_LIMIT_MS} ms: {'PASS' if cold_ok else 'FAIL'}")
     print(f"(cold: {args.cold} first computations of the year, the cache emptied before each; "
           f"target ≤ {LIMIT}× trivial for the year page, median)")
     print("RESULT", "PASS" if verdict else "FAIL")

@@ -429,3 +429,48 @@ def test_jit_and_work_memory_are_set_for_the_computation_only(session, may):
     clear_cache()
     compute_statistics(session, MAY, StatisticsFilters(), STATS_DAY)
     assert session.execute(settings).one() == before
+
+
+@pytest.mark.postgres_only
+def test_the_assignment_figures_are_counted_on_a_second_connection_meanwhile(app, session, may):
+    """PostgreSQL (issue 21): the assignment figures and the top units are counted on a second connection
+    while the matter figures are counted on the request's own, and come out as the hand count."""
+    from sqlalchemy import event
+
+    from supervision.extensions import db
+
+    sessions = {}
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "assignment_figures" in statement or "matter_figures" in statement:
+            kind = "assignment" if "assignment_figures" in statement else "matter"
+            sessions[kind] = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+    session.commit()
+    clear_cache()
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        s = compute_statistics(session, MAY, StatisticsFilters(), STATS_DAY)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert set(sessions) == {"assignment", "matter"} and sessions["assignment"] != sessions["matter"]
+    assert counts(s.totals.assignments, TOTAL_ASSIGNMENTS) == TOTAL_ASSIGNMENTS
+    assert counts(s.totals.matters, TOTALS) == TOTALS
+    assert [(u.label, u.count) for u in s.top_units] == [(WINDOW, 3), ("<b>西湖区</b>社保窗口", 1)]
+
+
+def test_figures_computed_inside_a_writing_transaction_count_its_own_rows(session, office, may):
+    """A computation after an uncommitted write counts that write on both engines: a second connection
+    would not see it, so nothing is counted there (the assignment figures, the top units)."""
+    from supervision.models.matters import AssignmentStatus
+
+    session.commit()
+    clear_cache()
+    assignment = may["m1"].lead_assignment
+    assignment.status = AssignmentStatus.RETURNED
+    may["m5"].respondent_unit = WINDOW
+    session.flush()
+    s = compute_statistics(session, MAY, StatisticsFilters(), STATS_DAY)
+    assert s.totals.assignments.returned == TOTAL_ASSIGNMENTS["returned"] + 1
+    assert [(u.label, u.count) for u in s.top_units] == [(WINDOW, 4)]
+    session.rollback()

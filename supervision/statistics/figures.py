@@ -21,11 +21,15 @@ the statistics from them, caches them and builds the drill-down lists.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import (
+    Engine,
     Integer,
     String,
     and_,
@@ -44,6 +48,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+
+T = TypeVar("T")
 
 from supervision import readcache
 from supervision.ids import parse_id
@@ -491,12 +497,51 @@ def _compute(session: Session, period: Period, filters: StatisticsFilters, today
         return _compute_figures(session, period, filters, today)
 
 
+def _second_connection_sees_all(session: Session) -> bool:
+    """Whether a second connection reads what this transaction reads: PostgreSQL, the session on an
+    engine (not a connection of its own), and nothing written in this transaction so far (another
+    connection would not see it; ``pg_current_xact_id_if_assigned`` is NULL until a transaction writes)."""
+    bind = session.get_bind()
+    return (isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+            and session.scalar(select(func.pg_current_xact_id_if_assigned())) is None)
+
+
+@contextmanager
+def alongside(session: Session, work: Callable[[Session], T]) -> Iterator[Callable[[], T]]:
+    """``work`` run on a second connection while the body runs on this one; yields the function that waits
+    for its result. PostgreSQL runs the statements of one connection in one backend, and the grouping of a
+    large aggregate in that backend alone: on two connections the two big statements of a year's figures
+    overlap (issue 21: 2.1 s in a row at 1,000,000 matters; docs/benchmarks.md). Each statement reads the
+    committed rows as of its start, as the statements of one READ COMMITTED transaction do, and the write
+    count the figures are kept under was read before either began (``readcache.shared``). Where a second
+    connection would not see the same rows, ``work`` runs here first."""
+    if not _second_connection_sees_all(session):
+        result = work(session)
+        yield lambda: result
+        return
+    engine = session.get_bind()
+
+    def run() -> T:
+        with engine.connect() as connection, Session(bind=connection) as other, analytic_settings(other):
+            return work(other)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="statistics") as pool:
+        future = pool.submit(run)
+        try:
+            yield future.result
+        finally:
+            future.cancel()
+
+
 def _compute_figures(session: Session, period: Period, filters: StatisticsFilters, today: date) -> Statistics:
     ctx = make_context(session, period, today)
-    # One statement for the matter figures (both groupings), one for the assignment figures.
-    by_department_month, by_category_channel, by_class_rows = _matter_counts(session, ctx, period, filters)
+    # One statement for the matter figures (all three groupings), one for the assignment figures; the
+    # assignment figures and the top units on a second connection meanwhile (``alongside``).
+    with alongside(session, lambda other: (_assignment_counts(other, ctx, period, filters),
+                                           _top_units(other, period, filters))) as aside:
+        by_department_month, by_category_channel, by_class_rows = _matter_counts(session, ctx, period, filters)
+        (handled_by, assignment_total), top_units = aside()
     by_department = _rolled_up(by_department_month, lambda key: key[0])
-    handled_by, assignment_total = _assignment_counts(session, ctx, period, filters)
     escalations = _escalations(session, period, filters)
     notices = _notices(session, period, filters, today)
     talks = _talks(session, period, filters)
@@ -551,7 +596,7 @@ def _compute_figures(session: Session, period: Period, filters: StatisticsFilter
 
     return Statistics(period=period, filters=filters, filter_labels=filter_labels(session, filters), today=today,
                       totals=totals, departments=tuple(rows), by_month=by_month, by_category=by_category,
-                      by_channel=by_channel, by_class=by_class, top_units=_top_units(session, period, filters),
+                      by_channel=by_channel, by_class=by_class, top_units=top_units,
                       definitions=definitions(), computed_at=clock.now())
 
 
