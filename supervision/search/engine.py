@@ -66,6 +66,7 @@ from supervision.search.analysis import (
     TermWeights,
     warm_up,
 )
+from supervision.search import segment_files
 from supervision.search.matching import (
     DOC,
     NO_DOCS,
@@ -99,6 +100,7 @@ from supervision.search.query import (  # noqa: F401  (moved out of this module;
     parse_query,
 )
 
+segment_files.install()  # a segment's parts read from its memory map, not copied (segment_files.py)
 log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
