@@ -9,16 +9,13 @@ from __future__ import annotations
 import re
 
 from matters_factories import audit_entries, signed_in
+from page_html import csrf_in
 from supervision import readcache
 from supervision.matters import services
 
 
 IDENTITY = {"name": "举报人甲乙丙", "phone": "13912345678", "id_number": "11010119880101987X",
             "address": "幸福路甲乙丙号院", "work_unit": "甲乙丙科技有限公司"}
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def form_data(html: str, action_end: str) -> dict[str, str]:
@@ -33,12 +30,12 @@ def test_a_kept_matter_page_shows_the_next_write_and_its_forms_still_post(app, s
     url = f"/matters/{matter.id}"
     first = supervisor.get(url).text
     kept = supervisor.get(url).text  # the same page, from what was kept
-    assert csrf(kept) and "csrf-stand-in" not in kept
-    assert kept == first.replace(csrf(first), csrf(kept))
+    assert csrf_in(kept) and "csrf-stand-in" not in kept
+    assert kept == first.replace(csrf_in(first), csrf_in(kept))
 
     # The summary form of the kept page, with the token that page carried (not the test client's own)
     data = {**form_data(kept, "/summary"), "summary": "窗口人员推诿，群众往返三次未办成", "assigned_title": ""}
-    assert data["csrf_token"] == csrf(kept)
+    assert data["csrf_token"] == csrf_in(kept)
     response = supervisor.post(f"{url}/act/summary", data=data, csrf=False)
     assert response.status_code == 302, response.text
     assert "窗口人员推诿，群众往返三次未办成" in supervisor.get(url).text  # the write shows at once

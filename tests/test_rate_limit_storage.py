@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.cookiejar
 import logging
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from page_html import csrf_in
 from supervision import create_app
 from supervision.serving import check_rate_limit_storage, gunicorn_workers
 
@@ -120,7 +120,7 @@ def _lookups(servers: list[Server], count: int) -> list[int]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     form = opener.open(servers[0].url("/public/track")).read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    token = csrf_in(form)
     statuses = []
     for n in range(count):
         server = servers[n % len(servers)]
