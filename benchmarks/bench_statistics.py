@@ -5,10 +5,10 @@
 
 Targets: the statistics page for a year costs at most 15× the trivial route (median, in one run, same app,
 in-process WSGI: issue 8); the first computation of a year (not cached) takes under 2 s, also at 1,000,000
-matters on PostgreSQL (issue 21; the median of ``--cold`` computations). Reported: the first computation of a period (cold: every figure computed
-from the tables) and the page once the figures are cached (warm), each in wall time and in CPU time of
-this process (the SQLite engine runs in-process, so its work is in the CPU time; PostgreSQL's is not).
-The machine is shared: CPU time is the steadier figure.
+matters on PostgreSQL (issue 21; the median of ``--cold`` computations). Reported: the first computation
+of a period (cold: every figure computed from the tables) and the page once the figures are cached (warm),
+each in wall time and in CPU time of this process (the SQLite engine runs in-process, so its work is in
+the CPU time; PostgreSQL's is not). The machine is shared: CPU time is the steadier figure.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ class BufferCursor:
 class ViewFile(structfile.BufferFile):
     """whoosh's ``BufferFile`` without the copy: ``get`` and ``get_array`` already slice the buffer."""
 
-    def __init__(self, buf, name=None, onclose=None) -> None:  # noqa: D107 — the signature of BufferFile
+    def __init__(self, buf, name=None, onclose=None) -> None:  # BufferFile's own signature
         self._buf = buf
         self._name = name
         self.file = BufferCursor(buf)

@@ -49,8 +49,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-T = TypeVar("T")
-
 from supervision import readcache
 from supervision.ids import parse_id
 from supervision.models.audit import AuditChainHead
@@ -92,6 +90,9 @@ from supervision.statistics.definitions import (  # noqa: F401  (moved out of th
 )
 from supervision.statistics.periods import Period
 from supervision.statistics.task_figures import TaskCounts, task_counts
+
+T = TypeVar("T")
+
 
 # --- the filters ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -511,7 +512,7 @@ def alongside(session: Session, work: Callable[[Session], T]) -> Iterator[Callab
     """``work`` run on a second connection while the body runs on this one; yields the function that waits
     for its result. PostgreSQL runs the statements of one connection in one backend, and the grouping of a
     large aggregate in that backend alone: on two connections the two big statements of a year's figures
-    overlap (issue 21: 2.1 s in a row at 1,000,000 matters; docs/benchmarks.md). Each statement reads the
+    overlap (issue 21: a year at 1,000,000 matters 2.3–2.7 s in a row, 2.1 s so; docs/benchmarks.md). Each statement reads the
     committed rows as of its start, as the statements of one READ COMMITTED transaction do, and the write
     count the figures are kept under was read before either began (``readcache.shared``). Where a second
     connection would not see the same rows, ``work`` runs here first."""
