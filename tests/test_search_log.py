@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matters_factories import make_matter, office, storage, today  # noqa: F401
+from page_html import csrf_in
 from supervision import clock
 from supervision.extensions import db
 from supervision.matters import services as matter_services
@@ -349,9 +350,7 @@ class Browser:
 
     def login(self, username: str, password: str = "pass1234") -> None:
         page = self.get("/login")
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-            re.search(r'name="csrf_token" value="([^"]+)"', page)
-        data = urllib.parse.urlencode({"csrf_token": token.group(1), "username": username,
+        data = urllib.parse.urlencode({"csrf_token": csrf_in(page), "username": username,
                                        "password": password}).encode()
         with self.opener.open(self.base + "/login", data=data, timeout=60) as response:
             assert "/login" not in response.geturl(), "login failed"
