@@ -179,12 +179,56 @@ def test_a_rebuild_whose_indexing_process_dies_commits_nothing_and_leaves_no_fil
 
     monkeypatch.setattr(documents, "all_documents", one_dies)
     monkeypatch.setattr(documents, "count_documents", lambda session: 3000)
-    with pytest.raises(Exception, match="wrote .* of 3000 documents"):
+    with pytest.raises(pool.IncompleteSegments, match="indexing process .* died"):
         service.rebuild(procs=2)
     assert multiprocessing.active_children() == []
     assert sorted(os.listdir(search_index.path)) == files_before
     assert found(search_index, "办事拖拉") == [f"matter:{matter.id}"]  # the old index, whole
     search_index._writer(timeout=1.0).cancel()
+
+
+@pytest.mark.timeout(90)
+def test_a_rebuild_whose_indexing_process_dies_waiting_for_work_fails_instead_of_waiting_for_ever(
+        app, office, make_matter, search_index, monkeypatch, tmp_path):
+    """An indexing process waiting for its next batch holds the job queue's read lock; killed there (the
+    out-of-memory killer picks the largest process, whatever it is doing), it never releases it: the
+    other process waits for the lock and the rebuild for room in the full queue — for ever, with the
+    index's write lock held (CI once spent its whole budget so). The rebuild notices the dead process,
+    stops the other one and fails."""
+    import multiprocessing
+
+    from supervision.search import documents, pool
+
+    process_file = pool._TermPoolTask._process_file
+
+    def process_then_die_waiting(task, filename, doc_count):  # runs in the indexing process (forked)
+        process_file(task, filename, doc_count)
+        try:
+            os.close(os.open(tmp_path / "dies", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return
+        task.jobqueue._rlock.acquire()  # the first to finish a batch waits for the next one …
+        os.kill(os.getpid(), signal.SIGKILL)  # … and is killed there
+
+    monkeypatch.setattr(pool._TermPoolTask, "_process_file", process_then_die_waiting)
+    matter = make_matter("assigned", summary="群众反映窗口办事拖拉。")
+    assert found(search_index, "办事拖拉") == [f"matter:{matter.id}"]
+    files_before = sorted(os.listdir(search_index.path))
+
+    def documents_3000(session):
+        return ({"id": f"matter:{100000 + n}", "kind": "matter", "title": "窗口投诉", "body": "窗口工作人员推诿。",
+                 "version": "v"} for n in range(1, 3001))
+
+    monkeypatch.setattr(documents, "all_documents", documents_3000)
+    monkeypatch.setattr(documents, "count_documents", lambda session: 3000)
+    started = time.monotonic()
+    with pytest.raises(pool.IncompleteSegments, match="indexing process .* died"):
+        service.rebuild(procs=2)
+    assert time.monotonic() - started < 30
+    assert multiprocessing.active_children() == []
+    assert sorted(os.listdir(search_index.path)) == files_before
+    assert found(search_index, "办事拖拉") == [f"matter:{matter.id}"]  # the old index, whole
+    search_index._writer(timeout=1.0).cancel()  # and its write lock free
 
 
 def test_check_fix_reports_a_locked_index_without_a_traceback(app, office, make_matter, search_index):

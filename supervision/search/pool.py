@@ -17,6 +17,8 @@ import ctypes
 import heapq
 import marshal
 import os
+import pickle
+import queue
 import signal
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from array import array
 from collections.abc import Iterator
 
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 class IncompleteSegments(Exception):
@@ -298,6 +301,66 @@ class TermPoolMpWriter(MpWriter):
     def add_document(self, **fields) -> None:
         super().add_document(**fields)
         self.added += 1
+
+    # whoosh puts to the job queue and joins its processes without a timeout. An indexing process
+    # killed while it waits for its next batch dies holding the queue's read lock: the other process
+    # then waits for that lock, and the parent for room in the full queue, for ever — holding the
+    # index's write lock. Here every wait is short and, between waits, a dead process fails the rebuild.
+    _WAIT = 0.5  # seconds
+
+    def _raise_if_a_process_died(self) -> None:
+        for task in self.tasks:
+            if task.exitcode not in (None, 0):  # before its end-of-work marker, no process exits
+                raise IncompleteSegments(f"an indexing process (pid {task.pid}) died, exit code {task.exitcode}")
+
+    def _put(self, item) -> None:
+        while True:
+            try:
+                self.jobqueue.put(item, timeout=self._WAIT)
+                return
+            except queue.Full:
+                self._raise_if_a_process_died()
+
+    def _enqueue(self) -> None:
+        """whoosh's ``_enqueue`` (the batch pickled to a job file), put with :meth:`_put`."""
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _commit(self, mergetype, optimize, merge) -> None:
+        """whoosh's ``MpWriter._commit`` for ``multisegment`` (each process's segment kept as it is),
+        waiting with :meth:`_put` and :meth:`_join`."""
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self._put(None)  # the end of the work
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        self._join()
+        results = []
+        for _ in self.tasks:
+            try:
+                results.append(self.resultqueue.get(timeout=1))
+            except queue.Empty:  # a process that wrote nothing; _commit_toc counts the documents
+                pass
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def _join(self) -> None:
+        while any(task.is_alive() for task in self.tasks):
+            self._raise_if_a_process_died()
+            for task in self.tasks:
+                task.join(self._WAIT / len(self.tasks))
+        self._raise_if_a_process_died()
 
     def _commit_toc(self, segments) -> None:
         """whoosh drops the segment of an indexing process that died (killed, out of memory, a full
